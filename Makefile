@@ -1,0 +1,59 @@
+# broadtalk: the two commands a new machine needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PY_SOURCES := broadtalk tests bench main.py
+
+.PHONY: run test lint format translations catalog demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("broadtalk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: set up (first time) and start the desktop app on your own local database
+run: $(STAMP) translations
+	$(BIN)/broadtalk
+
+## test: set up (first time) and run lint and the whole test suite
+test: $(STAMP) translations
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(PY_SOURCES)
+	$(BIN)/ruff format $(PY_SOURCES)
+
+## translations: compile the gettext catalogs (.po -> .mo)
+translations: $(STAMP)
+	$(BIN)/pybabel compile --domain broadtalk --directory translations --statistics 2>&1 | grep -v '^compiling' || true
+
+## catalog: extract the strings from the code and merge them into the nl and en catalogs
+catalog: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output --keyword N_ --keyword ngettext:1,2 \
+	    --project broadtalk --copyright-holder "broadtalk developers" -o translations/broadtalk.pot broadtalk
+	$(BIN)/pybabel update --no-fuzzy-matching --domain broadtalk -i translations/broadtalk.pot -d translations
+
+## demo: a demo practice of 200 fictional clients in demo.sqlite
+demo: $(STAMP)
+	rm -f demo.sqlite demo.sqlite-wal demo.sqlite-shm
+	$(BIN)/broadtalk --db demo.sqlite demo --clients 200 --seed 1
+	$(BIN)/broadtalk --db demo.sqlite
+
+## bench: the benchmarks with their budgets
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find translations -name '*.mo' -delete

@@ -1,0 +1,1 @@
+"""Benchmarks with their budgets; run with `make bench` (or `python -m bench`)."""

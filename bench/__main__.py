@@ -1,0 +1,85 @@
+"""Run every benchmark once and compare it with its budget; exit 1 when one is over budget.
+
+Budgets are for the reference machine (2 cores); timings are wall-clock, best of a few runs
+where a run is cheap.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from broadtalk.clients import search_clients
+from broadtalk.demo import generate_demo
+from broadtalk.forms.library import builtin_models
+from broadtalk.forms.loader import load_model_file
+from broadtalk.store.database import Database
+
+REPORT: list[tuple[str, float, float]] = []
+
+
+def bench(name: str, budget_s: float, repeat: int = 1) -> Callable:
+    def wrap(func: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            best = min(_timed(func) for _ in range(repeat))
+            REPORT.append((name, best, budget_s))
+
+        return run
+
+    return wrap
+
+
+def _timed(func: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+WORK = Path(tempfile.mkdtemp(prefix="broadtalk-bench-"))
+BIG = WORK / "big.sqlite"
+
+
+@bench("demo: 10,000 clients through the use cases", budget_s=45.0)
+def demo_10k() -> None:
+    db = Database.open(BIG)
+    try:
+        generate_demo(db, clients=10_000, seed=1, today=date(2026, 11, 1))
+    finally:
+        db.close()
+
+
+@bench("search-as-you-type: first page of 10,000 clients", budget_s=0.05, repeat=5)
+def search_10k() -> None:
+    db = Database.open(BIG)
+    try:
+        with db.transaction() as tx:
+            search_clients(tx, "berg", limit=200)
+    finally:
+        db.close()
+
+
+@bench("load and validate the three built-in models", budget_s=1.0, repeat=3)
+def load_models() -> None:
+    builtin_models.cache_clear()
+    for path in sorted(Path(builtin_models.__module__.replace(".", "/")).parent.glob("builtin/*.yaml")):
+        load_model_file(path)
+    builtin_models()
+
+
+def main() -> int:
+    for run in (demo_10k, search_10k, load_models):
+        run()
+    failed = 0
+    for name, took, budget in REPORT:
+        verdict = "ok" if took <= budget else "OVER BUDGET"
+        failed += took > budget
+        print(f"{verdict:<12} {took * 1000:10.1f} ms  (budget {budget * 1000:.0f} ms)  {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

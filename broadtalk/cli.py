@@ -1,0 +1,274 @@
+"""The command line: ``broadtalk [--db PATH] COMMAND``. Without a command the desktop app starts.
+
+Qt is imported only when the desktop app is started. Exit codes: 0 done, 1 bad input or refused
+(one clear line on stderr, never a traceback), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from broadtalk import __version__, config, i18n
+from broadtalk.errors import BroadtalkError
+from broadtalk.i18n import _
+from broadtalk.logs import log_path, log_unexpected, setup_logging
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Arguments that parse but make no sense (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line plus the usage, exit 2, as argparse does
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: {_('error')}: {message}\n")
+
+
+def _date_argument(text: str) -> date:
+    from broadtalk.clients import parse_date
+
+    parsed = parse_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(_("'{value}' is not a date; use yyyy-mm-dd or dd-mm-yyyy").format(value=text))
+    return parsed
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("'{value}' is not a whole number").format(value=text)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("'{value}' is negative; give 0 or more").format(value=text))
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar=_("PATH"),
+        help=_("the database file (default: in your data folder)"),
+    )
+    parser = _Parser(
+        prog="broadtalk",
+        description=_(
+            "broadtalk: the broad conversation and the warm handover. Without a command the desktop app starts."
+        ),
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"broadtalk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
+
+    forms = commands.add_parser("forms", help=_("conversation models: list, validate, import"), parents=[common])
+    forms_commands = forms.add_subparsers(
+        dest="forms_command", metavar=_("ACTION"), required=True, parser_class=_Parser
+    )
+    listing = forms_commands.add_parser("list", help=_("list the conversation models"), parents=[common])
+    listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    validate = forms_commands.add_parser(
+        "validate", help=_("check model files and report every problem"), parents=[common]
+    )
+    validate.add_argument("files", nargs="+", type=Path, metavar=_("FILE"))
+    importing = forms_commands.add_parser("import", help=_("add a practice's own model file"), parents=[common])
+    importing.add_argument("file", type=Path, metavar=_("FILE"))
+
+    demo = commands.add_parser("demo", help=_("fill a new database with fictional demo data"), parents=[common])
+    demo.add_argument("--clients", type=_positive_int, required=True, metavar="N", help=_("how many clients"))
+    demo.add_argument(
+        "--seed", type=int, default=1, metavar="S", help=_("the same seed gives the same data (default 1)")
+    )
+    demo.add_argument(
+        "--today", type=_date_argument, default=None, metavar=_("DATE"), help=_("the reference day (default: today)")
+    )
+
+    clients = commands.add_parser("clients", help=_("list or search clients"), parents=[common])
+    clients.add_argument(
+        "--search", default="", metavar=_("TEXT"), help=_("part of a name, a birth date or a client number")
+    )
+    clients.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    return parser
+
+
+def _open_database(args: argparse.Namespace):
+    from broadtalk.store.database import Database
+
+    path = getattr(args, "db", None) or config.default_db_path()
+    return Database.open(path, backup_dir=config.backup_dir() if getattr(args, "db", None) is None else None)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def cmd_forms_list(args: argparse.Namespace) -> int:
+    from broadtalk.forms.export import model_summary
+    from broadtalk.forms.library import available_models
+
+    db = _open_database(args)
+    try:
+        with db.transaction() as tx:
+            entries = available_models(tx)
+    finally:
+        db.close()
+    if args.json:
+        _print_json([model_summary(entry.model, builtin=entry.builtin) for entry in entries])
+        return EXIT_OK
+    for entry in entries:
+        model = entry.model
+        origin = _("built-in") if entry.builtin else _("own")
+        domains = i18n.ngettext("{n} domain", "{n} domains", len(model.domains)).format(n=len(model.domains))
+        print(f"{model.id:<24} v{model.version:<3} {origin:<10} {domains:<12} {model.display_title()}")
+    return EXIT_OK
+
+
+def cmd_forms_validate(args: argparse.Namespace) -> int:
+    from broadtalk.forms.loader import load_model_file
+
+    status = EXIT_OK
+    for path in args.files:
+        result = load_model_file(path)
+        if result.ok:
+            assert result.model is not None
+            print(
+                _("{file}: valid ({id} version {version}, {domains} domains, {items} items)").format(
+                    file=path.name,
+                    id=result.model.id,
+                    version=result.model.version,
+                    domains=len(result.model.domains),
+                    items=len(result.model.all_items()),
+                )
+            )
+        else:
+            status = EXIT_REFUSED
+            for line in result.messages():
+                print(line, file=sys.stderr)
+    return status
+
+
+def cmd_forms_import(args: argparse.Namespace) -> int:
+    from broadtalk.forms.library import import_model
+    from broadtalk.practitioners import command_line_actor
+
+    db = _open_database(args)
+    try:
+        with db.transaction() as tx:
+            outcome = import_model(tx, command_line_actor(tx), args.file)
+    finally:
+        db.close()
+    model = outcome.model
+    if outcome.created:
+        print(
+            _("Imported '{title}' ({id} version {version}).").format(
+                title=model.display_title(), id=model.id, version=model.version
+            )
+        )
+    else:
+        print(
+            _("'{id}' version {version} was already imported; nothing changed.").format(
+                id=model.id, version=model.version
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from broadtalk.demo import generate_demo
+
+    db = _open_database(args)
+    try:
+        report = generate_demo(db, clients=args.clients, seed=args.seed, today=args.today or date.today())
+    finally:
+        db.close()
+    print(
+        _("Demo data made: {clients} clients, {conversations} conversations, {practitioners} practitioners.").format(
+            clients=report.clients, conversations=report.conversations, practitioners=report.practitioners
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_clients(args: argparse.Namespace) -> int:
+    from broadtalk.clients import search_clients
+
+    db = _open_database(args)
+    try:
+        with db.transaction() as tx:
+            found = search_clients(tx, args.search)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": c.id,
+                    "client_number": c.client_number,
+                    "name": c.name,
+                    "given_name": c.given_name,
+                    "name_prefix": c.name_prefix,
+                    "family_name": c.family_name,
+                    "birth_date": c.birth_date.isoformat(),
+                    "city": c.city,
+                    "conversations": c.conversation_count,
+                }
+                for c in found
+            ]
+        )
+        return EXIT_OK
+    if not found:
+        print(_("No clients found."))
+        return EXIT_OK
+    for c in found:
+        print(f"{c.client_number}  {i18n.format_short_date(c.birth_date)}  {c.sort_name}")
+    return EXIT_OK
+
+
+COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
+    ("forms", "list"): cmd_forms_list,
+    ("forms", "validate"): cmd_forms_validate,
+    ("forms", "import"): cmd_forms_import,
+    ("demo", None): cmd_demo,
+    ("clients", None): cmd_clients,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    i18n.set_language(config.interface_language())
+    setup_logging()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from broadtalk.ui.app import run_app  # Qt is loaded only here
+
+        return run_app(db_path=getattr(args, "db", None))
+    handler = COMMANDS[(args.command, getattr(args, "forms_command", None))]
+    try:
+        return handler(args)
+    except BroadtalkError as error:
+        print(f"broadtalk: {error.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print(_("broadtalk: stopped."), file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as error:  # a bug: say so plainly, keep the details out of the terminal
+        log_unexpected(error)
+        print(
+            _("broadtalk: something went wrong inside broadtalk ({kind}); details are in {log}.").format(
+                kind=type(error).__name__, log=log_path()
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED

@@ -1,0 +1,298 @@
+"""Clients: create, change, find. Validation lives here so the GUI and the CLI agree."""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from broadtalk.errors import InputError, NotFoundError
+from broadtalk.i18n import _, format_short_date
+from broadtalk.practitioners import Actor
+from broadtalk.store.tables import Client, Conversation
+from broadtalk.text import clean_line, fold
+
+#: Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
+NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_AGE_YEARS = 120
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DUTCH_POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})\s?([A-Za-z]{2})$")
+DATE_PATTERNS = (
+    re.compile(r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})$"),
+    re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+)
+
+
+class InvalidClient(InputError):
+    """One or more fields are invalid; ``problems`` maps field name to message."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ClientInput:
+    """What a practitioner types for a client. Dates may be given as text (dd-mm-yyyy)."""
+
+    given_name: str
+    family_name: str
+    birth_date: date | str
+    name_prefix: str = ""
+    bsn: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    id: int
+    client_number: str
+    given_name: str
+    name_prefix: str
+    family_name: str
+    birth_date: date
+    bsn: str | None = None
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    conversation_count: int = field(default=0, compare=False)
+
+    @property
+    def name(self) -> str:
+        """As written: 'Jan van der Berg'."""
+        return " ".join(part for part in (self.given_name, self.name_prefix, self.family_name) if part)
+
+    @property
+    def sort_name(self) -> str:
+        """As sorted in Dutch lists: 'Berg, Jan van der'."""
+        rest = " ".join(part for part in (self.given_name, self.name_prefix) if part)
+        return f"{self.family_name}, {rest}"
+
+    def age_on(self, day: date) -> int:
+        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+def parse_date(text: str) -> date | None:
+    """A date typed as dd-mm-yyyy, dd/mm/yyyy or yyyy-mm-dd; None when it is not one."""
+    text = text.strip()
+    for pattern in DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                return None
+    return None
+
+
+def bsn_is_valid(bsn: str) -> bool:
+    """The Dutch citizen service number's 11-test (8 digits are read with a leading zero)."""
+    if not bsn.isdigit() or len(bsn) not in (8, 9):
+        return False
+    digits = [int(d) for d in bsn.zfill(9)]
+    total = sum(weight * digit for weight, digit in zip(range(9, 1, -1), digits[:8], strict=True)) - digits[8]
+    return total % 11 == 0 and any(digits)
+
+
+def validate(data: ClientInput, today: date) -> dict[str, object]:
+    """Clean and check the input; returns column values or raises InvalidClient."""
+    problems: dict[str, str] = {}
+    values: dict[str, object] = {}
+    for name in ("given_name", "name_prefix", "family_name", "phone", "address", "city"):
+        values[name] = clean_line(getattr(data, name) or "")
+    if not values["given_name"]:
+        problems["given_name"] = _("The given name is empty; type the client's given name.")
+    if not values["family_name"]:
+        problems["family_name"] = _("The family name is empty; type the client's family name.")
+    limits = {"given_name": 100, "family_name": 100, "name_prefix": 30, "phone": 40, "address": 200, "city": 100}
+    for name, limit in limits.items():
+        value = values[name]
+        if isinstance(value, str) and len(value) > limit:
+            problems[name] = _("This field is longer than {limit} characters; shorten it.").format(limit=limit)
+
+    birth = data.birth_date
+    if isinstance(birth, str):
+        parsed = parse_date(birth)
+        if parsed is None:
+            if birth.strip():
+                problems["birth_date"] = _(
+                    "'{value}' is not a date; type the birth date as dd-mm-jjjj, e.g. 07-03-1951."
+                ).format(value=birth.strip())
+            else:
+                problems["birth_date"] = _("The birth date is empty; type it as dd-mm-jjjj, e.g. 07-03-1951.")
+        birth = parsed
+    if isinstance(birth, date):
+        if birth > today:
+            problems["birth_date"] = _("The birth date {date} lies in the future; check the year.").format(
+                date=format_short_date(birth)
+            )
+        elif today.year - birth.year > MAX_AGE_YEARS:
+            problems["birth_date"] = _("The birth date {date} is more than {years} years ago; check the year.").format(
+                date=format_short_date(birth), years=MAX_AGE_YEARS
+            )
+        values["birth_date"] = birth
+
+    bsn = re.sub(r"[\s.]", "", data.bsn or "")
+    if bsn and not bsn_is_valid(bsn):
+        problems["bsn"] = _(
+            "'{value}' is not a valid BSN (it fails the 11-test); check the 9 digits or leave it empty."
+        ).format(value=data.bsn.strip())
+    values["bsn"] = bsn.zfill(9) if bsn else None
+
+    email = (data.email or "").strip()
+    if email and not EMAIL.match(email):
+        problems["email"] = _("'{value}' is not an e-mail address; check it or leave it empty.").format(value=email)
+    values["email"] = email
+
+    postal = clean_line(data.postal_code or "")
+    match = DUTCH_POSTAL_CODE.match(postal)
+    if match:
+        postal = f"{match[1]} {match[2].upper()}"
+    elif len(postal) > 10:
+        problems["postal_code"] = _("The postal code is longer than 10 characters; check it.")
+    values["postal_code"] = postal
+
+    if problems:
+        raise InvalidClient(problems)
+    return values
+
+
+def _search_key(values: dict[str, object]) -> str:
+    return fold(" ".join(str(values[k]) for k in ("given_name", "name_prefix", "family_name") if values[k]))
+
+
+def _sort_key(values: dict[str, object]) -> str:
+    """Dutch lists sort on the family name without its prefix: 'van der Berg' under B."""
+    return fold(f"{values['family_name']} {values['given_name']} {values['name_prefix']}")
+
+
+def new_client_number(tx: Session, rng: random.Random | None = None) -> str:
+    """A short, unambiguous number like 'H7K-2PQ', unique in this database."""
+    while True:
+        if rng is not None:
+            raw = "".join(rng.choice(NUMBER_ALPHABET) for _ in range(6))
+        else:
+            raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(6))
+        number = f"{raw[:3]}-{raw[3:]}"
+        if tx.exec(select(Client.id).where(Client.client_number == number)).first() is None:
+            return number
+
+
+def _record(row: Client, conversation_count: int = 0) -> ClientRecord:
+    assert row.id is not None
+    return ClientRecord(
+        id=row.id,
+        client_number=row.client_number,
+        given_name=row.given_name,
+        name_prefix=row.name_prefix,
+        family_name=row.family_name,
+        birth_date=row.birth_date,
+        bsn=row.bsn,
+        phone=row.phone,
+        email=row.email,
+        address=row.address,
+        postal_code=row.postal_code,
+        city=row.city,
+        conversation_count=conversation_count,
+    )
+
+
+def create_client(
+    tx: Session,
+    actor: Actor,
+    data: ClientInput,
+    *,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> ClientRecord:
+    now = now or datetime.now(timezone.utc)
+    values = validate(data, now.date())
+    row = Client(
+        **values,
+        client_number=new_client_number(tx, rng),
+        search_key=_search_key(values),
+        sort_key=_sort_key(values),
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor.id,
+    )
+    tx.add(row)
+    tx.flush()
+    return _record(row)
+
+
+def update_client(
+    tx: Session, actor: Actor, client_id: int, data: ClientInput, *, now: datetime | None = None
+) -> ClientRecord:
+    now = now or datetime.now(timezone.utc)
+    row = _row(tx, client_id)
+    values = validate(data, now.date())
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.search_key = _search_key(values)
+    row.sort_key = _sort_key(values)
+    row.updated_at = now
+    tx.add(row)
+    tx.flush()
+    return _record(row)
+
+
+def _row(tx: Session, client_id: int) -> Client:
+    row = tx.get(Client, client_id)
+    if row is None:
+        raise NotFoundError(_("There is no client with number {id}.").format(id=client_id))
+    return row
+
+
+def get_client(tx: Session, client_id: int) -> ClientRecord:
+    return _record(_row(tx, client_id))
+
+
+def _search_filter(text: str):
+    """Every word must match: part of the name, the birth date, or the client number."""
+    conditions = []
+    for word in text.split():
+        day = parse_date(word)
+        folded = fold(word).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        options = [col(Client.search_key).like(f"%{folded}%", escape="\\")]
+        if day is not None:
+            options.append(Client.birth_date == day)
+        if len(word) >= 3:
+            options.append(func.upper(Client.client_number).like(f"{word.upper()}%"))
+        conditions.append(or_(*options))
+    return conditions
+
+
+def search_clients(tx: Session, text: str = "", *, limit: int | None = None, offset: int = 0) -> list[ClientRecord]:
+    """Clients matching the search text, in Dutch list order (family name, given name)."""
+    counts = (
+        select(Conversation.client_id, func.count(Conversation.id).label("n"))
+        .group_by(Conversation.client_id)
+        .subquery()
+    )
+    query = (
+        select(Client, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.client_id == Client.id)
+        .where(*_search_filter(text))
+        .order_by(Client.sort_key, Client.birth_date, Client.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [_record(row, count) for row, count in tx.exec(query).all()]
+
+
+def count_clients(tx: Session, text: str = "") -> int:
+    return tx.exec(select(func.count(Client.id)).where(*_search_filter(text))).one()

@@ -1,0 +1,584 @@
+"""The broad conversation: start it, record what is said per domain, agree goals, complete it.
+
+Each function is one use case, run inside the caller's transaction (``Database.transaction``),
+and takes the acting practitioner. Input is checked against the conversation model the
+conversation is pinned to; a completed conversation is read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from broadtalk.errors import InputError, NotFoundError, RefusedError
+from broadtalk.forms.conditions import enabled_link_ids
+from broadtalk.forms.library import find_model
+from broadtalk.forms.schema import ConversationModel, Domain, Item, ItemType
+from broadtalk.i18n import _, pick
+from broadtalk.practitioners import Actor
+from broadtalk.store.tables import Action, Answer, Client, Conversation, DomainAssessment, Goal
+from broadtalk.text import clean_block, clean_line
+
+DRAFT = "draft"
+COMPLETED = "completed"
+MAX_TEXT = 20_000  # a long story fits; a pasted book does not
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "Leave this field as it is" for partial updates.
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    domain_id: str
+    score: int | None = None
+    notes: str = ""
+    own_words: str = ""
+    important: bool = False
+    priority_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class GoalView:
+    id: int
+    description: str
+    domain_id: str | None
+    position: int
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: int
+    what: str
+    who: str
+    due_date: date | None
+    goal_id: int | None
+    done: bool
+    position: int
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    id: int
+    client_id: int
+    model_id: str
+    model_version: int
+    status: str
+    started_at: datetime
+    completed_at: datetime | None
+    practitioner_id: int | None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == COMPLETED
+
+
+@dataclass(frozen=True)
+class ConversationSnapshot:
+    """Everything recorded in one conversation, as plain values."""
+
+    summary: ConversationSummary
+    duration_seconds: int
+    what_matters_most: str
+    follow_up_date: date | None
+    answers: dict[str, Any] = field(default_factory=dict)
+    assessments: dict[str, AssessmentView] = field(default_factory=dict)
+    goals: list[GoalView] = field(default_factory=list)
+    actions: list[ActionView] = field(default_factory=list)
+
+    def scores(self) -> dict[str, int]:
+        return {d: a.score for d, a in self.assessments.items() if a.score is not None}
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(timezone.utc)
+
+
+def _conversation(tx: Session, conversation_id: int) -> Conversation:
+    row = tx.get(Conversation, conversation_id)
+    if row is None:
+        raise NotFoundError(_("There is no conversation with number {id}.").format(id=conversation_id))
+    return row
+
+
+def _editable(tx: Session, conversation_id: int) -> Conversation:
+    row = _conversation(tx, conversation_id)
+    if row.status == COMPLETED:
+        raise RefusedError(_("This conversation is completed and can no longer be changed."))
+    return row
+
+
+def _touch(row: Conversation, now: datetime) -> None:
+    row.updated_at = now
+
+
+def _summary(row: Conversation) -> ConversationSummary:
+    assert row.id is not None
+    return ConversationSummary(
+        id=row.id,
+        client_id=row.client_id,
+        model_id=row.model_id,
+        model_version=row.model_version,
+        status=row.status,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        practitioner_id=row.practitioner_id,
+    )
+
+
+def start_conversation(
+    tx: Session, actor: Actor, client_id: int, model_id: str, model_version: int, *, now: datetime | None = None
+) -> ConversationSummary:
+    if tx.get(Client, client_id) is None:
+        raise NotFoundError(_("There is no client with number {id}.").format(id=client_id))
+    find_model(tx, model_id, model_version)
+    now = _now(now)
+    row = Conversation(
+        client_id=client_id,
+        practitioner_id=actor.id,
+        model_id=model_id,
+        model_version=model_version,
+        status=DRAFT,
+        started_at=now,
+        updated_at=now,
+    )
+    tx.add(row)
+    tx.flush()
+    return _summary(row)
+
+
+def model_of(tx: Session, conversation_id: int) -> ConversationModel:
+    row = _conversation(tx, conversation_id)
+    return find_model(tx, row.model_id, row.model_version)
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+
+def normalise_answer(item: Item, value: Any) -> Any:
+    """The stored form of an answer, or None for 'no answer'; raises InputError when it does not fit."""
+    label = pick(item.text)
+    if value is None or value == "" or value == []:
+        return None
+    kind = item.type
+    if kind == ItemType.DISPLAY:
+        raise InputError(_("'{item}' is shown text and takes no answer.").format(item=label))
+    if kind == ItemType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        raise InputError(_("'{item}' takes yes or no.").format(item=label))
+    if kind in (ItemType.INTEGER, ItemType.DECIMAL):
+        number: float | int
+        try:
+            number = float(str(value).replace(",", ".")) if not isinstance(value, int | float) else value
+        except ValueError:
+            raise InputError(
+                _("'{item}' takes a number; '{value}' is not one.").format(item=label, value=value)
+            ) from None
+        if isinstance(number, bool) or not math.isfinite(number):
+            raise InputError(_("'{item}' takes a number; '{value}' is not one.").format(item=label, value=value))
+        if kind == ItemType.INTEGER:
+            if number != int(number):
+                raise InputError(_("'{item}' takes a whole number.").format(item=label))
+            return int(number)
+        return float(number)
+    if kind == ItemType.DATE:
+        if isinstance(value, date):
+            return value.isoformat()
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise InputError(_("'{item}' takes a date.").format(item=label)) from None
+    if kind in (ItemType.STRING, ItemType.TEXT):
+        text = clean_line(str(value)) if kind == ItemType.STRING else clean_block(str(value))
+        limit = item.max_length or MAX_TEXT
+        if len(text) > limit:
+            raise InputError(
+                _("The answer to '{item}' is longer than {limit} characters; shorten it.").format(
+                    item=label, limit=limit
+                )
+            )
+        return text or None
+    if kind == ItemType.CHOICE:
+        codes = value if isinstance(value, list | tuple) else [value]
+        if len(codes) > 1 and not item.repeats:
+            raise InputError(_("'{item}' takes one choice.").format(item=label))
+        for code in codes:
+            if item.option(str(code)) is None:
+                raise InputError(_("'{value}' is not one of the choices of '{item}'.").format(value=code, item=label))
+        ordered = [o.code for o in item.answer_options if o.code in {str(c) for c in codes}]
+        return ordered if item.repeats else ordered[0]
+    raise InputError(_("'{item}' has an unknown type.").format(item=label))  # schema forbids this
+
+
+def record_answer(
+    tx: Session, actor: Actor, conversation_id: int, link_id: str, value: Any, *, now: datetime | None = None
+) -> Any:
+    """Store (or clear, with an empty value) the answer to one item; returns the stored value."""
+    row = _editable(tx, conversation_id)
+    model = find_model(tx, row.model_id, row.model_version)
+    item = model.item(link_id)
+    if item is None:
+        raise InputError(_("The model '{model}' has no item '{id}'.").format(model=model.display_title(), id=link_id))
+    stored = normalise_answer(item, value)
+    now = _now(now)
+    existing = tx.exec(
+        select(Answer).where(Answer.conversation_id == conversation_id, Answer.link_id == link_id)
+    ).first()
+    if stored is None:
+        if existing is not None:
+            tx.delete(existing)
+    elif existing is None:
+        tx.add(Answer(conversation_id=conversation_id, link_id=link_id, value_json=json.dumps(stored), updated_at=now))
+    else:
+        existing.value_json = json.dumps(stored)
+        existing.updated_at = now
+        tx.add(existing)
+    _touch(row, now)
+    tx.flush()
+    return stored
+
+
+# -- domains ------------------------------------------------------------------------------------
+
+
+def _domain(model: ConversationModel, domain_id: str) -> Domain:
+    domain = model.domain(domain_id)
+    if domain is None:
+        raise InputError(
+            _("The model '{model}' has no domain '{id}'.").format(model=model.display_title(), id=domain_id)
+        )
+    return domain
+
+
+def assess_domain(
+    tx: Session,
+    actor: Actor,
+    conversation_id: int,
+    domain_id: str,
+    *,
+    score: int | None = UNSET,
+    notes: str = UNSET,
+    own_words: str = UNSET,
+    important: bool = UNSET,
+    now: datetime | None = None,
+) -> AssessmentView:
+    """Record what was said about one life domain; only the given fields change."""
+    row = _editable(tx, conversation_id)
+    model = find_model(tx, row.model_id, row.model_version)
+    domain = _domain(model, domain_id)
+    if score is not UNSET:
+        check_score(model, domain, score)
+    for value in (notes, own_words):
+        if value is not UNSET:
+            check_domain_text(domain, value)
+    now = _now(now)
+    assessment = _assessment_row(tx, conversation_id, domain_id, now)
+    if score is not UNSET:
+        assessment.score = score
+    if notes is not UNSET:
+        assessment.notes = clean_block(notes)
+    if own_words is not UNSET:
+        assessment.own_words = clean_block(own_words)
+    if important is not UNSET:
+        assessment.important = bool(important)
+    assessment.updated_at = now
+    tx.add(assessment)
+    _touch(row, now)
+    tx.flush()
+    return _assessment_view(assessment)
+
+
+def check_score(model: ConversationModel, domain: Domain, score: int | None) -> None:
+    """A score must be a whole number on the domain's scale (None clears it)."""
+    if score is None:
+        return
+    scale = model.scale_of(domain)
+    title = pick(domain.title)
+    if scale is None:
+        raise InputError(_("The domain '{domain}' is not scored in this model.").format(domain=title))
+    if isinstance(score, bool) or not isinstance(score, int) or not scale.min <= score <= scale.max:
+        raise InputError(
+            _("The score for '{domain}' must be a whole number from {min} to {max}.").format(
+                domain=title, min=scale.min, max=scale.max
+            )
+        )
+
+
+def check_domain_text(domain: Domain, value: str) -> None:
+    if len(value) > MAX_TEXT:
+        raise InputError(
+            _("The text for '{domain}' is longer than {limit} characters; shorten it.").format(
+                domain=pick(domain.title), limit=MAX_TEXT
+            )
+        )
+
+
+def _assessment_row(tx: Session, conversation_id: int, domain_id: str, now: datetime) -> DomainAssessment:
+    existing = tx.exec(
+        select(DomainAssessment).where(
+            DomainAssessment.conversation_id == conversation_id, DomainAssessment.domain_id == domain_id
+        )
+    ).first()
+    return existing or DomainAssessment(conversation_id=conversation_id, domain_id=domain_id, updated_at=now)
+
+
+def _assessment_view(row: DomainAssessment) -> AssessmentView:
+    return AssessmentView(
+        domain_id=row.domain_id,
+        score=row.score,
+        notes=row.notes,
+        own_words=row.own_words,
+        important=row.important,
+        priority_rank=row.priority_rank,
+    )
+
+
+def rank_domains(
+    tx: Session, actor: Actor, conversation_id: int, ordered_domain_ids: list[str], *, now: datetime | None = None
+) -> None:
+    """The client's order of domains to work on (first = most urgent); unlisted domains lose their rank."""
+    row = _editable(tx, conversation_id)
+    model = find_model(tx, row.model_id, row.model_version)
+    if len(set(ordered_domain_ids)) != len(ordered_domain_ids):
+        raise InputError(_("A domain appears twice in the order; give each domain one place."))
+    for domain_id in ordered_domain_ids:
+        _domain(model, domain_id)
+    now = _now(now)
+    ranks = {domain_id: index + 1 for index, domain_id in enumerate(ordered_domain_ids)}
+    for domain in model.domains:
+        assessment = _assessment_row(tx, conversation_id, domain.id, now)
+        new_rank = ranks.get(domain.id)
+        if assessment.id is None and new_rank is None:
+            continue
+        assessment.priority_rank = new_rank
+        assessment.updated_at = now
+        tx.add(assessment)
+    _touch(row, now)
+    tx.flush()
+
+
+# -- closing: what matters most, goals, actions -----------------------------------------------
+
+
+def set_closing(
+    tx: Session,
+    actor: Actor,
+    conversation_id: int,
+    *,
+    what_matters_most: str = UNSET,
+    follow_up_date: date | None = UNSET,
+    now: datetime | None = None,
+) -> None:
+    row = _editable(tx, conversation_id)
+    if what_matters_most is not UNSET:
+        if len(what_matters_most) > MAX_TEXT:
+            raise InputError(
+                _("'What matters most' is longer than {limit} characters; shorten it.").format(limit=MAX_TEXT)
+            )
+        row.what_matters_most = clean_block(what_matters_most)
+    if follow_up_date is not UNSET:
+        if follow_up_date is not None and follow_up_date < row.started_at.date():
+            raise InputError(_("The follow-up date lies before the conversation; choose a later date."))
+        row.follow_up_date = follow_up_date
+    _touch(row, _now(now))
+    tx.add(row)
+    tx.flush()
+
+
+def goal_text(description: str) -> str:
+    text = clean_block(description)
+    if not text:
+        raise InputError(_("The goal is empty; describe what the client wants to reach."))
+    if len(text) > MAX_TEXT:
+        raise InputError(_("The goal is longer than {limit} characters; shorten it.").format(limit=MAX_TEXT))
+    return text
+
+
+def action_fields(what: str, who: str) -> tuple[str, str]:
+    text = clean_block(what)
+    if not text:
+        raise InputError(_("The action is empty; describe what will be done."))
+    if len(text) > MAX_TEXT:
+        raise InputError(_("The action is longer than {limit} characters; shorten it.").format(limit=MAX_TEXT))
+    who = clean_line(who)
+    if len(who) > 200:
+        raise InputError(_("'Who' is longer than 200 characters; shorten it."))
+    return text, who
+
+
+def add_goal(
+    tx: Session,
+    actor: Actor,
+    conversation_id: int,
+    description: str,
+    *,
+    domain_id: str | None = None,
+    now: datetime | None = None,
+) -> GoalView:
+    row = _editable(tx, conversation_id)
+    text = goal_text(description)
+    if domain_id is not None:
+        _domain(find_model(tx, row.model_id, row.model_version), domain_id)
+    now = _now(now)
+    position = _next_position(tx, Goal, conversation_id)
+    goal = Goal(
+        conversation_id=conversation_id, domain_id=domain_id, description=text, position=position, created_at=now
+    )
+    tx.add(goal)
+    _touch(row, now)
+    tx.flush()
+    assert goal.id is not None
+    return GoalView(goal.id, goal.description, goal.domain_id, goal.position)
+
+
+def add_action(
+    tx: Session,
+    actor: Actor,
+    conversation_id: int,
+    what: str,
+    *,
+    who: str = "",
+    due_date: date | None = None,
+    goal_id: int | None = None,
+    now: datetime | None = None,
+) -> ActionView:
+    """An agreed action: what will be done, by whom, by when."""
+    row = _editable(tx, conversation_id)
+    text, who = action_fields(what, who)
+    if goal_id is not None:
+        goal = tx.get(Goal, goal_id)
+        if goal is None or goal.conversation_id != conversation_id:
+            raise InputError(_("The action refers to a goal that is not part of this conversation."))
+    now = _now(now)
+    if due_date is not None and due_date < row.started_at.date():
+        raise InputError(_("The action's date lies before the conversation; choose a later date."))
+    action = Action(
+        conversation_id=conversation_id,
+        goal_id=goal_id,
+        what=text,
+        who=who,
+        due_date=due_date,
+        position=_next_position(tx, Action, conversation_id),
+        created_at=now,
+    )
+    tx.add(action)
+    _touch(row, now)
+    tx.flush()
+    return _action_view(action)
+
+
+def remove_goal(tx: Session, actor: Actor, conversation_id: int, goal_id: int) -> None:
+    row = _editable(tx, conversation_id)
+    goal = tx.get(Goal, goal_id)
+    if goal is None or goal.conversation_id != conversation_id:
+        raise NotFoundError(_("This goal is not part of the conversation."))
+    tx.delete(goal)
+    _touch(row, _now(None))
+    tx.flush()
+
+
+def remove_action(tx: Session, actor: Actor, conversation_id: int, action_id: int) -> None:
+    row = _editable(tx, conversation_id)
+    action = tx.get(Action, action_id)
+    if action is None or action.conversation_id != conversation_id:
+        raise NotFoundError(_("This action is not part of the conversation."))
+    tx.delete(action)
+    _touch(row, _now(None))
+    tx.flush()
+
+
+def _next_position(tx: Session, table: type[Goal] | type[Action], conversation_id: int) -> int:
+    current = tx.exec(select(func.max(table.position)).where(table.conversation_id == conversation_id)).one()
+    return (current or 0) + 1
+
+
+def _action_view(row: Action) -> ActionView:
+    assert row.id is not None
+    return ActionView(row.id, row.what, row.who, row.due_date, row.goal_id, row.done, row.position)
+
+
+# -- completing and reading -------------------------------------------------------------------
+
+
+def answers_to_drop_on_completion(model: ConversationModel, answers: dict[str, Any]) -> list[str]:
+    """Refuses when a shown required item is unanswered; returns the answers of hidden items."""
+    shown = enabled_link_ids(model, answers)
+    missing = [
+        pick(i.text) for i in model.all_items() if i.required and i.link_id in shown and i.link_id not in answers
+    ]
+    if missing:
+        raise RefusedError(
+            _("The conversation cannot be completed yet; these questions still need an answer: {items}.").format(
+                items="; ".join(missing)
+            )
+        )
+    return [link_id for link_id in answers if link_id not in shown]
+
+
+def complete_conversation(
+    tx: Session, actor: Actor, conversation_id: int, *, duration_seconds: int | None = None, now: datetime | None = None
+) -> ConversationSummary:
+    """Close the conversation: required items answered, hidden items' answers dropped, read-only after."""
+    row = _editable(tx, conversation_id)
+    model = find_model(tx, row.model_id, row.model_version)
+    answers = _answers(tx, conversation_id)
+    hidden = answers_to_drop_on_completion(model, answers)
+    if hidden:
+        tx.exec(delete(Answer).where(Answer.conversation_id == conversation_id, Answer.link_id.in_(hidden)))
+    now = _now(now)
+    if duration_seconds is not None:
+        if duration_seconds < 0:
+            raise InputError(_("The duration cannot be negative."))
+        row.duration_seconds = duration_seconds
+    row.status = COMPLETED
+    row.completed_at = now
+    _touch(row, now)
+    tx.add(row)
+    tx.flush()
+    return _summary(row)
+
+
+def _answers(tx: Session, conversation_id: int) -> dict[str, Any]:
+    rows = tx.exec(select(Answer).where(Answer.conversation_id == conversation_id)).all()
+    return {row.link_id: json.loads(row.value_json) for row in rows}
+
+
+def load_conversation(tx: Session, conversation_id: int) -> ConversationSnapshot:
+    row = _conversation(tx, conversation_id)
+    assessments = tx.exec(select(DomainAssessment).where(DomainAssessment.conversation_id == conversation_id)).all()
+    goals = tx.exec(select(Goal).where(Goal.conversation_id == conversation_id).order_by(Goal.position, Goal.id)).all()
+    actions = tx.exec(
+        select(Action).where(Action.conversation_id == conversation_id).order_by(Action.position, Action.id)
+    ).all()
+    return ConversationSnapshot(
+        summary=_summary(row),
+        duration_seconds=row.duration_seconds,
+        what_matters_most=row.what_matters_most,
+        follow_up_date=row.follow_up_date,
+        answers=_answers(tx, conversation_id),
+        assessments={a.domain_id: _assessment_view(a) for a in assessments},
+        goals=[GoalView(g.id, g.description, g.domain_id, g.position) for g in goals if g.id is not None],
+        actions=[_action_view(a) for a in actions],
+    )
+
+
+def list_conversations(tx: Session, client_id: int) -> list[ConversationSummary]:
+    """A client's conversations, newest first."""
+    rows = tx.exec(
+        select(Conversation)
+        .where(Conversation.client_id == client_id)
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+    ).all()
+    return [_summary(row) for row in rows]

@@ -1,0 +1,213 @@
+"""Fictional demo data, made through the same use cases the app uses.
+
+Deterministic: the same seed and reference day give the same database, row for row. Dates
+count back from the reference day. Each client has 1-3 conversations over several months,
+across all built-in models, with scores that drift the way people's lives do, the client's
+own words, flagged domains, goals and agreed actions. The newest conversation of some clients
+is left as a draft, as in a real practice.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from broadtalk import demo_texts as texts
+from broadtalk.clients import ClientInput, create_client
+from broadtalk.conversation_records import ActionEntry, ConversationContent, DomainEntry, GoalEntry, record_conversation
+from broadtalk.errors import RefusedError
+from broadtalk.forms.conditions import is_enabled
+from broadtalk.forms.library import builtin_models
+from broadtalk.forms.schema import ConversationModel, Item, ItemType
+from broadtalk.i18n import DISPLAY_ZONE, _
+from broadtalk.practitioners import Actor, Role, create_practitioner
+from broadtalk.settings import DEMO, PRACTICE_NAME, write_setting
+from broadtalk.store.database import Database
+from broadtalk.store.tables import Client
+
+BATCH = 250  # clients per transaction: big enough to be fast, small enough to show progress
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    clients: int
+    conversations: int
+    practitioners: int
+
+
+def generate_demo(
+    db: Database,
+    *,
+    clients: int,
+    seed: int = 1,
+    today: date,
+    progress: Any = None,
+) -> DemoReport:
+    """Fill an empty database with demo data. ``progress(done, total)`` is called per batch."""
+    rng = random.Random(seed)
+    with db.transaction() as tx:
+        existing = tx.exec(select(func.count(Client.id))).one()
+        if existing:
+            raise RefusedError(
+                _(
+                    "This database already holds {n} clients; demo data goes into a new database (choose one with --db)."
+                ).format(n=existing)
+            )
+        reference = _at(today, 8, 0)
+        actors = [create_practitioner(tx, name, Role(role), now=reference) for name, role in texts.PRACTITIONERS]
+        write_setting(tx, PRACTICE_NAME, texts.PRACTICE_NAME)
+        write_setting(tx, DEMO, "1")
+    carers = [a for a in actors if a.role in (Role.PRACTICE_NURSE, Role.SOCIAL_WORKER)]
+    models = sorted(builtin_models(), key=lambda m: m.id)
+    total_conversations = 0
+    done = 0
+    while done < clients:
+        size = min(BATCH, clients - done)
+        with db.transaction() as tx:
+            for _index in range(size):
+                total_conversations += _demo_client(tx, rng, carers, models, today)
+        done += size
+        if progress is not None:
+            progress(done, clients)
+    return DemoReport(clients=clients, conversations=total_conversations, practitioners=len(actors))
+
+
+def _at(day: date, hour: int, minute: int) -> datetime:
+    """A Dutch wall-clock moment on a day, as the aware timestamp the store keeps."""
+    return datetime.combine(day, time(hour, minute), tzinfo=DISPLAY_ZONE)
+
+
+def _demo_client(
+    tx: Session, rng: random.Random, carers: list[Actor], models: list[ConversationModel], today: date
+) -> int:
+    given = rng.choice(texts.GIVEN_NAMES)
+    prefix = rng.choice(texts.NAME_PREFIXES)
+    family = rng.choice(texts.FAMILY_NAMES)
+    if family in ("Jong", "Vries", "Wit", "Hoek", "Veld", "Laar") and not prefix:
+        prefix = "de" if family != "Laar" else "van"
+    age = rng.choice((rng.randint(19, 45), rng.randint(45, 70), rng.randint(70, 96)))
+    birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
+    first_visit = today - timedelta(days=rng.randint(60, 360))
+    actor = rng.choice(carers)
+    client = create_client(
+        tx,
+        actor,
+        ClientInput(
+            given_name=given,
+            name_prefix=prefix,
+            family_name=family,
+            birth_date=birth,
+            address=f"{rng.choice(texts.STREETS)} {rng.randint(1, 180)}",
+            postal_code=f"{rng.randint(3400, 3999)} {rng.choice('ABCDEGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEGHJKLMNPRSTVWXZ')}",
+            city=rng.choice(texts.CITIES),
+            phone=f"06-00{rng.randint(100000, 999999)}" if rng.random() < 0.8 else "",
+            email=f"{given.lower()[:1]}.{rng.randint(100, 999)}@example.org" if rng.random() < 0.5 else "",
+        ),
+        now=_at(first_visit, 9, 0),
+        rng=rng,
+    )
+    # A client's own level per theme: some domains are hard, most are fine.
+    levels = {theme: rng.betavariate(2.5, 2.0) for theme in texts.OWN_WORDS}
+    for theme in rng.sample(list(levels), k=rng.randint(1, 3)):
+        levels[theme] = rng.uniform(0.05, 0.35)
+    count = rng.choice((1, 1, 2, 2, 3))
+    days = sorted(rng.sample(range(0, max(1, (today - first_visit).days)), k=count))
+    model = rng.choice(models)
+    for index, offset in enumerate(days):
+        if index and rng.random() < 0.4:
+            model = rng.choice(models)
+        day = first_visit + timedelta(days=offset)
+        is_last = index == count - 1
+        draft = is_last and rng.random() < 0.08
+        _demo_conversation(tx, rng, actor, client.id, model, day, levels, improvement=0.08 * index, draft=draft)
+    return count
+
+
+def _demo_conversation(
+    tx: Session,
+    rng: random.Random,
+    actor: Actor,
+    client_id: int,
+    model: ConversationModel,
+    day: date,
+    levels: dict[str, float],
+    *,
+    improvement: float,
+    draft: bool,
+) -> None:
+    start = _at(day, rng.randint(8, 15), rng.choice((0, 15, 30, 45)))
+    minutes = rng.randint(35, 75)
+    content = ConversationContent(model_id=model.id, model_version=model.version, started_at=start)
+    visited = [d for d in model.domains if rng.random() < 0.88] or [model.domains[0]]
+    rng.shuffle(visited)  # the client leads: domains in their order
+    by_level: list[tuple[float, str]] = []
+    for domain in visited:
+        theme = texts.THEMES.get(domain.id, "meaning")
+        level = max(0.0, min(1.0, levels.get(theme, 0.6) + improvement + rng.uniform(-0.1, 0.1)))
+        scale = model.scale_of(domain)
+        content.domains.append(
+            DomainEntry(
+                domain_id=domain.id,
+                score=None if scale is None else round(scale.min + level * (scale.max - scale.min)),
+                notes=rng.choice(texts.NOTES[theme]) if rng.random() < 0.7 else "",
+                own_words=rng.choice(texts.OWN_WORDS[theme]) if rng.random() < 0.75 else "",
+                important=level < 0.4 or rng.random() < 0.1,
+            )
+        )
+        by_level.append((level, domain.id))
+        for item in domain.items:
+            if is_enabled(model, item, content.answers) and rng.random() < 0.75:
+                value = _demo_answer(rng, item, level, day)
+                if value is not None:
+                    content.answers[item.link_id] = value
+    by_level.sort()
+    if model.closing.rank_domains:
+        ranks = {domain_id: rank for rank, (_level, domain_id) in enumerate(by_level[: rng.randint(1, 3)], start=1)}
+        for entry in content.domains:
+            entry.priority_rank = ranks.get(entry.domain_id)
+    for item in model.closing.items:
+        if is_enabled(model, item, content.answers) and rng.random() < 0.6:
+            value = _demo_answer(rng, item, 0.5, day)
+            if value is not None:
+                content.answers[item.link_id] = value
+    content.what_matters_most = rng.choice(texts.WHAT_MATTERS)
+    content.follow_up_date = day + timedelta(weeks=rng.choice((4, 6, 8, 12))) if rng.random() < 0.8 else None
+    for _level, domain_id in by_level[: rng.randint(1, 2)]:
+        theme = texts.THEMES.get(domain_id, "meaning")
+        actions = [
+            ActionEntry(what, who, day + timedelta(days=rng.randint(7, 42)))
+            for what, who in rng.sample(texts.ACTIONS, k=rng.randint(1, 2))
+        ]
+        content.goals.append(GoalEntry(texts.GOALS[theme], domain_id, actions))
+    if not draft:
+        content.completed_at = start + timedelta(minutes=minutes)
+        content.duration_seconds = minutes * 60
+    record_conversation(tx, actor, client_id, content)
+
+
+def _demo_answer(rng: random.Random, item: Item, level: float, day: date) -> Any:
+    if item.type == ItemType.CHOICE:
+        options = [o.code for o in item.answer_options]
+        if item.repeats:
+            return sorted(rng.sample(options, k=rng.randint(1, min(2, len(options)))))
+        # Lower levels lean to the first options ("yes, I want to work on this").
+        weights = [(1.0 - level) if i == 0 else level / max(1, len(options) - 1) + 0.05 for i in range(len(options))]
+        return rng.choices(options, weights=weights)[0]
+    if item.type == ItemType.STRING:
+        return rng.choice(texts.PROFESSIONALS)
+    if item.type == ItemType.TEXT:
+        return rng.choice(texts.ANSWER_TEXTS)
+    if item.type == ItemType.BOOLEAN:
+        return rng.random() < 0.5
+    if item.type == ItemType.INTEGER:
+        return rng.randint(0, 10)
+    if item.type == ItemType.DECIMAL:
+        return round(rng.uniform(0, 10), 1)
+    if item.type == ItemType.DATE:
+        return (day + timedelta(weeks=rng.choice((6, 8, 12)))).isoformat()
+    return None

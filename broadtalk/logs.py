@@ -1,0 +1,39 @@
+"""Logging to a rotating file in the data folder. Log lines carry ids at most, never personal data."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import traceback
+from pathlib import Path
+
+from broadtalk import config
+
+
+def log_path() -> Path:
+    return config.data_dir() / "logs" / "broadtalk.log"
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_broadtalk", False) for h in root.handlers):
+        return
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._broadtalk = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def log_unexpected(error: BaseException) -> None:
+    """Record a bug without its message: messages can hold what a user typed; frames cannot."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    logging.getLogger("broadtalk").error("unexpected %s\n%s", type(error).__name__, frames)

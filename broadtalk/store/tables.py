@@ -1,0 +1,177 @@
+"""SQLModel tables: the local record of practitioners, clients and their conversations.
+
+Timestamps are stored in UTC (``UtcDateTime``). A conversation is pinned to the conversation
+model (id, version) it was held with; answers are stored by the model's ``linkId`` and domain
+assessments by domain id, so a later model version never reinterprets old data.
+Changing a table means a new Alembic revision in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# Named constraints let Alembic's SQLite batch mode alter them later.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware datetimes in, naive UTC in the database, aware UTC out."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC timestamp")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def utc_column(nullable: bool = False) -> Column:
+    return Column(UtcDateTime(), nullable=nullable)
+
+
+def parent_key(table: str, nullable: bool = False, ondelete: str = "CASCADE") -> Column:
+    return Column(Integer, ForeignKey(f"{table}.id", ondelete=ondelete), nullable=nullable, index=True)
+
+
+class Setting(SQLModel, table=True):
+    """Practice-wide key/value settings kept with the data (practice name, demo marker, ...)."""
+
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Practitioner(SQLModel, table=True):
+    __tablename__ = "practitioner"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    active: bool = True
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class Client(SQLModel, table=True):
+    __tablename__ = "client"
+    id: int | None = Field(default=None, primary_key=True)
+    #: Short stable identifier shown to users instead of the database id.
+    client_number: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
+    given_name: str = Field(max_length=100)
+    #: Dutch surname prefix (tussenvoegsel), e.g. "van der"; sorted on the family name itself.
+    name_prefix: str = Field(default="", max_length=30)
+    family_name: str = Field(max_length=100)
+    birth_date: date
+    bsn: str | None = Field(default=None, max_length=9)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=200)
+    postal_code: str = Field(default="", max_length=10)
+    city: str = Field(default="", max_length=100)
+    #: Lower-case name without diacritics, for search-as-you-type ("celik" finds "Çelik").
+    search_key: str = Field(sa_column=Column(String(300), nullable=False, index=True))
+    #: Folded "family given prefix": the Dutch list order.
+    sort_key: str = Field(sa_column=Column(String(300), nullable=False, index=True))
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+    created_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+
+
+class Conversation(SQLModel, table=True):
+    __tablename__ = "conversation"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(sa_column=parent_key("client"))
+    practitioner_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+    model_id: str = Field(max_length=64)
+    model_version: int
+    status: str = Field(default="draft", max_length=16)
+    started_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+    completed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    duration_seconds: int = 0
+    what_matters_most: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    follow_up_date: date | None = None
+
+
+class Answer(SQLModel, table=True):
+    """The answer to one item of the model, as JSON (string, number, bool, code or list of codes)."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("conversation_id", "link_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(sa_column=parent_key("conversation"))
+    link_id: str = Field(max_length=64)
+    value_json: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class DomainAssessment(SQLModel, table=True):
+    """Per life domain: score, notes, the client's own words, flag and rank."""
+
+    __tablename__ = "domain_assessment"
+    __table_args__ = (UniqueConstraint("conversation_id", "domain_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(sa_column=parent_key("conversation"))
+    domain_id: str = Field(max_length=64)
+    score: int | None = None
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    own_words: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    #: "Important to me / I want to work on this".
+    important: bool = False
+    #: The client's order of domains to work on (1 = first); used by ranking models like 4D.
+    priority_rank: int | None = None
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class Goal(SQLModel, table=True):
+    __tablename__ = "goal"
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(sa_column=parent_key("conversation"))
+    domain_id: str | None = Field(default=None, max_length=64)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    position: int = 0
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class Action(SQLModel, table=True):
+    """An agreed action: what, who, by when; optionally serving a goal."""
+
+    __tablename__ = "action"
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(sa_column=parent_key("conversation"))
+    goal_id: int | None = Field(sa_column=parent_key("goal", nullable=True, ondelete="SET NULL"))
+    what: str = Field(sa_column=Column(Text, nullable=False))
+    who: str = Field(default="", max_length=200)
+    due_date: date | None = None
+    done: bool = False
+    position: int = 0
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class CustomModel(SQLModel, table=True):
+    """A practice's own conversation model, imported from YAML; (model_id, version) is frozen."""
+
+    __tablename__ = "custom_model"
+    __table_args__ = (UniqueConstraint("model_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: str = Field(max_length=64)
+    version: int
+    source_yaml: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    imported_at: datetime = Field(sa_column=utc_column())
+    imported_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))

@@ -1,0 +1,243 @@
+"""The command line: exit codes, one clear line on bad input, JSON shapes, no Qt loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from broadtalk import i18n
+from broadtalk.cli import main
+from tests.conftest import BUILTIN
+
+GOOD_MODEL = """\
+id: practice-check
+version: 1
+title: {nl: Korte check, en: Short check}
+description: {nl: Een korte check., en: A short check.}
+scale:
+  min: 1
+  max: 5
+  anchors:
+    - {value: 1, label: {nl: slecht, en: poor}}
+    - {value: 5, label: {nl: goed, en: good}}
+domains:
+  - id: sleep
+    title: {nl: Slapen, en: Sleep}
+    description: {nl: Hoe je slaapt., en: How you sleep.}
+    colour: "#0072B2"
+    items:
+      - linkId: sleep.hours
+        type: integer
+        text: {nl: "Hoeveel uur slaap je?", en: "How many hours do you sleep?"}
+"""
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse exits for usage errors and --help
+        code = int(stop.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_forms_list_json_lists_the_three_builtin_models_with_domains_and_items(tmp_path, capsys):
+    code, out, _err = run(["--db", str(tmp_path / "a.sqlite"), "forms", "list", "--json"], capsys)
+    assert code == 0
+    models = json.loads(out)
+    assert [(m["id"], m["version"]) for m in models] == [
+        ("four-domains", 1),
+        ("positive-health", 1),
+        ("self-sufficiency", 1),
+    ]
+    positive = next(m for m in models if m["id"] == "positive-health")
+    assert positive["title"]  # Dutch by default
+    assert len(positive["domains"]) == 6
+    first_item = positive["domains"][0]["items"][0]
+    assert set(first_item) >= {"linkId", "type", "text", "required"}
+    assert next(m for m in models if m["id"] == "four-domains")["domains"][0]["scale"] is None
+
+
+def test_db_option_works_after_the_command_too(tmp_path, capsys):
+    db = tmp_path / "after.sqlite"
+    code, _out, _err = run(["forms", "list", "--db", str(db)], capsys)
+    assert code == 0
+    assert db.exists()
+
+
+def test_forms_validate_accepts_a_good_file_with_exit_0(tmp_path, capsys):
+    path = tmp_path / "check.yaml"
+    path.write_text(GOOD_MODEL, encoding="utf-8")
+    code, out, err = run(["forms", "validate", str(path), str(BUILTIN / "four-domains.v1.yaml")], capsys)
+    assert code == 0, err
+    assert "check.yaml" in out and "four-domains.v1.yaml" in out
+    assert err == ""
+
+
+def test_forms_validate_reports_each_problem_on_its_own_line_and_exits_1(tmp_path, capsys):
+    i18n.set_language("en")
+    broken = GOOD_MODEL.replace("type: integer", "type: number").replace('colour: "#0072B2"', 'colour: "blue"')
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, encoding="utf-8")
+    code, out, err = run(["forms", "validate", str(path)], capsys)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines == [
+        "broken.yaml:18: domains[0].items[0].type: unknown item type 'number'; use one of: "
+        "display, boolean, integer, decimal, date, string, text, choice"
+    ]
+    assert "Traceback" not in err
+
+
+def test_forms_validate_of_a_missing_file_is_one_line_and_exit_1(tmp_path, capsys):
+    code, _out, err = run(["forms", "validate", str(tmp_path / "nope.yaml")], capsys)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert "nope.yaml" in err
+
+
+def test_forms_import_adds_the_model_and_refuses_a_changed_published_version(tmp_path, capsys):
+    i18n.set_language("en")
+    db = str(tmp_path / "practice.sqlite")
+    path = tmp_path / "check.yaml"
+    path.write_text(GOOD_MODEL, encoding="utf-8")
+    assert run(["--db", db, "forms", "import", str(path)], capsys)[0] == 0
+    code, out, _err = run(["--db", db, "forms", "import", str(path)], capsys)
+    assert code == 0 and "nothing changed" in out
+    path.write_text(GOOD_MODEL.replace("Korte check", "Andere check"), encoding="utf-8")
+    code, _out, err = run(["--db", db, "forms", "import", str(path)], capsys)
+    assert code == 1
+    assert "raise 'version' to 2" in err
+    code, out, _err = run(["--db", db, "forms", "list", "--json"], capsys)
+    custom = [m for m in json.loads(out) if not m["builtin"]]
+    assert [(m["id"], m["version"], m["title"]) for m in custom] == [("practice-check", 1, "Korte check")]
+
+
+def test_demo_then_clients_json_in_a_stable_order(tmp_path, capsys):
+    db = str(tmp_path / "demo.sqlite")
+    code, out, err = run(["--db", db, "demo", "--clients", "25", "--seed", "4", "--today", "2026-06-01"], capsys)
+    assert code == 0, err
+    assert "25" in out
+    code, out, _err = run(["--db", db, "clients", "--json"], capsys)
+    rows = json.loads(out)
+    assert len(rows) == 25
+    assert set(rows[0]) >= {"id", "name", "birth_date", "client_number"}
+    code, again, _err = run(["--db", db, "clients", "--json"], capsys)
+    assert again == out
+    some = rows[3]
+    code, out, _err = run(["--db", db, "clients", "--json", "--search", some["client_number"]], capsys)
+    assert [r["id"] for r in json.loads(out)] == [some["id"]]
+
+
+def test_demo_into_a_database_with_clients_is_refused_with_exit_1(tmp_path, capsys):
+    db = str(tmp_path / "demo.sqlite")
+    assert run(["--db", db, "demo", "--clients", "3"], capsys)[0] == 0
+    code, _out, err = run(["--db", db, "demo", "--clients", "3"], capsys)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["nonsense"],
+        ["demo"],
+        ["demo", "--clients", "many"],
+        ["demo", "--clients", "-3"],
+        ["demo", "--clients", "3", "--today", "yesterday"],
+        ["forms"],
+        ["forms", "validate"],
+        ["clients", "--bogus"],
+    ],
+)
+def test_usage_errors_exit_2_without_a_traceback(argv, tmp_path, capsys):
+    code, _out, err = run(["--db", str(tmp_path / "u.sqlite"), *argv], capsys)
+    assert code == 2
+    assert "Traceback" not in err
+    assert err.strip()
+
+
+def test_a_junk_database_file_is_refused_with_exit_1_and_left_untouched(tmp_path, capsys):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database\n" * 50)
+    before = junk.read_bytes()
+    code, _out, err = run(["--db", str(junk), "clients"], capsys)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert junk.read_bytes() == before
+
+
+def _subprocess(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BROADTALK_HOME": str(home)}
+    env.pop("BROADTALK_LANGUAGE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "broadtalk", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_the_command_line_never_imports_qt(tmp_path):
+    script = (
+        "import sys; from broadtalk.cli import main; "
+        f"main(['--db', {str(tmp_path / 'q.sqlite')!r}, 'demo', '--clients', '2']); "
+        f"main(['--db', {str(tmp_path / 'q.sqlite')!r}, 'clients', '--json']); "
+        "print(any(m.startswith('PySide6') for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BROADTALK_HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_real_process_speaks_dutch_by_default_and_english_on_request(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("no database")
+    dutch = _subprocess(["--db", str(junk), "clients"], tmp_path)
+    assert dutch.returncode == 1
+    assert "geen broadtalk-database" in dutch.stderr
+    english = subprocess.run(
+        [sys.executable, "-m", "broadtalk", "--db", str(junk), "clients"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BROADTALK_HOME": str(tmp_path), "BROADTALK_LANGUAGE": "en"},
+        timeout=120,
+    )
+    assert "is not a broadtalk database" in english.stderr
+    assert "Traceback" not in dutch.stderr + english.stderr
+
+
+def test_the_app_without_a_display_says_so_in_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["BROADTALK_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "broadtalk", "--db", str(tmp_path / "g.sqlite")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "xvfb-run" in result.stderr
+
+
+def test_the_model_example_in_the_readme_is_valid(tmp_path, capsys):
+    import re
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", readme, re.S)
+    assert example is not None
+    path = tmp_path / "sleep.yaml"
+    path.write_text(example.group(1), encoding="utf-8")
+    code, _out, err = run(["forms", "validate", str(path)], capsys)
+    assert code == 0, err
