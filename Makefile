@@ -42,7 +42,7 @@ translations: $(STAMP)
 catalog: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output --keyword N_ --keyword ngettext:1,2 \
 	    --project broadtalk --copyright-holder "broadtalk developers" -o translations/broadtalk.pot broadtalk
-	$(BIN)/pybabel update --no-fuzzy-matching --domain broadtalk -i translations/broadtalk.pot -d translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --domain broadtalk -i translations/broadtalk.pot -d translations
 
 ## demo: a demo practice of 200 fictional clients in demo.sqlite
 demo: $(STAMP)

@@ -29,7 +29,7 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line plus the usage, exit 2, as argparse does
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: {_('error')}: {message}\n")
+        self.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message})
 
 
 def _date_argument(text: str) -> date:
@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"broadtalk {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"broadtalk {__version__}", help=_("show the version and exit")
+    )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
 
     forms = commands.add_parser("forms", help=_("conversation models: list, validate, import"), parents=[common])
@@ -144,7 +146,7 @@ def cmd_forms_validate(args: argparse.Namespace) -> int:
         if result.ok:
             assert result.model is not None
             print(
-                _("{file}: valid ({id} version {version}, {domains} domains, {items} items)").format(
+                _("{file}: valid ({id} version {version}; domains: {domains}, items: {items})").format(
                     file=path.name,
                     id=result.model.id,
                     version=result.model.version,
@@ -194,7 +196,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(
-        _("Demo data made: {clients} clients, {conversations} conversations, {practitioners} practitioners.").format(
+        _("Demo data made. Clients: {clients}, conversations: {conversations}, practitioners: {practitioners}.").format(
             clients=report.clients, conversations=report.conversations, practitioners=report.practitioners
         )
     )
@@ -245,8 +247,15 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _translate_argparse() -> None:
+    """argparse looks up its messages (usage, errors) through module-level gettext functions."""
+    argparse._ = i18n._  # type: ignore[attr-defined]
+    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     i18n.set_language(config.interface_language())
+    _translate_argparse()
     setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)

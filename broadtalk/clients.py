@@ -128,10 +128,10 @@ def validate(data: ClientInput, today: date) -> dict[str, object]:
         if parsed is None:
             if birth.strip():
                 problems["birth_date"] = _(
-                    "'{value}' is not a date; type the birth date as dd-mm-jjjj, e.g. 07-03-1951."
+                    "'{value}' is not a date; type the birth date as dd-mm-yyyy, e.g. 07-03-1951."
                 ).format(value=birth.strip())
             else:
-                problems["birth_date"] = _("The birth date is empty; type it as dd-mm-jjjj, e.g. 07-03-1951.")
+                problems["birth_date"] = _("The birth date is empty; type it as dd-mm-yyyy, e.g. 07-03-1951.")
         birth = parsed
     if isinstance(birth, date):
         if birth > today:

@@ -213,7 +213,7 @@ def normalise_answer(item: Item, value: Any) -> Any:
     if kind == ItemType.CHOICE:
         codes = value if isinstance(value, list | tuple) else [value]
         if len(codes) > 1 and not item.repeats:
-            raise InputError(_("'{item}' takes one choice.").format(item=label))
+            raise InputError(_("Choose only one answer for '{item}'.").format(item=label))
         for code in codes:
             if item.option(str(code)) is None:
                 raise InputError(_("'{value}' is not one of the choices of '{item}'.").format(value=code, item=label))
@@ -414,7 +414,7 @@ def action_fields(what: str, who: str) -> tuple[str, str]:
         raise InputError(_("The action is longer than {limit} characters; shorten it.").format(limit=MAX_TEXT))
     who = clean_line(who)
     if len(who) > 200:
-        raise InputError(_("'Who' is longer than 200 characters; shorten it."))
+        raise InputError(_("'Who' is longer than {limit} characters; shorten it.").format(limit=200))
     return text, who
 
 

@@ -55,7 +55,7 @@ def generate_demo(
         if existing:
             raise RefusedError(
                 _(
-                    "This database already holds {n} clients; demo data goes into a new database (choose one with --db)."
+                    "This database already holds clients ({n}); demo data goes into a new database (choose one with --db)."
                 ).format(n=existing)
             )
         reference = _at(today, 8, 0)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from broadtalk import i18n
 from broadtalk.cli import main
 from tests.conftest import BUILTIN
 
@@ -79,8 +78,8 @@ def test_forms_validate_accepts_a_good_file_with_exit_0(tmp_path, capsys):
     assert err == ""
 
 
-def test_forms_validate_reports_each_problem_on_its_own_line_and_exits_1(tmp_path, capsys):
-    i18n.set_language("en")
+def test_forms_validate_reports_each_problem_on_its_own_line_and_exits_1(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BROADTALK_LANGUAGE", "en")
     broken = GOOD_MODEL.replace("type: integer", "type: number").replace('colour: "#0072B2"', 'colour: "blue"')
     path = tmp_path / "broken.yaml"
     path.write_text(broken, encoding="utf-8")
@@ -101,8 +100,8 @@ def test_forms_validate_of_a_missing_file_is_one_line_and_exit_1(tmp_path, capsy
     assert "nope.yaml" in err
 
 
-def test_forms_import_adds_the_model_and_refuses_a_changed_published_version(tmp_path, capsys):
-    i18n.set_language("en")
+def test_forms_import_adds_the_model_and_refuses_a_changed_published_version(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BROADTALK_LANGUAGE", "en")
     db = str(tmp_path / "practice.sqlite")
     path = tmp_path / "check.yaml"
     path.write_text(GOOD_MODEL, encoding="utf-8")
@@ -115,7 +114,7 @@ def test_forms_import_adds_the_model_and_refuses_a_changed_published_version(tmp
     assert "raise 'version' to 2" in err
     code, out, _err = run(["--db", db, "forms", "list", "--json"], capsys)
     custom = [m for m in json.loads(out) if not m["builtin"]]
-    assert [(m["id"], m["version"], m["title"]) for m in custom] == [("practice-check", 1, "Korte check")]
+    assert [(m["id"], m["version"], m["title"]) for m in custom] == [("practice-check", 1, "Short check")]
 
 
 def test_demo_then_clients_json_in_a_stable_order(tmp_path, capsys):
