@@ -102,11 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_database(args: argparse.Namespace):
+def _open_database(args: argparse.Namespace, *, create: bool = True):
+    """The database of ``--db`` (or the default one). Reading commands do not create a file a
+    typo in ``--db`` would otherwise conjure up."""
+    from broadtalk.errors import StoreError
     from broadtalk.store.database import Database
 
-    path = getattr(args, "db", None) or config.default_db_path()
-    return Database.open(path, backup_dir=config.backup_dir() if getattr(args, "db", None) is None else None)
+    chosen = getattr(args, "db", None)
+    path = chosen or config.default_db_path()
+    if not create and chosen is not None and not Path(chosen).exists():
+        raise StoreError(_("There is no database at {path}; check the path given with --db.").format(path=chosen))
+    return Database.open(path, backup_dir=None if chosen else config.backup_dir())
 
 
 def _print_json(data: Any) -> None:
@@ -206,7 +212,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_clients(args: argparse.Namespace) -> int:
     from broadtalk.clients import search_clients
 
-    db = _open_database(args)
+    db = _open_database(args, create=False)
     try:
         with db.transaction() as tx:
             found = search_clients(tx, args.search)

@@ -6,7 +6,7 @@ import random
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -106,6 +106,13 @@ def bsn_is_valid(bsn: str) -> bool:
     return total % 11 == 0 and any(digits)
 
 
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
 def validate(data: ClientInput, today: date) -> dict[str, object]:
     """Clean and check the input; returns column values or raises InvalidClient."""
     problems: dict[str, str] = {}
@@ -138,7 +145,7 @@ def validate(data: ClientInput, today: date) -> dict[str, object]:
             problems["birth_date"] = _("The birth date {date} lies in the future; check the year.").format(
                 date=format_short_date(birth)
             )
-        elif today.year - birth.year > MAX_AGE_YEARS:
+        elif birth < _years_before(today, MAX_AGE_YEARS):
             problems["birth_date"] = _("The birth date {date} is more than {years} years ago; check the year.").format(
                 date=format_short_date(birth), years=MAX_AGE_YEARS
             )
@@ -217,7 +224,7 @@ def create_client(
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> ClientRecord:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     values = validate(data, now.date())
     row = Client(
         **values,
@@ -236,7 +243,7 @@ def create_client(
 def update_client(
     tx: Session, actor: Actor, client_id: int, data: ClientInput, *, now: datetime | None = None
 ) -> ClientRecord:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     row = _row(tx, client_id)
     values = validate(data, now.date())
     for name, value in values.items():
@@ -260,17 +267,21 @@ def get_client(tx: Session, client_id: int) -> ClientRecord:
     return _record(_row(tx, client_id))
 
 
+def _like_literal(text: str) -> str:
+    """Typed % and _ are characters, not LIKE wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _search_filter(text: str):
     """Every word must match: part of the name, the birth date, or the client number."""
     conditions = []
     for word in text.split():
         day = parse_date(word)
-        folded = fold(word).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        options = [col(Client.search_key).like(f"%{folded}%", escape="\\")]
+        options = [col(Client.search_key).like(f"%{_like_literal(fold(word))}%", escape="\\")]
         if day is not None:
             options.append(Client.birth_date == day)
         if len(word) >= 3:
-            options.append(func.upper(Client.client_number).like(f"{word.upper()}%"))
+            options.append(func.upper(Client.client_number).like(f"{_like_literal(word.upper())}%", escape="\\"))
         conditions.append(or_(*options))
     return conditions
 

@@ -110,11 +110,17 @@ def record_conversation(tx: Session, actor: Actor, client_id: int, content: Conv
             raise InputError(
                 _("The model '{model}' has no domain '{id}'.").format(model=model.display_title(), id=goal.domain_id)
             )
+    started = content.started_at
+    what_matters = conv.what_matters_text(content.what_matters_most)
+    conv.check_follow_up(started, content.follow_up_date)
+    conv.check_duration(content.duration_seconds)
+    # Every action is checked (and cleaned) before the first row is written.
+    goal_actions = [[_action_values(a, started) for a in goal.actions] for goal in content.goals]
+    loose_actions = [_action_values(a, started) for a in content.actions]
     if content.completed_at is not None:
         for link_id in conv.answers_to_drop_on_completion(model, answers):
             del answers[link_id]
 
-    started = content.started_at
     last_change = content.completed_at or started
     conversation_id = connection.execute(
         _INSERT_CONVERSATION,
@@ -128,7 +134,7 @@ def record_conversation(tx: Session, actor: Actor, client_id: int, content: Conv
             "updated_at": last_change,
             "completed_at": content.completed_at,
             "duration_seconds": content.duration_seconds,
-            "what_matters_most": clean_block(content.what_matters_most),
+            "what_matters_most": what_matters,
             "follow_up_date": content.follow_up_date,
         },
     ).scalar_one()
@@ -163,7 +169,7 @@ def record_conversation(tx: Session, actor: Actor, client_id: int, content: Conv
             ],
         )
     actions: list[dict[str, Any]] = []
-    for position, (text, goal) in enumerate(goals, start=1):
+    for position, ((text, goal), values) in enumerate(zip(goals, goal_actions, strict=True), start=1):
         goal_id = connection.execute(
             _INSERT_GOAL,
             {
@@ -174,8 +180,8 @@ def record_conversation(tx: Session, actor: Actor, client_id: int, content: Conv
                 "created_at": started,
             },
         ).scalar_one()
-        actions += [_action_row(conversation_id, goal_id, a, started) for a in goal.actions]
-    actions += [_action_row(conversation_id, None, a, started) for a in content.actions]
+        actions += [{**v, "conversation_id": conversation_id, "goal_id": goal_id} for v in values]
+    actions += [{**v, "conversation_id": conversation_id, "goal_id": None} for v in loose_actions]
     for position, row in enumerate(actions, start=1):
         row["position"] = position
     if actions:
@@ -183,14 +189,7 @@ def record_conversation(tx: Session, actor: Actor, client_id: int, content: Conv
     return conversation_id
 
 
-def _action_row(conversation_id: int, goal_id: int | None, action: ActionEntry, created: datetime) -> dict[str, Any]:
+def _action_values(action: ActionEntry, started: datetime) -> dict[str, Any]:
     what, who = conv.action_fields(action.what, action.who)
-    return {
-        "conversation_id": conversation_id,
-        "goal_id": goal_id,
-        "what": what,
-        "who": who,
-        "due_date": action.due_date,
-        "done": False,
-        "created_at": created,
-    }
+    conv.check_due_date(started, action.due_date)
+    return {"what": what, "who": who, "due_date": action.due_date, "done": False, "created_at": started}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -102,7 +102,7 @@ class ConversationSnapshot:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc)
+    return now or datetime.now(UTC)
 
 
 def _conversation(tx: Session, conversation_id: int) -> Conversation:
@@ -383,18 +383,34 @@ def set_closing(
 ) -> None:
     row = _editable(tx, conversation_id)
     if what_matters_most is not UNSET:
-        if len(what_matters_most) > MAX_TEXT:
-            raise InputError(
-                _("'What matters most' is longer than {limit} characters; shorten it.").format(limit=MAX_TEXT)
-            )
-        row.what_matters_most = clean_block(what_matters_most)
+        row.what_matters_most = what_matters_text(what_matters_most)
     if follow_up_date is not UNSET:
-        if follow_up_date is not None and follow_up_date < row.started_at.date():
-            raise InputError(_("The follow-up date lies before the conversation; choose a later date."))
+        check_follow_up(row.started_at, follow_up_date)
         row.follow_up_date = follow_up_date
     _touch(row, _now(now))
     tx.add(row)
     tx.flush()
+
+
+def what_matters_text(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise InputError(_("'What matters most' is longer than {limit} characters; shorten it.").format(limit=MAX_TEXT))
+    return clean_block(text)
+
+
+def check_follow_up(started_at: datetime, follow_up_date: date | None) -> None:
+    if follow_up_date is not None and follow_up_date < started_at.date():
+        raise InputError(_("The follow-up date lies before the conversation; choose a later date."))
+
+
+def check_due_date(started_at: datetime, due_date: date | None) -> None:
+    if due_date is not None and due_date < started_at.date():
+        raise InputError(_("The action's date lies before the conversation; choose a later date."))
+
+
+def check_duration(duration_seconds: int) -> None:
+    if duration_seconds < 0:
+        raise InputError(_("The duration cannot be negative."))
 
 
 def goal_text(description: str) -> str:
@@ -461,9 +477,8 @@ def add_action(
         goal = tx.get(Goal, goal_id)
         if goal is None or goal.conversation_id != conversation_id:
             raise InputError(_("The action refers to a goal that is not part of this conversation."))
+    check_due_date(row.started_at, due_date)
     now = _now(now)
-    if due_date is not None and due_date < row.started_at.date():
-        raise InputError(_("The action's date lies before the conversation; choose a later date."))
     action = Action(
         conversation_id=conversation_id,
         goal_id=goal_id,
@@ -539,8 +554,7 @@ def complete_conversation(
         tx.exec(delete(Answer).where(Answer.conversation_id == conversation_id, Answer.link_id.in_(hidden)))
     now = _now(now)
     if duration_seconds is not None:
-        if duration_seconds < 0:
-            raise InputError(_("The duration cannot be negative."))
+        check_duration(duration_seconds)
         row.duration_seconds = duration_seconds
     row.status = COMPLETED
     row.completed_at = now

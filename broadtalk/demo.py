@@ -28,7 +28,7 @@ from broadtalk.i18n import DISPLAY_ZONE, _
 from broadtalk.practitioners import Actor, Role, create_practitioner
 from broadtalk.settings import DEMO, PRACTICE_NAME, write_setting
 from broadtalk.store.database import Database
-from broadtalk.store.tables import Client
+from broadtalk.store.tables import Client, Practitioner
 
 BATCH = 250  # clients per transaction: big enough to be fast, small enough to show progress
 
@@ -51,12 +51,11 @@ def generate_demo(
     """Fill an empty database with demo data. ``progress(done, total)`` is called per batch."""
     rng = random.Random(seed)
     with db.transaction() as tx:
-        existing = tx.exec(select(func.count(Client.id))).one()
-        if existing:
+        # Demo people never mix with real ones: only an unused database takes demo data.
+        in_use = tx.exec(select(func.count(Client.id))).one() + tx.exec(select(func.count(Practitioner.id))).one()
+        if in_use:
             raise RefusedError(
-                _(
-                    "This database already holds clients ({n}); demo data goes into a new database (choose one with --db)."
-                ).format(n=existing)
+                _("This database is already in use; demo data goes into a new database (choose one with --db).")
             )
         reference = _at(today, 8, 0)
         actors = [create_practitioner(tx, name, Role(role), now=reference) for name, role in texts.PRACTITIONERS]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import gettext
 import io
 import re
-from datetime import date, datetime, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -55,7 +55,7 @@ def _compile_po(po_path: Path) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations_for(language: str) -> gettext.NullTranslations:
     """The gettext catalog of a language (an empty one for a language without a catalog)."""
     folder = CATALOG_DIR / language / "LC_MESSAGES"
@@ -118,7 +118,7 @@ def pick(texts: dict[str, str], language: str | None = None) -> str:
 def to_display_time(moment: datetime) -> datetime:
     """A stored UTC timestamp in the Dutch time zone (naive timestamps are taken as UTC)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(DISPLAY_ZONE)
 
 

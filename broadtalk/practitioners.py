@@ -4,7 +4,7 @@ so roles and the audit trail hook in at one place later."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlmodel import Session, select
@@ -60,7 +60,7 @@ def create_practitioner(tx: Session, name: str, role: Role | str, *, now: dateti
         raise InputError(
             _("Unknown role '{role}'; use one of: {allowed}.").format(role=role, allowed=allowed)
         ) from None
-    row = Practitioner(name=name, role=role.value, created_at=now or datetime.now(timezone.utc))
+    row = Practitioner(name=name, role=role.value, created_at=now or datetime.now(UTC))
     tx.add(row)
     tx.flush()
     return _actor(row)

@@ -85,7 +85,9 @@ def check_model(model: ConversationModel, source: SourceMap | None = None) -> li
             if end not in seen:
                 out.add(
                     (*path, "anchors"),
-                    _("the scale needs an anchor label at its minimum and its maximum; {value} has none").format(value=end),
+                    _("the scale needs an anchor label at its minimum and its maximum; {value} has none").format(
+                        value=end
+                    ),
                 )
 
     slug(model.id, ("id",))

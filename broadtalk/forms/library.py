@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -121,7 +121,7 @@ def import_model(tx: Session, actor: Actor, path: Path, *, now: datetime | None 
             version=model.version,
             source_yaml=source,
             sha256=digest,
-            imported_at=now or datetime.now(timezone.utc),
+            imported_at=now or datetime.now(UTC),
             imported_by_id=actor.id,
         )
     )

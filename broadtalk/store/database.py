@@ -12,10 +12,10 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
@@ -65,6 +65,44 @@ def _check_is_sqlite(path: Path) -> None:
         )
 
 
+def _cannot_open(path: Path) -> str:
+    return _(
+        "The database {path} cannot be opened; it may be damaged or in use. "
+        "Close other broadtalk windows, or restore a backup."
+    ).format(path=path)
+
+
+def _inspect_existing(path: Path) -> str | None:
+    """The schema revision of an existing file, read without changing a byte of it.
+
+    Refuses files that are not broadtalk databases (another program's SQLite file, a newer
+    broadtalk) before any pragma or migration can touch them.
+    """
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        raise StoreError(_cannot_open(path)) from None
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        revision = None
+        if "alembic_version" in tables:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+    except sqlite3.Error:
+        raise StoreError(_cannot_open(path)) from None
+    finally:
+        connection.close()
+    if revision is None and any(not name.startswith("sqlite_") for name in tables):
+        raise StoreError(
+            _("{path} is an SQLite database of another program, not of broadtalk; it was not changed.").format(
+                path=path
+            )
+        )
+    if revision is not None and not migrations.is_known(revision):
+        raise StoreError(_("This database was made by a newer version of broadtalk; update broadtalk to open it."))
+    return revision
+
+
 class Database:
     """An open broadtalk database: engine, sessions, transactions."""
 
@@ -94,52 +132,33 @@ class Database:
                         folder=path.parent, reason=error.strerror
                     )
                 ) from None
+        current = None if is_new else _inspect_existing(path)
         engine = create_engine(f"sqlite:///{path}", future=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         database = cls(engine, path)
         try:
             if migrate:
-                database._migrate(is_new, backup_dir or path.parent / "backups")
+                database._migrate(current, is_new, backup_dir or path.parent / "backups")
         except StoreError:
             engine.dispose()
             raise
         except (DatabaseError, OperationalError) as error:
             engine.dispose()
             log.error("database open failed: %s", type(error).__name__)
-            raise StoreError(
-                _(
-                    "The database {path} cannot be opened; it may be damaged or in use. Close other broadtalk windows, or restore a backup."
-                ).format(path=path)
-            ) from None
+            raise StoreError(_cannot_open(path)) from None
         return database
 
-    def _migrate(self, is_new: bool, backup_dir: Path) -> None:
-        with self.engine.connect() as connection:
-            current = migrations.current_revision(connection)
-        head = migrations.head_revision()
-        if current == head:
+    def _migrate(self, current: str | None, is_new: bool, backup_dir: Path) -> None:
+        if current == migrations.head_revision():
             return
-        if current is not None and not migrations.is_known(current):
-            raise StoreError(_("This database was made by a newer version of broadtalk; update broadtalk to open it."))
-        if current is None and not is_new and self._has_foreign_tables():
-            raise StoreError(
-                _("{path} is an SQLite database of another program, not of broadtalk; it was not changed.").format(
-                    path=self.path
-                )
-            )
         if not is_new:
             self.backup_to(backup_dir / self._backup_name(current))
         with self.engine.begin() as connection:
             migrations.upgrade(connection)
-        log.info("database migrated from %s to %s", current, head)
-
-    def _has_foreign_tables(self) -> bool:
-        with self.engine.connect() as connection:
-            names = connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars().all()
-        return any(not name.startswith("sqlite_") for name in names)
+        log.info("database migrated from %s to %s", current, migrations.head_revision())
 
     def _backup_name(self, revision: str | None) -> str:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         stem = self.path.stem if self.path else "broadtalk"
         return f"{stem}-before-migration-{revision or 'empty'}-{stamp}.sqlite"
 

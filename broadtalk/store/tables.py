@@ -8,7 +8,7 @@ Changing a table means a new Alembic revision in ``migrations/versions``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -36,10 +36,10 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC timestamp")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 def utc_column(nullable: bool = False) -> Column:

@@ -83,7 +83,7 @@ def test_forms_validate_reports_each_problem_on_its_own_line_and_exits_1(tmp_pat
     broken = GOOD_MODEL.replace("type: integer", "type: number").replace('colour: "#0072B2"', 'colour: "blue"')
     path = tmp_path / "broken.yaml"
     path.write_text(broken, encoding="utf-8")
-    code, out, err = run(["forms", "validate", str(path)], capsys)
+    code, _out, err = run(["forms", "validate", str(path)], capsys)
     assert code == 1
     lines = err.strip().splitlines()
     assert lines == [
@@ -240,3 +240,11 @@ def test_the_model_example_in_the_readme_is_valid(tmp_path, capsys):
     path.write_text(example.group(1), encoding="utf-8")
     code, _out, err = run(["forms", "validate", str(path)], capsys)
     assert code == 0, err
+
+
+def test_listing_clients_of_a_database_that_does_not_exist_is_refused_and_creates_nothing(tmp_path, capsys):
+    missing = tmp_path / "typo.sqlite"
+    code, _out, err = run(["--db", str(missing), "clients"], capsys)
+    assert code == 1
+    assert "typo.sqlite" in err
+    assert not missing.exists()

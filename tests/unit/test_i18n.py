@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from babel.messages.pofile import read_po
 
@@ -70,7 +70,9 @@ def test_dutch_translations_keep_the_format_fields_of_the_source():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for source in ids:
             for translated in strings:
-                if translated and i18n.format_fields(translated) != i18n.format_fields(ids[-1] if len(ids) > 1 else source):
+                if translated and i18n.format_fields(translated) != i18n.format_fields(
+                    ids[-1] if len(ids) > 1 else source
+                ):
                     broken.append(source)
     assert not broken, broken
 
@@ -108,7 +110,7 @@ def test_dates_and_numbers_follow_the_language():
 
 def test_stored_utc_times_are_shown_in_dutch_time():
     i18n.set_language("nl")
-    summer = datetime(2026, 7, 1, 22, 30, tzinfo=timezone.utc)
+    summer = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)
     assert i18n.to_display_time(summer).hour == 0  # CEST is UTC+2
     assert i18n.format_date(summer) == i18n.format_date(date(2026, 7, 2))
 
