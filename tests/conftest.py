@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from broadtalk import i18n  # noqa: E402
-from broadtalk.practitioners import Actor, Role, create_practitioner  # noqa: E402
-from broadtalk.store.database import Database  # noqa: E402
+from broadtalk import i18n
+from broadtalk.practitioners import Actor, Role, create_practitioner
+from broadtalk.store.database import Database
 
 REPO = Path(__file__).resolve().parent.parent
 BUILTIN = REPO / "broadtalk" / "forms" / "builtin"
-NOW = datetime(2026, 3, 2, 10, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from broadtalk.forms.schema import ConversationModel, Item, ItemType, LocalizedText, Scale
-from broadtalk.forms.yamlsource import Path, Problem, SourceMap
+from broadtalk.forms.yamlsource import Path, Problem, SourceMap, yes_no_hint
 from broadtalk.i18n import LANGUAGES, _
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -187,7 +187,9 @@ def _check_conditions(item: Item, path: Path, earlier: dict[str, Item], every: s
         elif target.type == ItemType.CHOICE:
             if condition.operator not in ("=", "!="):
                 out.add((*c_path, "operator"), _("choice answers can only be compared with '=' or '!='"))
-            if target.option(str(answer)) is None:
+            if isinstance(answer, bool):
+                out.add((*c_path, "answer"), yes_no_hint())
+            elif target.option(str(answer)) is None:
                 codes = ", ".join(o.code for o in target.answer_options)
                 out.add(
                     (*c_path, "answer"),

@@ -52,9 +52,9 @@ def _is_enabled(model: ConversationModel, item: Item, answers: Mapping[str, Any]
     results = []
     for condition in item.enable_when:
         source = model.item(condition.question)
+        # A condition on a hidden item is never met: a branch that is closed stays closed.
         source_shown = source is not None and _is_enabled(model, source, answers, depth + 1)
-        value = answers.get(condition.question) if source_shown else None
-        results.append(_test(condition, value))
+        results.append(source_shown and _test(condition, answers.get(condition.question)))
     return all(results) if item.enable_behavior == "all" else any(results)
 
 

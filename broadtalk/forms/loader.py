@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from broadtalk.errors import InputError
 from broadtalk.forms.checks import check_model
 from broadtalk.forms.schema import ConversationModel, Item, ItemType
-from broadtalk.forms.yamlsource import Path, Problem, SourceMap, YamlSyntaxError, parse_yaml
+from broadtalk.forms.yamlsource import Path, Problem, SourceMap, YamlSyntaxError, parse_yaml, refused_paths, yes_no_hint
 from broadtalk.i18n import _
 
 MAX_FILE_BYTES = 2_000_000
@@ -65,7 +65,11 @@ def load_model_text(text: str, source_name: str = "<text>") -> LoadResult:
     try:
         model = ConversationModel.model_validate(data)
     except ValidationError as error:
-        result.problems += [_problem_from_pydantic(e, source, data) for e in error.errors()]
+        refused = refused_paths(data)
+        for detail in error.errors():
+            problem = _problem_from_pydantic(detail, source, data)
+            if not any(problem.path[: len(r)] == r for r in refused):
+                result.problems.append(problem)
         return result
     result.problems += check_model(model, source)
     result.model = model
@@ -125,12 +129,14 @@ def _problem_from_pydantic(error: dict[str, Any], source: SourceMap, data: Any) 
         message = _("expected a number, found '{value}'").format(value=value)
     elif kind in ("bool_type", "bool_parsing"):
         message = _("expected true or false, found '{value}'").format(value=value)
+    elif kind in ("string_type",) and isinstance(value, bool):
+        message = yes_no_hint()
     elif kind in ("string_type",):
         message = _("expected text, found '{value}'").format(value=value)
     elif kind in ("list_type",):
         message = _("expected a list (lines starting with '- ')")
     elif kind in ("dict_type", "model_type", "model_attributes_type"):
-        if field_name in ("title", "description", "text", "help", "display", "label") or isinstance(value, str):
+        if field_name in ("title", "description", "text", "help", "display", "label", "shortTitle"):
             message = _("expected a text per language, e.g. nl: ... and en: ...")
         else:
             message = _("expected a mapping of fields (key: value)")
@@ -138,6 +144,8 @@ def _problem_from_pydantic(error: dict[str, Any], source: SourceMap, data: Any) 
         message = _("this list may not be empty")
     elif kind in ("greater_than_equal",):
         message = _("must be at least {limit}").format(limit=ctx.get("ge"))
+    elif kind in ("less_than_equal",):
+        message = _("must be at most {limit}").format(limit=ctx.get("le"))
     elif kind in ("string_too_long",):
         message = _("is too long (at most {limit} characters)").format(limit=ctx.get("max_length"))
     elif kind in ("string_too_short",):

@@ -123,7 +123,8 @@ class Closing(Strict):
 
 class ConversationModel(Strict):
     id: Identifier
-    version: int = Field(ge=1)
+    #: A whole number (not true, not "1"), small enough for any database.
+    version: int = Field(ge=1, le=1_000_000, strict=True)
     title: LocalizedText
     description: LocalizedText
     #: Languages every text must be given in. Dutch and English are always required.

@@ -55,35 +55,83 @@ class YamlSyntaxError(Exception):
         self.problem = problem
 
 
+_ALIAS_TAG = "!broadtalk/refused-alias"
+
+
+def _aliases_refused() -> str:
+    return _("anchors, aliases and merge keys (&, *, <<) are not supported; write the value out")
+
+
+def yes_no_hint() -> str:
+    """YAML 1.1 turns unquoted yes/no/on/off into booleans; say so where a text was meant."""
+    return _('YAML reads an unquoted yes, no, on or off as true or false; put it in quotes, e.g. "yes"')
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that turns every alias (*name) into a marked placeholder at the alias's own
+    place, so the problem names the line where the alias is used, and nothing is shared."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            return yaml.ScalarNode(_ALIAS_TAG, "", event.start_mark, event.end_mark)
+        return super().compose_node(parent, index)
+
+
+#: The value of a refused alias; validation skips it, so each alias gives one problem, not two.
+REFUSED = object()
+
+
+def refused_paths(data: Any, path: Path = ()) -> set[Path]:
+    if data is REFUSED:
+        return {path}
+    if isinstance(data, dict):
+        return set().union(*(refused_paths(v, (*path, k)) for k, v in data.items()))
+    if isinstance(data, list):
+        return set().union(*(refused_paths(v, (*path, i)) for i, v in enumerate(data)))
+    return set()
+
+
 def parse_yaml(text: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document into plain data, a source map and the problems found on the way."""
     source = SourceMap()
     problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return None, source, problems
-        seen: set[int] = set()
+
+        last_line = text.count("\n") + 1
+
+        def line_of(mark: yaml.Mark) -> int:
+            # An empty value at the end of the file is marked on the line after it; YAML also
+            # breaks lines at characters that editors do not (U+0085): stay inside the file.
+            return min(mark.line + 1, last_line)
 
         def build(node: yaml.Node, path: Path) -> Any:
-            source.lines.setdefault(path, node.start_mark.line + 1)
-            if id(node) in seen:
+            line = line_of(node.start_mark)
+            source.lines.setdefault(path, line)
+            if node.tag == _ALIAS_TAG:
                 problems.append(
-                    Problem(
-                        path,
-                        node.start_mark.line + 1,
-                        _("anchors and aliases (&, *) are not supported; write the value out"),
-                    )
+                    Problem(path, line, _("anchors and aliases (&, *) are not supported; write the value out"))
                 )
-                return None
-            seen.add(id(node))
+                return REFUSED
             if isinstance(node, yaml.MappingNode):
-                loader.flatten_mapping(node)
                 result: dict[Any, Any] = {}
                 for key_node, value_node in node.value:
-                    if not isinstance(key_node, yaml.ScalarNode):
-                        problems.append(Problem(path, key_node.start_mark.line + 1, _("a key must be a plain word")))
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        problems.append(Problem(path, line_of(key_node.start_mark), _aliases_refused()))
+                        continue
+                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _ALIAS_TAG:
+                        problems.append(
+                            Problem(
+                                path,
+                                line_of(key_node.start_mark),
+                                _("a key must be a single word, not a list or mapping"),
+                            )
+                        )
                         continue
                     key = loader.construct_object(key_node)
                     key = key if isinstance(key, str) else str(key)
@@ -91,12 +139,12 @@ def parse_yaml(text: str) -> tuple[Any, SourceMap, list[Problem]]:
                         problems.append(
                             Problem(
                                 (*path, key),
-                                key_node.start_mark.line + 1,
+                                line_of(key_node.start_mark),
                                 _("the key '{key}' appears twice; keep one").format(key=key),
                             )
                         )
                         continue
-                    source.lines[(*path, key)] = key_node.start_mark.line + 1
+                    source.lines[(*path, key)] = line_of(key_node.start_mark)
                     result[key] = build(value_node, (*path, key))
                 return result
             if isinstance(node, yaml.SequenceNode):
@@ -105,17 +153,34 @@ def parse_yaml(text: str) -> tuple[Any, SourceMap, list[Problem]]:
 
         return build(node, ()), source, problems
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
+        # An unclosed quote or bracket is found at the end of the file; it opened at the context mark.
+        at_end = "end of stream" in (error.problem or "")
+        mark = (error.context_mark if at_end else None) or error.problem_mark or error.context_mark
+        line = min(mark.line + 1, text.count("\n") + 1) if mark else None
         reason = error.problem or error.context or ""
         raise YamlSyntaxError(
             Problem(
                 (), line, _("this is not valid YAML ({reason}); check indentation and quotes").format(reason=reason)
             )
         ) from None
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        code = f"U+{error.character:04X}" if isinstance(error.character, int) else str(error.character)
+        raise YamlSyntaxError(
+            Problem(
+                (),
+                line,
+                _("the file holds a control character ({code}) that YAML does not allow; remove it").format(code=code),
+            )
+        ) from None
+    except RecursionError:
+        raise YamlSyntaxError(
+            Problem((), None, _("the file is nested too deeply to be a conversation model"))
+        ) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(
             Problem((), None, _("this is not valid YAML ({reason})").format(reason=str(error)))
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
