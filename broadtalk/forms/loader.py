@@ -66,12 +66,17 @@ def load_model_text(text: str, source_name: str = "<text>") -> LoadResult:
         model = ConversationModel.model_validate(data)
     except ValidationError as error:
         refused = refused_paths(data)
+        reported: set[Path] = set()
         for detail in error.errors():
             problem = _problem_from_pydantic(detail, source, data)
-            if not any(problem.path[: len(r)] == r for r in refused):
-                result.problems.append(problem)
+            # A value that fits none of a union's types is one problem, not one per type.
+            if problem.path in reported or any(problem.path[: len(r)] == r for r in refused):
+                continue
+            reported.add(problem.path)
+            result.problems.append(problem)
         return result
     result.problems += check_model(model, source)
+    result.problems.sort(key=lambda problem: problem.line or 0)
     result.model = model
     return result
 
@@ -112,7 +117,9 @@ def _problem_from_pydantic(error: dict[str, Any], source: SourceMap, data: Any) 
     value = error.get("input")
     ctx = error.get("ctx") or {}
     field_name = str(path[-1]) if path else ""
-    if kind == "missing":
+    if field_name == "answer" and kind.endswith(("_type", "_parsing")):
+        message = _("the answer must be one value: an option code or text in quotes, a number, or true/false")
+    elif kind == "missing":
         message = _("the required field '{field}' is missing").format(field=field_name)
     elif kind == "extra_forbidden":
         message = _("unknown field '{field}'").format(field=field_name) + _suggestion(field_name, path, data)

@@ -766,3 +766,26 @@ def test_damaged_builtin_model_never_raises_and_names_lines_inside_the_file(
     assert_sane_problems(result, text)
     for problem in result.problems:
         assert problem.line is not None, problem
+
+
+def test_a_list_as_condition_answer_is_one_clear_problem_not_one_per_type() -> None:
+    text = VALID + (
+        "      - linkId: body.more\n"
+        "        type: text\n"
+        "        text: {nl: Meer, en: More}\n"
+        "        enableWhen: [{question: body.notes, operator: '=', answer: [a, b]}]\n"
+    )
+    result = load_model_text(text, "case.yaml")
+
+    problem = only_problem_at(result, "domains[0].items[1].enableWhen[0].answer")
+    assert "one value" in problem.message
+    assert problem.line == 17
+
+
+def test_problems_are_listed_in_the_order_of_the_file() -> None:
+    text = VALID.replace("colour: '#0072B2'", "colour: blue").replace("id: my-model", "id: My Model")
+    result = load_model_text(text, "case.yaml")
+
+    lines = [p.line for p in result.problems]
+    assert len(lines) == 2
+    assert lines == sorted(lines)
