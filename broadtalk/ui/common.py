@@ -1,0 +1,46 @@
+"""Small helpers every screen uses: run a use case and show its refusal, inline error labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from sqlmodel import Session
+
+from broadtalk.errors import BroadtalkError
+from broadtalk.i18n import _
+from broadtalk.store.database import Database
+
+T = TypeVar("T")
+
+
+def show_refusal(parent: QWidget | None, error: BroadtalkError, title: str | None = None) -> None:
+    """A use case said no: show its message (it says what to do); nothing was changed."""
+    QMessageBox.warning(parent, title or _("This did not work"), error.message)
+
+
+def run_use_case(parent: QWidget | None, db: Database, action: Callable[[Session], T], title: str | None = None) -> T | None:
+    """Run one use case in one transaction; on a refusal show the message and return None."""
+    try:
+        with db.transaction() as tx:
+            return action(tx)
+    except BroadtalkError as error:
+        show_refusal(parent, error, title)
+        return None
+
+
+class ErrorLabel(QLabel):
+    """An inline message under a field: red, word-wrapped, hidden while empty."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setObjectName("fieldError")
+        self.setStyleSheet("#fieldError { color: #FFFFFF; background: #B3261E; padding: 2px 6px; }")
+        self.hide()
+
+    def show_message(self, message: str) -> None:
+        self.setText(message)
+        self.setAccessibleName(message)
+        self.setVisible(bool(message))
