@@ -30,6 +30,10 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
+    # The sqlite3 module starts transactions only before DML, so DDL (migrations) would commit
+    # statement by statement. Autocommit at the driver, BEGIN from SQLAlchemy ("begin" event):
+    # every transaction, schema changes included, is whole or not at all.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         # Foreign keys are off per connection unless switched on.
@@ -40,6 +44,10 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
     finally:
         cursor.close()
+
+
+def _begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _check_is_sqlite(path: Path) -> None:
@@ -135,6 +143,7 @@ class Database:
         current = None if is_new else _inspect_existing(path)
         engine = create_engine(f"sqlite:///{path}", future=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "begin", _begin)
         database = cls(engine, path)
         try:
             if migrate:
@@ -153,8 +162,7 @@ class Database:
             return
         if not is_new:
             self.backup_to(backup_dir / self._backup_name(current))
-        with self.engine.begin() as connection:
-            migrations.upgrade(connection)
+        migrations.upgrade(self.engine)
         log.info("database migrated from %s to %s", current, migrations.head_revision())
 
     def _backup_name(self, revision: str | None) -> str:

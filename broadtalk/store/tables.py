@@ -106,6 +106,10 @@ class Conversation(SQLModel, table=True):
     duration_seconds: int = 0
     what_matters_most: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     follow_up_date: date | None = None
+    #: Where the practitioner was (a domain id, "overview" or "closing"): reopening resumes there.
+    current_step: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
+    #: The last time a completed conversation was amended.
+    amended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class Answer(SQLModel, table=True):
@@ -161,6 +165,20 @@ class Action(SQLModel, table=True):
     done: bool = False
     position: int = 0
     created_at: datetime = Field(sa_column=utc_column())
+
+
+class ConversationChange(SQLModel, table=True):
+    """Who changed what in a conversation after it was completed (an amendment), with old and new values."""
+
+    __tablename__ = "conversation_change"
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(sa_column=parent_key("conversation"))
+    practitioner_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+    changed_at: datetime = Field(sa_column=utc_column())
+    #: What changed, e.g. "score:body", "answer:body.going-on", "goal:add", "amend:start".
+    target: str = Field(max_length=100)
+    old_value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    new_value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class CustomModel(SQLModel, table=True):

@@ -124,9 +124,13 @@ def _tables(connection: Connection) -> set[str]:
 
 
 def _dump(path: Path, tables: list[str]) -> dict[str, list[tuple]]:
+    """The rows of the 0001 columns; later revisions append columns, which must not disturb these."""
     connection = sqlite3.connect(path)
     try:
-        return {name: connection.execute(f'SELECT * FROM "{name}" ORDER BY 1').fetchall() for name in tables}
+        return {
+            name: [row[: len(ROWS_0001[name][0])] for row in connection.execute(f'SELECT * FROM "{name}" ORDER BY 1')]
+            for name in tables
+        }
     finally:
         connection.close()
 
@@ -143,8 +147,8 @@ def _database_at_previous_revision(path: Path) -> None:
     """A file as the previous broadtalk release left it: revision 0001 with data in it."""
     database = Database.open(path, migrate=False)
     try:
+        migrations.upgrade(database.engine, PREVIOUS)
         with database.engine.begin() as connection:
-            migrations.upgrade(connection, PREVIOUS)
             for table, rows in ROWS_0001.items():
                 marks = ", ".join("?" for _ in rows[0])
                 for row in rows:
@@ -175,9 +179,9 @@ def test_there_is_one_linear_history_ending_after_the_previous_revision() -> Non
 def test_upgrading_an_empty_file_gives_exactly_the_schema_of_the_tables(tmp_path: Path) -> None:
     database = Database.open(tmp_path / "fresh.sqlite", migrate=False)
     try:
-        with database.engine.begin() as connection:
+        with database.engine.connect() as connection:
             assert migrations.current_revision(connection) is None
-            migrations.upgrade(connection)
+        migrations.upgrade(database.engine)
         with database.engine.connect() as connection:
             assert migrations.current_revision(connection) == migrations.head_revision()
             assert _schema_diff(connection) == []
@@ -274,14 +278,12 @@ def test_opening_an_up_to_date_database_makes_no_backup(tmp_path: Path) -> None:
 
 
 def test_downgrading_to_base_removes_every_table_and_upgrading_rebuilds_the_schema(db: Database) -> None:
-    with db.engine.begin() as connection:
-        migrations.downgrade(connection, "base")
+    migrations.downgrade(db.engine, "base")
     with db.engine.connect() as connection:
         assert migrations.current_revision(connection) is None
         assert _tables(connection) <= {"alembic_version"}
 
-    with db.engine.begin() as connection:
-        migrations.upgrade(connection)
+    migrations.upgrade(db.engine)
     with db.engine.connect() as connection:
         assert migrations.current_revision(connection) == migrations.head_revision()
         assert _schema_diff(connection) == []
@@ -292,18 +294,15 @@ def test_every_revision_can_be_downgraded_and_upgraded_again(db: Database, revis
     script = ScriptDirectory.from_config(migrations.config())
     below = script.get_revision(revision).down_revision or "base"
 
-    with db.engine.begin() as connection:
-        migrations.downgrade(connection, below)
+    migrations.downgrade(db.engine, below)
     with db.engine.connect() as connection:
         assert migrations.current_revision(connection) == (None if below == "base" else below)
 
-    with db.engine.begin() as connection:
-        migrations.upgrade(connection, revision)
+    migrations.upgrade(db.engine, revision)
     with db.engine.connect() as connection:
         assert migrations.current_revision(connection) == revision
 
-    with db.engine.begin() as connection:
-        migrations.upgrade(connection)
+    migrations.upgrade(db.engine)
     with db.engine.connect() as connection:
         assert _schema_diff(connection) == []
 
@@ -313,12 +312,38 @@ def test_the_previous_revision_data_survives_a_downgrade_and_upgrade_of_the_newe
     _database_at_previous_revision(path)
     database = Database.open(path)
     try:
-        with database.engine.begin() as connection:
-            migrations.downgrade(connection, PREVIOUS)
-        with database.engine.begin() as connection:
-            migrations.upgrade(connection)
+        migrations.downgrade(database.engine, PREVIOUS)
+        migrations.upgrade(database.engine)
     finally:
         database.close()
 
     assert _revision(path) == migrations.head_revision()
     assert _dump(path, list(ROWS_0001)) == ROWS_0001
+
+
+def test_a_migration_that_fails_halfway_leaves_the_database_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "practice.sqlite"
+    _database_at_previous_revision(path)
+    before = _dump(path, list(ROWS_0001))
+    real_upgrade = migrations.command.upgrade
+
+    def upgrade_then_fail(cfg, target):
+        real_upgrade(cfg, target)  # every revision's DDL has run inside the transaction ...
+        raise RuntimeError("power cut")  # ... and then the process fails before commit
+
+    monkeypatch.setattr(migrations.command, "upgrade", upgrade_then_fail)
+    database = Database.open(path, migrate=False)
+    try:
+        with pytest.raises(RuntimeError):
+            migrations.upgrade(database.engine)
+    finally:
+        database.close()
+
+    assert _revision(path) == PREVIOUS
+    assert _dump(path, list(ROWS_0001)) == before
+    connection = sqlite3.connect(path)
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        connection.close()
+    assert "conversation_change" not in tables

@@ -6,6 +6,7 @@ database stands. Revisions live in ``versions/``; SQLite needs batch mode to alt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,9 +48,30 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(connection: Connection, target: str = "head") -> None:
-    command.upgrade(config(connection), target)
+def _without_foreign_keys(engine: Engine, action: Callable[[Connection], None]) -> None:
+    """Run migrations in one transaction with foreign keys off.
+
+    SQLite's batch mode rebuilds a table by copy, drop and rename; with foreign keys on, the
+    drop would cascade and delete every answer of every conversation. The pragma only takes
+    effect outside a transaction, so it is set on the bare connection first. Before commit,
+    ``foreign_key_check`` proves the migrated data still hangs together.
+    """
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                action(connection)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left {len(broken)} rows without their parent")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
-def downgrade(connection: Connection, target: str) -> None:
-    command.downgrade(config(connection), target)
+def upgrade(engine: Engine, target: str = "head") -> None:
+    _without_foreign_keys(engine, lambda connection: command.upgrade(config(connection), target))
+
+
+def downgrade(engine: Engine, target: str) -> None:
+    _without_foreign_keys(engine, lambda connection: command.downgrade(config(connection), target))
