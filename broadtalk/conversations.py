@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from broadtalk.conversation_changes import AMENDING, log_change, start_amendment_log
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.forms.conditions import enabled_link_ids
 from broadtalk.forms.library import find_model
@@ -27,6 +28,7 @@ from broadtalk.text import clean_block, clean_line
 
 DRAFT = "draft"
 COMPLETED = "completed"
+# AMENDING (from conversation_changes): a completed conversation opened again on purpose.
 MAX_TEXT = 20_000  # a long story fits; a pasted book does not
 
 
@@ -78,10 +80,16 @@ class ConversationSummary:
     started_at: datetime
     completed_at: datetime | None
     practitioner_id: int | None
+    current_step: str = ""
+    amended_at: datetime | None = None
 
     @property
     def is_completed(self) -> bool:
         return self.status == COMPLETED
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (DRAFT, AMENDING)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,11 @@ class ConversationSnapshot:
     def scores(self) -> dict[str, int]:
         return {d: a.score for d, a in self.assessments.items() if a.score is not None}
 
+    def ranking(self) -> list[str]:
+        """Domain ids in the client's order of priority."""
+        ranked = [a for a in self.assessments.values() if a.priority_rank is not None]
+        return [a.domain_id for a in sorted(ranked, key=lambda a: a.priority_rank or 0)]
+
 
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
@@ -115,7 +128,9 @@ def _conversation(tx: Session, conversation_id: int) -> Conversation:
 def _editable(tx: Session, conversation_id: int) -> Conversation:
     row = _conversation(tx, conversation_id)
     if row.status == COMPLETED:
-        raise RefusedError(_("This conversation is completed and can no longer be changed."))
+        raise RefusedError(
+            _("This conversation is completed and can no longer be changed; choose 'Amend' to correct it.")
+        )
     return row
 
 
@@ -134,6 +149,8 @@ def _summary(row: Conversation) -> ConversationSummary:
         started_at=row.started_at,
         completed_at=row.completed_at,
         practitioner_id=row.practitioner_id,
+        current_step=row.current_step,
+        amended_at=row.amended_at,
     )
 
 
@@ -236,6 +253,8 @@ def record_answer(
     existing = tx.exec(
         select(Answer).where(Answer.conversation_id == conversation_id, Answer.link_id == link_id)
     ).first()
+    old = json.loads(existing.value_json) if existing is not None else None
+    log_change(tx, row, actor, f"answer:{link_id}", old, stored, now)
     if stored is None:
         if existing is not None:
             tx.delete(existing)
@@ -285,14 +304,16 @@ def assess_domain(
             check_domain_text(domain, value)
     now = _now(now)
     assessment = _assessment_row(tx, conversation_id, domain_id, now)
-    if score is not UNSET:
-        assessment.score = score
-    if notes is not UNSET:
-        assessment.notes = clean_block(notes)
-    if own_words is not UNSET:
-        assessment.own_words = clean_block(own_words)
-    if important is not UNSET:
-        assessment.important = bool(important)
+    changes = {
+        "score": score,
+        "notes": clean_block(notes) if notes is not UNSET else UNSET,
+        "own_words": clean_block(own_words) if own_words is not UNSET else UNSET,
+        "important": bool(important) if important is not UNSET else UNSET,
+    }
+    for field_name, value in changes.items():
+        if value is not UNSET:
+            log_change(tx, row, actor, f"{field_name}:{domain_id}", getattr(assessment, field_name), value, now)
+            setattr(assessment, field_name, value)
     assessment.updated_at = now
     tx.add(assessment)
     _touch(row, now)
@@ -357,6 +378,7 @@ def rank_domains(
         _domain(model, domain_id)
     now = _now(now)
     ranks = {domain_id: index + 1 for index, domain_id in enumerate(ordered_domain_ids)}
+    log_change(tx, row, actor, "rank", load_conversation(tx, conversation_id).ranking(), list(ordered_domain_ids), now)
     for domain in model.domains:
         assessment = _assessment_row(tx, conversation_id, domain.id, now)
         new_rank = ranks.get(domain.id)
@@ -382,12 +404,16 @@ def set_closing(
     now: datetime | None = None,
 ) -> None:
     row = _editable(tx, conversation_id)
+    now = _now(now)
     if what_matters_most is not UNSET:
-        row.what_matters_most = what_matters_text(what_matters_most)
+        text = what_matters_text(what_matters_most)
+        log_change(tx, row, actor, "what_matters_most", row.what_matters_most, text, now)
+        row.what_matters_most = text
     if follow_up_date is not UNSET:
         check_follow_up(row.started_at, follow_up_date)
+        log_change(tx, row, actor, "follow_up_date", row.follow_up_date, follow_up_date, now)
         row.follow_up_date = follow_up_date
-    _touch(row, _now(now))
+    _touch(row, now)
     tx.add(row)
     tx.flush()
 
@@ -453,6 +479,7 @@ def add_goal(
         conversation_id=conversation_id, domain_id=domain_id, description=text, position=position, created_at=now
     )
     tx.add(goal)
+    log_change(tx, row, actor, "goal:add", None, text, now)
     _touch(row, now)
     tx.flush()
     assert goal.id is not None
@@ -489,6 +516,7 @@ def add_action(
         created_at=now,
     )
     tx.add(action)
+    log_change(tx, row, actor, "action:add", None, {"what": text, "who": who, "due_date": due_date}, now)
     _touch(row, now)
     tx.flush()
     return _action_view(action)
@@ -499,8 +527,10 @@ def remove_goal(tx: Session, actor: Actor, conversation_id: int, goal_id: int) -
     goal = tx.get(Goal, goal_id)
     if goal is None or goal.conversation_id != conversation_id:
         raise NotFoundError(_("This goal is not part of the conversation."))
+    now = _now(None)
+    log_change(tx, row, actor, "goal:remove", goal.description, None, now)
     tx.delete(goal)
-    _touch(row, _now(None))
+    _touch(row, now)
     tx.flush()
 
 
@@ -509,8 +539,10 @@ def remove_action(tx: Session, actor: Actor, conversation_id: int, action_id: in
     action = tx.get(Action, action_id)
     if action is None or action.conversation_id != conversation_id:
         raise NotFoundError(_("This action is not part of the conversation."))
+    now = _now(None)
+    log_change(tx, row, actor, "action:remove", action.what, None, now)
     tx.delete(action)
-    _touch(row, _now(None))
+    _touch(row, now)
     tx.flush()
 
 
@@ -556,8 +588,11 @@ def complete_conversation(
     if duration_seconds is not None:
         check_duration(duration_seconds)
         row.duration_seconds = duration_seconds
+    if row.status == AMENDING:
+        row.amended_at = now  # the original completion time stays
+    else:
+        row.completed_at = now
     row.status = COMPLETED
-    row.completed_at = now
     _touch(row, now)
     tx.add(row)
     tx.flush()
@@ -596,3 +631,59 @@ def list_conversations(tx: Session, client_id: int) -> list[ConversationSummary]
         .order_by(Conversation.started_at.desc(), Conversation.id.desc())
     ).all()
     return [_summary(row) for row in rows]
+
+
+# -- amending, resuming, time -------------------------------------------------------------------
+
+
+def amend_conversation(
+    tx: Session, actor: Actor, conversation_id: int, *, now: datetime | None = None
+) -> ConversationSummary:
+    """Open a completed conversation for correction; every change from now on is logged."""
+    row = _conversation(tx, conversation_id)
+    if row.status != COMPLETED:
+        raise RefusedError(_("Only a completed conversation can be amended; this one can be changed directly."))
+    now = _now(now)
+    row.status = AMENDING
+    start_amendment_log(tx, row, actor, now)
+    _touch(row, now)
+    tx.add(row)
+    tx.flush()
+    return _summary(row)
+
+
+def set_current_step(tx: Session, actor: Actor, conversation_id: int, step: str) -> None:
+    """Remember where the practitioner is, so reopening the conversation resumes there."""
+    row = _conversation(tx, conversation_id)
+    if row.status == COMPLETED or row.current_step == step:
+        return
+    row.current_step = step[:80]
+    tx.add(row)
+    tx.flush()
+
+
+def set_duration(tx: Session, actor: Actor, conversation_id: int, duration_seconds: int) -> None:
+    """The consultation's running time, saved with the autosave while the conversation is a draft."""
+    row = _conversation(tx, conversation_id)
+    check_duration(duration_seconds)
+    if row.status != DRAFT:
+        return
+    row.duration_seconds = duration_seconds
+    tx.add(row)
+    tx.flush()
+
+
+def previous_conversation(tx: Session, conversation_id: int) -> ConversationSnapshot | None:
+    """The client's last completed conversation with the same model before this one (for comparison)."""
+    row = _conversation(tx, conversation_id)
+    earlier = tx.exec(
+        select(Conversation)
+        .where(
+            Conversation.client_id == row.client_id,
+            Conversation.model_id == row.model_id,
+            Conversation.status == COMPLETED,
+            Conversation.started_at < row.started_at,
+        )
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+    ).first()
+    return load_conversation(tx, earlier.id) if earlier is not None and earlier.id is not None else None
