@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"broadtalk {__version__}", help=_("show the version and exit")
     )
+    parser.add_argument(
+        "--startup-check",
+        action="store_true",
+        help=_("start the desktop app, print how many milliseconds it took until the client list showed, and exit"),
+    )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
 
     forms = commands.add_parser("forms", help=_("conversation models: list, validate, import"), parents=[common])
@@ -268,7 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from broadtalk.ui.app import run_app  # Qt is loaded only here
 
-        return run_app(db_path=getattr(args, "db", None))
+        return run_app(db_path=getattr(args, "db", None), startup_check=args.startup_check)
+    if args.startup_check:
+        parser.error(
+            _("--startup-check starts the desktop app; leave out the command '{command}'").format(command=args.command)
+        )
     handler = COMMANDS[(args.command, getattr(args, "forms_command", None))]
     try:
         return handler(args)

@@ -20,7 +20,9 @@ def show_refusal(parent: QWidget | None, error: BroadtalkError, title: str | Non
     QMessageBox.warning(parent, title or _("This did not work"), error.message)
 
 
-def run_use_case(parent: QWidget | None, db: Database, action: Callable[[Session], T], title: str | None = None) -> T | None:
+def run_use_case(
+    parent: QWidget | None, db: Database, action: Callable[[Session], T], title: str | None = None
+) -> T | None:
     """Run one use case in one transaction; on a refusal show the message and return None."""
     try:
         with db.transaction() as tx:

@@ -9,18 +9,24 @@ from PySide6.QtCore import Qt
 
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.demo import generate_demo
+from broadtalk.practitioners import list_practitioners
 from broadtalk.ui.client_table import PAGE
 from broadtalk.ui.main_window import MainWindow
 from tests.conftest import NOW
 
 
 @pytest.fixture
-def window(qtbot, db):
-    main = MainWindow(db)
+def window(qtbot, db, actor):
+    main = MainWindow(db, actor)
     qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)
     return main
+
+
+def _demo_actor(db):
+    with db.transaction() as tx:
+        return list_practitioners(tx)[0]
 
 
 def _add(db, actor, given, family, birth, prefix=""):
@@ -32,7 +38,7 @@ def test_search_as_you_type_filters_the_list_ignoring_accents(qtbot, db, actor):
     _add(db, actor, "Ayşe", "Çelik", "12-04-1961")
     _add(db, actor, "Jan", "Berg", "01-02-1950", prefix="van der")
     _add(db, actor, "Greet", "Visser", "03-03-1942")
-    main = MainWindow(db)
+    main = MainWindow(db, actor)
     qtbot.addWidget(main)
     assert main.model.rowCount() == 3
     qtbot.keyClicks(main.search, "celik")
@@ -48,7 +54,7 @@ def test_the_list_sorts_dutch_names_on_the_family_name_without_prefix(qtbot, db,
     _add(db, actor, "Jan", "Berg", "01-02-1950", prefix="van der")
     _add(db, actor, "Piet", "Aalders", "01-02-1950")
     _add(db, actor, "Kees", "Zwart", "01-02-1950", prefix="de")
-    main = MainWindow(db)
+    main = MainWindow(db, actor)
     qtbot.addWidget(main)
     names = [main.model.index(row, 1).data() for row in range(3)]
     assert names == ["Aalders, Piet", "Berg, Jan van der", "Zwart, Kees de"]
@@ -56,7 +62,7 @@ def test_the_list_sorts_dutch_names_on_the_family_name_without_prefix(qtbot, db,
 
 def test_a_large_practice_is_fetched_page_by_page_while_scrolling(qtbot, db):
     generate_demo(db, clients=PAGE + 30, seed=2, today=date(2026, 5, 1))
-    main = MainWindow(db)
+    main = MainWindow(db, _demo_actor(db))
     qtbot.addWidget(main)
     main.show()
     assert main.model.total == PAGE + 30
@@ -67,7 +73,7 @@ def test_a_large_practice_is_fetched_page_by_page_while_scrolling(qtbot, db):
 
 def test_demo_data_is_marked_in_the_window_and_the_title_holds_no_client_name(qtbot, db):
     generate_demo(db, clients=3, seed=2, today=date(2026, 5, 1))
-    main = MainWindow(db)
+    main = MainWindow(db, _demo_actor(db))
     qtbot.addWidget(main)
     main.show()
     assert main.demo_banner.isVisible()

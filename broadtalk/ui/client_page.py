@@ -1,0 +1,574 @@
+"""The client page: who the client is, the conversations held with them, and what was agreed.
+
+The page reads everything through ``client_history`` in one transaction and ticks actions off
+through ``set_action_done``; it never builds a query. It does not open conversations itself:
+it asks, through signals, and the window that holds it decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from itertools import pairwise
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from broadtalk.client_history import AgreedAction, AgreedGoal, ClientHistory, ConversationEntry, client_history
+from broadtalk.client_history import set_action_done as set_action_done_use_case
+from broadtalk.clients import ClientRecord
+from broadtalk.i18n import _, format_short_date, ngettext, to_display_time
+from broadtalk.practitioners import Actor
+from broadtalk.store.database import Database
+from broadtalk.ui.client_dialog import ClientDialog
+from broadtalk.ui.common import run_use_case
+
+Index = QModelIndex | QPersistentModelIndex
+#: The id of the conversation, goal or action on a row.
+ID_ROLE = Qt.ItemDataRole.UserRole
+NO_VALUE = "–"
+OVERDUE_COLOUR = "#9C1C1C"
+WHO_MAX_WIDTH = 150
+_MNEMONIC = re.compile(r"&(.)")
+
+
+def _today() -> date:
+    return to_display_time(datetime.now(UTC)).date()
+
+
+def _one_line(text: str) -> str:
+    """Several lines of text shown in one table cell (the tooltip shows them all)."""
+    return " ".join(text.split())
+
+
+def format_duration(seconds: int) -> str:
+    if seconds <= 0:
+        return NO_VALUE
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return _("{minutes} min").format(minutes=minutes)
+    return _("{hours} h {minutes} min").format(hours=minutes // 60, minutes=f"{minutes % 60:02d}")
+
+
+def status_label(entry: ConversationEntry) -> str:
+    return _("Completed") if entry.is_completed else _("Draft")
+
+
+# -- table models -------------------------------------------------------------------------------
+
+
+class _RowsModel(QAbstractTableModel):
+    """A read-only table over a tuple of plain values."""
+
+    def __init__(self, headers: Callable[[], tuple[str, ...]], parent=None):
+        super().__init__(parent)
+        self._headers = headers
+        self._rows: tuple = ()
+
+    def set_rows(self, rows: tuple) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def row_at(self, row: int):
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers())
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers()[section]
+        return None
+
+
+class ConversationHistoryModel(_RowsModel):
+    """The client's conversations, newest first: date, model, status, practitioner, duration."""
+
+    def __init__(self, parent=None):
+        super().__init__(
+            lambda: (_("Date"), _("Conversation model"), _("Status"), _("Practitioner"), _("Duration")), parent
+        )
+
+    def conversation_at(self, row: int) -> ConversationEntry | None:
+        return self.row_at(row)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        entry: ConversationEntry | None = self.row_at(index.row())
+        if entry is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                format_short_date(entry.started_at),
+                entry.model_title,
+                status_label(entry),
+                entry.practitioner_name or NO_VALUE,
+                format_duration(entry.duration_seconds),
+            )[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
+            return entry.model_title
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and column == 2 and not entry.is_completed:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return _("{date}: {model}, {status}, {practitioner}").format(
+                date=format_short_date(entry.started_at),
+                model=entry.model_title,
+                status=status_label(entry),
+                practitioner=entry.practitioner_name or NO_VALUE,
+            )
+        if role == ID_ROLE:
+            return entry.id
+        return None
+
+
+class GoalsModel(_RowsModel):
+    """The goals agreed with the client: goal, domain, date of the conversation."""
+
+    def __init__(self, parent=None):
+        super().__init__(lambda: (_("Goal"), _("Domain"), _("Agreed on")), parent)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        goal: AgreedGoal | None = self.row_at(index.row())
+        if goal is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                _one_line(goal.description),
+                goal.domain_title,
+                format_short_date(goal.conversation_started_at),
+            )[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return goal.description
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return _("Goal: {goal}; agreed on {date}").format(
+                goal=_one_line(goal.description), date=format_short_date(goal.conversation_started_at)
+            )
+        if role == ID_ROLE:
+            return goal.id
+        return None
+
+
+class ActionsModel(_RowsModel):
+    """The agreed actions: done (a check box), what, who, by when, from which conversation.
+
+    Ticking the box calls ``set_done(action_id, done)``, which stores it and returns the stored
+    action (None when it could not be stored: the box then stays as it was).
+    """
+
+    DONE, WHAT, WHO, DUE, FROM = range(5)
+
+    def __init__(self, set_done: Callable[[int, bool], AgreedAction | None], parent=None):
+        super().__init__(lambda: (_("Done"), _("Action"), _("Who"), _("By when"), _("From conversation")), parent)
+        self._set_done = set_done
+        self._today = _today()
+
+    def set_rows(self, rows: tuple) -> None:
+        self._today = _today()
+        super().set_rows(rows)
+
+    def action_at(self, row: int) -> AgreedAction | None:
+        return self.row_at(row)
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for action in self._rows if not action.done)
+
+    def _overdue(self, action: AgreedAction) -> bool:
+        return not action.done and action.due_date is not None and action.due_date < self._today
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == self.DONE:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        action: AgreedAction | None = self.row_at(index.row())
+        if action is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.CheckStateRole and column == self.DONE:
+            return Qt.CheckState.Checked if action.done else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.DONE:
+                return None
+            return (
+                None,
+                _one_line(action.what),
+                action.who,
+                format_short_date(action.due_date) if action.due_date else "",
+                format_short_date(action.conversation_started_at),
+            )[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.WHAT:
+                return action.what
+            if column == self.DUE and self._overdue(action):
+                return _("The date has passed and the action is still open.")
+        if role == Qt.ItemDataRole.FontRole and column == self.WHAT and action.done:
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if action.done and column != self.DONE:
+                return QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            if column == self.DUE and self._overdue(action):
+                return QColor(OVERDUE_COLOUR)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._accessible_text(action)
+        if role == ID_ROLE:
+            return action.id
+        return None
+
+    def _accessible_text(self, action: AgreedAction) -> str:
+        if action.done:
+            return _("Done: {what}").format(what=_one_line(action.what))
+        if action.due_date is not None:
+            return _("Open: {what}; who: {who}; by {date}").format(
+                what=_one_line(action.what), who=action.who or NO_VALUE, date=format_short_date(action.due_date)
+            )
+        return _("Open: {what}; who: {who}").format(what=_one_line(action.what), who=action.who or NO_VALUE)
+
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        action = self.row_at(index.row())
+        if action is None or role != Qt.ItemDataRole.CheckStateRole or index.column() != self.DONE:
+            return False
+        state = value.value if isinstance(value, Qt.CheckState) else int(value)
+        stored = self._set_done(action.id, state == Qt.CheckState.Checked.value)
+        if stored is None:
+            return False
+        # The row stays where it is until the page is shown again: a row jumping away under the
+        # cursor would make the next key press tick the wrong action.
+        rows = list(self._rows)
+        rows[index.row()] = stored
+        self._rows = tuple(rows)
+        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), self.columnCount() - 1))
+        return True
+
+
+# -- the page -----------------------------------------------------------------------------------
+
+
+class _RoomyDelegate(QStyledItemDelegate):
+    """Rows with some air above and below the text: wrapped lines do not touch the grid."""
+
+    PADDING = 8
+
+    def sizeHint(self, option, index) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width(), hint.height() + self.PADDING)
+
+
+def _table(model: QAbstractTableModel, accessible_name: str, stretch_column: int, *, wrap: bool = False) -> QTableView:
+    """A keyboard-friendly, read-only table; ``wrap`` shows long texts whole, over several lines."""
+    table = QTableView()
+    table.setModel(model)
+    table.setAccessibleName(accessible_name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(wrap)
+    table.setTabKeyNavigation(False)  # Tab leaves the table: the page stays reachable by keyboard
+    table.verticalHeader().hide()
+    if wrap:
+        table.setItemDelegate(_RoomyDelegate(table))
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+    header.setHighlightSections(False)
+    return table
+
+
+class _Section(QWidget):
+    """A heading (whose mnemonic focuses the table), a table, and a calm sentence while it is empty."""
+
+    def __init__(self, heading: str, table: QTableView, empty_text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._heading_text = heading
+        self.heading = QLabel(heading)
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.heading.setFont(font)
+        self.heading.setBuddy(table)
+        self.note = QLabel()  # a count beside the heading, e.g. "3 open actions"
+        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.table = table
+        self.empty = QLabel(empty_text)
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.empty.setContentsMargins(2, 6, 2, 6)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(table)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.heading)
+        top.addSpacing(8)
+        top.addWidget(self.note)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+
+    def set_empty(self, empty: bool) -> None:
+        self.stack.setCurrentWidget(self.empty if empty else self.table)
+        # The heading's mnemonic jumps to the table; without a table there is nothing to jump to.
+        self.heading.setText(self._heading_text if not empty else _MNEMONIC.sub(r"\1", self._heading_text))
+        self.heading.setBuddy(self.table if not empty else None)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.stack.currentWidget() is self.empty
+
+
+class ClientPage(QWidget):
+    """One client: header, conversation history, goals and actions."""
+
+    start_conversation_requested = Signal(int)
+    open_conversation_requested = Signal(int)
+    client_changed = Signal(int)
+    back_requested = Signal()
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self._history: ClientHistory | None = None
+        self.client_dialog: ClientDialog | None = None
+
+        self.back_button = QPushButton(_("&Back to the list"))
+        self.back_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowBack))
+        self.back_button.setToolTip(_("Back to the client list (Esc or Alt+Left)"))
+        self.back_button.setAutoDefault(False)
+        self.back_button.clicked.connect(self.back_requested)
+
+        self.name_label = QLabel()
+        self.name_label.setObjectName("clientName")
+        font = self.name_label.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        self.name_label.setFont(font)
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_label = QLabel()
+        self.details_label.setObjectName("clientDetails")
+        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.contact_label = QLabel()
+        self.contact_label.setObjectName("clientContact")
+        self.contact_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.contact_label.setWordWrap(True)
+        self.contact_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.new_conversation_button = QPushButton(_("&New conversation"))
+        self.new_conversation_button.setAutoDefault(False)
+        self.new_conversation_button.clicked.connect(self._request_new_conversation)
+        self.edit_button = QPushButton(_("&Edit details"))
+        self.edit_button.setAutoDefault(False)
+        self.edit_button.clicked.connect(self.edit_client)
+
+        self.conversations_model = ConversationHistoryModel(self)
+        self.conversations_table = _table(self.conversations_model, _("Conversations"), 1)
+        self.conversations_table.activated.connect(self._open_conversation)  # Enter, double-click
+        self.conversations_section = _Section(
+            _("&Conversations"),
+            self.conversations_table,
+            _("No conversations yet. Start one with the button 'New conversation'."),
+        )
+        self.goals_model = GoalsModel(self)
+        self.goals_table = _table(self.goals_model, _("Goals"), 0, wrap=True)
+        self.goals_section = _Section(
+            _("&Goals"), self.goals_table, _("No goals agreed yet. Goals are agreed at the end of a conversation.")
+        )
+        self.actions_model = ActionsModel(self._store_done, self)
+        self.actions_table = _table(self.actions_model, _("Actions"), ActionsModel.WHAT, wrap=True)
+        self.actions_table.horizontalHeader().setSectionResizeMode(ActionsModel.WHO, QHeaderView.ResizeMode.Interactive)
+        self.actions_model.dataChanged.connect(self._update_action_count)
+        self.actions_section = _Section(
+            _("&Actions"),
+            self.actions_table,
+            _("No actions agreed yet. Actions say what will be done, by whom and by when."),
+        )
+
+        header_text = QVBoxLayout()
+        header_text.setSpacing(4)
+        header_text.addWidget(self.name_label)
+        header_text.addWidget(self.details_label)
+        header_text.addWidget(self.contact_label)
+        header_buttons = QHBoxLayout()
+        header_buttons.setSpacing(8)
+        header_buttons.addWidget(self.new_conversation_button)
+        header_buttons.addWidget(self.edit_button)
+        header = QHBoxLayout()
+        header.addLayout(header_text, 1)
+        header.addLayout(header_buttons)
+        header.setAlignment(header_buttons, Qt.AlignmentFlag.AlignTop)
+
+        agreed = QHBoxLayout()
+        agreed.setSpacing(18)
+        agreed.addWidget(self.goals_section, 2)
+        agreed.addWidget(self.actions_section, 3)
+
+        back_row = QHBoxLayout()
+        back_row.addWidget(self.back_button)
+        back_row.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 16)
+        layout.setSpacing(14)
+        layout.addLayout(back_row)
+        layout.addLayout(header)
+        layout.addWidget(self.conversations_section, 2)
+        layout.addLayout(agreed, 3)
+
+        order = (
+            self.back_button,
+            self.new_conversation_button,
+            self.edit_button,
+            self.conversations_table,
+            self.goals_table,
+            self.actions_table,
+        )
+        for first, second in pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+        back = QAction(_("Back to the list"), self)
+        back.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Left)])
+        back.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.triggered.connect(self.back_requested)
+        self.addAction(back)
+
+    # -- showing ------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> ClientRecord | None:
+        return self._history.client if self._history is not None else None
+
+    @property
+    def history(self) -> ClientHistory | None:
+        return self._history
+
+    def show_client(self, client_id: int) -> bool:
+        """Show this client; False (after saying why) when the client cannot be read."""
+        history = run_use_case(self, self._db, lambda tx: client_history(tx, client_id))
+        if history is None:
+            return False
+        self._show(history)
+        if history.conversations:
+            self.conversations_table.setCurrentIndex(self.conversations_model.index(0, 0))
+            self.conversations_table.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.new_conversation_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    def refresh(self) -> None:
+        """Read the shown client again (after a conversation was held or changed elsewhere)."""
+        if self._history is None:
+            return
+        history = run_use_case(self, self._db, lambda tx: client_history(tx, self._history.client.id))
+        if history is not None:
+            current = self.conversations_table.currentIndex()
+            self._show(history)
+            if current.isValid() and current.row() < self.conversations_model.rowCount():
+                self.conversations_table.setCurrentIndex(self.conversations_model.index(current.row(), 0))
+
+    def _show(self, history: ClientHistory) -> None:
+        self._history = history
+        client = history.client
+        self.name_label.setText(client.name)
+        age = client.age_on(_today())
+        self.details_label.setText(
+            ngettext(
+                "Client number {number} · born {date} ({age} year)",
+                "Client number {number} · born {date} ({age} years)",
+                age,
+            ).format(number=client.client_number, date=format_short_date(client.birth_date), age=age)
+        )
+        place = " ".join(part for part in (client.postal_code, client.city) if part)
+        contact = [part for part in (client.phone, client.email, client.address, place) if part]
+        self.contact_label.setText("  ·  ".join(contact))
+        self.contact_label.setVisible(bool(contact))
+        self.setAccessibleName(client.name)
+
+        self.conversations_model.set_rows(history.conversations)
+        self.conversations_section.set_empty(not history.conversations)
+        self.goals_model.set_rows(history.goals)
+        self.goals_section.set_empty(not history.goals)
+        self.actions_model.set_rows(history.actions)
+        self.actions_section.set_empty(not history.actions)
+        # 'Who' is as wide as its texts, up to a limit: the action itself needs the room most.
+        self.actions_table.resizeColumnToContents(ActionsModel.WHO)
+        if self.actions_table.columnWidth(ActionsModel.WHO) > WHO_MAX_WIDTH:
+            self.actions_table.setColumnWidth(ActionsModel.WHO, WHO_MAX_WIDTH)
+        self._update_action_count()
+
+    def _update_action_count(self, *_args) -> None:
+        total = self.actions_model.rowCount()
+        open_count = self.actions_model.open_count
+        self.actions_section.note.setText(
+            ngettext("{n} open", "{n} open", open_count).format(n=open_count) if total else ""
+        )
+
+    # -- acting -------------------------------------------------------------------------------
+
+    def _request_new_conversation(self) -> None:
+        if self._history is not None:
+            self.start_conversation_requested.emit(self._history.client.id)
+
+    def _open_conversation(self, index: QModelIndex) -> None:
+        entry = self.conversations_model.conversation_at(index.row())
+        if entry is not None:
+            self.open_conversation_requested.emit(entry.id)
+
+    def edit_client(self) -> None:
+        """Open the client dialog (window-modal); on save the page shows the new details."""
+        if self._history is None:
+            return
+        dialog = ClientDialog(self._db, self._actor, self._history.client, self)
+        dialog.accepted.connect(self._client_saved)
+        dialog.finished.connect(dialog.deleteLater)
+        self.client_dialog = dialog
+        dialog.open()
+
+    def _client_saved(self) -> None:
+        dialog = self.client_dialog
+        self.client_dialog = None
+        if dialog is None or dialog.saved_client is None:
+            return
+        self.refresh()
+        self.client_changed.emit(dialog.saved_client.id)
+        self.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _store_done(self, action_id: int, done: bool) -> AgreedAction | None:
+        stored = run_use_case(self, self._db, lambda tx: set_action_done_use_case(tx, self._actor, action_id, done))
+        if stored is None:
+            # The action could not be stored (removed elsewhere?): show what is there now.
+            QTimer.singleShot(0, self.refresh)
+        return stored

@@ -1,0 +1,1 @@
+"""The guided conversation: overview, one page per life domain, closing step, autosave."""

@@ -1,0 +1,125 @@
+"""Settings: the interface language (per user) and who works here and in which practice (per database)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from broadtalk import config
+from broadtalk.i18n import _
+from broadtalk.practitioners import Actor
+from broadtalk.store.database import Database
+from broadtalk.ui.common import run_use_case
+from broadtalk.ui.welcome import WorkstationFields, without_mnemonic
+from broadtalk.workstation import practice_name, update_workstation
+
+# Each language in its own name, untranslated: someone who reads only that language must find it.
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+class SettingsDialog(QDialog):
+    """Change the language (after a restart), your name and role, and the practice name."""
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self._updated: Actor | None = None
+        self._saved_language = config.Preferences.load().language
+        self.setWindowTitle(_("Settings"))
+        self.setMinimumWidth(560)
+
+        self.language_combo = QComboBox()
+        for code, name in LANGUAGE_NAMES.items():
+            self.language_combo.addItem(name, code)
+        self.language_combo.setCurrentIndex(max(self.language_combo.findData(self._saved_language), 0))
+        language_label = QLabel(_("&Language"))
+        language_label.setBuddy(self.language_combo)
+        self.language_combo.setAccessibleName(without_mnemonic(language_label.text()))
+        self.language_note = QLabel(_("A new language takes effect the next time you start broadtalk."))
+        self.language_note.setWordWrap(True)
+        language_box = QGroupBox(_("Display"))
+        language_form = QFormLayout(language_box)
+        language_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        language_form.setHorizontalSpacing(16)
+        language_form.addRow(language_label, self.language_combo)
+        language_form.addRow("", self.language_note)
+
+        self.fields = WorkstationFields()
+        with db.transaction() as tx:
+            practice = practice_name(tx)
+        self.fields.set_values(actor.name, actor.role, practice)
+        you_box = QGroupBox(_("You and your practice"))
+        you_layout = QVBoxLayout(you_box)
+        you_layout.addWidget(self.fields)
+        # One column edge for both boxes, so the eye runs down the fields in a straight line.
+        labels = [language_label, *self.fields.labels]
+        width = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(width)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 18)
+        layout.setSpacing(16)
+        layout.addWidget(language_box)
+        layout.addWidget(you_box)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self.language_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def updated_actor(self) -> Actor | None:
+        """The practitioner as saved (new name or role); None while nothing was saved."""
+        return self._updated
+
+    @property
+    def language_changed(self) -> bool:
+        """Whether a different language was saved (it shows after a restart)."""
+        return (
+            self.result() == QDialog.DialogCode.Accepted and self.language_combo.currentData() != self._saved_language
+        )
+
+    def _save(self) -> None:
+        values = self.fields.checked_values()
+        if values is None:
+            return
+        updated = run_use_case(
+            self,
+            self._db,
+            lambda tx: update_workstation(tx, self._actor, values.name, values.role, values.practice_name),
+            _("Your details were not saved"),
+        )
+        if updated is None:
+            return
+        self._actor = self._updated = updated
+        language = self.language_combo.currentData()
+        if language != self._saved_language:
+            preferences = config.Preferences.load()
+            preferences.language = language
+            try:
+                preferences.save()
+            except OSError as error:
+                QMessageBox.warning(
+                    self,
+                    _("The language was not saved"),
+                    _(
+                        "Your name and practice were saved, but the language could not be written to {folder} "
+                        "({reason}). Check that this folder can be written to and try again."
+                    ).format(folder=config.config_dir(), reason=error.strerror or type(error).__name__),
+                )
+                return
+        self.accept()

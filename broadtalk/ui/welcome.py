@@ -1,0 +1,209 @@
+"""The first start: a calm welcome that asks who works here, or offers a demo practice first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from broadtalk.i18n import _
+from broadtalk.practitioners import Role, role_label
+from broadtalk.ui.common import ErrorLabel
+from broadtalk.workstation import (
+    NAME,
+    NAME_MAX,
+    PRACTICE,
+    PRACTICE_NAME_MAX,
+    ROLE,
+    InvalidWorkstation,
+    WorkstationInput,
+    validate_workstation,
+)
+
+START, DEMO = "start", "demo"
+
+
+def without_mnemonic(text: str) -> str:
+    """A label's text as a screen reader should say it: 'Your &name' -> 'Your name'."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+class WorkstationFields(QWidget):
+    """Your name, your role and the practice name, each with an inline error under it.
+
+    Shared by the welcome and the settings, so both check and show problems the same way."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name_edit = QLineEdit()
+        self.name_edit.setMaxLength(NAME_MAX)
+        self.name_edit.setPlaceholderText(_("First name and family name"))
+        self.role_combo = QComboBox()
+        for role in Role:
+            self.role_combo.addItem(role_label(role), role.value)
+        self.practice_edit = QLineEdit()
+        self.practice_edit.setMaxLength(PRACTICE_NAME_MAX)
+        self.practice_edit.setPlaceholderText(_("e.g. Huisartsenpraktijk De Linde"))
+        self.name_error = ErrorLabel()
+        self.role_error = ErrorLabel()
+        self.practice_error = ErrorLabel()
+        self._errors = {NAME: self.name_error, ROLE: self.role_error, PRACTICE: self.practice_error}
+        self._fields: dict[str, QWidget] = {NAME: self.name_edit, ROLE: self.role_combo, PRACTICE: self.practice_edit}
+
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(10)
+        form.setHorizontalSpacing(16)
+        # Labels above fields would waste height; beside them they read as a paper form does.
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.labels: list[QLabel] = []  # the settings align its other rows to these
+        for key, text in ((NAME, _("Your &name")), (ROLE, _("Your &role")), (PRACTICE, _("&Practice name"))):
+            field = self._fields[key]
+            label = QLabel(text)
+            self.labels.append(label)
+            label.setBuddy(field)
+            field.setAccessibleName(without_mnemonic(text))
+            column = QVBoxLayout()
+            column.setSpacing(4)
+            column.addWidget(field)
+            column.addWidget(self._errors[key])
+            form.addRow(label, column)
+        # A typed correction clears the old complaint at once; no stale red under a fixed field.
+        self.name_edit.textEdited.connect(lambda _text: self._clear(NAME))
+        self.practice_edit.textEdited.connect(lambda _text: self._clear(PRACTICE))
+        self.role_combo.currentIndexChanged.connect(lambda _index: self._clear(ROLE))
+
+    def set_values(self, name: str, role: Role | str, practice_name: str) -> None:
+        self.name_edit.setText(name)
+        index = self.role_combo.findData(Role(role).value)
+        self.role_combo.setCurrentIndex(max(index, 0))
+        self.practice_edit.setText(practice_name)
+
+    def checked_values(self) -> WorkstationInput | None:
+        """The cleaned values, or None after showing each problem under its field (and moving
+        the cursor to the first one, so a keyboard user lands where the fix is)."""
+        self.clear_problems()
+        try:
+            return validate_workstation(self.name_edit.text(), self.role_combo.currentData(), self.practice_edit.text())
+        except InvalidWorkstation as invalid:
+            self.show_problems(invalid.problems)
+            return None
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        for key, message in problems.items():
+            self._errors[key].show_message(message)
+            self._fields[key].setAccessibleDescription(message)  # a screen reader reads it with the field
+        first = next((key for key in (NAME, ROLE, PRACTICE) if key in problems), None)
+        if first is not None:
+            self._fields[first].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def clear_problems(self) -> None:
+        for key in self._errors:
+            self._clear(key)
+
+    def _clear(self, key: str) -> None:
+        self._errors[key].show_message("")
+        self._fields[key].setAccessibleDescription("")
+
+
+class WelcomeDialog(QDialog):
+    """Shown when this database has no practitioner yet. ``choice`` after accept: "start" (with
+    ``values``) or "demo"."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Welcome to broadtalk"))
+        self.setMinimumWidth(560)
+        self._choice: str | None = None
+        self._values: WorkstationInput | None = None
+
+        title = QLabel(_("Welcome to broadtalk"))
+        title.setObjectName("welcomeTitle")
+        font = QFont(title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setWeight(QFont.Weight.DemiBold)
+        title.setFont(font)
+        title.setAccessibleName(title.text())
+        intro = QLabel(
+            _(
+                "broadtalk supports the broad conversation with your clients, about every area of their life, "
+                "and the warm handover when someone else can help. First, tell us who works here."
+            )
+        )
+        intro.setWordWrap(True)
+        intro.setObjectName("welcomeIntro")
+
+        self.fields = WorkstationFields()
+        self.name_edit = self.fields.name_edit
+        self.role_combo = self.fields.role_combo
+        self.practice_edit = self.fields.practice_edit
+        self.name_error = self.fields.name_error
+        self.practice_error = self.fields.practice_error
+
+        self.start_button = QPushButton(_("&Start"))
+        self.start_button.setDefault(True)
+        self.start_button.setMinimumWidth(140)  # the main way on: easy to find and to hit
+        self.start_button.setAccessibleName(without_mnemonic(self.start_button.text()))
+        self.start_button.clicked.connect(self._start)
+        self.demo_button = QPushButton(_("Look around in a &demo practice first"))
+        self.demo_button.setAutoDefault(False)  # Enter in a field means "start", never "demo"
+        self.demo_button.setAccessibleName(without_mnemonic(self.demo_button.text()))
+        self.demo_button.setToolTip(_("A practice with fictional clients, kept apart from your own data."))
+        self.demo_button.clicked.connect(self._demo)
+
+        buttons = QHBoxLayout()
+        buttons.setSpacing(12)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.start_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 28, 32, 28)
+        layout.setSpacing(0)
+        layout.addWidget(title)
+        layout.addSpacing(10)
+        layout.addWidget(intro)
+        layout.addSpacing(24)
+        layout.addWidget(self.fields)
+        layout.addSpacing(28)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+
+        self.setTabOrder(self.name_edit, self.role_combo)
+        self.setTabOrder(self.role_combo, self.practice_edit)
+        self.setTabOrder(self.practice_edit, self.start_button)
+        self.setTabOrder(self.start_button, self.demo_button)
+        self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def choice(self) -> str | None:
+        """ "start", "demo", or None while nothing was chosen (or the welcome was closed)."""
+        return self._choice
+
+    @property
+    def values(self) -> WorkstationInput | None:
+        """What was entered, cleaned and checked; set when ``choice`` is "start"."""
+        return self._values
+
+    def _start(self) -> None:
+        values = self.fields.checked_values()
+        if values is None:
+            return
+        self._choice, self._values = START, values
+        self.accept()
+
+    def _demo(self) -> None:
+        self.fields.clear_problems()
+        self._choice, self._values = DEMO, None
+        self.accept()
