@@ -180,7 +180,7 @@ def describe_scores(data: ChartData) -> str:
             text = _("{domain} no score (previous time {previous})")
         else:
             text = _("{domain} no score")
-        parts.append(text.format(**{k: v for k, v in fields.items() if "{" + k + "}" in text}))
+        parts.append(text.format(**fields))  # format() ignores the fields a sentence does not use
     scale = _("Scale from {minimum} to {maximum}.").format(
         minimum=format_number(data.minimum), maximum=format_number(data.maximum)
     )
@@ -273,7 +273,7 @@ class _Plan:
     font: QFont
     shapes: list[_LabelShape]
     rects: list[QRectF]  # absolute, after moving neighbours apart
-    clear: bool  # no two labels touch
+    clear: bool  # no two labels touch and none reaches into the web
 
 
 class _LabelPlanner:
@@ -406,9 +406,8 @@ class _LabelPlanner:
         # Labels above the web may only move up, those below only down: never into the web.
         sides = [_direction(i, len(shapes))[1] for i in range(len(shapes))]
         spread = _spread(rects, sides, self.area, pad=0.15 * metrics.height())
-        centre = self.area.center() - bounds.center()
         keep_out = radius + 0.25 * metrics.height()
-        clear = spread and not any(_distance_to(rect, centre) < keep_out for rect in rects)
+        clear = spread and not any(_distance_to(rect, offset) < keep_out for rect in rects)
         return _Plan(radius, font, shapes, rects, clear)
 
     def _layout(self, plan: _Plan) -> ChartLayout:
@@ -924,7 +923,7 @@ class ChartPanel(QWidget):
         self.message = QLabel(_("This conversation model has no scores, so there is no chart."))
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.message.setEnabled(False)  # the palette's quieter text: this is information, not an error
+        self.message.setMargin(self.fontMetrics().height())
 
         self.content = QWidget()
         self._box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self.content)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from broadtalk.practitioners import get_actor  # noqa: E402
-from broadtalk.store.database import Database  # noqa: E402
-from broadtalk.ui.conversation.conversation_page import ConversationPage  # noqa: E402
+from broadtalk.practitioners import get_actor
+from broadtalk.store.database import Database
+from broadtalk.ui.conversation.conversation_page import ConversationPage
 
 TEXT = "de schulden houden me wakker en ik durf de post niet meer open te maken " * 20
 KEY_INTERVAL_MS = 30
