@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -86,8 +85,7 @@ class ClosingPage(QScrollArea):
             down = QPushButton(_("Move &down"))
             up.clicked.connect(lambda: self._move(-1))
             down.clicked.connect(lambda: self._move(1))
-            QShortcut(QKeySequence("Ctrl+Up"), self.ranking, activated=lambda: self._move(-1))
-            QShortcut(QKeySequence("Ctrl+Down"), self.ranking, activated=lambda: self._move(1))
+            self.ranking.installEventFilter(self)
             move.addWidget(up)
             move.addWidget(down)
             move.addStretch(1)
@@ -276,6 +274,15 @@ class ClosingPage(QScrollArea):
         self.ranking.setCurrentRow(target)
         self._loading = False
         self._ranking_edited()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Ctrl+Up / Ctrl+Down move the current domain in the client's order.
+        if watched is self.ranking and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self._move(-1 if key == Qt.Key.Key_Up else 1)
+                return True
+        return super().eventFilter(watched, event)
 
     def _add_goal(self) -> None:
         self.add_goal_requested.emit(self.goal_text.text(), self.goal_domain.currentData())

@@ -135,7 +135,6 @@ class ConversationPage(QWidget):
 
         QShortcut(QKeySequence("Ctrl+PgDown"), self, activated=lambda: self._step_by(1))
         QShortcut(QKeySequence("Ctrl+PgUp"), self, activated=lambda: self._step_by(-1))
-        QShortcut(QKeySequence("F11"), self, activated=lambda: self.client_view_requested.emit(self.conversation_id))
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.session.flush)
 
         self._refresh_header()

@@ -1,0 +1,239 @@
+"""A whole broad conversation through the real widgets, by keyboard and mouse, checked in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from broadtalk import conversations as conv
+from broadtalk.clients import search_clients
+from broadtalk.conversation_changes import list_changes
+from broadtalk.ui.client_dialog import ClientDialog
+from broadtalk.ui.conversation.conversation_page import ConversationPage
+from broadtalk.ui.conversation.model_picker import ModelPicker
+from broadtalk.ui.main_window import MainWindow
+
+
+def when_dialog_opens(kind: type, act: Callable[[QDialog], None]) -> None:
+    """Act on a modal dialog once it is open (exec() blocks the test until it closes)."""
+
+    def attempt(tries: int = 0) -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind):
+            act(dialog)
+        elif tries < 100:
+            QTimer.singleShot(20, lambda: attempt(tries + 1))
+
+    QTimer.singleShot(0, attempt)
+
+
+@pytest.fixture
+def window(qtbot, db, actor):
+    main = MainWindow(db, actor)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    return main
+
+
+def _create_client_by_keyboard(qtbot, window) -> None:
+    def fill(dialog: ClientDialog) -> None:
+        qtbot.keyClicks(dialog.edits["given_name"], "Ron")
+        qtbot.keyClicks(dialog.edits["family_name"], "Bakker")
+        qtbot.keyClicks(dialog.edits["birth_date"], "12-05-1980")
+        qtbot.keyClick(dialog.edits["birth_date"], Qt.Key.Key_Return)
+
+    when_dialog_opens(ClientDialog, fill)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+
+
+def _pick_model(qtbot, window, model_id: str) -> None:
+    def choose(picker: ModelPicker) -> None:
+        for row in range(picker.list.count()):
+            if picker.list.item(row).data(Qt.ItemDataRole.UserRole).id == model_id:
+                picker.list.setCurrentRow(row)
+        qtbot.keyClick(picker.list, Qt.Key.Key_Return)
+
+    when_dialog_opens(ModelPicker, choose)
+    qtbot.mouseClick(window.client_page.new_conversation_button, Qt.MouseButton.LeftButton)
+
+
+def _go_to(qtbot, page: ConversationPage, key: str) -> None:
+    for row in range(page.steps.count()):
+        item = page.steps.item(row)
+        if item.data(Qt.ItemDataRole.UserRole) == key:
+            rect = page.steps.visualItemRect(item)
+            qtbot.mouseClick(page.steps.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+            break
+    assert page.current_step() == key
+
+
+def test_a_whole_conversation_by_keyboard_and_mouse_ends_up_in_the_database(qtbot, window, db):
+    _create_client_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
+
+    _pick_model(qtbot, window, "positive-health")
+    qtbot.waitUntil(lambda: window.conversation is not None)
+    page = window.conversation
+    assert page.model.id == "positive-health"
+
+    # The client leads: participation first, then the body, skipping the rest.
+    _go_to(qtbot, page, "participation")
+    participation = page.domain_pages["participation"]
+    participation.score.setFocus()
+    qtbot.keyClick(participation.score, Qt.Key.Key_4)
+    qtbot.keyClicks(participation.own_words, "Ik wil graag meedoen")
+    participation.important.setFocus()
+    qtbot.keyClick(participation.important, Qt.Key.Key_Space)
+
+    _go_to(qtbot, page, "bodily-functions")
+    body = page.domain_pages["bodily-functions"]
+    qtbot.keyClick(body.score, Qt.Key.Key_7)
+    qtbot.keyClick(body.score, Qt.Key.Key_Left)  # 6
+    change = body.items.editors["bodily-functions.change"]
+    assert not change.isVisible()  # shown only when the client wants to work on this
+    yes = body.items.editors["bodily-functions.work-on"]._choices["yes"]
+    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(change.isVisible)
+    qtbot.keyClicks(change.editor, "Meer bewegen, weer fietsen")
+
+    _go_to(qtbot, page, "closing")
+    closing = page.closing
+    qtbot.keyClicks(closing.what_matters, "Meedoen")
+    qtbot.keyClicks(closing.goal_text, "Een dag in de week vrijwilligerswerk")
+    qtbot.keyClick(closing.goal_text, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: closing.goals.count() == 1)
+    qtbot.keyClicks(closing.action_what, "Kennismaken bij het buurthuis")
+    qtbot.keyClicks(closing.action_who, "Ron, met de welzijnscoach")
+    qtbot.keyClicks(closing.action_due, "01-12-2099")
+    qtbot.keyClick(closing.action_due, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: closing.actions.count() == 1)
+    qtbot.keyClicks(closing.follow_up, "15-01-2100")
+
+    qtbot.mouseClick(page.complete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.snapshot.summary.is_completed)
+    assert body.own_words.isReadOnly()
+    assert page.amend_button.isVisible() and not page.complete_button.isVisible()
+
+    with db.transaction() as tx:
+        client = search_clients(tx, "Ron Bakker")[0]
+        [summary] = conv.list_conversations(tx, client.id)
+        snapshot = conv.load_conversation(tx, summary.id)
+    assert snapshot.summary.is_completed
+    assert snapshot.scores() == {"participation": 4, "bodily-functions": 6}
+    assert snapshot.assessments["participation"].own_words == "Ik wil graag meedoen"
+    assert snapshot.assessments["participation"].important
+    assert snapshot.answers == {
+        "bodily-functions.work-on": "yes",
+        "bodily-functions.change": "Meer bewegen, weer fietsen",
+    }
+    assert snapshot.what_matters_most == "Meedoen"
+    assert [g.description for g in snapshot.goals] == ["Een dag in de week vrijwilligerswerk"]
+    [action] = snapshot.actions
+    assert (action.what, action.who, action.due_date.isoformat()) == (
+        "Kennismaken bij het buurthuis",
+        "Ron, met de welzijnscoach",
+        "2099-12-01",
+    )
+    assert snapshot.follow_up_date.isoformat() == "2100-01-15"
+
+
+def test_a_hidden_answer_is_dropped_when_the_condition_no_longer_holds(qtbot, window, db, actor):
+    _create_client_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
+    _pick_model(qtbot, window, "positive-health")
+    qtbot.waitUntil(lambda: window.conversation is not None)
+    page = window.conversation
+    _go_to(qtbot, page, "meaningfulness")
+    form = page.domain_pages["meaningfulness"].items
+    qtbot.mouseClick(form.editors["meaningfulness.work-on"]._choices["yes"], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(form.editors["meaningfulness.change"].editor, "Iets voor een ander doen")
+    qtbot.mouseClick(form.editors["meaningfulness.work-on"]._choices["no"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not form.editors["meaningfulness.change"].isVisible())
+    assert page.complete()
+    with db.transaction() as tx:
+        answers = conv.load_conversation(tx, page.conversation_id).answers
+    assert answers == {"meaningfulness.work-on": "no"}
+
+
+def test_amending_a_completed_conversation_records_who_changed_what(qtbot, window, db, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    _create_client_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
+    _pick_model(qtbot, window, "four-domains")
+    qtbot.waitUntil(lambda: window.conversation is not None)
+    page = window.conversation
+    assert page.domain_pages["body"].score is None  # the 4D model forces no number
+    _go_to(qtbot, page, "social")
+    qtbot.keyClicks(page.domain_pages["social"].own_words, "Ik zie bijna niemand")
+    assert page.complete()
+
+    qtbot.mouseClick(page.amend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.snapshot.summary.is_editable)
+    own_words = page.domain_pages["social"].own_words
+    own_words.selectAll()
+    qtbot.keyClicks(own_words, "Ik zie bijna nooit iemand")
+    assert page.complete()
+    with db.transaction() as tx:
+        changes = list_changes(tx, page.conversation_id)
+    assert changes[0].target == "amend:start"
+    assert changes[-1].target == "own_words:social"
+    assert changes[-1].new_value == "Ik zie bijna nooit iemand"
+    assert changes[-1].practitioner_name == "Anouk de Vries"
+
+
+def test_the_4d_ranking_is_stored_in_the_clients_order(qtbot, window, db):
+    _create_client_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
+    _pick_model(qtbot, window, "four-domains")
+    qtbot.waitUntil(lambda: window.conversation is not None)
+    page = window.conversation
+    _go_to(qtbot, page, "closing")
+    ranking = page.closing.ranking
+    assert ranking is not None
+    rows = {ranking.item(r).data(Qt.ItemDataRole.UserRole): r for r in range(ranking.count())}
+    ranking.item(rows["societal"]).setCheckState(Qt.CheckState.Checked)
+    ranking.item(rows["social"]).setCheckState(Qt.CheckState.Checked)
+    ranking.setCurrentRow(rows["social"])
+    qtbot.keyClick(ranking, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(ranking, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    page.session.flush()
+    with db.transaction() as tx:
+        assert conv.load_conversation(tx, page.conversation_id).ranking() == ["social", "societal"]
+
+
+def test_the_client_view_hides_everything_else_until_the_practitioners_key(qtbot, window, db):
+    _create_client_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
+    _pick_model(qtbot, window, "positive-health")
+    qtbot.waitUntil(lambda: window.conversation is not None)
+    page = window.conversation
+    _go_to(qtbot, page, "mental-wellbeing")
+    mental = page.domain_pages["mental-wellbeing"]
+    qtbot.keyClick(mental.score, Qt.Key.Key_5)
+    qtbot.keyClicks(mental.notes, "Vermoeden van depressie")  # a professional note: never in the client view
+    qtbot.keyClicks(mental.own_words, "Ik pieker veel")
+    mental.important.setFocus()
+    qtbot.keyClick(mental.important, Qt.Key.Key_Space)
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(page, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.client_view is not None and window.client_view.isVisible())
+    view = window.client_view
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    assert not window.isVisible()
+    texts = " ".join(label.text() for label in view.findChildren(type(view.what_matters)))
+    assert "Ik pieker veel" in texts
+    assert "depressie" not in texts
+    assert view.chart is not None
+
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    view.close()  # a click on the window's close button: refused
+    assert view.isVisible()
+    qtbot.keyClick(view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.isVisible() and window.client_view is None)
