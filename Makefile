@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY_SOURCES := broadtalk tests bench main.py
 
-.PHONY: run test lint format translations catalog demo bench clean
+.PHONY: run test lint format translations catalog demo bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("broadtalk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -57,3 +57,7 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find translations -name '*.mo' -delete
+
+## screenshots: the README's screenshots, from the real app with demo data (offscreen)
+screenshots: $(STAMP) translations
+	$(BIN)/python docs/screenshots.py

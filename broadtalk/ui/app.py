@@ -42,7 +42,7 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _install_qt_translator(app) -> None:
+def install_qt_translator(app):
     """Qt's own dialogs (buttons like Cancel, file dialogs) in the interface language."""
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 
@@ -52,6 +52,8 @@ def _install_qt_translator(app) -> None:
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load(f"qtbase_{language}", folder):
         app.installTranslator(translator)
+        return translator
+    return None
 
 
 def demo_db_path() -> Path:
@@ -81,7 +83,7 @@ def run_app(db_path: Path | None = None, *, startup_check: bool = False, started
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("broadtalk")
     app.setApplicationDisplayName("broadtalk")
-    _install_qt_translator(app)
+    install_qt_translator(app)
     try:
         db = Database.open(db_path or config.default_db_path(), backup_dir=None if db_path else config.backup_dir())
     except BroadtalkError as error:

@@ -63,6 +63,9 @@ class ClientView(QWidget):
         )
         if data is not None:
             self.chart = SpiderChart()
+            chart_font = self.font()
+            chart_font.setPointSizeF(chart_font.pointSizeF() / FONT_SCALE * 1.25)  # labels must leave room for the web
+            self.chart.setFont(chart_font)
             self.chart.set_data(data)
             self.chart.setMinimumSize(420, 420)
             row.addWidget(self.chart, 3)

@@ -107,15 +107,13 @@ class ChartData:
         now, before = self.value(domain_id), self.previous_value(domain_id)
         return None if now is None or before is None else now - before
 
+    # Callers pass whole phrases ("Vorige keer (12-01-2026)"), shown as given; wrapping them in
+    # another phrase would read "Vorige keer (Vorige keer (...))".
     def current_legend(self) -> str:
-        if self.current_label:
-            return _("This time ({label})").format(label=self.current_label)
-        return _("This time")
+        return self.current_label or _("This time")
 
     def previous_legend(self) -> str:
-        if self.previous_label:
-            return _("Previous time ({label})").format(label=self.previous_label)
-        return _("Previous time")
+        return self.previous_label or _("Previous time")
 
 
 def chart_data_for(

@@ -198,11 +198,12 @@ def test_the_previous_series_is_dashed_grey_and_only_there_when_given(qtbot, hea
     minimum = _all(health, 0)
     without = _chart(qtbot, chart_data_for(health, minimum))
     assert without.legend_entries() == []
-    with_previous = _chart(qtbot, chart_data_for(health, minimum, _all(health, 8), "2 mrt 2026", "12 jan 2026"))
-    assert with_previous.legend_entries() == [
-        _("This time ({label})").format(label="2 mrt 2026"),
-        _("Previous time ({label})").format(label="12 jan 2026"),
-    ]
+    with_previous = _chart(
+        qtbot, chart_data_for(health, minimum, _all(health, 8), "Nu (2 mrt)", "Vorige keer (12 jan)")
+    )
+    assert with_previous.legend_entries() == ["Nu (2 mrt)", "Vorige keer (12 jan)"]
+    unnamed = _chart(qtbot, chart_data_for(health, minimum, _all(health, 8)))
+    assert unnamed.legend_entries() == [_("This time"), _("Previous time")]
     grey = with_previous.previous_colour()
     assert grey.hsvSaturation() < 10  # grey, not a colour that competes with the current series
 
@@ -415,7 +416,7 @@ def test_the_table_lists_scores_previous_values_and_the_change(qtbot, zrm):
     previous = _all(zrm, 3) | {"finances": 2, "housing": 3}
     table = ScoreTable()
     qtbot.addWidget(table)
-    table.set_data(chart_data_for(zrm, scores, previous, previous_label="12 jan 2026"))
+    table.set_data(chart_data_for(zrm, scores, previous, previous_label="Vorige keer (12 jan 2026)"))
     assert table.header_texts() == [
         _("Domain"),
         _("Score ({minimum}\u2013{maximum})").format(minimum=1, maximum=5),
@@ -428,7 +429,7 @@ def test_the_table_lists_scores_previous_values_and_the_change(qtbot, zrm):
     assert rows["Huisvesting"] == ["2", "3", "\u22121"]
     assert rows["Dagbesteding"] == ["3", "3", "0"]
     assert rows["Justitie"] == ["\u2013", "3", "\u2013"]
-    assert table.horizontalHeaderItem(2).toolTip() == _("Previous time ({label})").format(label="12 jan 2026")
+    assert table.horizontalHeaderItem(2).toolTip() == "Vorige keer (12 jan 2026)"
     assert table.accessibleName() == _("Scores as a table")
 
 

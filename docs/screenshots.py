@@ -1,0 +1,115 @@
+"""Take the README's screenshots from the real app with demo data: `make screenshots`.
+
+Runs the real widgets offscreen (no screen needed) on a fresh demo practice and saves PNGs in
+docs/img/. Dutch, as a practice sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("BROADTALK_HOME", tempfile.mkdtemp(prefix="broadtalk-shots-"))
+
+from PySide6.QtWidgets import QApplication
+
+from broadtalk import conversations as conv
+from broadtalk import i18n
+from broadtalk.clients import search_clients
+from broadtalk.demo import generate_demo
+from broadtalk.practitioners import Role, list_practitioners
+from broadtalk.store.database import Database
+from broadtalk.ui.app import install_qt_translator
+from broadtalk.ui.main_window import MainWindow
+from broadtalk.workstation import use_practitioner_here
+
+OUT = Path(__file__).resolve().parent / "img"
+SIZE = (1280, 800)
+
+
+def settle(app: QApplication) -> None:
+    for _ in range(5):
+        app.processEvents()
+
+
+def main() -> int:
+    i18n.set_language(os.environ.get("BROADTALK_LANGUAGE", "nl"))
+    app = QApplication(sys.argv[:1])
+    install_qt_translator(app)
+    db = Database.open(Path(os.environ["BROADTALK_HOME"]) / "demo.sqlite")
+    generate_demo(db, clients=120, seed=3, today=date(2026, 11, 20))
+    with db.transaction() as tx:
+        actor = next(a for a in list_practitioners(tx) if a.role == Role.PRACTICE_NURSE)
+        use_practitioner_here(tx, actor)
+        # A client with an earlier positive-health conversation, so the chart shows the comparison.
+        chosen = None
+        for client in search_clients(tx):
+            history = [c for c in conv.list_conversations(tx, client.id) if c.model_id == "positive-health"]
+            if len(history) >= 2 and all(c.is_completed for c in history):
+                chosen = (client, history[0])
+                break
+    assert chosen is not None, "the demo seed has no client with two positive-health conversations"
+    client, latest = chosen
+
+    OUT.mkdir(exist_ok=True)
+    window = MainWindow(db, actor)
+    window.resize(*SIZE)
+    window.show()
+    settle(app)
+    window.grab().save(str(OUT / "main-window.png"))
+
+    window.show_client(client.id)
+    settle(app)
+    window.grab().save(str(OUT / "client-page.png"))
+
+    # Today's conversation, in progress, compared with the last one.
+    with db.transaction() as tx:
+        today = conv.start_conversation(tx, actor, client.id, "positive-health", 1).id
+        before = conv.load_conversation(tx, latest.id)
+        for domain_id, assessment in before.assessments.items():
+            if assessment.score is not None:
+                better = min(10, assessment.score + (2 if domain_id == "participation" else 1))
+                conv.assess_domain(tx, actor, today, domain_id, score=better)
+        conv.assess_domain(
+            tx,
+            actor,
+            today,
+            "meaningfulness",
+            own_words="Sinds ik op woensdag in de moestuin help, heb ik weer iets om voor op te staan.",
+            important=True,
+        )
+        conv.record_answer(tx, actor, today, "meaningfulness.work-on", "yes")
+        conv.record_answer(tx, actor, today, "meaningfulness.change", "Een tweede ochtend erbij, samen met de buurman.")
+        conv.set_closing(tx, actor, today, what_matters_most="Meedoen, en er voor de kleinkinderen zijn.")
+        conv.add_goal(tx, actor, today, "Twee ochtenden per week vrijwilligerswerk", domain_id="meaningfulness")
+    window.open_conversation(today)
+    page = window.conversation
+    assert page is not None
+    page.go_to("overview")
+    settle(app)
+    window.grab().save(str(OUT / "chart.png"))
+    page.go_to("meaningfulness")
+    settle(app)
+    window.grab().save(str(OUT / "domain-step.png"))
+
+    window.activateWindow()
+    window.open_client_view()
+    view = window.client_view
+    assert view is not None
+    view.showNormal()  # the offscreen screen is small; show the view at a laptop's size
+    view.resize(*SIZE)
+    settle(app)
+    view.grab().save(str(OUT / "client-view.png"))
+    view.leave()
+    window.close()
+    db.close()
+    print(f"screenshots written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
