@@ -270,16 +270,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        from broadtalk.ui.app import run_app  # Qt is loaded only here
-
-        return run_app(db_path=getattr(args, "db", None), startup_check=args.startup_check)
-    if args.startup_check:
+    if args.command is not None and args.startup_check:
         parser.error(
             _("--startup-check starts the desktop app; leave out the command '{command}'").format(command=args.command)
         )
-    handler = COMMANDS[(args.command, getattr(args, "forms_command", None))]
     try:
+        if args.command is None:
+            from broadtalk.ui.app import run_app  # Qt is loaded only here
+
+            return run_app(db_path=getattr(args, "db", None), startup_check=args.startup_check)
+        handler = COMMANDS[(args.command, getattr(args, "forms_command", None))]
         return handler(args)
     except BroadtalkError as error:
         print(f"broadtalk: {error.message}", file=sys.stderr)
