@@ -31,8 +31,11 @@ OUT = Path(__file__).resolve().parent / "img"
 SIZE = (1280, 800)
 
 
-def settle(app: QApplication) -> None:
+def settle(app: QApplication, window: MainWindow | None = None) -> None:
     for _ in range(5):
+        app.processEvents()
+    if window is not None and window.conversation is not None:
+        window.conversation.session.flush()  # the indicator shows "saved", as it does a moment later
         app.processEvents()
 
 
@@ -90,10 +93,10 @@ def main() -> int:
     page = window.conversation
     assert page is not None
     page.go_to("overview")
-    settle(app)
+    settle(app, window)
     window.grab().save(str(OUT / "chart.png"))
     page.go_to("meaningfulness")
-    settle(app)
+    settle(app, window)
     window.grab().save(str(OUT / "domain-step.png"))
 
     window.activateWindow()

@@ -230,8 +230,13 @@ class ClosingPage(QScrollArea):
         self.actions.clear()
         for action in actions:
             who = action.who or _("(nobody named yet)")
-            when = format_short_date(action.due_date) if action.due_date else _("no date")
-            item = QListWidgetItem(_("{what} — {who}, by {when}").format(what=action.what, who=who, when=when))
+            if action.due_date:
+                text = _("{what} — {who}, by {when}").format(
+                    what=action.what, who=who, when=format_short_date(action.due_date)
+                )
+            else:
+                text = _("{what} — {who}, no date agreed").format(what=action.what, who=who)
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, action.id)
             self.actions.addItem(item)
 

@@ -64,7 +64,7 @@ class OverviewPage(QScrollArea):
         layout.addLayout(grid)
         self.chart = ChartPanel()
         self.chart.setMinimumHeight(360)
-        self.chart.setMaximumHeight(560)
+        self.chart.setMaximumHeight(470)  # the whole web fits on a laptop screen without scrolling
         layout.addWidget(self.chart, 1)
         self.setWidget(body)
 
