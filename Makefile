@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PY_SOURCES := broadtalk tests bench main.py
+PY_SOURCES := broadtalk tests bench docs main.py
 
 .PHONY: run test lint format translations catalog demo bench clean screenshots
 
