@@ -14,17 +14,21 @@ from broadtalk.ui.conversation.conversation_page import ConversationPage
 from tests.conftest import NOW
 
 
-@pytest.fixture
-def page(qtbot, db, actor):
+def _open_page(qtbot, db, actor, model_id: str, size: tuple[int, int] = (1200, 800)) -> ConversationPage:
     with db.transaction() as tx:
         client = create_client(tx, actor, ClientInput("Greet", "Visser", "03-03-1942"), now=NOW)
-        cid = conv.start_conversation(tx, actor, client.id, "self-sufficiency", 1).id
+        cid = conv.start_conversation(tx, actor, client.id, model_id, 1).id
     widget = ConversationPage(db, actor, cid)
     qtbot.addWidget(widget)
-    widget.resize(1200, 800)
+    widget.resize(*size)
     widget.show()
     qtbot.waitExposed(widget)
     return widget
+
+
+@pytest.fixture
+def page(qtbot, db, actor):
+    return _open_page(qtbot, db, actor, "self-sufficiency")
 
 
 def test_qt_standard_dialog_buttons_speak_dutch(qapp):
@@ -98,13 +102,7 @@ def test_a_dark_palette_keeps_text_readable(qtbot, db, actor):
     original = app.palette()
     app.setPalette(_dark_palette())
     try:
-        with db.transaction() as tx:
-            client = create_client(tx, actor, ClientInput("Ron", "Bakker", "12-05-1980"), now=NOW)
-            cid = conv.start_conversation(tx, actor, client.id, "positive-health", 1).id
-        page = ConversationPage(db, actor, cid)
-        qtbot.addWidget(page)
-        page.resize(1100, 800)
-        page.show()
+        page = _open_page(qtbot, db, actor, "positive-health", (1100, 800))
         page.go_to("participation")
         image = page.grab().toImage()
         corner = QColor(image.pixel(image.width() - 5, image.height() - 5))
@@ -122,16 +120,9 @@ def test_large_type_keeps_every_score_button_readable(qtbot, db, actor):
     large.setPointSizeF(original.pointSizeF() * 2)  # as at 200% text size
     app.setFont(large)
     try:
-        with db.transaction() as tx:
-            client = create_client(tx, actor, ClientInput("Ron", "Bakker", "12-05-1980"), now=NOW)
-            cid = conv.start_conversation(tx, actor, client.id, "positive-health", 1).id
-        page = ConversationPage(db, actor, cid)
-        qtbot.addWidget(page)
-        page.resize(1600, 1000)
-        page.show()
+        page = _open_page(qtbot, db, actor, "positive-health", (1600, 1000))
         page.go_to("participation")
         score = page.domain_pages["participation"].score
-        qtbot.waitExposed(page)
         for button in score.group.buttons():
             needed = button.fontMetrics().horizontalAdvance(button.text())
             assert button.width() >= needed, button.text()

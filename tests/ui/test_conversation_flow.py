@@ -61,6 +61,15 @@ def _pick_model(qtbot, window, model_id: str) -> None:
     qtbot.mouseClick(window.client_page.new_conversation_button, Qt.MouseButton.LeftButton)
 
 
+def _new_conversation(qtbot, window, model_id: str) -> ConversationPage:
+    """A new client made by keyboard, then a new conversation with the model chosen in the picker."""
+    _create_client_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
+    _pick_model(qtbot, window, model_id)
+    qtbot.waitUntil(lambda: window.conversation is not None)
+    return window.conversation
+
+
 def _go_to(qtbot, page: ConversationPage, key: str) -> None:
     for row in range(page.steps.count()):
         item = page.steps.item(row)
@@ -72,12 +81,7 @@ def _go_to(qtbot, page: ConversationPage, key: str) -> None:
 
 
 def test_a_whole_conversation_by_keyboard_and_mouse_ends_up_in_the_database(qtbot, window, db):
-    _create_client_by_keyboard(qtbot, window)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
-
-    _pick_model(qtbot, window, "positive-health")
-    qtbot.waitUntil(lambda: window.conversation is not None)
-    page = window.conversation
+    page = _new_conversation(qtbot, window, "positive-health")
     assert page.model.id == "positive-health"
 
     # The client leads: participation first, then the body, skipping the rest.
@@ -142,11 +146,7 @@ def test_a_whole_conversation_by_keyboard_and_mouse_ends_up_in_the_database(qtbo
 
 
 def test_a_hidden_answer_is_dropped_when_the_condition_no_longer_holds(qtbot, window, db, actor):
-    _create_client_by_keyboard(qtbot, window)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
-    _pick_model(qtbot, window, "positive-health")
-    qtbot.waitUntil(lambda: window.conversation is not None)
-    page = window.conversation
+    page = _new_conversation(qtbot, window, "positive-health")
     _go_to(qtbot, page, "meaningfulness")
     form = page.domain_pages["meaningfulness"].items
     qtbot.mouseClick(form.editors["meaningfulness.work-on"]._choices["yes"], Qt.MouseButton.LeftButton)
@@ -161,11 +161,7 @@ def test_a_hidden_answer_is_dropped_when_the_condition_no_longer_holds(qtbot, wi
 
 def test_amending_a_completed_conversation_records_who_changed_what(qtbot, window, db, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    _create_client_by_keyboard(qtbot, window)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
-    _pick_model(qtbot, window, "four-domains")
-    qtbot.waitUntil(lambda: window.conversation is not None)
-    page = window.conversation
+    page = _new_conversation(qtbot, window, "four-domains")
     assert page.domain_pages["body"].score is None  # the 4D model forces no number
     _go_to(qtbot, page, "social")
     qtbot.keyClicks(page.domain_pages["social"].own_words, "Ik zie bijna niemand")
@@ -186,11 +182,7 @@ def test_amending_a_completed_conversation_records_who_changed_what(qtbot, windo
 
 
 def test_the_4d_ranking_is_stored_in_the_clients_order(qtbot, window, db):
-    _create_client_by_keyboard(qtbot, window)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
-    _pick_model(qtbot, window, "four-domains")
-    qtbot.waitUntil(lambda: window.conversation is not None)
-    page = window.conversation
+    page = _new_conversation(qtbot, window, "four-domains")
     _go_to(qtbot, page, "closing")
     ranking = page.closing.ranking
     assert ranking is not None
@@ -206,11 +198,7 @@ def test_the_4d_ranking_is_stored_in_the_clients_order(qtbot, window, db):
 
 
 def test_the_client_view_hides_everything_else_until_the_practitioners_key(qtbot, window, db):
-    _create_client_by_keyboard(qtbot, window)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.client_page)
-    _pick_model(qtbot, window, "positive-health")
-    qtbot.waitUntil(lambda: window.conversation is not None)
-    page = window.conversation
+    page = _new_conversation(qtbot, window, "positive-health")
     _go_to(qtbot, page, "mental-wellbeing")
     mental = page.domain_pages["mental-wellbeing"]
     qtbot.keyClick(mental.score, Qt.Key.Key_5)
