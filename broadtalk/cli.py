@@ -99,6 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--today", type=_date_argument, default=None, metavar=_("DATE"), help=_("the reference day (default: today)")
     )
 
+    referrals = commands.add_parser("referrals", help=_("list referrals and their consent"), parents=[common])
+    referrals.add_argument("--overdue", action="store_true", help=_("only those still waiting for feedback too long"))
+    referrals.add_argument("--json", action="store_true", help=_("machine-readable output"))
+
+    handover = commands.add_parser("handover", help=_("make handover documents"), parents=[common])
+    handover_commands = handover.add_subparsers(
+        dest="handover_command", metavar=_("ACTION"), required=True, parser_class=_Parser
+    )
+    for name, help_text in (
+        ("pdf", _("the handover for the recipient, as consented")),
+        ("client-copy", _("the client's own copy in simple words")),
+    ):
+        document = handover_commands.add_parser(name, help=help_text, parents=[common])
+        document.add_argument("referral", type=_positive_int, metavar=_("REFERRAL_ID"))
+        document.add_argument("--out", type=Path, required=True, metavar=_("FILE.pdf"))
+
     clients = commands.add_parser("clients", help=_("list or search clients"), parents=[common])
     clients.add_argument(
         "--search", default="", metavar=_("TEXT"), help=_("part of a name, a birth date or a client number")
@@ -249,12 +265,65 @@ def cmd_clients(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_referrals(args: argparse.Namespace) -> int:
+    from broadtalk.referrals import list_referrals, status_label
+
+    today = date.today()
+    db = _open_database(args, create=False)
+    try:
+        with db.transaction() as tx:
+            found = list_referrals(tx, overdue_only=args.overdue, today=today)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": r.id,
+                    "reference": r.reference,
+                    "client_id": r.client_id,
+                    "recipient": r.recipient,
+                    "status": r.status,
+                    "urgency": r.urgency,
+                    "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+                    "consent_status": r.consent_status(today),
+                    "shared_domains": list(r.consent.domains) if r.consent else [],
+                }
+                for r in found
+            ]
+        )
+        return EXIT_OK
+    if not found:
+        print(_("No referrals found."))
+    for r in found:
+        print(f"{r.id:>6}  {r.reference}  {status_label(r.status):<20} {r.recipient}")
+    return EXIT_OK
+
+
+def cmd_handover(args: argparse.Namespace) -> int:
+    from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, export_document
+    from broadtalk.practitioners import command_line_actor
+
+    kind = HANDOVER_PDF if args.handover_command == "pdf" else CLIENT_COPY
+    db = _open_database(args, create=False)
+    try:
+        with db.transaction() as tx:
+            path = export_document(tx, command_line_actor(tx), args.referral, kind, args.out)
+    finally:
+        db.close()
+    print(_("Written: {file}").format(file=path))
+    return EXIT_OK
+
+
 COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("forms", "list"): cmd_forms_list,
     ("forms", "validate"): cmd_forms_validate,
     ("forms", "import"): cmd_forms_import,
     ("demo", None): cmd_demo,
     ("clients", None): cmd_clients,
+    ("referrals", None): cmd_referrals,
+    ("handover", "pdf"): cmd_handover,
+    ("handover", "client-copy"): cmd_handover,
 }
 
 
@@ -279,7 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from broadtalk.ui.app import run_app  # Qt is loaded only here
 
             return run_app(db_path=getattr(args, "db", None), startup_check=args.startup_check)
-        handler = COMMANDS[(args.command, getattr(args, "forms_command", None))]
+        action = getattr(args, "forms_command", None) or getattr(args, "handover_command", None)
+        handler = COMMANDS[(args.command, action)]
         return handler(args)
     except BroadtalkError as error:
         print(f"broadtalk: {error.message}", file=sys.stderr)

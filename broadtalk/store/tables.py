@@ -193,3 +193,122 @@ class CustomModel(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     imported_at: datetime = Field(sa_column=utc_column())
     imported_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+
+
+# -- the social map, referrals and consent (the warm handover) -----------------------------------
+
+
+class Organisation(SQLModel, table=True):
+    """An organisation on the social map (sociale kaart)."""
+
+    __tablename__ = "organisation"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    address: str = Field(default="", max_length=200)
+    postal_code: str = Field(default="", max_length=10)
+    city: str = Field(default="", max_length=100)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=200)
+    website: str = Field(default="", max_length=200)
+    opening_hours: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    #: When someone last checked that this entry is still right (stale after some months).
+    last_checked: date | None = None
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class Offering(SQLModel, table=True):
+    """What an organisation offers (welfare coach, debt counselling, ...), with a contact that is a
+    function, not a person, and the life domains it helps with."""
+
+    __tablename__ = "offering"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(sa_column=parent_key("organisation"))
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    #: Life-domain tags as a JSON list, e.g. ["money", "housing"].
+    domain_tags: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    contact_function: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=200)
+    active: bool = True
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class Referral(SQLModel, table=True):
+    """A warm handover of a client to an offering on the social map, followed until feedback."""
+
+    __tablename__ = "referral"
+    id: int | None = Field(default=None, primary_key=True)
+    #: Short stable reference shown to people and printed on the handover (never the database id).
+    reference: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
+    client_id: int = Field(sa_column=parent_key("client"))
+    conversation_id: int | None = Field(sa_column=parent_key("conversation", nullable=True, ondelete="SET NULL"))
+    offering_id: int | None = Field(sa_column=parent_key("offering", nullable=True, ondelete="SET NULL"))
+    #: The recipient as it was when referring (the social map may change later).
+    recipient: str = Field(max_length=400)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    urgency: str = Field(max_length=16)
+    #: How the recipient reaches the referrer with feedback: a function and a number or address.
+    feedback_contact: str = Field(max_length=300)
+    status: str = Field(max_length=24)
+    created_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    feedback_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class ReferralEvent(SQLModel, table=True):
+    """One step in a referral's life (sent, accepted, first contact, feedback, ...), dated and attributed."""
+
+    __tablename__ = "referral_event"
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(sa_column=parent_key("referral"))
+    status: str = Field(max_length=24)
+    at: datetime = Field(sa_column=utc_column())
+    practitioner_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+    #: The feedback itself for "feedback received"; a reason for "declined"; else optional.
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Consent(SQLModel, table=True):
+    """What the client agreed to share, with whom, for what, how, and until when."""
+
+    __tablename__ = "consent"
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(sa_column=parent_key("referral"))
+    client_id: int = Field(sa_column=parent_key("client"))
+    recipient: str = Field(max_length=400)
+    purpose: str = Field(sa_column=Column(Text, nullable=False))
+    #: The shared domain ids as a JSON list.
+    domains: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    share_identity_details: bool = False
+    share_goals_actions: bool = False
+    share_own_words: bool = False
+    method: str = Field(max_length=16)
+    given_on: date
+    valid_until: date
+    recorded_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+    recorded_at: datetime = Field(sa_column=utc_column())
+    withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    withdrawn_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+    withdrawal_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Disclosure(SQLModel, table=True):
+    """Each time consented information left the app (a handover PDF, a client copy): shown and logged."""
+
+    __tablename__ = "disclosure"
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(sa_column=parent_key("referral"))
+    consent_id: int | None = Field(sa_column=parent_key("consent", nullable=True, ondelete="SET NULL"))
+    practitioner_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+    at: datetime = Field(sa_column=utc_column())
+    #: "handover_pdf" or "client_copy".
+    kind: str = Field(max_length=24)
+    #: What was in it: the shared domain ids and sections, as JSON (no content).
+    scope: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))

@@ -1,0 +1,316 @@
+"""Referrals (warme overdracht): from a conversation to an offering on the social map, followed
+step by step until the recipient's feedback has come back.
+
+Lifecycle: draft → sent → accepted → first contact → feedback received → closed; a recipient
+may decline. Steps may be skipped forward (feedback can arrive without the steps before it),
+never backward. Each step is dated and attributed. A referral is sent only with a valid
+consent, and one without feedback some weeks after sending is overdue.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from broadtalk.consent import ConsentView, consent_status, current_consent
+from broadtalk.errors import InputError, NotFoundError, RefusedError
+from broadtalk.i18n import N_, _
+from broadtalk.practitioners import Actor
+from broadtalk.settings import read_setting, write_setting
+from broadtalk.store.tables import Client, Conversation, Offering, Organisation, Practitioner, Referral, ReferralEvent
+from broadtalk.text import clean_block, clean_line
+
+DRAFT, SENT, ACCEPTED, FIRST_CONTACT, FEEDBACK, CLOSED, DECLINED = (
+    "draft",
+    "sent",
+    "accepted",
+    "first_contact",
+    "feedback_received",
+    "closed",
+    "declined",
+)
+ORDER = (DRAFT, SENT, ACCEPTED, FIRST_CONTACT, FEEDBACK, CLOSED)
+STATUS_LABELS = {
+    DRAFT: N_("Draft"),
+    SENT: N_("Sent"),
+    ACCEPTED: N_("Accepted"),
+    FIRST_CONTACT: N_("First contact"),
+    FEEDBACK: N_("Feedback received"),
+    CLOSED: N_("Closed"),
+    DECLINED: N_("Declined"),
+}
+#: Waiting for feedback: these count towards "overdue".
+AWAITING_FEEDBACK = (SENT, ACCEPTED, FIRST_CONTACT)
+URGENCIES = {"routine": N_("Routine"), "soon": N_("Within a week"), "urgent": N_("Urgent: within two days")}
+FEEDBACK_DUE_KEY = "referral_feedback_due_days"
+DEFAULT_FEEDBACK_DUE_DAYS = 28
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS.get(status, status))
+
+
+def urgency_label(urgency: str) -> str:
+    return _(URGENCIES.get(urgency, urgency))
+
+
+@dataclass(frozen=True)
+class ReferralEventView:
+    status: str
+    at: datetime
+    practitioner_name: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    id: int
+    reference: str
+    client_id: int
+    conversation_id: int | None
+    offering_id: int | None
+    recipient: str
+    question: str
+    urgency: str
+    feedback_contact: str
+    status: str
+    created_at: datetime
+    created_by_name: str
+    sent_at: datetime | None
+    feedback_at: datetime | None
+    closed_at: datetime | None
+    events: tuple[ReferralEventView, ...] = field(default_factory=tuple)
+    consent: ConsentView | None = None
+
+    def consent_status(self, today: date) -> str:
+        return consent_status(self.consent, today)
+
+    @property
+    def feedback(self) -> str:
+        """The recipient's feedback as recorded (the latest, if there were several)."""
+        notes = [e.note for e in self.events if e.status == FEEDBACK and e.note]
+        return notes[-1] if notes else ""
+
+    def is_overdue(self, today: date, due_days: int) -> bool:
+        return (
+            self.status in AWAITING_FEEDBACK
+            and self.sent_at is not None
+            and self.sent_at.date() + timedelta(days=due_days) < today
+        )
+
+
+def feedback_due_days(tx: Session) -> int:
+    try:
+        return max(1, int(read_setting(tx, FEEDBACK_DUE_KEY, str(DEFAULT_FEEDBACK_DUE_DAYS))))
+    except ValueError:
+        return DEFAULT_FEEDBACK_DUE_DAYS
+
+
+def set_feedback_due_days(tx: Session, actor: Actor, days: int) -> None:
+    if not 1 <= days <= 365:
+        raise InputError(_("The number of days for feedback must be between 1 and 365."))
+    write_setting(tx, FEEDBACK_DUE_KEY, str(days))
+
+
+def _new_reference(tx: Session) -> str:
+    while True:
+        raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        reference = f"V-{raw}"
+        if tx.exec(select(Referral.id).where(Referral.reference == reference)).first() is None:
+            return reference
+
+
+def recipient_of(tx: Session, offering_id: int) -> str:
+    """'Organisation – offering (contact function)': how the recipient is named on the referral."""
+    row = tx.exec(
+        select(Offering, Organisation)
+        .join(Organisation, Organisation.id == Offering.organisation_id)
+        .where(Offering.id == offering_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(_("This offering is not on the social map (any more); choose another one."))
+    offering, organisation = row
+    return _("{organisation} – {offering} ({contact})").format(
+        organisation=organisation.name, offering=offering.name, contact=offering.contact_function
+    )
+
+
+def create_referral(
+    tx: Session,
+    actor: Actor,
+    client_id: int,
+    *,
+    offering_id: int,
+    question: str,
+    urgency: str,
+    feedback_contact: str,
+    conversation_id: int | None = None,
+    now: datetime | None = None,
+) -> ReferralView:
+    """A draft referral; it is sent only once the client's consent is recorded."""
+    now = now or datetime.now(UTC)
+    if tx.get(Client, client_id) is None:
+        raise NotFoundError(_("There is no client with number {id}.").format(id=client_id))
+    if conversation_id is not None:
+        conversation = tx.get(Conversation, conversation_id)
+        if conversation is None or conversation.client_id != client_id:
+            raise InputError(_("The referral refers to a conversation that is not this client's."))
+    question = clean_block(question)
+    if not question:
+        raise InputError(_("The question for the recipient is empty; write what you ask of them."))
+    if len(question) > 5000:
+        raise InputError(_("The question is longer than 5,000 characters; shorten it."))
+    if urgency not in URGENCIES:
+        raise InputError(_("Unknown urgency '{value}'; choose one of the list.").format(value=urgency))
+    feedback_contact = clean_line(feedback_contact)
+    if not feedback_contact:
+        raise InputError(_("Say how the recipient can give feedback: a function and a phone number or e-mail address."))
+    if len(feedback_contact) > 300:
+        raise InputError(_("The contact for feedback is longer than 300 characters; shorten it."))
+    row = Referral(
+        reference=_new_reference(tx),
+        client_id=client_id,
+        conversation_id=conversation_id,
+        offering_id=offering_id,
+        recipient=recipient_of(tx, offering_id),
+        question=question,
+        urgency=urgency,
+        feedback_contact=feedback_contact,
+        status=DRAFT,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    tx.add(row)
+    tx.flush()
+    tx.add(ReferralEvent(referral_id=row.id, status=DRAFT, at=now, practitioner_id=actor.id))
+    tx.flush()
+    return get_referral(tx, row.id, today=now.date())
+
+
+def update_referral(
+    tx: Session, actor: Actor, referral_id: int, *, question: str, urgency: str, feedback_contact: str
+) -> ReferralView:
+    """Change a draft; once sent, what was sent stays as it was."""
+    row = _row(tx, referral_id)
+    if row.status != DRAFT:
+        raise RefusedError(_("This referral has been sent; what was sent cannot be changed."))
+    question = clean_block(question)
+    if not question:
+        raise InputError(_("The question for the recipient is empty; write what you ask of them."))
+    if urgency not in URGENCIES:
+        raise InputError(_("Unknown urgency '{value}'; choose one of the list.").format(value=urgency))
+    feedback_contact = clean_line(feedback_contact)
+    if not feedback_contact:
+        raise InputError(_("Say how the recipient can give feedback: a function and a phone number or e-mail address."))
+    row.question, row.urgency, row.feedback_contact = question, urgency, feedback_contact
+    row.updated_at = datetime.now(UTC)
+    tx.add(row)
+    tx.flush()
+    return get_referral(tx, referral_id)
+
+
+def _row(tx: Session, referral_id: int) -> Referral:
+    row = tx.get(Referral, referral_id)
+    if row is None:
+        raise NotFoundError(_("There is no referral with number {id}.").format(id=referral_id))
+    return row
+
+
+def allowed_next(status: str) -> tuple[str, ...]:
+    if status in (CLOSED, DECLINED):
+        return ()
+    later = ORDER[ORDER.index(status) + 1 :]
+    return (*later, DECLINED) if status in AWAITING_FEEDBACK else later
+
+
+def advance_referral(
+    tx: Session, actor: Actor, referral_id: int, status: str, *, note: str = "", now: datetime | None = None
+) -> ReferralView:
+    """Move a referral to a later step; sending needs a valid consent, feedback needs its text."""
+    now = now or datetime.now(UTC)
+    row = _row(tx, referral_id)
+    if status not in allowed_next(row.status):
+        raise RefusedError(
+            _("A referral that is '{current}' cannot become '{wanted}'.").format(
+                current=status_label(row.status), wanted=status_label(status)
+            )
+        )
+    note = clean_block(note)
+    if status == SENT:
+        consent = current_consent(tx, referral_id)
+        if consent_status(consent, now.date()) != "given":
+            raise RefusedError(_("Record the client's consent first: nothing is shared without it."))
+    if status == FEEDBACK and not note:
+        raise InputError(_("Write down the feedback that came back, so it stays with the referral."))
+    if status == DECLINED and not note:
+        raise InputError(_("Write down why the referral was declined."))
+    if len(note) > 20_000:
+        raise InputError(_("The note is longer than 20,000 characters; shorten it."))
+    row.status = status
+    row.updated_at = now
+    if status == SENT:
+        row.sent_at = now
+    elif status == FEEDBACK:
+        row.feedback_at = now
+    elif status in (CLOSED, DECLINED):
+        row.closed_at = now
+    tx.add(row)
+    tx.add(ReferralEvent(referral_id=referral_id, status=status, at=now, practitioner_id=actor.id, note=note))
+    tx.flush()
+    return get_referral(tx, referral_id, today=now.date())
+
+
+def _view(tx: Session, row: Referral, today: date | None = None) -> ReferralView:
+    assert row.id is not None
+    events = tx.exec(
+        select(ReferralEvent, Practitioner.name)
+        .outerjoin(Practitioner, Practitioner.id == ReferralEvent.practitioner_id)
+        .where(ReferralEvent.referral_id == row.id)
+        .order_by(ReferralEvent.at, ReferralEvent.id)
+    ).all()
+    creator = tx.get(Practitioner, row.created_by_id) if row.created_by_id else None
+    return ReferralView(
+        id=row.id,
+        reference=row.reference,
+        client_id=row.client_id,
+        conversation_id=row.conversation_id,
+        offering_id=row.offering_id,
+        recipient=row.recipient,
+        question=row.question,
+        urgency=row.urgency,
+        feedback_contact=row.feedback_contact,
+        status=row.status,
+        created_at=row.created_at,
+        created_by_name=creator.name if creator else "",
+        sent_at=row.sent_at,
+        feedback_at=row.feedback_at,
+        closed_at=row.closed_at,
+        events=tuple(ReferralEventView(e.status, e.at, name or "", e.note) for e, name in events),
+        consent=current_consent(tx, row.id),
+    )
+
+
+def get_referral(tx: Session, referral_id: int, today: date | None = None) -> ReferralView:
+    return _view(tx, _row(tx, referral_id), today)
+
+
+def list_referrals(
+    tx: Session, *, client_id: int | None = None, overdue_only: bool = False, today: date | None = None
+) -> list[ReferralView]:
+    """Referrals newest first; with ``overdue_only`` those still waiting for feedback past the due days."""
+    today = today or date.today()
+    query = select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc())
+    if client_id is not None:
+        query = query.where(Referral.client_id == client_id)
+    if overdue_only:
+        query = query.where(Referral.status.in_(AWAITING_FEEDBACK))
+    views = [_view(tx, row, today) for row in tx.exec(query).all()]
+    if overdue_only:
+        due = feedback_due_days(tx)
+        views = [v for v in views if v.is_overdue(today, due)]
+    return views
