@@ -36,6 +36,7 @@ from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
 from broadtalk.ui.client_dialog import ClientDialog
 from broadtalk.ui.common import run_use_case
+from broadtalk.ui.referrals_panel import ReferralsPanel
 
 Index = QModelIndex | QPersistentModelIndex
 #: The id of the conversation, goal or action on a row.
@@ -351,7 +352,7 @@ class _Section(QWidget):
 
 
 class ClientPage(QWidget):
-    """One client: header, conversation history, goals and actions."""
+    """One client: header, conversation history, goals and actions, referrals."""
 
     start_conversation_requested = Signal(int)
     open_conversation_requested = Signal(int)
@@ -416,6 +417,7 @@ class ClientPage(QWidget):
             self.actions_table,
             _("No actions agreed yet. Actions say what will be done, by whom and by when."),
         )
+        self.referrals_panel = ReferralsPanel(db, actor)
 
         header_text = QVBoxLayout()
         header_text.setSpacing(4)
@@ -447,6 +449,7 @@ class ClientPage(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.conversations_section, 2)
         layout.addLayout(agreed, 3)
+        layout.addWidget(self.referrals_panel, 2)
 
         order = (
             self.back_button,
@@ -455,6 +458,9 @@ class ClientPage(QWidget):
             self.conversations_table,
             self.goals_table,
             self.actions_table,
+            self.referrals_panel.new_button,
+            self.referrals_panel.table,
+            *self.referrals_panel.buttons[1:],
         )
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
@@ -481,6 +487,7 @@ class ClientPage(QWidget):
         if history is None:
             return False
         self._show(history)
+        self.referrals_panel.show_client(client_id)
         if history.conversations:
             self.conversations_table.setCurrentIndex(self.conversations_model.index(0, 0))
             self.conversations_table.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -496,6 +503,7 @@ class ClientPage(QWidget):
         if history is not None:
             current = self.conversations_table.currentIndex()
             self._show(history)
+            self.referrals_panel.refresh()
             if current.isValid() and current.row() < self.conversations_model.rowCount():
                 self.conversations_table.setCurrentIndex(self.conversations_model.index(current.row(), 0))
 

@@ -8,8 +8,9 @@ shows, this window is hidden so nothing else can be reached.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +30,7 @@ from broadtalk.errors import BroadtalkError
 from broadtalk.forms.library import latest_models
 from broadtalk.i18n import _, ngettext
 from broadtalk.practitioners import Actor, role_label
+from broadtalk.referrals import feedback_due_days, list_referrals
 from broadtalk.store.database import Database
 from broadtalk.ui.client_dialog import ClientDialog
 from broadtalk.ui.client_page import ClientPage
@@ -36,8 +38,14 @@ from broadtalk.ui.client_table import ClientTableModel
 from broadtalk.ui.client_view import ClientView
 from broadtalk.ui.conversation.conversation_page import ConversationPage
 from broadtalk.ui.conversation.model_picker import ModelPicker
+from broadtalk.ui.referral_dialogs import local_today
+from broadtalk.ui.referrals_panel import OverdueReferralsDialog
 
 SEARCH_DELAY_MS = 150  # typing pauses shorter than this do not query
+OVERDUE_BANNER_STYLE = (
+    "#overdueBanner { background: #EAF2F8; border: 1px solid #B9D3E8; border-radius: 6px; }"
+    " #overdueBanner QLabel { color: #17324D; }"
+)
 
 
 class MainWindow(QMainWindow):
@@ -47,6 +55,9 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self.conversation: ConversationPage | None = None
         self.client_view: ClientView | None = None
+        self.overdue_dialog: OverdueReferralsDialog | None = None
+        self._overdue_checked = False  # looked for overdue referrals once the window showed
+        self._overdue_dismissed = False
         with db.transaction() as tx:
             self.practice = settings.read_setting(tx, settings.PRACTICE_NAME)
             self.demo = settings.is_demo(tx)
@@ -101,6 +112,24 @@ class MainWindow(QMainWindow):
         top.addWidget(self.search, 1)
         top.addWidget(new_client)
 
+        # Referrals without feedback: a calm note to follow up, not an alarm; it blocks nothing.
+        self.overdue_banner = QFrame()
+        self.overdue_banner.setObjectName("overdueBanner")
+        self.overdue_banner.setStyleSheet(OVERDUE_BANNER_STYLE)
+        self.overdue_label = QLabel()
+        self.overdue_label.setWordWrap(True)
+        self.overdue_button = QPushButton(_("&Review"))
+        self.overdue_button.clicked.connect(self.open_overdue_referrals)
+        self.overdue_later = QPushButton(_("Later"))
+        self.overdue_later.setToolTip(_("Hide this note until broadtalk starts again."))
+        self.overdue_later.clicked.connect(self._dismiss_overdue)
+        banner = QHBoxLayout(self.overdue_banner)
+        banner.setContentsMargins(12, 8, 8, 8)
+        banner.addWidget(self.overdue_label, 1)
+        banner.addWidget(self.overdue_button)
+        banner.addWidget(self.overdue_later)
+        self.overdue_banner.hide()
+
         self.model = ClientTableModel(self._db, self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -117,6 +146,7 @@ class MainWindow(QMainWindow):
 
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.overdue_banner)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
 
@@ -129,6 +159,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(_("&File"))
         self._action(file_menu, _("&New client…"), self.new_client, QKeySequence.StandardKey.New)
         self._action(file_menu, _("&Find client"), self.focus_search, QKeySequence.StandardKey.Find)
+        file_menu.addSeparator()
+        self.social_map_action = self._action(file_menu, _("Social &map…"), self.open_social_map)
         file_menu.addSeparator()
         self._action(file_menu, _("&Settings…"), self.open_settings, QKeySequence.StandardKey.Preferences)
         file_menu.addSeparator()
@@ -179,6 +211,7 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(0)
         self.model.refresh()
         self._update_status()
+        self.check_overdue_referrals()  # feedback may have come in on the client page
         self.table.setFocus()
 
     def open_client_at(self, row: int) -> None:
@@ -199,6 +232,50 @@ class MainWindow(QMainWindow):
             self.model.refresh()
             self._update_status()
             self.show_client(dialog.saved_client.id)
+
+    # -- referrals waiting for feedback ----------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._overdue_checked:
+            self._overdue_checked = True
+            # After the window is on screen: the list first, the reminder a moment later.
+            QTimer.singleShot(0, self.check_overdue_referrals)
+
+    def check_overdue_referrals(self) -> None:
+        """Show or hide the note about referrals waiting too long for feedback."""
+        if self._overdue_dismissed:
+            return
+        try:
+            with self._db.transaction() as tx:
+                count = len(list_referrals(tx, overdue_only=True, today=local_today()))
+                days = feedback_due_days(tx)
+        except BroadtalkError:
+            return  # a reminder that cannot be read is no reason to stop anyone working
+        self.overdue_label.setText(
+            ngettext(
+                "{n} referral has been waiting longer than {days} days for feedback.",
+                "{n} referrals have been waiting longer than {days} days for feedback.",
+                count,
+            ).format(n=count, days=days)
+        )
+        self.overdue_banner.setVisible(count > 0)
+
+    def _dismiss_overdue(self) -> None:
+        self._overdue_dismissed = True
+        self.overdue_banner.hide()
+
+    def open_overdue_referrals(self) -> None:
+        dialog = OverdueReferralsDialog(self._db, self.actor, self)
+        dialog.client_requested.connect(self.show_client)
+        dialog.finished.connect(self._overdue_dialog_closed)
+        self.overdue_dialog = dialog
+        dialog.open()
+
+    def _overdue_dialog_closed(self) -> None:
+        dialog, self.overdue_dialog = self.overdue_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
 
     # -- conversations --------------------------------------------------------------------------
 
@@ -270,6 +347,15 @@ class MainWindow(QMainWindow):
             view.deleteLater()
         self.show()
         self.activateWindow()
+
+    # -- the social map -------------------------------------------------------------------------
+
+    def open_social_map(self) -> None:
+        from broadtalk.ui.social_map_window import SocialMapDialog  # loaded when first needed
+
+        dialog = SocialMapDialog(self._db, self.actor, self)
+        dialog.exec()
+        dialog.deleteLater()
 
     # -- settings, about, closing ---------------------------------------------------------------
 

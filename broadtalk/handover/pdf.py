@@ -1,0 +1,634 @@
+"""The handover as PDF: the letter for the recipient, and the client's own copy.
+
+Both renderers take only ``HandoverContent`` (already limited to what the client consented to)
+and write in the current language. What is not in the content cannot appear; what the consent
+leaves out is absent, not an empty heading (the consent box says in one line what is not shared).
+
+Every piece of user text goes through ``para_text`` (escaped, literal) before it meets a
+Paragraph; markup comes from this module only. The PDF's metadata names no one: a generic title
+and "broadtalk" as author. The document is built in memory and written only when complete, so a
+failure leaves no half-written file, and its message carries no user text.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from broadtalk.errors import BroadtalkError
+from broadtalk.handover.chart import chart_domains, spider_drawing
+from broadtalk.handover.content import ActionLine, HandoverContent, SharedDomain
+from broadtalk.handover.pdf_text import (
+    ACCENT,
+    BOX_FILL,
+    FONT,
+    FONT_BOLD,
+    MUTED,
+    RULE,
+    Styles,
+    colour_hex,
+    document_info,
+    fit_line,
+    line_text,
+    make_styles,
+    numbered_canvas,
+    para_text,
+)
+from broadtalk.i18n import _, format_date, format_short_date
+from broadtalk.referrals import URGENCIES, urgency_label
+
+log = logging.getLogger(__name__)
+
+Target = Path | str | BinaryIO
+PAGE_WIDTH, PAGE_HEIGHT = A4
+#: The letter: calm body text for a professional reader.
+LETTER_BODY_SIZE = 10.5
+#: The client's copy: large type for everyone, also with poorer eyesight.
+CLIENT_BODY_SIZE = 14.0
+MARGIN_X = 22 * mm
+MARGIN_TOP = 26 * mm
+MARGIN_BOTTOM = 22 * mm
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+CONFIDENTIAL_RED = "#8B1E1E"
+MUTED_HEX = MUTED.hexval().replace("0x", "#")
+
+
+def chart_height(axes: int) -> float:
+    """Room for the web: a triangle needs less than the thirteen ZRM domains with their labels."""
+    return 210.0 if axes <= 4 else 260.0 if axes <= 8 else 300.0
+
+
+class PdfRenderError(BroadtalkError):
+    """The PDF could not be made or saved; the message says what to do, and holds no user text."""
+
+
+# -- public API --------------------------------------------------------------------------------
+
+
+def render_handover_pdf(content: HandoverContent, target: Target) -> None:
+    """The handover letter for the recipient (A4, current language) to a path or a binary file."""
+    styles = make_styles(LETTER_BODY_SIZE)
+    _render(
+        _letter_story(content, styles),
+        target,
+        title=_("Warm handover"),
+        decorate=_letter_page(content),
+    )
+
+
+def render_client_copy_pdf(content: HandoverContent, target: Target) -> None:
+    """The client's own copy: short, plain language, large type (A4, current language)."""
+    styles = client_copy_styles()
+    _render(
+        _client_story(content, styles),
+        target,
+        title=_("Your copy of the handover"),
+        decorate=_client_page(content),
+    )
+
+
+def client_copy_styles() -> Styles:
+    """The client's copy's styles (body ≥ 14 pt); public so tests can check the type size."""
+    return make_styles(CLIENT_BODY_SIZE)
+
+
+# -- building and writing ----------------------------------------------------------------------
+
+
+def _render(story: list[Flowable], target: Target, *, title: str, decorate: Callable[[Canvas, int, int], None]) -> None:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        **document_info(title),
+    )
+    try:
+        doc.build(story, canvasmaker=numbered_canvas(decorate))
+    except Exception as error:
+        # ReportLab's messages quote the flowable's text: only the type goes to the log.
+        log.error("handover PDF failed: %s", type(error).__name__)
+        raise PdfRenderError(
+            _("The PDF could not be made. Try again; if it keeps failing, report it to your administrator.")
+        ) from None
+    data = buffer.getvalue()
+    if isinstance(target, str | Path):
+        try:
+            Path(target).write_bytes(data)
+        except OSError as error:
+            raise PdfRenderError(
+                _("The PDF could not be saved ({reason}); choose another folder.").format(
+                    reason=error.strerror or type(error).__name__
+                )
+            ) from None
+    else:
+        target.write(data)
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of user (or model) text: always literal, checked against the style's font."""
+    return Paragraph(para_text(text, style.fontName), style)
+
+
+def _labelled(label: str, value: str) -> str:
+    """'<b>Label</b> value' with both parts escaped (labels are translations, still not markup)."""
+    return f"<b>{para_text(label, FONT_BOLD)}</b> {para_text(value)}"
+
+
+def _table(rows: list[list[Flowable]], widths: list[float], extra: Iterable[tuple] = ()) -> Table:
+    table = Table(rows, colWidths=widths, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                *extra,
+            ]
+        )
+    )
+    return table
+
+
+def _rows(pairs: Iterable[tuple[str, str]], styles: Styles) -> list[list[Flowable]]:
+    return [[_p(label, styles.cell_label), _p(value, styles.cell)] for label, value in pairs if value]
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _score_text(domain: SharedDomain) -> str:
+    if domain.score is None:
+        return _("No score")
+    return _("{score} of {maximum}").format(score=domain.score, maximum=domain.scale_max)
+
+
+def _action_detail(action: ActionLine) -> str:
+    parts = []
+    if action.who:
+        parts.append(_("Who: {who}").format(who=action.who))
+    if action.due_date is not None:
+        parts.append(_("By when: {date}").format(date=format_short_date(action.due_date)))
+    return " · ".join(parts)
+
+
+def _long_date(day: date) -> str:
+    """'2 maart 2026', never broken over two lines."""
+    return format_date(day, "long").replace(" ", "\u00a0")
+
+
+def _quoted(text: str) -> str:
+    return _("“{text}”").format(text=text)
+
+
+# -- page furniture ----------------------------------------------------------------------------
+
+
+def _furniture(canvas: Canvas, left_top: str, right_top: str, left_bottom: str, page: int, total: int) -> None:
+    canvas.saveState()
+    top = PAGE_HEIGHT - 14 * mm
+    right_width = canvas.stringWidth(right_top, FONT_BOLD, 9)
+    canvas.setFont(FONT_BOLD, 9)
+    canvas.setFillColor(ACCENT)
+    canvas.drawString(MARGIN_X, top, fit_line(left_top, FONT_BOLD, 9, FRAME_WIDTH - right_width - 12))
+    canvas.setFillColor(CONFIDENTIAL_RED)
+    canvas.drawRightString(PAGE_WIDTH - MARGIN_X, top, right_top)
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.6)
+    canvas.line(MARGIN_X, top - 3 * mm, PAGE_WIDTH - MARGIN_X, top - 3 * mm)
+    bottom = 12 * mm
+    canvas.line(MARGIN_X, bottom + 4 * mm, PAGE_WIDTH - MARGIN_X, bottom + 4 * mm)
+    canvas.setFont(FONT, 8)
+    canvas.setFillColor(MUTED)
+    canvas.drawString(MARGIN_X, bottom, left_bottom)
+    canvas.drawRightString(PAGE_WIDTH - MARGIN_X, bottom, _("Page {page} of {total}").format(page=page, total=total))
+    canvas.restoreState()
+
+
+def _letter_page(content: HandoverContent) -> Callable[[Canvas, int, int], None]:
+    practice = line_text(content.practice_name, FONT_BOLD)
+    footer = _("Handover {reference} · confidential").format(reference=content.reference)
+
+    def decorate(canvas: Canvas, page: int, total: int) -> None:
+        _furniture(canvas, practice, _("Confidential"), footer, page, total)
+
+    return decorate
+
+
+def _client_page(content: HandoverContent) -> Callable[[Canvas, int, int], None]:
+    practice = line_text(content.practice_name, FONT_BOLD)
+    footer = _("Your copy · reference {reference}").format(reference=content.reference)
+
+    def decorate(canvas: Canvas, page: int, total: int) -> None:
+        _furniture(canvas, practice, _("Personal"), footer, page, total)
+
+    return decorate
+
+
+# -- the letter --------------------------------------------------------------------------------
+
+
+def _letter_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    story: list[Flowable] = [_p(_("Warm handover"), styles.title)]
+    if content.conversation_date is not None and content.model_title:
+        story.append(
+            _p(
+                _("Following a conversation on {date} ({model}).").format(
+                    date=_long_date(content.conversation_date), model=content.model_title
+                ),
+                styles.small,
+            )
+        )
+    story.append(Spacer(1, 8))
+    sender = ", ".join(p for p in (content.referrer_name, content.referrer_role) if p)
+    story.append(
+        _table(
+            _rows(
+                [
+                    (_("To"), content.recipient),
+                    (_("From"), "\n".join(p for p in (sender, content.practice_name) if p)),
+                    (_("Date"), _long_date(content.created_on)),
+                    (_("Reference"), content.reference),
+                ],
+                styles,
+            ),
+            [32 * mm, FRAME_WIDTH - 32 * mm],
+        )
+    )
+    story += _client_block(content, styles)
+    story += _question_block(content, styles)
+    if content.what_matters_most:
+        story.append(_p(_("What matters most to the client"), styles.heading))
+        story.append(_p(_quoted(content.what_matters_most), styles.quote))
+    story += _consent_box(content, styles)
+    story += _scores_block(content, styles)
+    if content.domains:
+        for index, domain in enumerate(content.domains):
+            parts = _domain_parts(domain, styles)
+            if index == 0:  # the section heading goes with the first domain, never alone at a page foot
+                parts.insert(0, _p(_("Per life domain"), styles.heading))
+            # A domain's heading and its first lines stay together; long texts may run over the page.
+            head = 4 if index == 0 else 3
+            story += [KeepTogether(parts[:head]), *parts[head:]]
+    if content.goals_shared:
+        story += _goals_block(content, styles)
+    story += _feedback_block(content, styles)
+    return story
+
+
+def _client_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    client = content.client
+    rows = _rows(
+        [
+            (_("Name"), client.name),
+            (_("Birth date"), format_short_date(client.birth_date)),
+            (_("Address"), client.address),
+            (_("Phone"), client.phone),
+            (_("E-mail"), client.email),
+        ],
+        styles,
+    )
+    return [
+        _p(_("Client"), styles.heading),
+        _table(rows, [32 * mm, FRAME_WIDTH - 32 * mm]),
+    ]
+
+
+def _question_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    return [
+        _p(_("Our question to you"), styles.heading),
+        Paragraph(_labelled(_("Urgency:"), content.urgency), styles.body),
+        _p(content.question, styles.boxed),
+    ]
+
+
+def _consent_box(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    consent = content.consent
+    not_shared = [
+        label
+        for shared, label in (
+            (consent.share_identity_details, _("address, phone and e-mail")),
+            (consent.share_goals_actions, _("goals and actions")),
+            (consent.share_own_words, _("the client's own words")),
+        )
+        if not shared
+    ]
+    rows = _rows(
+        [
+            (_("Shared with"), consent.recipient),
+            (_("Purpose"), consent.purpose),
+            (_("Life domains"), ", ".join(consent.domain_titles) or _("None")),
+            (_("Address, phone and e-mail"), _yes_no(consent.share_identity_details)),
+            (_("Goals and actions"), _yes_no(consent.share_goals_actions)),
+            (_("The client's own words"), _yes_no(consent.share_own_words)),
+            (
+                _("Consent"),
+                _("{method}, given on {date}; valid until {until}").format(
+                    method=consent.method,
+                    date=format_short_date(consent.given_on),
+                    until=format_short_date(consent.valid_until),
+                ),
+            ),
+            (_("Recorded by"), consent.recorded_by),
+        ],
+        styles,
+    )
+    closing = (
+        _("Not shared: {items}. Only what is in this letter is shared.").format(items="; ".join(not_shared))
+        if not_shared
+        else _("Only what is in this letter is shared.")
+    )
+    rows.append([_p(closing, styles.small), ""])
+    # The heading is the table's first row, outside the box: the box may run over a page break
+    # (at least three rows stay with the heading, and the last row never stands alone).
+    heading = ParagraphStyle("box_heading", styles.heading, spaceBefore=0, keepWithNext=0)
+    rows.insert(0, [_p(_("The client's consent"), heading), ""])
+    pad = 7
+    box = Table(
+        rows,
+        colWidths=[44 * mm, FRAME_WIDTH - 44 * mm],
+        hAlign="LEFT",
+        rowSplitRange=(4, len(rows) - 2),
+        spaceBefore=styles.heading.spaceBefore,
+    )
+    box.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("SPAN", (0, 0), (-1, 0)),
+                ("LEFTPADDING", (0, 0), (-1, 0), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, 0), styles.heading.spaceAfter),
+                ("BACKGROUND", (0, 1), (-1, -1), BOX_FILL),
+                ("BOX", (0, 1), (-1, -1), 0.6, RULE),
+                ("LEFTPADDING", (0, 1), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 1), (-1, -1), pad),
+                ("TOPPADDING", (0, 1), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 1), (-1, -1), 2),
+                ("TOPPADDING", (0, 1), (-1, 1), pad),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), pad),
+                ("TOPPADDING", (0, -1), (-1, -1), 5),
+                ("SPAN", (0, -1), (-1, -1)),
+            ]
+        )
+    )
+    return [box]
+
+
+def _scores_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    scored = content.scored_domains()
+    if not scored:
+        return []
+    # Compact type: the table is read at a glance, beside the chart's picture.
+    cell = ParagraphStyle("values", styles.cell, fontSize=9.5, leading=12)
+    head = ParagraphStyle("values_head", styles.label, spaceBefore=0, spaceAfter=0)
+    header = ["", _p(_("Life domain"), head), _p(_("Score"), head), _p(_("Meaning"), head)]
+    rows: list[list] = [header]
+    for domain in scored:
+        mark = Paragraph(f'<font color="{colour_hex(domain.colour)}">■</font>', cell)
+        rows.append([mark, _p(domain.title, cell), _p(_score_text(domain), cell), _p(domain.anchor_label or "–", cell)])
+    score_width, meaning_width = 20 * mm, FRAME_WIDTH * 0.33
+    widths = [5 * mm, FRAME_WIDTH - 5 * mm - score_width - meaning_width, score_width, meaning_width]
+    values = _table(
+        rows,
+        widths,
+        [
+            ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ],
+    )
+    # Chart above table, both full width: a web beside the table came out too small to read.
+    drawing = spider_drawing(content, FRAME_WIDTH, chart_height(len(chart_domains(content))))
+    low, high = content.scale or (scored[0].scale_min, scored[0].scale_max)
+    block: list[Flowable] = [
+        _p(_("Scores at a glance"), styles.heading),
+        _p(
+            _("{model}; scale from {minimum} to {maximum}.").format(
+                model=content.model_title, minimum=low, maximum=high
+            ),
+            styles.small,
+        ),
+        Spacer(1, 4),
+    ]
+    if drawing is None:
+        block.append(values)
+    else:
+        block += [drawing, Spacer(1, 6), values]
+    return [KeepTogether(block)]
+
+
+def _domain_parts(domain: SharedDomain, styles: Styles) -> list[Flowable]:
+    title = f'<font color="{colour_hex(domain.colour)}">■</font> {para_text(domain.title, FONT_BOLD)}'
+    if domain.important:
+        title += f' <font name="{FONT}" size="{styles.small.fontSize}" color="{MUTED_HEX}">★ {para_text(_("important to the client"))}</font>'
+    parts: list[Flowable] = [Paragraph(title, styles.subheading)]
+    if domain.scale_min is not None:
+        score = _score_text(domain)
+        if domain.score is not None and domain.anchor_label:
+            score = _("{score} – {label}").format(score=score, label=domain.anchor_label)
+        parts.append(Paragraph(_labelled(_("Score:"), score), styles.body))
+        if domain.score is not None and domain.anchor_description:
+            parts.append(_p(domain.anchor_description, styles.small))
+    for answer in domain.answers:
+        parts.append(_p(answer.question, styles.label))
+        parts.append(_p(answer.answer, styles.body))
+    if domain.notes:
+        parts.append(_p(_("Notes from the practitioner"), styles.label))
+        parts.append(_p(domain.notes, styles.body))
+    if domain.own_words:
+        parts.append(_p(_("In their own words"), styles.label))
+        parts.append(_p(_quoted(domain.own_words), styles.quote))
+    if len(parts) == 1:
+        parts.append(_p(_("Nothing was written down for this domain."), styles.small))
+    return parts
+
+
+def _goals_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    block: list[Flowable] = [_p(_("Goals and agreed actions"), styles.heading)]
+    if not content.goals and not content.actions:
+        block.append(_p(_("No goals or actions were agreed."), styles.body))
+        return block
+    if content.goals:
+        block.append(_p(_("Goals"), styles.label))
+        for goal in content.goals:
+            text = para_text(goal.description)
+            if goal.domain_title:
+                text += f' <font color="{MUTED_HEX}">({para_text(goal.domain_title)})</font>'
+            block.append(Paragraph(text, styles.bullet, bulletText="•"))
+    if content.actions:
+        block.append(_p(_("Actions"), styles.label))
+        for action in content.actions:
+            text = para_text(action.what)
+            detail = _action_detail(action)
+            if detail:
+                text += f'<br/><font color="{MUTED_HEX}">{para_text(detail)}</font>'
+            block.append(Paragraph(text, styles.bullet, bulletText="•"))
+    return block
+
+
+def _feedback_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    block: list[Flowable] = [
+        _p(_("How to give feedback"), styles.heading),
+        _p(
+            _(
+                "Please let us know when you have met the client, and later how it is going; "
+                "also when the contact does not come about. Please mention reference {reference}."
+            ).format(reference=content.reference),
+            styles.body,
+        ),
+    ]
+    block.append(Paragraph(_labelled(_("Feedback to:"), content.feedback_contact), styles.body))
+    contact = [
+        f"<b>{para_text(content.referrer_name, FONT_BOLD)}</b>" if content.referrer_name else "",
+        para_text(content.referrer_role),
+        para_text(content.practice_name),
+    ]
+    block.append(Spacer(1, 6))
+    block.append(_p(_("Kind regards,"), styles.body))
+    block.append(Paragraph("<br/>".join(c for c in contact if c), styles.body))
+    return [KeepTogether(block)]
+
+
+# -- the client's copy ---------------------------------------------------------------------------
+
+
+def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    consent = content.consent
+    talked_with = content.referrer_name or consent.recorded_by
+    story: list[Flowable] = [
+        _p(_("Your copy of the handover"), styles.title),
+        _p(
+            _("For {name}, {date}").format(name=content.client.name, date=_long_date(content.created_on)),
+            styles.small,
+        ),
+        Spacer(1, 6),
+        _p(
+            _(
+                "With your consent, we pass on part of what you talked about to {recipient}. "
+                "Here you can read what we pass on."
+            ).format(recipient=content.recipient),
+            styles.body,
+        ),
+    ]
+
+    story.append(_p(_("What we talked about"), styles.heading))
+    if content.conversation_date is not None:
+        talked = _("On {date} you talked with {name} about how you are doing.").format(
+            date=_long_date(content.conversation_date), name=talked_with
+        )
+    else:
+        talked = _("You talked with {name} about how you are doing.").format(name=talked_with)
+    story.append(_p(talked, styles.body))
+    if content.domains:
+        story.append(_p(_("We pass on what we said about:"), styles.body))
+        for domain in content.domains:
+            text = domain.title
+            if domain.score is not None:
+                text = _("{domain}: {score}").format(domain=domain.title, score=_score_text(domain))
+            story.append(Paragraph(para_text(text), styles.bullet, bulletText="•"))
+
+    own_words = [d for d in content.domains if d.important and d.own_words]
+    if content.what_matters_most or own_words:
+        story.append(_p(_("What matters to you"), styles.heading))
+        if content.what_matters_most:
+            story.append(_p(_quoted(content.what_matters_most), styles.quote))
+        for domain in own_words:
+            story.append(_p(_("About {domain}, you said:").format(domain=domain.title), styles.body))
+            story.append(_p(_quoted(domain.own_words), styles.quote))
+
+    if content.goals_shared and (content.goals or content.actions):
+        story.append(_p(_("What you agreed to do"), styles.heading))
+        for goal in content.goals:
+            goal_text = para_text(_("Goal: {goal}").format(goal=goal.description))
+            story.append(Paragraph(goal_text, styles.bullet, bulletText="•"))
+        for action in content.actions:
+            text = para_text(action.what)
+            detail = _action_detail(action)
+            if detail:
+                text += f"<br/>{para_text(detail)}"
+            story.append(Paragraph(text, styles.bullet, bulletText="•"))
+
+    story.append(_p(_("Who will contact you, and when"), styles.heading))
+    story.append(_p(_("{recipient} will contact you.").format(recipient=content.recipient), styles.body))
+    story.append(_p(_client_urgency(content.urgency), styles.body))
+    story.append(_p(_("Have you not heard anything? Then call the practice."), styles.body))
+
+    story.append(_p(_("What you agreed we may share, and with whom"), styles.heading))
+    story.append(
+        _p(
+            _("You gave your consent on {date}. It is valid until {until}.").format(
+                date=_long_date(consent.given_on), until=_long_date(consent.valid_until)
+            ),
+            styles.body,
+        )
+    )
+    story.append(_p(_("We share this with {recipient}:").format(recipient=consent.recipient), styles.body))
+    shared = [_("your name and date of birth")]
+    not_shared = []
+    if consent.share_identity_details:
+        shared.append(_("your address, phone number and e-mail address"))
+    else:
+        not_shared.append(_("your address, phone number and e-mail address"))
+    if consent.domain_titles:
+        shared.append(_("what we talked about: {domains}").format(domains=", ".join(consent.domain_titles)))
+    for flag, label in (
+        (consent.share_goals_actions, _("your goals and what you agreed")),
+        (consent.share_own_words, _("what you said yourself, in your own words")),
+    ):
+        (shared if flag else not_shared).append(label)
+    story += [Paragraph(para_text(item), styles.bullet, bulletText="•") for item in shared]
+    if not_shared:
+        story.append(_p(_("We do not share:"), styles.body))
+        story += [Paragraph(para_text(item), styles.bullet, bulletText="•") for item in not_shared]
+    story.append(_p(_("Why: {purpose}").format(purpose=consent.purpose), styles.body))
+
+    story.append(_p(_("Withdrawing your consent"), styles.heading))
+    story.append(
+        _p(
+            _(
+                "Have you changed your mind? You may withdraw your consent at any time. "
+                "Tell {name}, or call the practice ({practice})."
+            ).format(name=talked_with, practice=content.practice_name),
+            styles.body,
+        )
+    )
+    story.append(_p(_("After that, we share nothing more."), styles.body))
+    return story
+
+
+def _client_urgency(urgency: str) -> str:
+    """The urgency as a sentence for the client (the content carries the label, not its code)."""
+    sentences = {
+        "routine": _("There is no rush: they will contact you as soon as they can."),
+        "soon": _("They will contact you within a week."),
+        "urgent": _("They will contact you within two days."),
+    }
+    for code in URGENCIES:
+        if urgency_label(code) == urgency and code in sentences:
+            return sentences[code]
+    return _("How soon: {urgency}").format(urgency=urgency)
