@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from broadtalk import conversations as conv_module
 from broadtalk import demo_texts as texts
 from broadtalk.clients import ClientInput, create_client
+from broadtalk.consent import ConsentInput, record_consent, withdraw_consent
 from broadtalk.conversation_records import ActionEntry, ConversationContent, DomainEntry, GoalEntry, record_conversation
 from broadtalk.errors import RefusedError
 from broadtalk.forms.conditions import is_enabled
@@ -26,9 +28,22 @@ from broadtalk.forms.library import builtin_models
 from broadtalk.forms.schema import ConversationModel, Item, ItemType
 from broadtalk.i18n import DISPLAY_ZONE, _
 from broadtalk.practitioners import Actor, Role, create_practitioner
+from broadtalk.referrals import (
+    ACCEPTED,
+    CLOSED,
+    DECLINED,
+    DRAFT,
+    FEEDBACK,
+    FIRST_CONTACT,
+    ORDER,
+    SENT,
+    advance_referral,
+    create_referral,
+)
 from broadtalk.settings import DEMO, PRACTICE_NAME, write_setting
+from broadtalk.social_map import OfferingInput, OfferingView, OrganisationInput, create_offering, create_organisation
 from broadtalk.store.database import Database
-from broadtalk.store.tables import Client, Practitioner
+from broadtalk.store.tables import Client, Conversation, Practitioner
 
 BATCH = 250  # clients per transaction: big enough to be fast, small enough to show progress
 
@@ -38,6 +53,8 @@ class DemoReport:
     clients: int
     conversations: int
     practitioners: int
+    offerings: int = 0
+    referrals: int = 0
 
 
 def generate_demo(
@@ -73,7 +90,16 @@ def generate_demo(
         done += size
         if progress is not None:
             progress(done, clients)
-    return DemoReport(clients=clients, conversations=total_conversations, practitioners=len(actors))
+    with db.transaction() as tx:
+        offerings = _demo_social_map(tx, actors[0], today)
+        referrals = _demo_referrals(tx, rng, carers, offerings, today)
+    return DemoReport(
+        clients=clients,
+        conversations=total_conversations,
+        practitioners=len(actors),
+        offerings=len(offerings),
+        referrals=referrals,
+    )
 
 
 def _at(day: date, hour: int, minute: int) -> datetime:
@@ -210,3 +236,120 @@ def _demo_answer(rng: random.Random, item: Item, level: float, day: date) -> Any
     if item.type == ItemType.DATE:
         return (day + timedelta(weeks=rng.choice((6, 8, 12)))).isoformat()
     return None
+
+
+# -- the social map and referrals in every state ---------------------------------------------------
+
+
+def _demo_social_map(tx: Session, actor: Actor, today: date) -> list[OfferingView]:
+    """A small social map of a Dutch neighbourhood; two entries not checked for years (stale)."""
+    offerings: list[OfferingView] = []
+    for index, (organisation, city, phone, entries) in enumerate(texts.SOCIAL_MAP):
+        checked = today - timedelta(days=800 if index in (3, 6) else 30 + 20 * index)
+        org = create_organisation(
+            tx,
+            actor,
+            OrganisationInput(
+                name=organisation,
+                address=f"{texts.STREETS[index % len(texts.STREETS)]} {10 + index}",
+                postal_code=f"35{60 + index} AB",
+                city=city,
+                phone=phone,
+                email=f"info{index}@example.org",
+                opening_hours="ma-vr 9.00-17.00",
+                last_checked=checked,
+            ),
+            now=_at(today, 8, 0),
+        )
+        for name, kind, tags, function in entries:
+            offerings.append(
+                create_offering(
+                    tx,
+                    actor,
+                    OfferingInput(org.id, name, kind, tags, function, description=""),
+                    now=_at(today, 8, 0),
+                    today=today,
+                )
+            )
+    return offerings
+
+
+#: The states demo referrals end up in, with how consent fares (withdrawn and expired included).
+REFERRAL_STORIES = (
+    (DRAFT, "none"),
+    (DRAFT, "given"),
+    (SENT, "given"),
+    (ACCEPTED, "given"),
+    (FIRST_CONTACT, "given"),
+    (FEEDBACK, "given"),
+    (CLOSED, "given"),
+    (DECLINED, "given"),
+    (SENT, "withdrawn"),
+    (CLOSED, "expired"),
+    (SENT, "overdue"),
+)
+
+
+def _demo_referrals(
+    tx: Session, rng: random.Random, carers: list[Actor], offerings: list[OfferingView], today: date
+) -> int:
+    rows = tx.exec(
+        select(Conversation).where(Conversation.status == conv_module.COMPLETED).order_by(Conversation.id)
+    ).all()
+    chosen = rows[:: max(1, len(rows) // (len(REFERRAL_STORIES) * 3))][: len(REFERRAL_STORIES) * 3]
+    made = 0
+    for index, conversation in enumerate(chosen):
+        status, consent_story = REFERRAL_STORIES[index % len(REFERRAL_STORIES)]
+        actor = next((a for a in carers if a.id == conversation.practitioner_id), carers[0])
+        day = conversation.started_at.astimezone(DISPLAY_ZONE).date()
+        if consent_story == "overdue":
+            day = max(day, today - timedelta(days=60))
+        moment = _at(day, 16, 0)
+        snapshot = conv_module.load_conversation(tx, conversation.id)
+        important = [d for d, a in snapshot.assessments.items() if a.important] or list(snapshot.assessments)[:1]
+        offering = rng.choice(offerings)
+        referral = create_referral(
+            tx,
+            actor,
+            conversation.client_id,
+            offering_id=offering.id,
+            question=rng.choice(texts.REFERRAL_QUESTIONS),
+            urgency=rng.choice(("routine", "routine", "soon", "urgent")),
+            feedback_contact=f"{actor.name}, {texts.PRACTICE_NAME}, 030 - 000 0000",
+            conversation_id=conversation.id,
+            now=moment,
+            rng=rng,
+        )
+        made += 1
+        if consent_story == "none":
+            continue
+        valid_until = day + timedelta(days=30) if consent_story == "expired" else day + timedelta(days=365)
+        consent = record_consent(
+            tx,
+            actor,
+            referral.id,
+            ConsentInput(
+                purpose=rng.choice(texts.CONSENT_PURPOSES),
+                domains=tuple(important[:2]),
+                share_identity_details=rng.random() < 0.5,
+                share_goals_actions=rng.random() < 0.7,
+                share_own_words=rng.random() < 0.7,
+                method=rng.choice(("verbal", "written")),
+                given_on=day,
+                valid_until=valid_until,
+            ),
+            now=moment,
+        )
+        step_day = day
+        for step in ORDER[1 : ORDER.index(status) + 1] if status != DECLINED else (SENT, DECLINED):
+            step_day = min(today, step_day + timedelta(days=rng.randint(1, 6)))
+            note = ""
+            if step == FEEDBACK:
+                note = rng.choice(texts.FEEDBACK_NOTES)
+            elif step == DECLINED:
+                note = "Geen plek binnen de wachttijd; doorverwezen naar het wijkteam."
+            when = _at(step_day, 11, 0) if step != SENT else moment
+            advance_referral(tx, actor, referral.id, step, note=note, now=when)
+        if consent_story == "withdrawn":
+            withdraw_consent(tx, actor, consent.id, note="Wil het eerst zelf proberen.", now=_at(step_day, 15, 0))
+    return made

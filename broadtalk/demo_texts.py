@@ -299,3 +299,90 @@ ACTIONS = (
     ("Folder beweeggroep meegeven", "POH"),
     ("Dagelijkse belcirkel aanvragen", "welzijnscoach"),
 )
+
+#: (organisation, city, phone, [(offering, kind, life-domain tags, contact function)])
+SOCIAL_MAP = (
+    (
+        "Welzijn De Brug",
+        "Utrecht",
+        "030 000 0101",
+        [
+            ("Welzijn op Recept", "welfare_coach", ("meaning", "participation", "network"), "Welzijnscoach"),
+            ("Dagelijkse belcirkel", "informal_care", ("network",), "Coördinator belcirkel"),
+        ],
+    ),
+    (
+        "Schuldhulp Utrecht",
+        "Utrecht",
+        "030 000 0102",
+        [
+            ("Schuldhulpmaatje", "debt_counselling", ("money",), "Coördinator schuldhulpmaatjes"),
+            ("Budgetcoaching", "debt_counselling", ("money", "daily-life"), "Budgetcoach"),
+        ],
+    ),
+    (
+        "Buurtteam Overvecht",
+        "Utrecht",
+        "030 000 0103",
+        [
+            (
+                "Buurtteam sociaal",
+                "neighbourhood_team",
+                ("housing", "money", "network", "daily-life"),
+                "Buurtteammedewerker",
+            ),
+        ],
+    ),
+    (
+        "Buurthuis De Linde",
+        "Utrecht",
+        "030 000 0104",
+        [
+            ("Wekelijkse maaltijd", "community_centre", ("network", "participation"), "Gastvrouw buurthuis"),
+            ("Moestuin op woensdag", "volunteer_work", ("participation", "meaning"), "Vrijwilligerscoördinator"),
+        ],
+    ),
+    (
+        "GGZ Stad",
+        "Utrecht",
+        "030 000 0105",
+        [
+            ("Herstelacademie", "mental_health", ("mind", "meaning"), "Ervaringsdeskundige"),
+        ],
+    ),
+    (
+        "Wijkverpleging Zorg Dichtbij",
+        "Zeist",
+        "030 000 0106",
+        [
+            ("Wijkverpleging", "district_nurse", ("body", "daily-life"), "Wijkverpleegkundige"),
+        ],
+    ),
+    (
+        "Stichting Thuis",
+        "Nieuwegein",
+        "030 000 0107",
+        [
+            ("Woonbegeleiding", "social_work", ("housing", "daily-life"), "Woonbegeleider"),
+            ("Alcoholspreekuur", "mental_health", ("substance-use", "mind"), "Verslavingsconsulent"),
+        ],
+    ),
+)
+REFERRAL_QUESTIONS = (
+    "Wilt u kennismaken en samen kijken welke activiteit past? Meedoen is voor hem het belangrijkst.",
+    "Graag hulp bij het ordenen van de post en een betaalregeling voor de schulden.",
+    "Mevrouw is veel alleen sinds het overlijden van haar man; graag een warme kennismaking.",
+    "Graag een huisbezoek: de trap is een probleem en er is schimmel in de slaapkamer.",
+    "Wilt u contact opnemen over ondersteuning bij het drinken? Hij staat er zelf voor open.",
+)
+CONSENT_PURPOSES = (
+    "Ondersteuning bij geldzaken",
+    "Kennismaking en begeleiding naar een zinvolle dagbesteding",
+    "Hulp bij eenzaamheid",
+    "Woonbegeleiding",
+)
+FEEDBACK_NOTES = (
+    "Kennismaking gehad; hij komt nu elke woensdag in de moestuin.",
+    "Aanmelding schuldhulp gedaan, eerste afspraak over twee weken.",
+    "Mevrouw doet mee aan de belcirkel en de maaltijd op donderdag.",
+)

@@ -9,6 +9,7 @@ consent, and one without feedback some weeks after sending is overdue.
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -116,9 +117,10 @@ def set_feedback_due_days(tx: Session, actor: Actor, days: int) -> None:
     write_setting(tx, FEEDBACK_DUE_KEY, str(days))
 
 
-def _new_reference(tx: Session) -> str:
+def _new_reference(tx: Session, rng: random.Random | None = None) -> str:
     while True:
-        raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        pick = rng.choice if rng is not None else secrets.choice
+        raw = "".join(pick(REFERENCE_ALPHABET) for _ in range(6))
         reference = f"V-{raw}"
         if tx.exec(select(Referral.id).where(Referral.reference == reference)).first() is None:
             return reference
@@ -150,6 +152,7 @@ def create_referral(
     feedback_contact: str,
     conversation_id: int | None = None,
     now: datetime | None = None,
+    rng: random.Random | None = None,
 ) -> ReferralView:
     """A draft referral; it is sent only once the client's consent is recorded."""
     now = now or datetime.now(UTC)
@@ -172,7 +175,7 @@ def create_referral(
     if len(feedback_contact) > 300:
         raise InputError(_("The contact for feedback is longer than 300 characters; shorten it."))
     row = Referral(
-        reference=_new_reference(tx),
+        reference=_new_reference(tx, rng),
         client_id=client_id,
         conversation_id=conversation_id,
         offering_id=offering_id,

@@ -33,7 +33,7 @@ from broadtalk.social_map import (
     InvalidEntry,
     OfferingInput,
     OrganisationInput,
-    create_offering,
+    add_checked_offering,
     create_organisation,
     validate_offering,
     validate_organisation,
@@ -418,25 +418,12 @@ def import_social_map(
             organisation_id = create_organisation(tx, actor, organisation, now=now).id
             organisations[key] = organisation_id
             created += 1
-        create_offering(
-            tx,
-            actor,
-            OfferingInput(
-                organisation_id=organisation_id,
-                name=offering.name,
-                kind=offering.kind,
-                domain_tags=offering.domain_tags,
-                contact_function=offering.contact_function,
-                phone=offering.phone,
-                email=offering.email,
-                description=offering.description,
-            ),
-            now=now,
-            today=today,
-        )
+        # Checked above with the editor's rules, duplicates included: stored without asking again.
+        add_checked_offering(tx, offering_values, organisation_id, now)
         offerings.add((organisation_id, fold(name)))
         imported += 1
 
+    tx.flush()
     return ImportReport(
         imported=imported,
         organisations_created=created,

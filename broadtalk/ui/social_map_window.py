@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -736,7 +736,7 @@ class ImportReportDialog(QDialog):
         buttons.addButton(close_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.copy_button.setVisible(has_problems)  # after addButton, which shows it
         close_button.setDefault(True)
-        close_button.setFocus(Qt.FocusReason.OtherFocusReason)  # not a focus frame on the first cell
+        self.close_button = close_button
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
@@ -751,6 +751,11 @@ class ImportReportDialog(QDialog):
         if not has_problems:
             layout.addStretch(1)
         layout.addWidget(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Enter closes; and no focus frame sits on the first cell as if it were chosen.
+        self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def text(self) -> str:
         """The whole report as plain text (to paste into a mail to whoever keeps the file)."""

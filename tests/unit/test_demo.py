@@ -269,3 +269,22 @@ def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
 
     assert calls[-1] == (3, 3)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_demo_has_a_social_map_and_referrals_in_every_state_with_withdrawn_and_expired_consent(tmp_path: Path) -> None:
+    from broadtalk.referrals import ORDER, list_referrals
+    from broadtalk.social_map import list_offerings
+
+    database, report = _generate(tmp_path / "referrals.sqlite", clients=60)
+    try:
+        with database.transaction() as tx:
+            referrals = list_referrals(tx, today=TODAY)
+            offerings = list_offerings(tx, today=TODAY)
+            overdue = list_referrals(tx, overdue_only=True, today=TODAY)
+    finally:
+        database.close()
+    assert report.referrals == len(referrals) > 0
+    assert {r.status for r in referrals} >= {*ORDER, "declined"}
+    assert {r.consent_status(TODAY) for r in referrals} == {"given", "withdrawn", "expired", "none"}
+    assert any(o.stale for o in offerings) and any(not o.stale for o in offerings)
+    assert overdue

@@ -259,7 +259,7 @@ def test_a_missing_file_is_refused_with_its_name(db, actor, tmp_path):
 
 def test_a_crash_half_way_leaves_nothing_imported(db, actor, tmp_path, monkeypatch):
     calls = []
-    real = social_map_import.create_offering
+    real = social_map_import.add_checked_offering
 
     def failing(*args, **kwargs):
         calls.append(1)
@@ -267,7 +267,7 @@ def test_a_crash_half_way_leaves_nothing_imported(db, actor, tmp_path, monkeypat
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(social_map_import, "create_offering", failing)
+    monkeypatch.setattr(social_map_import, "add_checked_offering", failing)
     path = _write(tmp_path, "\n".join([DUTCH_HEADER, *DUTCH_ROWS]))
     with pytest.raises(RuntimeError):
         _import(db, actor, path)
