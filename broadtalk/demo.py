@@ -24,9 +24,10 @@ from broadtalk.consent import ConsentInput, record_consent, withdraw_consent
 from broadtalk.conversation_records import ActionEntry, ConversationContent, DomainEntry, GoalEntry, record_conversation
 from broadtalk.errors import RefusedError
 from broadtalk.forms.conditions import is_enabled
-from broadtalk.forms.library import builtin_models
+from broadtalk.forms.library import builtin_models, find_model
 from broadtalk.forms.schema import ConversationModel, Item, ItemType
 from broadtalk.i18n import DISPLAY_ZONE, _
+from broadtalk.life_domains import tags_of
 from broadtalk.practitioners import Actor, Role, create_practitioner
 from broadtalk.referrals import (
     ACCEPTED,
@@ -41,7 +42,14 @@ from broadtalk.referrals import (
     create_referral,
 )
 from broadtalk.settings import DEMO, PRACTICE_NAME, write_setting
-from broadtalk.social_map import OfferingInput, OfferingView, OrganisationInput, create_offering, create_organisation
+from broadtalk.social_map import (
+    OfferingInput,
+    OfferingView,
+    OrganisationInput,
+    create_offering,
+    create_organisation,
+    suggest_offerings,
+)
 from broadtalk.store.database import Database
 from broadtalk.store.tables import Client, Conversation, Practitioner
 
@@ -307,13 +315,18 @@ def _demo_referrals(
         moment = _at(day, 16, 0)
         snapshot = conv_module.load_conversation(tx, conversation.id)
         important = [d for d, a in snapshot.assessments.items() if a.important] or list(snapshot.assessments)[:1]
-        offering = rng.choice(offerings)
+        # Refer as a practitioner would: to an offering for the flagged domains, with a fitting question.
+        model = find_model(tx, conversation.model_id, conversation.model_version)
+        tags = {t for d in important if model.domain(d) for t in tags_of(model, model.domain(d))}
+        suggested = suggest_offerings(tx, tags, today) if tags else []
+        offering = suggested[0] if suggested and rng.random() < 0.8 else rng.choice(offerings)
+        question, purpose = texts.REFERRAL_BY_KIND.get(offering.kind, texts.REFERRAL_BY_KIND["welfare_coach"])
         referral = create_referral(
             tx,
             actor,
             conversation.client_id,
             offering_id=offering.id,
-            question=rng.choice(texts.REFERRAL_QUESTIONS),
+            question=question,
             urgency=rng.choice(("routine", "routine", "soon", "urgent")),
             feedback_contact=f"{actor.name}, {texts.PRACTICE_NAME}, 030 - 000 0000",
             conversation_id=conversation.id,
@@ -329,7 +342,7 @@ def _demo_referrals(
             actor,
             referral.id,
             ConsentInput(
-                purpose=rng.choice(texts.CONSENT_PURPOSES),
+                purpose=purpose,
                 domains=tuple(important[:2]),
                 share_identity_details=rng.random() < 0.5,
                 share_goals_actions=rng.random() < 0.7,

@@ -368,19 +368,42 @@ SOCIAL_MAP = (
         ],
     ),
 )
-REFERRAL_QUESTIONS = (
-    "Wilt u kennismaken en samen kijken welke activiteit past? Meedoen is voor hem het belangrijkst.",
-    "Graag hulp bij het ordenen van de post en een betaalregeling voor de schulden.",
-    "Mevrouw is veel alleen sinds het overlijden van haar man; graag een warme kennismaking.",
-    "Graag een huisbezoek: de trap is een probleem en er is schimmel in de slaapkamer.",
-    "Wilt u contact opnemen over ondersteuning bij het drinken? Hij staat er zelf voor open.",
-)
-CONSENT_PURPOSES = (
-    "Ondersteuning bij geldzaken",
-    "Kennismaking en begeleiding naar een zinvolle dagbesteding",
-    "Hulp bij eenzaamheid",
-    "Woonbegeleiding",
-)
+#: Per kind of offering: the question for the recipient and the purpose the client agrees to.
+REFERRAL_BY_KIND = {
+    "welfare_coach": (
+        "Wilt u kennismaken en samen kijken welke activiteit past? Meedoen is voor hem het belangrijkst.",
+        "Kennismaking en begeleiding naar een zinvolle dagbesteding",
+    ),
+    "informal_care": (
+        "Mevrouw is veel alleen sinds het overlijden van haar man; graag een warme kennismaking.",
+        "Hulp bij eenzaamheid",
+    ),
+    "debt_counselling": (
+        "Graag hulp bij het ordenen van de post en een betaalregeling voor de schulden.",
+        "Ondersteuning bij geldzaken",
+    ),
+    "neighbourhood_team": (
+        "Er speelt veel tegelijk: geldzorgen, de woning en weinig mensen om zich heen. Graag een huisbezoek.",
+        "Ondersteuning door het buurtteam",
+    ),
+    "community_centre": (
+        "Mevrouw wil graag weer onder de mensen komen; kunt u haar welkom heten bij de maaltijd?",
+        "Kennismaking met het buurthuis",
+    ),
+    "volunteer_work": (
+        "Hij zoekt iets om voor op te staan en werkt graag met zijn handen.",
+        "Vrijwilligerswerk vinden",
+    ),
+    "mental_health": (
+        "Wilt u contact opnemen? Hij piekert veel en staat open voor hulp.",
+        "Ondersteuning bij psychische klachten",
+    ),
+    "district_nurse": ("Graag een huisbezoek: douchen en aankleden lukken niet meer goed alleen.", "Zorg thuis"),
+    "social_work": (
+        "Graag een huisbezoek: de trap is een probleem en er is schimmel in de slaapkamer.",
+        "Woonbegeleiding",
+    ),
+}
 FEEDBACK_NOTES = (
     "Kennismaking gehad; hij komt nu elke woensdag in de moestuin.",
     "Aanmelding schuldhulp gedaan, eerste afspraak over twee weken.",

@@ -108,6 +108,35 @@ def main() -> int:
     settle(app)
     view.grab().save(str(OUT / "client-view.png"))
     view.leave()
+
+    # The first page of a handover, as the recipient sees it (rendered with QtPdf, as the preview does).
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtPdf import QPdfDocument
+
+    from broadtalk.handover.export import HANDOVER_PDF, render_document
+    from broadtalk.referrals import list_referrals
+
+    with db.transaction() as tx:
+        today = date(2026, 11, 20)
+        referral = next(
+            r
+            for r in list_referrals(tx, today=today)
+            if r.consent_status(today) == "given" and r.consent and len(r.consent.domains) >= 2
+        )
+        _content, data = render_document(tx, referral.id, HANDOVER_PDF, today=today)
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    page_image = document.render(0, QSize(900, 1273))
+    sheet = QImage(page_image.size(), QImage.Format.Format_RGB32)
+    sheet.fill(QColor("white"))  # the rendered page is transparent where the paper is
+    painter = QPainter(sheet)
+    painter.drawImage(0, 0, page_image)
+    painter.end()
+    sheet.save(str(OUT / "handover-page1.png"))
     window.close()
     db.close()
     print(f"screenshots written to {OUT}")

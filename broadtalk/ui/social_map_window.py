@@ -384,7 +384,6 @@ class SocialMapDialog(QDialog):
         ):
             actions.addWidget(button)
         actions.addStretch(1)
-        actions.addWidget(self.import_button)
 
         self.stale_months = QSpinBox()
         self.stale_months.setRange(MIN_STALE_MONTHS, MAX_STALE_MONTHS)
@@ -403,11 +402,10 @@ class SocialMapDialog(QDialog):
         bottom.setSpacing(8)
         bottom.addWidget(stale_label)
         bottom.addWidget(self.stale_months)
-        bottom.addSpacing(24)
-        bottom.addWidget(self.status)
-        bottom.addSpacing(8)
-        bottom.addWidget(self.stale_status)
         bottom.addStretch(1)
+        # Keeping the map up to date in bulk sits with the other housekeeping, apart from the entry buttons.
+        bottom.addWidget(self.import_button)
+        bottom.addSpacing(8)
         bottom.addWidget(self.close_button)
 
         layout = QVBoxLayout(self)
@@ -415,6 +413,13 @@ class SocialMapDialog(QDialog):
         layout.setSpacing(10)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        # The counts right under the list they count, with the full width for the stale warning.
+        counts = QHBoxLayout()
+        counts.setSpacing(8)
+        counts.addWidget(self.status)
+        counts.addWidget(self.stale_status)
+        counts.addStretch(1)
+        layout.addLayout(counts)
         layout.addWidget(self.details)
         layout.addLayout(actions)
         layout.addLayout(bottom)
@@ -437,7 +442,7 @@ class SocialMapDialog(QDialog):
     def _size_columns(self) -> None:
         """Columns as wide as their contents, within reason; long texts wrap onto a second line."""
         self.table.resizeColumnsToContents()
-        caps = {"organisation": 190, "offering": 170, "kind": 180, "contact": 180, "phone": 130, "last_checked": 150}
+        caps = {"organisation": 190, "offering": 170, "kind": 200, "contact": 180, "phone": 130, "last_checked": 150}
         self._natural_widths.clear()
         for column, cap in caps.items():
             index = SocialMapTableModel.COLUMNS.index(column)
@@ -446,11 +451,12 @@ class SocialMapDialog(QDialog):
 
     def _fit_columns(self) -> None:
         """On a narrow window the text columns, life domains included, share what is left after the
-        phone and the date (which never break), and wrap more, instead of the table scrolling sideways."""
+        kind, phone and date (which never break), and wrap more, instead of the table scrolling sideways."""
         widths = self._natural_widths
         if not widths:
             return
-        fixed = [SocialMapTableModel.COLUMNS.index(c) for c in ("phone", "last_checked")]
+        # A kind is often one long word ("Mantelzorgondersteuning"): it cannot wrap, so it keeps its width.
+        fixed = [SocialMapTableModel.COLUMNS.index(c) for c in ("kind", "phone", "last_checked")]
         available = self.table.viewport().width() - sum(widths[column] for column in fixed)
         wanted = sum(width for column, width in widths.items() if column not in fixed) + DOMAINS_MIN_WIDTH
         scale = max(0.3, min(1.0, available / wanted))

@@ -302,7 +302,7 @@ def test_the_recipient_and_the_question_are_asked_for_under_their_fields(qtbot, 
     assert dialog.recipient_error.isVisible() and dialog.isVisible()
 
     # Search the whole social map: an old entry says to check the number.
-    qtbot.keyClicks(dialog.search, "zingeving")
+    qtbot.keyClicks(dialog.search, "levensvragen")
     (stale,) = _texts(dialog.results)
     assert "Levensvragen" in stale and _("outdated — check the number") in stale
     dialog.search.clear()
