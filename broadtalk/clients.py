@@ -12,7 +12,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from broadtalk.errors import InputError, NotFoundError
-from broadtalk.i18n import _, format_short_date
+from broadtalk.i18n import _, format_short_date, to_display_time
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Client, Conversation
 from broadtalk.text import clean_line, fold
@@ -225,7 +225,7 @@ def create_client(
     rng: random.Random | None = None,
 ) -> ClientRecord:
     now = now or datetime.now(UTC)
-    values = validate(data, now.date())
+    values = validate(data, to_display_time(now).date())  # "the future" is a Dutch calendar day
     row = Client(
         **values,
         client_number=new_client_number(tx, rng),
@@ -245,7 +245,7 @@ def update_client(
 ) -> ClientRecord:
     now = now or datetime.now(UTC)
     row = _row(tx, client_id)
-    values = validate(data, now.date())
+    values = validate(data, to_display_time(now).date())  # "the future" is a Dutch calendar day
     for name, value in values.items():
         setattr(row, name, value)
     row.search_key = _search_key(values)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QMessageBox,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 from broadtalk import config
 from broadtalk.i18n import _
 from broadtalk.practitioners import Actor
+from broadtalk.referrals import feedback_due_days, set_feedback_due_days
 from broadtalk.store.database import Database
 from broadtalk.ui.common import run_use_case
 from broadtalk.ui.welcome import WorkstationFields, without_mnemonic
@@ -64,6 +66,22 @@ class SettingsDialog(QDialog):
         you_layout.addWidget(self.fields)
         # One column edge for both boxes, so the eye runs down the fields in a straight line.
         labels = [language_label, *self.fields.labels]
+
+        # Referrals: after how many days without feedback a referral counts as overdue.
+        with db.transaction() as tx:
+            due_days = feedback_due_days(tx)
+        self.feedback_days = QSpinBox()
+        self.feedback_days.setRange(1, 365)
+        self.feedback_days.setValue(due_days)
+        self.feedback_days.setMaximumWidth(140)
+        self.feedback_days.setSuffix(_(" days"))
+        self.feedback_days.setAccessibleName(_("Days until a referral without feedback is overdue"))
+        feedback_label = QLabel(_("Feedback &expected within"))
+        feedback_label.setBuddy(self.feedback_days)
+        referrals_box = QGroupBox(_("Referrals"))
+        referrals_form = QFormLayout(referrals_box)
+        referrals_form.addRow(feedback_label, self.feedback_days)
+        labels.append(feedback_label)
         width = max(label.sizeHint().width() for label in labels)
         for label in labels:
             label.setMinimumWidth(width)
@@ -77,6 +95,7 @@ class SettingsDialog(QDialog):
         layout.setSpacing(16)
         layout.addWidget(language_box)
         layout.addWidget(you_box)
+        layout.addWidget(referrals_box)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.language_combo.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -97,12 +116,13 @@ class SettingsDialog(QDialog):
         values = self.fields.checked_values()
         if values is None:
             return
-        updated = run_use_case(
-            self,
-            self._db,
-            lambda tx: update_workstation(tx, self._actor, values.name, values.role, values.practice_name),
-            _("Your details were not saved"),
-        )
+        days = self.feedback_days.value()
+
+        def save(tx):
+            set_feedback_due_days(tx, self._actor, days)
+            return update_workstation(tx, self._actor, values.name, values.role, values.practice_name)
+
+        updated = run_use_case(self, self._db, save, _("Your details were not saved"))
         if updated is None:
             return
         self._actor = self._updated = updated

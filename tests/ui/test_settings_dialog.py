@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QMessageBox
 
 from broadtalk import config, i18n
 from broadtalk.practitioners import Role
@@ -127,3 +127,14 @@ def test_fields_have_accessible_names(dialog):
     assert dialog.language_combo.accessibleName() == "Language"
     assert dialog.fields.practice_edit.accessibleName() == "Practice name"
     assert dialog.minimumWidth() >= 520
+
+
+def test_the_days_until_a_referral_is_overdue_are_saved(qtbot, dialog, db):
+    from broadtalk.referrals import feedback_due_days
+
+    assert dialog.feedback_days.value() == 28
+    dialog.feedback_days.setValue(14)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    with db.transaction() as tx:
+        assert feedback_due_days(tx) == 14

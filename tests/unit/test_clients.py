@@ -495,3 +495,14 @@ def test_update_client_with_invalid_input_changes_nothing(
 def test_update_of_an_unknown_client_is_not_found(db: Database, actor: Actor) -> None:
     with pytest.raises(NotFoundError), db.transaction() as tx:
         update_client(tx, actor, 4242, _input(), now=NOW)
+
+
+def test_just_after_midnight_in_amsterdam_today_is_a_valid_birth_date(db, actor):
+    from datetime import UTC, datetime
+
+    from broadtalk.clients import ClientInput, create_client
+
+    late_evening_utc = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)  # already 1 July in Amsterdam
+    with db.transaction() as tx:
+        client = create_client(tx, actor, ClientInput("Baby", "Jansen", "01-07-2026"), now=late_evening_utc)
+    assert client.birth_date.isoformat() == "2026-07-01"
