@@ -11,12 +11,10 @@ from itertools import pairwise
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +24,7 @@ from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
-from broadtalk.ui.common import ErrorLabel, show_refusal
+from broadtalk.ui.common import ErrorLabel, save_cancel_buttons, show_refusal
 
 #: The fields in screen order: the first one with a problem gets the focus.
 FIELDS = (
@@ -94,14 +92,7 @@ class ClientDialog(QDialog):
         self.required_note.setObjectName("requiredNote")
         self.required_note.setWordWrap(True)
 
-        self.save_button = QPushButton(_("&Save"))
-        self.cancel_button = QPushButton(_("Cancel"))
-        self.cancel_button.setAutoDefault(False)
-        buttons = QDialogButtonBox()
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button, self.cancel_button = save_cancel_buttons(self._save, self.reject)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 18, 18, 14)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox, QPushButton, QWidget
 from sqlmodel import Session
 
 from broadtalk.errors import BroadtalkError
@@ -46,3 +46,18 @@ class ErrorLabel(QLabel):
         self.setText(message)
         self.setAccessibleName(message)
         self.setVisible(bool(message))
+
+
+def save_cancel_buttons(
+    on_save: Callable[[], None], on_cancel: Callable[[], None]
+) -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """The Save / Cancel row of an editing dialog; Enter saves, Cancel never takes Enter."""
+    save = QPushButton(_("&Save"))
+    cancel = QPushButton(_("Cancel"))
+    cancel.setAutoDefault(False)
+    buttons = QDialogButtonBox()
+    buttons.addButton(save, QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.addButton(cancel, QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.accepted.connect(on_save)
+    buttons.rejected.connect(on_cancel)
+    return buttons, save, cancel

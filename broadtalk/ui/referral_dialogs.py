@@ -75,7 +75,7 @@ from broadtalk.referrals import (
 from broadtalk.settings import PRACTICE_NAME, read_setting
 from broadtalk.social_map import OfferingView, list_offerings, suggest_offerings
 from broadtalk.store.database import Database
-from broadtalk.ui.common import ErrorLabel, show_refusal
+from broadtalk.ui.common import ErrorLabel, save_cancel_buttons, show_refusal
 from broadtalk.ui.social_map_window import OfferingSuggestions
 from broadtalk.ui.welcome import without_mnemonic
 
@@ -926,14 +926,7 @@ class AdvanceReferralDialog(QDialog):
         self.note_error = ErrorLabel()
         self.error = ErrorLabel()
 
-        self.save_button = QPushButton(_("&Save"))
-        self.cancel_button = QPushButton(_("Cancel"))
-        self.cancel_button.setAutoDefault(False)
-        buttons = QDialogButtonBox()
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button, self.cancel_button = save_cancel_buttons(self._save, self.reject)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 18, 18, 14)

@@ -84,7 +84,7 @@ from broadtalk.social_map import (
 )
 from broadtalk.social_map_import import ImportReport, import_social_map
 from broadtalk.store.database import Database
-from broadtalk.ui.common import ErrorLabel, run_use_case, show_refusal
+from broadtalk.ui.common import ErrorLabel, run_use_case, save_cancel_buttons, show_refusal
 from broadtalk.ui.welcome import without_mnemonic
 
 Index = QModelIndex | QPersistentModelIndex
@@ -863,14 +863,7 @@ class _EntryDialog(QDialog):
             label.setMinimumWidth(width)
 
     def _buttons(self) -> QDialogButtonBox:
-        self.save_button = QPushButton(_("&Save"))
-        self.cancel_button = QPushButton(_("Cancel"))
-        self.cancel_button.setAutoDefault(False)
-        buttons = QDialogButtonBox()
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button, self.cancel_button = save_cancel_buttons(self._save, self.reject)
         return buttons
 
     def _tab_order(self, widgets: Sequence[QWidget]) -> None:
