@@ -70,8 +70,32 @@ def load_models() -> None:
     builtin_models()
 
 
+@bench("start-up until the list of 10,000 clients has painted (--startup-check)", budget_s=3.0)
+def startup_10k() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from broadtalk.practitioners import list_practitioners
+    from broadtalk.workstation import use_practitioner_here
+
+    db = Database.open(BIG)
+    try:
+        with db.transaction() as tx:
+            use_practitioner_here(tx, list_practitioners(tx)[0])
+    finally:
+        db.close()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BROADTALK_HOME": str(WORK)}
+    subprocess.run(
+        [sys.executable, "-m", "broadtalk", "--db", str(BIG), "--startup-check"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+
+
 def main() -> int:
-    for run in (demo_10k, search_10k, load_models):
+    for run in (demo_10k, search_10k, load_models, startup_10k):
         run()
     failed = 0
     for name, took, budget in REPORT:
