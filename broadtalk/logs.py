@@ -34,6 +34,10 @@ def setup_logging(level: int = logging.INFO) -> None:
 
 
 def log_unexpected(error: BaseException) -> None:
-    """Record a bug without its message: messages can hold what a user typed; frames cannot."""
-    frames = "".join(traceback.format_tb(error.__traceback__))
+    """Record a bug without its message: messages (and source lines) can hold what a user typed."""
+    # Where, not what: file, line and function of each frame, without source lines or values.
+    frames = "\n".join(
+        f"  {Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+        for frame in traceback.extract_tb(error.__traceback__)
+    )
     logging.getLogger("broadtalk").error("unexpected %s\n%s", type(error).__name__, frames)

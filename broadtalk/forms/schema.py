@@ -93,11 +93,6 @@ class Scale(Strict):
     def anchor(self, value: int) -> Anchor | None:
         return next((a for a in self.anchors if a.value == value), None)
 
-    def nearest_anchor_below(self, value: int) -> Anchor | None:
-        """The anchor that describes a value (the closest anchor at or below it)."""
-        below = [a for a in self.anchors if a.value <= value]
-        return max(below, key=lambda a: a.value) if below else None
-
 
 class Domain(Strict):
     id: Identifier

@@ -156,7 +156,8 @@ def build_handover(
             assessment = snapshot.assessments.get(domain.id)
             scale = model.scale_of(domain)
             score = assessment.score if assessment else None
-            anchor = scale.nearest_anchor_below(score) if scale is not None and score is not None else None
+            # Only an anchor at exactly this score describes it: 4/10 is not "very poor" (the anchor at 0).
+            anchor = scale.anchor(score) if scale is not None and score is not None else None
             shared_answers = tuple(
                 SharedAnswer(pick(item.text), answer_text(item, answers.get(item.link_id)))
                 for item in domain.items

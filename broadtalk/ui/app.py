@@ -61,6 +61,23 @@ def demo_db_path() -> Path:
     return config.data_dir() / "demo.sqlite"
 
 
+def report_unexpected(kind: type[BaseException], error: BaseException, trace) -> None:
+    """The last resort for a bug in a slot: log it without its message (messages can hold what was
+    typed), tell the user calmly, keep the app running. Every edit is already autosaved."""
+    from broadtalk.logs import log_path, log_unexpected
+
+    log_unexpected(error)
+    if QApplication.instance() is not None:
+        QMessageBox.warning(
+            None,
+            _("Something went wrong"),
+            _(
+                "Something went wrong inside broadtalk ({kind}). Everything saved so far is kept. "
+                "If it happens again, tell your administrator; details are in {log}."
+            ).format(kind=kind.__name__, log=log_path()),
+        )
+
+
 def run_app(db_path: Path | None = None, *, startup_check: bool = False, started_at: float | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit code.
 
@@ -81,6 +98,7 @@ def run_app(db_path: Path | None = None, *, startup_check: bool = False, started
     from broadtalk.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    sys.excepthook = report_unexpected
     app.setApplicationName("broadtalk")
     app.setApplicationDisplayName("broadtalk")
     install_qt_translator(app)

@@ -173,6 +173,8 @@ def test_the_handover_holds_exactly_what_the_client_agreed_to(db, actor, convers
         assert absent not in text, absent
     assert [d.domain_id for d in content.domains] == ["meaningfulness", "participation"]
     assert content.scale == (0, 10)
+    # An anchor describes only its own score: 3/10 is not "very poor" (the anchor at 0).
+    assert [d.anchor_label for d in content.domains] == ["", ""]
     assert content.reference.startswith("V-")
 
 
