@@ -206,8 +206,7 @@ class MainWindow(QMainWindow):
         self.who.setText(_("{name} ({role})").format(name=self.actor.name, role=role_label(self.actor.role)))
 
     def show_list(self) -> None:
-        if not self._leave_conversation():
-            return
+        self._leave_conversation()
         self.pages.setCurrentIndex(0)
         self.model.refresh()
         self._update_status()
@@ -220,8 +219,7 @@ class MainWindow(QMainWindow):
             self.show_client(client.id)
 
     def show_client(self, client_id: int) -> None:
-        if not self._leave_conversation():
-            return
+        self._leave_conversation()
         if self.client_page.show_client(client_id) is False:
             return
         self.pages.setCurrentWidget(self.client_page)
@@ -295,8 +293,7 @@ class MainWindow(QMainWindow):
         self.open_conversation(summary.id)
 
     def open_conversation(self, conversation_id: int) -> None:
-        if not self._leave_conversation():
-            return
+        self._leave_conversation()
         page = ConversationPage(self._db, self.actor, conversation_id)
         page.closed.connect(self._conversation_closed)
         page.client_view_requested.connect(lambda _cid: self.open_client_view())
@@ -308,12 +305,10 @@ class MainWindow(QMainWindow):
         self._drop_conversation()
         self.show_client(client_id)
 
-    def _leave_conversation(self) -> bool:
+    def _leave_conversation(self) -> None:
         """Save and put away an open conversation before showing something else."""
         if self.conversation is not None and self.pages.currentWidget() is self.conversation:
-            self.conversation.save_all()
-            self._drop_conversation()
-        return True
+            self._drop_conversation()  # saves everything first
 
     def _drop_conversation(self) -> None:
         if self.conversation is None:

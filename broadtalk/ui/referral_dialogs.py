@@ -10,33 +10,26 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from itertools import pairwise
-from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize, QStandardPaths, Qt
-from PySide6.QtGui import QPainter, QPalette
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QScrollArea,
     QSizePolicy,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -57,7 +50,6 @@ from broadtalk.consent import (
 from broadtalk.conversations import load_conversation
 from broadtalk.errors import BroadtalkError, InputError
 from broadtalk.forms.library import find_model
-from broadtalk.handover.export import CLIENT_COPY, export_document, log_disclosure, render_document
 from broadtalk.i18n import N_, _, format_short_date, pick, to_display_time
 from broadtalk.life_domains import tags_of
 from broadtalk.practitioners import Actor, role_label
@@ -75,7 +67,7 @@ from broadtalk.referrals import (
 from broadtalk.settings import PRACTICE_NAME, read_setting
 from broadtalk.social_map import OfferingView, list_offerings, suggest_offerings
 from broadtalk.store.database import Database
-from broadtalk.ui.common import ErrorLabel, save_cancel_buttons, show_refusal
+from broadtalk.ui.common import ErrorLabel, save_cancel_buttons
 from broadtalk.ui.social_map_window import OfferingSuggestions
 from broadtalk.ui.welcome import without_mnemonic
 
@@ -154,7 +146,7 @@ def _bold(label: QLabel, scale: float = 1.0) -> QLabel:
     return label
 
 
-def _quiet(text: str = "") -> QLabel:
+def quiet_label(text: str = "") -> QLabel:
     """A helping sentence: word-wrapped, in the palette's calm placeholder colour."""
     label = QLabel(text)
     label.setWordWrap(True)
@@ -250,7 +242,7 @@ class ReferralDialog(QDialog):
             intro = intro.format(name=client.given_name, domains=titles)
         else:
             intro = _("No domain was marked as important in this conversation; search the social map below.")
-        self.suggestions_intro = _quiet(intro)
+        self.suggestions_intro = quiet_label(intro)
         self.suggestions = OfferingList()
         self.suggestions.set_suggestions(self._suggested)
         self.suggestions.clearSelection()  # the recipient is chosen, never assumed
@@ -270,7 +262,7 @@ class ReferralDialog(QDialog):
         self.results.setMinimumHeight(220)
         self.results.itemSelectionChanged.connect(lambda: self._list_selected(self.results))
         self.results.offering_chosen.connect(lambda _id: self.question.setFocus())
-        self.no_results = _quiet()
+        self.no_results = quiet_label()
         self.no_results.hide()
         self.search.textChanged.connect(self._search)
         self.search.returnPressed.connect(self._choose_first_result)
@@ -318,7 +310,7 @@ class ReferralDialog(QDialog):
         self.feedback_contact.setText(contact)
         self.feedback_contact.setCursorPosition(0)  # the name first, where the reading starts
         feedback_label = _buddy(_("How to give &feedback to me *"), self.feedback_contact)
-        feedback_hint = _quiet(_("Add a phone number or e-mail address at which you can be reached."))
+        feedback_hint = quiet_label(_("Add a phone number or e-mail address at which you can be reached."))
         self.feedback_error = ErrorLabel()
 
         question_box = QGroupBox(_("The question"))
@@ -337,7 +329,7 @@ class ReferralDialog(QDialog):
         right.addWidget(self.feedback_error)
 
         self.error = ErrorLabel()
-        self.next_note = _quiet(_("After saving, you record what the client consents to share."))
+        self.next_note = quiet_label(_("After saving, you record what the client consents to share."))
         self.save_button = QPushButton(_("&Save and record consent…"))
         self.cancel_button = QPushButton(_("Cancel"))
         for button in (self.save_button, self.cancel_button):
@@ -512,7 +504,7 @@ class ConsentDialog(QDialog):
         heading = _bold(QLabel(_("What may {name} share?").format(name=client.given_name)), 1.2)
         recipient = QLabel(_("With: {recipient}").format(recipient=referral.recipient))
         recipient.setWordWrap(True)
-        explain = _quiet(
+        explain = quiet_label(
             _("Tick only what the client agrees to share. Nothing is ticked beforehand: consent is given explicitly.")
         )
 
@@ -547,7 +539,7 @@ class ConsentDialog(QDialog):
                 domain_layout.addWidget(box)
         else:
             domain_layout.addWidget(
-                _quiet(_("This referral is not linked to a conversation, so there are no life domains to share."))
+                quiet_label(_("This referral is not linked to a conversation, so there are no life domains to share."))
             )
         domains_layout = QVBoxLayout(domains_box)
         if len(self.domain_boxes) > DOMAINS_WITHOUT_SCROLLING:
@@ -991,219 +983,3 @@ class AdvanceReferralDialog(QDialog):
             return
         self._updated = updated
         self.accept()
-
-
-# -- the handover document ----------------------------------------------------------------------
-
-
-def _pdf_document(data: bytes, parent: QObject) -> tuple[QPdfDocument, QBuffer]:
-    """A PDF document read from bytes; the buffer must live as long as the document."""
-    buffer = QBuffer(parent)
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document = QPdfDocument(parent)
-    document.load(buffer)
-    return document, buffer
-
-
-class HandoverPreview(QDialog):
-    """The handover PDF or the client's copy, on screen, before it leaves the practice.
-
-    The document comes from the core (consent-filtered). Without a valid consent there is no
-    document: ``refusal`` holds the reason, and ``exec()``/``open()`` show it instead of a preview.
-    Saving and printing are logged as a disclosure.
-    """
-
-    def __init__(self, db: Database, actor: Actor, referral_id: int, kind: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._db = db
-        self._actor = actor
-        self._referral_id = referral_id
-        self._kind = kind
-        self.refusal = ""
-        self.saved_path: Path | None = None
-        try:
-            with db.transaction() as tx:
-                referral = get_referral(tx, referral_id)
-                _content, data = render_document(tx, referral_id, kind, today=local_today())
-        except BroadtalkError as error:
-            self.refusal = error.message
-            return
-        self._reference = referral.reference
-        # The bytes, the buffer and the document live as long as the dialog: QtPdf reads lazily.
-        self.document, self._buffer = _pdf_document(data, self)
-
-        if kind == CLIENT_COPY:
-            self.setWindowTitle(_("Copy for the client – referral {reference}").format(reference=referral.reference))
-        else:
-            self.setWindowTitle(_("Handover – referral {reference}").format(reference=referral.reference))
-        self.setSizeGripEnabled(True)
-        self.resize(860, 900)
-
-        self.view = QPdfView(self)
-        self.view.setDocument(self.document)
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.view.setPageSpacing(12)
-        self.view.setAccessibleName(_("Preview of the document"))
-
-        style = self.style()
-        self.previous_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp), _("&Previous page"))
-        self.next_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown), _("&Next page"))
-        self.page_label = QLabel()
-        self.fit_width_button = QPushButton(_("Fit &width"))
-        self.whole_page_button = QPushButton(_("Whole pa&ge"))
-        for button in (self.fit_width_button, self.whole_page_button):
-            button.setCheckable(True)
-        self.fit_width_button.setChecked(True)
-        self.previous_button.clicked.connect(lambda: self.go_to_page(self.current_page() - 1))
-        self.next_button.clicked.connect(lambda: self.go_to_page(self.current_page() + 1))
-        self.fit_width_button.clicked.connect(lambda: self._zoom(QPdfView.ZoomMode.FitToWidth))
-        self.whole_page_button.clicked.connect(lambda: self._zoom(QPdfView.ZoomMode.FitInView))
-        self.view.pageNavigator().currentPageChanged.connect(self._update_pages)
-        self.document.pageCountChanged.connect(self._update_pages)
-
-        self.disclosure_note = _quiet(_("Saving or printing this document is logged, with what it holds."))
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        self.save_button = QPushButton(_("&Save as PDF…"))
-        self.print_button = QPushButton(_("P&rint…"))
-        self.close_button = QPushButton(_("C&lose"))
-        self.save_button.clicked.connect(self.save_as)
-        self.print_button.clicked.connect(self.print_document)
-        self.close_button.clicked.connect(self.reject)
-        for button in (self.save_button, self.print_button):
-            button.setAutoDefault(False)
-        self.close_button.setDefault(True)
-
-        toolbar = QHBoxLayout()
-        toolbar.setSpacing(8)
-        toolbar.addWidget(self.previous_button)
-        toolbar.addWidget(self.next_button)
-        toolbar.addWidget(self.page_label)
-        toolbar.addStretch(1)
-        toolbar.addWidget(self.fit_width_button)
-        toolbar.addWidget(self.whole_page_button)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(8)
-        bottom.addWidget(self.disclosure_note, 1)
-        bottom.addWidget(self.save_button)
-        bottom.addWidget(self.print_button)
-        bottom.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.setSpacing(8)
-        layout.addLayout(toolbar)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.status_label)
-        layout.addLayout(bottom)
-        self._update_pages()
-
-    # -- showing ----------------------------------------------------------------------------------
-
-    def exec(self) -> int:
-        if self.refusal:
-            self._refuse()
-            return int(QDialog.DialogCode.Rejected)
-        return super().exec()
-
-    def open(self) -> None:
-        if self.refusal:
-            self._refuse()
-            return
-        super().open()
-
-    def _refuse(self) -> None:
-        title = _("No copy for the client") if self._kind == CLIENT_COPY else _("No handover document")
-        QMessageBox.warning(self.parentWidget(), title, self.refusal)
-
-    def current_page(self) -> int:
-        return self.view.pageNavigator().currentPage()
-
-    def go_to_page(self, page: int) -> None:
-        if 0 <= page < self.document.pageCount():
-            self.view.pageNavigator().jump(page, QPointF(), self.view.pageNavigator().currentZoom())
-
-    def _update_pages(self, *_args) -> None:
-        count = self.document.pageCount()
-        page = self.current_page()
-        self.page_label.setText(_("Page {page} of {count}").format(page=page + 1, count=max(count, 1)))
-        self.previous_button.setEnabled(page > 0)
-        self.next_button.setEnabled(page + 1 < count)
-
-    def _zoom(self, mode: QPdfView.ZoomMode) -> None:
-        self.view.setZoomMode(mode)
-        self.fit_width_button.setChecked(mode == QPdfView.ZoomMode.FitToWidth)
-        self.whole_page_button.setChecked(mode == QPdfView.ZoomMode.FitInView)
-
-    # -- leaving the practice -----------------------------------------------------------------------
-
-    def default_file_name(self) -> str:
-        """Named after the referral's reference: a file name never carries the client's name."""
-        if self._kind == CLIENT_COPY:
-            return _("client-copy-{reference}.pdf").format(reference=self._reference)
-        return _("handover-{reference}.pdf").format(reference=self._reference)
-
-    def save_as(self) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, _("Save as PDF"), str(Path(folder) / self.default_file_name()), _("PDF documents (*.pdf)")
-        )
-        if not chosen:
-            return
-        target = Path(chosen)
-        if target.suffix.lower() != ".pdf":
-            target = target.with_name(f"{target.name}.pdf")
-        try:
-            with self._db.transaction() as tx:
-                written = export_document(tx, self._actor, self._referral_id, self._kind, target)
-        except BroadtalkError as error:
-            show_refusal(self, error)
-            return
-        self.saved_path = written
-        self.status_label.setText(_("Saved as {file}.").format(file=written))
-
-    def print_document(self) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setDocName(self.default_file_name())
-        dialog = QPrintDialog(printer, self)
-        if not dialog.exec():
-            return
-        now = datetime.now(UTC)
-        try:
-            # One transaction: the consent is checked again, and the disclosure is logged only
-            # when every page went to the printer.
-            with self._db.transaction() as tx:
-                content, data = render_document(tx, self._referral_id, self._kind, today=to_display_time(now).date())
-                self._paint(printer, data)
-                log_disclosure(tx, self._actor, self._referral_id, content, self._kind, now)
-        except BroadtalkError as error:
-            show_refusal(self, error)
-            return
-        self.status_label.setText(_("Sent to the printer."))
-
-    def _paint(self, printer: QPrinter, data: bytes) -> None:
-        holder = QObject()  # owns the print copy of the document and its buffer
-        try:
-            document, _buffer = _pdf_document(data, holder)
-            if document.pageCount() == 0:  # nothing printed must not be logged as disclosed
-                raise InputError(_("The document could not be prepared for printing; try again."))
-            painter = QPainter()
-            if not painter.begin(printer):
-                raise InputError(_("The printer could not be started; check the printer and try again."))
-            try:
-                dpi = min(printer.resolution(), PRINT_DPI)
-                for page in range(document.pageCount()):
-                    if page and not printer.newPage():
-                        raise InputError(_("The printer stopped halfway; check the printer and print again."))
-                    points = document.pagePointSize(page)
-                    size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
-                    image = document.render(page, size)
-                    # The page keeps its proportions within the printable area.
-                    area = painter.viewport()
-                    scale = min(area.width() / size.width(), area.height() / size.height())
-                    painter.drawImage(QRectF(area.x(), area.y(), size.width() * scale, size.height() * scale), image)
-            finally:
-                painter.end()
-        finally:
-            holder.deleteLater()

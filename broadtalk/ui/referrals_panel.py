@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
@@ -51,11 +52,13 @@ from broadtalk.referrals import (
     urgency_label,
 )
 from broadtalk.store.database import Database
+
+if TYPE_CHECKING:
+    from broadtalk.ui.handover_preview import HandoverPreview
 from broadtalk.ui.common import run_use_case, show_refusal
 from broadtalk.ui.referral_dialogs import (
     AdvanceReferralDialog,
     ConsentDialog,
-    HandoverPreview,
     ReferralDialog,
     WithdrawConsentDialog,
     local_today,
@@ -426,6 +429,8 @@ class ReferralsPanel(QWidget):
         row = self.selected()
         if row is None:
             return
+        from broadtalk.ui.handover_preview import HandoverPreview  # QtPdf loads only when a preview opens
+
         preview = HandoverPreview(self._db, self._actor, row.referral.id, kind, self)
         self.preview_dialog = preview
         preview.exec()

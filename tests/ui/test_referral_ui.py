@@ -37,12 +37,12 @@ from broadtalk.referrals import (
 )
 from broadtalk.social_map import OfferingInput, OrganisationInput, create_offering, create_organisation
 from broadtalk.store.tables import Disclosure
-from broadtalk.ui import referral_dialogs
+from broadtalk.ui import handover_preview
+from broadtalk.ui.handover_preview import HandoverPreview
 from broadtalk.ui.main_window import MainWindow
 from broadtalk.ui.referral_dialogs import (
     AdvanceReferralDialog,
     ConsentDialog,
-    HandoverPreview,
     ReferralDialog,
     WithdrawConsentDialog,
     local_today,
@@ -460,7 +460,7 @@ def test_printing_the_client_copy_renders_every_page_and_logs_the_disclosure(
         def exec(self) -> int:
             return int(QDialog.DialogCode.Accepted)
 
-    monkeypatch.setattr(referral_dialogs, "QPrintDialog", PrintToFile)
+    monkeypatch.setattr(handover_preview, "QPrintDialog", PrintToFile)
     preview = HandoverPreview(db, actor, referral_id, CLIENT_COPY)
     qtbot.addWidget(preview)
     preview.show()

@@ -1,0 +1,288 @@
+"""The in-app preview of a handover document (QtPdf), with save and print; loaded only when used."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize, QStandardPaths
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from broadtalk.errors import BroadtalkError, InputError
+from broadtalk.handover.export import CLIENT_COPY, export_document, log_disclosure, render_document
+from broadtalk.i18n import N_, _, to_display_time
+from broadtalk.practitioners import Actor
+from broadtalk.referrals import (
+    get_referral,
+)
+from broadtalk.store.database import Database
+from broadtalk.ui.common import show_refusal
+from broadtalk.ui.referral_dialogs import local_today, quiet_label
+
+#: Core messages and the field they are about, so each shows under its own field.
+REFERRAL_FIELD_MESSAGES = {
+    "question": (
+        N_("The question for the recipient is empty; write what you ask of them."),
+        N_("The question is longer than 5,000 characters; shorten it."),
+    ),
+    "feedback_contact": (
+        N_("Say how the recipient can give feedback: a function and a phone number or e-mail address."),
+        N_("The contact for feedback is longer than 300 characters; shorten it."),
+    ),
+    "recipient": (N_("This offering is not on the social map (any more); choose another one."),),
+}
+CONSENT_FIELD_MESSAGES = {
+    "purpose": (
+        N_("Write down the purpose the client agreed to, e.g. 'support with debts'."),
+        N_("The purpose is longer than 2,000 characters; shorten it."),
+    ),
+    "method": (N_("Say how consent was given: verbally or in writing."),),
+    "given_on": (N_("The date of consent lies in the future; consent counts from when it was given."),),
+    "valid_until": (
+        N_("'Valid until' lies before the date of consent; choose a later date."),
+        N_("Consent can be valid for two years at most (until {date}); choose an earlier date."),
+    ),
+}
+SUMMARY_STYLE = (
+    "#consentSummary { background: #EAF2F8; color: #17324D; border: 1px solid #B9D3E8;"
+    " border-radius: 6px; padding: 10px 12px; }"
+)
+CHOSEN_STYLE = (
+    "#chosenRecipient { background: #EAF2F8; color: #17324D; border: 1px solid #B9D3E8;"
+    " border-radius: 6px; padding: 8px 10px; }"
+)
+#: Up to this many domains are listed as they are; more (the 13 of the matrix) scroll.
+DOMAINS_WITHOUT_SCROLLING = 8
+#: Pages are rasterised for the printer at this resolution at most: sharp on paper, without
+#: building an image of hundreds of megabytes per page for a 1200 dpi printer.
+PRINT_DPI = 300
+
+
+# -- the handover document ----------------------------------------------------------------------
+
+
+def _pdf_document(data: bytes, parent: QObject) -> tuple[QPdfDocument, QBuffer]:
+    """A PDF document read from bytes; the buffer must live as long as the document."""
+    buffer = QBuffer(parent)
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument(parent)
+    document.load(buffer)
+    return document, buffer
+
+
+class HandoverPreview(QDialog):
+    """The handover PDF or the client's copy, on screen, before it leaves the practice.
+
+    The document comes from the core (consent-filtered). Without a valid consent there is no
+    document: ``refusal`` holds the reason, and ``exec()``/``open()`` show it instead of a preview.
+    Saving and printing are logged as a disclosure.
+    """
+
+    def __init__(self, db: Database, actor: Actor, referral_id: int, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self._referral_id = referral_id
+        self._kind = kind
+        self.refusal = ""
+        self.saved_path: Path | None = None
+        try:
+            with db.transaction() as tx:
+                referral = get_referral(tx, referral_id)
+                _content, data = render_document(tx, referral_id, kind, today=local_today())
+        except BroadtalkError as error:
+            self.refusal = error.message
+            return
+        self._reference = referral.reference
+        # The bytes, the buffer and the document live as long as the dialog: QtPdf reads lazily.
+        self.document, self._buffer = _pdf_document(data, self)
+
+        if kind == CLIENT_COPY:
+            self.setWindowTitle(_("Copy for the client – referral {reference}").format(reference=referral.reference))
+        else:
+            self.setWindowTitle(_("Handover – referral {reference}").format(reference=referral.reference))
+        self.setSizeGripEnabled(True)
+        self.resize(860, 900)
+
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setPageSpacing(12)
+        self.view.setAccessibleName(_("Preview of the document"))
+
+        style = self.style()
+        self.previous_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp), _("&Previous page"))
+        self.next_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown), _("&Next page"))
+        self.page_label = QLabel()
+        self.fit_width_button = QPushButton(_("Fit &width"))
+        self.whole_page_button = QPushButton(_("Whole pa&ge"))
+        for button in (self.fit_width_button, self.whole_page_button):
+            button.setCheckable(True)
+        self.fit_width_button.setChecked(True)
+        self.previous_button.clicked.connect(lambda: self.go_to_page(self.current_page() - 1))
+        self.next_button.clicked.connect(lambda: self.go_to_page(self.current_page() + 1))
+        self.fit_width_button.clicked.connect(lambda: self._zoom(QPdfView.ZoomMode.FitToWidth))
+        self.whole_page_button.clicked.connect(lambda: self._zoom(QPdfView.ZoomMode.FitInView))
+        self.view.pageNavigator().currentPageChanged.connect(self._update_pages)
+        self.document.pageCountChanged.connect(self._update_pages)
+
+        self.disclosure_note = quiet_label(_("Saving or printing this document is logged, with what it holds."))
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.save_button = QPushButton(_("&Save as PDF…"))
+        self.print_button = QPushButton(_("P&rint…"))
+        self.close_button = QPushButton(_("C&lose"))
+        self.save_button.clicked.connect(self.save_as)
+        self.print_button.clicked.connect(self.print_document)
+        self.close_button.clicked.connect(self.reject)
+        for button in (self.save_button, self.print_button):
+            button.setAutoDefault(False)
+        self.close_button.setDefault(True)
+
+        toolbar = QHBoxLayout()
+        toolbar.setSpacing(8)
+        toolbar.addWidget(self.previous_button)
+        toolbar.addWidget(self.next_button)
+        toolbar.addWidget(self.page_label)
+        toolbar.addStretch(1)
+        toolbar.addWidget(self.fit_width_button)
+        toolbar.addWidget(self.whole_page_button)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        bottom.addWidget(self.disclosure_note, 1)
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(self.print_button)
+        bottom.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(8)
+        layout.addLayout(toolbar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.status_label)
+        layout.addLayout(bottom)
+        self._update_pages()
+
+    # -- showing ----------------------------------------------------------------------------------
+
+    def exec(self) -> int:
+        if self.refusal:
+            self._refuse()
+            return int(QDialog.DialogCode.Rejected)
+        return super().exec()
+
+    def open(self) -> None:
+        if self.refusal:
+            self._refuse()
+            return
+        super().open()
+
+    def _refuse(self) -> None:
+        title = _("No copy for the client") if self._kind == CLIENT_COPY else _("No handover document")
+        QMessageBox.warning(self.parentWidget(), title, self.refusal)
+
+    def current_page(self) -> int:
+        return self.view.pageNavigator().currentPage()
+
+    def go_to_page(self, page: int) -> None:
+        if 0 <= page < self.document.pageCount():
+            self.view.pageNavigator().jump(page, QPointF(), self.view.pageNavigator().currentZoom())
+
+    def _update_pages(self, *_args) -> None:
+        count = self.document.pageCount()
+        page = self.current_page()
+        self.page_label.setText(_("Page {page} of {count}").format(page=page + 1, count=max(count, 1)))
+        self.previous_button.setEnabled(page > 0)
+        self.next_button.setEnabled(page + 1 < count)
+
+    def _zoom(self, mode: QPdfView.ZoomMode) -> None:
+        self.view.setZoomMode(mode)
+        self.fit_width_button.setChecked(mode == QPdfView.ZoomMode.FitToWidth)
+        self.whole_page_button.setChecked(mode == QPdfView.ZoomMode.FitInView)
+
+    # -- leaving the practice -----------------------------------------------------------------------
+
+    def default_file_name(self) -> str:
+        """Named after the referral's reference: a file name never carries the client's name."""
+        if self._kind == CLIENT_COPY:
+            return _("client-copy-{reference}.pdf").format(reference=self._reference)
+        return _("handover-{reference}.pdf").format(reference=self._reference)
+
+    def save_as(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, _("Save as PDF"), str(Path(folder) / self.default_file_name()), _("PDF documents (*.pdf)")
+        )
+        if not chosen:
+            return
+        target = Path(chosen)
+        if target.suffix.lower() != ".pdf":
+            target = target.with_name(f"{target.name}.pdf")
+        try:
+            with self._db.transaction() as tx:
+                written = export_document(tx, self._actor, self._referral_id, self._kind, target)
+        except BroadtalkError as error:
+            show_refusal(self, error)
+            return
+        self.saved_path = written
+        self.status_label.setText(_("Saved as {file}.").format(file=written))
+
+    def print_document(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.default_file_name())
+        dialog = QPrintDialog(printer, self)
+        if not dialog.exec():
+            return
+        now = datetime.now(UTC)
+        try:
+            # One transaction: the consent is checked again, and the disclosure is logged only
+            # when every page went to the printer.
+            with self._db.transaction() as tx:
+                content, data = render_document(tx, self._referral_id, self._kind, today=to_display_time(now).date())
+                self._paint(printer, data)
+                log_disclosure(tx, self._actor, self._referral_id, content, self._kind, now)
+        except BroadtalkError as error:
+            show_refusal(self, error)
+            return
+        self.status_label.setText(_("Sent to the printer."))
+
+    def _paint(self, printer: QPrinter, data: bytes) -> None:
+        holder = QObject()  # owns the print copy of the document and its buffer
+        try:
+            document, _buffer = _pdf_document(data, holder)
+            if document.pageCount() == 0:  # nothing printed must not be logged as disclosed
+                raise InputError(_("The document could not be prepared for printing; try again."))
+            painter = QPainter()
+            if not painter.begin(printer):
+                raise InputError(_("The printer could not be started; check the printer and try again."))
+            try:
+                dpi = min(printer.resolution(), PRINT_DPI)
+                for page in range(document.pageCount()):
+                    if page and not printer.newPage():
+                        raise InputError(_("The printer stopped halfway; check the printer and print again."))
+                    points = document.pagePointSize(page)
+                    size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
+                    image = document.render(page, size)
+                    # The page keeps its proportions within the printable area.
+                    area = painter.viewport()
+                    scale = min(area.width() / size.width(), area.height() / size.height())
+                    painter.drawImage(QRectF(area.x(), area.y(), size.width() * scale, size.height() * scale), image)
+            finally:
+                painter.end()
+        finally:
+            holder.deleteLater()
