@@ -308,22 +308,19 @@ def test_cancelling_the_demo_progress_removes_the_half_made_file_and_returns_to_
     assert not (config.data_dir() / "demo.sqlite").exists()
 
 
-def test_an_unexpected_error_is_logged_without_its_message_and_told_calmly(qtbot, monkeypatch, isolated_home):
+def test_an_unexpected_error_is_logged_without_its_message_and_told_calmly(qtbot, monkeypatch, caplog):
     from PySide6.QtWidgets import QMessageBox
 
-    from broadtalk.logs import log_path, setup_logging
     from broadtalk.ui.app import report_unexpected
 
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args[2]))
-    setup_logging()
     try:
         raise ValueError("Greet Visser heeft schulden")
     except ValueError as error:
-        report_unexpected(type(error), error, error.__traceback__)
-    for handler in __import__("logging").getLogger().handlers:
-        handler.flush()
-    logged = log_path().read_text(encoding="utf-8")
+        with caplog.at_level("ERROR", logger="broadtalk"):
+            report_unexpected(type(error), error, error.__traceback__)
+    logged = caplog.text
     assert "ValueError" in logged
     assert "Greet" not in logged and "schulden" not in logged
     assert shown and "ValueError" in shown[0] and "Greet" not in shown[0]
