@@ -65,6 +65,8 @@ class Practitioner(SQLModel, table=True):
     role: str = Field(max_length=32)
     active: bool = True
     created_at: datetime = Field(sa_column=utc_column())
+    #: The personal PIN or password for signing in, as an scrypt hash (``scrypt$n$r$p$salt$hash``).
+    secret_hash: str = Field(default="", max_length=200)
 
 
 class Client(SQLModel, table=True):
@@ -312,3 +314,33 @@ class Disclosure(SQLModel, table=True):
     kind: str = Field(max_length=24)
     #: What was in it: the shared domain ids and sections, as JSON (no content).
     scope: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who looked at or changed what, when, where, and with what outcome (NEN 7513).
+
+    Append-only: triggers refuse UPDATE and DELETE. Tamper-evident: ``hash`` covers the entry's
+    fields and the previous entry's hash, so a changed or removed entry breaks the chain.
+    Holds ids and kinds, never clinical content. No foreign keys: an entry outlives the client
+    or record it names (an erased client keeps the entry that says it was erased).
+    """
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=utc_column())
+    practitioner_id: int | None = Field(default=None)
+    practitioner_name: str = Field(default="", max_length=200)
+    role: str = Field(default="", max_length=32)
+    workstation: str = Field(default="", max_length=200)
+    #: view, create, change, export, print, erase, sign_in, sign_in_failed, ...
+    action: str = Field(max_length=32, index=True)
+    #: The kind of record: client, conversation, referral, handover, backup, ...
+    object_type: str = Field(default="", max_length=32)
+    object_id: int | None = Field(default=None)
+    client_id: int | None = Field(default=None, index=True)
+    #: success, refused or failed.
+    outcome: str = Field(default="success", max_length=16)
+    #: A short code, never free text typed about a client.
+    detail: str = Field(default="", max_length=200)
+    prev_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    hash: str = Field(max_length=64)

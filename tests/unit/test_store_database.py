@@ -183,10 +183,31 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_byte_identical(tmp_pa
     with pytest.raises(StoreError) as caught:
         Database.open(path)
 
-    assert "is not a broadtalk database" in caught.value.message
-    assert "It was not changed" in caught.value.message
+    assert "not a broadtalk database" in caught.value.message or "not a database at all" in caught.value.message
+    assert "was not changed" in caught.value.message
     assert path.read_bytes() == content
     assert _files_beside(path) == ["client-list.sqlite"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(random.Random(20260302).randbytes(8192), id="random-bytes"),
+        pytest.param(b"Naam;Geboortedatum\nJan van der Berg;07-03-1951\n", id="text-file"),
+        pytest.param(b"SQLite format 3\x00" + b"\xff" * 4080, id="broken-sqlite-header"),
+    ],
+)
+def test_a_junk_file_given_a_passphrase_is_refused_and_left_byte_identical(tmp_path: Path, content: bytes) -> None:
+    i18n.set_language("en")
+    path = tmp_path / "broadtalk.sqlite"
+    path.write_bytes(content)
+
+    with pytest.raises(StoreError) as caught:
+        Database.open(path, passphrase="correct horse battery")
+
+    assert "restore a backup" in caught.value.message or "another file" in caught.value.message
+    assert path.read_bytes() == content
+    assert _files_beside(path) == ["broadtalk.sqlite"]
 
 
 def test_a_folder_is_refused_as_a_database_path(tmp_path: Path) -> None:

@@ -1,0 +1,248 @@
+"""The audit trail: who looked at or changed which record, when, where, with what outcome.
+
+After NEN 7513. Use cases call ``record`` inside their own transaction, so an entry exists
+exactly when the thing it describes happened. Entries hold ids and kinds, never what was said.
+Each entry's hash covers its fields and the previous entry's hash; ``verify_chain`` walks the
+chain and names the first entry that was changed, removed or put out of order. Triggers in
+the database refuse UPDATE and DELETE on the table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from broadtalk.i18n import N_, _
+from broadtalk.permissions import Permission, require
+from broadtalk.practitioners import Actor
+from broadtalk.store.tables import AuditEntry
+
+GENESIS = "0" * 64
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    LIST = "list"
+    CREATE = "create"
+    CHANGE = "change"
+    EXPORT = "export"
+    PRINT = "print"
+    ERASE = "erase"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    UNLOCK_FAILED = "unlock_failed"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    REFUSED = "refused"
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+ACTION_LABELS: dict[str, str] = {
+    Action.VIEW: N_("viewed"),
+    Action.LIST: N_("listed"),
+    Action.CREATE: N_("created"),
+    Action.CHANGE: N_("changed"),
+    Action.EXPORT: N_("exported"),
+    Action.PRINT: N_("printed"),
+    Action.ERASE: N_("erased"),
+    Action.SIGN_IN: N_("signed in"),
+    Action.SIGN_IN_FAILED: N_("sign-in failed"),
+    Action.SIGN_OUT: N_("signed out"),
+    Action.LOCK: N_("locked"),
+    Action.UNLOCK: N_("unlocked"),
+    Action.UNLOCK_FAILED: N_("unlock failed"),
+    Action.BACKUP: N_("backed up"),
+    Action.RESTORE: N_("restored"),
+    Action.REFUSED: N_("refused"),
+}
+
+OUTCOME_LABELS: dict[str, str] = {
+    Outcome.SUCCESS: N_("success"),
+    Outcome.REFUSED: N_("refused"),
+    Outcome.FAILED: N_("failed"),
+}
+
+
+def action_label(action: str) -> str:
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+def outcome_label(outcome: str) -> str:
+    return _(OUTCOME_LABELS[outcome]) if outcome in OUTCOME_LABELS else outcome
+
+
+def workstation_name() -> str:
+    """This computer's network name: which device a record was reached from."""
+    try:
+        return socket.gethostname()[:200]
+    except OSError:
+        return ""
+
+
+def _fields(entry: AuditEntry) -> dict[str, object]:
+    at = entry.at.astimezone(UTC) if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+    return {
+        "at": at.isoformat(timespec="microseconds"),
+        "practitioner_id": entry.practitioner_id,
+        "practitioner_name": entry.practitioner_name,
+        "role": entry.role,
+        "workstation": entry.workstation,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "client_id": entry.client_id,
+        "outcome": entry.outcome,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+    }
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    canonical = json.dumps(_fields(entry), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record(
+    tx: Session,
+    actor: Actor | None,
+    action: Action | str,
+    *,
+    object_type: str = "",
+    object_id: int | None = None,
+    client_id: int | None = None,
+    outcome: Outcome | str = Outcome.SUCCESS,
+    detail: str = "",
+    practitioner_id: int | None = None,
+    practitioner_name: str = "",
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry, chained to the last one, in the caller's transaction.
+
+    ``practitioner_id``/``practitioner_name`` name who was claimed when there is no signed-in
+    actor (a failed sign-in)."""
+    last = tx.exec(select(AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    entry = AuditEntry(
+        at=(now or datetime.now(UTC)).astimezone(UTC),
+        practitioner_id=actor.id if actor is not None else practitioner_id,
+        practitioner_name=(actor.name if actor is not None else practitioner_name)[:200],
+        role=str(actor.role) if actor is not None else "",
+        workstation=workstation_name(),
+        action=str(action),
+        object_type=object_type,
+        object_id=object_id,
+        client_id=client_id,
+        outcome=str(outcome),
+        detail=detail[:200],
+        prev_hash=last or GENESIS,
+        hash="",
+    )
+    entry.hash = entry_hash(entry)
+    tx.add(entry)
+    tx.flush()
+    return entry
+
+
+def after_rollback(error: Exception, write: Callable[[Session], object]) -> Exception:
+    """Attach an audit write to an error, for ``Database.transaction`` to run in a fresh
+    transaction after the use case's own was rolled back (a refusal is recorded too)."""
+    error.record_after_rollback = write  # type: ignore[attr-defined]
+    return error
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    #: The id of the first entry that does not fit, or None when the chain is whole.
+    broken_at: int | None
+    reason: str
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(tx: Session) -> ChainReport:
+    """Walk the whole trail; the first entry whose hash or link does not fit breaks it."""
+    expected = GENESIS
+    count = 0
+    for entry in tx.exec(select(AuditEntry).order_by(col(AuditEntry.id))):
+        count += 1
+        if entry.prev_hash != expected:
+            return ChainReport(
+                count,
+                entry.id,
+                _("Entry {id} does not follow the entry before it: an entry was removed or inserted.").format(
+                    id=entry.id
+                ),
+            )
+        if entry_hash(entry) != entry.hash:
+            return ChainReport(count, entry.id, _("Entry {id} was changed after it was written.").format(id=entry.id))
+        expected = entry.hash
+    return ChainReport(count, None, "")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    client_id: int | None = None
+    practitioner_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = None
+
+
+def list_entries(tx: Session, actor: Actor, where: AuditFilter | None = None) -> list[AuditEntry]:
+    """Entries newest first, filtered; looking at the trail is itself recorded."""
+    require(actor, Permission.VIEW_AUDIT)
+    where = where or AuditFilter()
+    query = select(AuditEntry)
+    if where.client_id is not None:
+        query = query.where(AuditEntry.client_id == where.client_id)
+    if where.practitioner_id is not None:
+        query = query.where(AuditEntry.practitioner_id == where.practitioner_id)
+    if where.action:
+        query = query.where(AuditEntry.action == where.action)
+    if where.since is not None:
+        query = query.where(AuditEntry.at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEntry.at < where.until)
+    query = query.order_by(col(AuditEntry.id).desc())
+    if where.limit:
+        query = query.limit(where.limit)
+    rows = list(tx.exec(query))
+    record(tx, actor, Action.VIEW, object_type="audit", client_id=where.client_id, detail=f"{len(rows)} entries")
+    return rows
+
+
+def as_json_row(entry: AuditEntry) -> dict[str, object]:
+    """One entry for ``audit --json``: stable English keys."""
+    return {
+        "id": entry.id,
+        "timestamp": entry.at.astimezone(UTC).isoformat(timespec="seconds"),
+        "user": entry.practitioner_name,
+        "user_id": entry.practitioner_id,
+        "role": entry.role,
+        "workstation": entry.workstation,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "client_id": entry.client_id,
+        "outcome": entry.outcome,
+        "detail": entry.detail,
+        "hash": entry.hash,
+    }

@@ -1,0 +1,136 @@
+"""What each role may do: the role matrix, enforced in the core.
+
+Every use case that reads or changes client data calls ``require(actor, Permission.X)`` before
+it touches anything, so a screen that forgets to hide a button still cannot show or change
+what the role does not allow. The screens ask ``allows`` to decide what to show.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from broadtalk.errors import RefusedError
+from broadtalk.i18n import N_, _
+from broadtalk.practitioners import Actor, Role, role_label
+
+
+class Permission(StrEnum):
+    VIEW_CLIENTS = "view_clients"  # names, dates of birth, contact details
+    EDIT_CLIENTS = "edit_clients"
+    VIEW_CONVERSATIONS = "view_conversations"  # scores, own words, notes, goals, actions
+    HOLD_CONVERSATIONS = "hold_conversations"  # start, fill in, complete, amend
+    MANAGE_REFERRALS = "manage_referrals"  # refer, record consent, log events and feedback
+    VIEW_REFERRAL_STATUS = "view_referral_status"  # where a referral stands, without content
+    EXPORT_HANDOVERS = "export_handovers"  # consent-scoped handover documents
+    EDIT_SOCIAL_MAP = "edit_social_map"
+    MANAGE_PRACTITIONERS = "manage_practitioners"
+    MANAGE_SETTINGS = "manage_settings"  # practice-wide settings and retention periods
+    MANAGE_MODELS = "manage_models"  # import conversation models
+    VIEW_AUDIT = "view_audit"
+    ERASE_CLIENTS = "erase_clients"
+    REVIEW_RETENTION = "review_retention"
+    BACKUP = "backup"
+    RESTORE = "restore"
+
+
+_CARE = {
+    Permission.VIEW_CLIENTS,
+    Permission.EDIT_CLIENTS,
+    Permission.VIEW_CONVERSATIONS,
+    Permission.HOLD_CONVERSATIONS,
+    Permission.MANAGE_REFERRALS,
+    Permission.VIEW_REFERRAL_STATUS,
+    Permission.EXPORT_HANDOVERS,
+    Permission.EDIT_SOCIAL_MAP,
+    Permission.BACKUP,
+}
+
+#: The role matrix. Practice managers and administrators run the practice and the system: they
+#: see who is a client and how referrals fare, never what was said in a conversation.
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.PRACTICE_NURSE: frozenset(_CARE),
+    Role.SOCIAL_WORKER: frozenset(_CARE),
+    Role.PRACTICE_MANAGER: frozenset(
+        {
+            Permission.VIEW_CLIENTS,
+            Permission.VIEW_REFERRAL_STATUS,
+            Permission.EXPORT_HANDOVERS,
+            Permission.EDIT_SOCIAL_MAP,
+            Permission.MANAGE_PRACTITIONERS,
+            Permission.MANAGE_SETTINGS,
+            Permission.VIEW_AUDIT,
+            Permission.ERASE_CLIENTS,
+            Permission.REVIEW_RETENTION,
+            Permission.BACKUP,
+        }
+    ),
+    Role.ADMINISTRATOR: frozenset(
+        {
+            Permission.VIEW_CLIENTS,
+            Permission.VIEW_REFERRAL_STATUS,
+            Permission.EXPORT_HANDOVERS,
+            Permission.EDIT_SOCIAL_MAP,
+            Permission.MANAGE_PRACTITIONERS,
+            Permission.MANAGE_SETTINGS,
+            Permission.MANAGE_MODELS,
+            Permission.VIEW_AUDIT,
+            Permission.ERASE_CLIENTS,
+            Permission.REVIEW_RETENTION,
+            Permission.BACKUP,
+            Permission.RESTORE,
+        }
+    ),
+}
+
+#: What each permission lets one do, as the end of "As ... you may not ...".
+DESCRIPTIONS: dict[Permission, str] = {
+    Permission.VIEW_CLIENTS: N_("see clients"),
+    Permission.EDIT_CLIENTS: N_("add or change clients"),
+    Permission.VIEW_CONVERSATIONS: N_("read conversations (scores, own words, notes, goals)"),
+    Permission.HOLD_CONVERSATIONS: N_("hold or change conversations"),
+    Permission.MANAGE_REFERRALS: N_("refer clients or record consent"),
+    Permission.VIEW_REFERRAL_STATUS: N_("see referrals"),
+    Permission.EXPORT_HANDOVERS: N_("make handover documents"),
+    Permission.EDIT_SOCIAL_MAP: N_("change the social map"),
+    Permission.MANAGE_PRACTITIONERS: N_("manage practitioner accounts"),
+    Permission.MANAGE_SETTINGS: N_("change practice settings"),
+    Permission.MANAGE_MODELS: N_("import conversation models"),
+    Permission.VIEW_AUDIT: N_("see the audit trail"),
+    Permission.ERASE_CLIENTS: N_("erase clients"),
+    Permission.REVIEW_RETENTION: N_("review retention periods"),
+    Permission.BACKUP: N_("make backups"),
+    Permission.RESTORE: N_("restore backups"),
+}
+
+
+def allows(actor: Actor, permission: Permission) -> bool:
+    return permission in MATRIX[Role(actor.role)]
+
+
+class PermissionRefused(RefusedError):
+    """The actor's role does not allow what was asked."""
+
+
+def require(actor: Actor, permission: Permission, *, client_id: int | None = None) -> None:
+    """Raise PermissionRefused unless the actor's role has the permission; the refusal is
+    written to the audit trail (after the use case's transaction is rolled back)."""
+    if allows(actor, permission):
+        return
+    from broadtalk import audit  # audit needs this module for its own checks
+
+    error = PermissionRefused(
+        _("As {role} you may not {action}; ask a colleague whose role allows it.").format(
+            role=role_label(actor.role).lower(), action=_(DESCRIPTIONS[permission])
+        )
+    )
+    raise audit.after_rollback(
+        error,
+        lambda tx: audit.record(
+            tx,
+            actor,
+            audit.Action.REFUSED,
+            object_type=permission.value,
+            client_id=client_id,
+            outcome=audit.Outcome.REFUSED,
+        ),
+    )

@@ -1,0 +1,228 @@
+"""Signing in: a practitioner proves who they are with a personal PIN or password.
+
+Secrets are kept as scrypt hashes (salted, slow to guess). Every sign-in and every failed
+attempt is written to the audit trail; after ``MAX_FAILURES`` failures in a row within
+``LOCKOUT`` the account waits, so a found laptop cannot be tried through.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from broadtalk import audit
+from broadtalk.errors import InputError, NotFoundError, RefusedError
+from broadtalk.i18n import _, ngettext
+from broadtalk.permissions import Permission, require
+from broadtalk.practitioners import Actor, Role, create_practitioner, get_actor
+from broadtalk.store.tables import AuditEntry, Practitioner
+
+SECRET_MIN_LENGTH = 5
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=5)
+# scrypt cost: about 50 ms here; enough to slow guessing, short enough for a sign-in.
+_N, _R, _P = 2**14, 8, 1
+
+
+def check_new_secret(secret: str, repeated: str | None = None) -> str:
+    if len(secret.strip()) < SECRET_MIN_LENGTH:
+        raise InputError(
+            _("The PIN or password is too short; use at least {count} characters.").format(count=SECRET_MIN_LENGTH)
+        )
+    if len(secret) > 200:
+        raise InputError(_("The PIN or password is longer than 200 characters; shorten it."))
+    if repeated is not None and repeated != secret:
+        raise InputError(_("The two entries differ; type the same PIN or password twice."))
+    return secret
+
+
+def hash_secret(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    encode = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+def secret_matches(secret: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        if kind != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(
+            secret.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def _row(tx: Session, practitioner_id: int) -> Practitioner:
+    row = tx.get(Practitioner, practitioner_id)
+    if row is None or not row.active:
+        raise NotFoundError(_("There is no practitioner with number {id}.").format(id=practitioner_id))
+    return row
+
+
+def _recent_failures(tx: Session, practitioner_id: int, now: datetime) -> list[AuditEntry]:
+    """Failed attempts since the last success, within the lock-out window."""
+    entries = tx.exec(
+        select(AuditEntry)
+        .where(AuditEntry.practitioner_id == practitioner_id)
+        .where(
+            col(AuditEntry.action).in_(
+                [audit.Action.SIGN_IN, audit.Action.SIGN_IN_FAILED, audit.Action.UNLOCK, audit.Action.UNLOCK_FAILED]
+            )
+        )
+        .where(AuditEntry.at >= now - LOCKOUT)
+        .order_by(col(AuditEntry.id).desc())
+    ).all()
+    failures = []
+    for entry in entries:
+        if entry.action in (audit.Action.SIGN_IN, audit.Action.UNLOCK) and entry.outcome == audit.Outcome.SUCCESS:
+            break
+        if entry.outcome == audit.Outcome.FAILED:
+            failures.append(entry)
+    return failures
+
+
+def _authenticate(tx: Session, practitioner_id: int, secret: str, ok: str, failed: str, now: datetime | None) -> Actor:
+    now = now or datetime.now(UTC)
+    row = _row(tx, practitioner_id)
+    # Plain values: the row expires when the transaction rolls back, before the entry is written.
+    claimed_id, claimed_name, stored = practitioner_id, row.name, row.secret_hash
+    failures = _recent_failures(tx, practitioner_id, now)
+    if len(failures) >= MAX_FAILURES:
+        wait = max(1, int((failures[MAX_FAILURES - 1].at + LOCKOUT - now).total_seconds() // 60) + 1)
+        message = ngettext(
+            "Too many wrong attempts; wait {count} minute and try again.",
+            "Too many wrong attempts; wait {count} minutes and try again.",
+            wait,
+        ).format(count=wait)
+        raise audit.after_rollback(
+            RefusedError(message),
+            lambda session: audit.record(
+                session,
+                None,
+                failed,
+                object_type="practitioner",
+                object_id=claimed_id,
+                outcome=audit.Outcome.REFUSED,
+                practitioner_id=claimed_id,
+                practitioner_name=claimed_name,
+                detail="locked out",
+                now=now,
+            ),
+        )
+    if not stored or not secret_matches(secret, stored):
+        left = MAX_FAILURES - len(failures) - 1
+        message = _("The PIN or password is not right.")
+        if 0 < left < MAX_FAILURES - 1:
+            message = ngettext(
+                "The PIN or password is not right; {count} more try before a wait.",
+                "The PIN or password is not right; {count} more tries before a wait.",
+                left,
+            ).format(count=left)
+        raise audit.after_rollback(
+            RefusedError(message),
+            lambda session: audit.record(
+                session,
+                None,
+                failed,
+                object_type="practitioner",
+                object_id=claimed_id,
+                outcome=audit.Outcome.FAILED,
+                practitioner_id=claimed_id,
+                practitioner_name=claimed_name,
+                now=now,
+            ),
+        )
+    actor = get_actor(tx, practitioner_id)
+    audit.record(tx, actor, ok, object_type="practitioner", object_id=actor.id, now=now)
+    return actor
+
+
+def sign_in(tx: Session, practitioner_id: int, secret: str, *, now: datetime | None = None) -> Actor:
+    """The practitioner, when the secret is theirs; RefusedError (and an audit entry) if not."""
+    return _authenticate(tx, practitioner_id, secret, audit.Action.SIGN_IN, audit.Action.SIGN_IN_FAILED, now)
+
+
+def unlock(tx: Session, actor: Actor, secret: str, *, now: datetime | None = None) -> Actor:
+    """Unlock a locked window: the signed-in practitioner's own secret."""
+    return _authenticate(tx, actor.id, secret, audit.Action.UNLOCK, audit.Action.UNLOCK_FAILED, now)
+
+
+def can_sign_in(tx: Session) -> list[Actor]:
+    """Active practitioners with a secret: who may be chosen at sign-in."""
+    rows = tx.exec(
+        select(Practitioner)
+        .where(Practitioner.active)
+        .where(Practitioner.secret_hash != "")
+        .order_by(Practitioner.name)
+    ).all()
+    return [Actor(id=row.id, name=row.name, role=Role(row.role)) for row in rows if row.id is not None]
+
+
+def choose_first_secret(tx: Session, practitioner_id: int, secret: str, repeated: str | None = None) -> Actor:
+    """A practitioner from before sign-in existed (no secret yet) chooses one and is signed in.
+
+    Only while they have none: afterwards the secret can only be changed by knowing it, or
+    reset by a practice manager or administrator."""
+    row = _row(tx, practitioner_id)
+    if row.secret_hash:
+        raise RefusedError(_("This account already has a PIN or password; sign in with it."))
+    row.secret_hash = hash_secret(check_new_secret(secret, repeated))
+    tx.add(row)
+    actor = get_actor(tx, practitioner_id)
+    audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=actor.id, detail="first")
+    audit.record(tx, actor, audit.Action.SIGN_IN, object_type="practitioner", object_id=actor.id)
+    return actor
+
+
+def set_own_secret(tx: Session, actor: Actor, current: str, new: str, repeated: str | None = None) -> None:
+    row = _row(tx, actor.id)
+    if row.secret_hash and not secret_matches(current, row.secret_hash):
+        raise RefusedError(_("The current PIN or password is not right; nothing was changed."))
+    row.secret_hash = hash_secret(check_new_secret(new, repeated))
+    tx.add(row)
+    audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=actor.id)
+
+
+def add_account(
+    tx: Session, actor: Actor, name: str, role: Role | str, secret: str, *, now: datetime | None = None
+) -> Actor:
+    """A new practitioner who can sign in (practice managers and administrators)."""
+    require(actor, Permission.MANAGE_PRACTITIONERS)
+    check_new_secret(secret)
+    created = create_practitioner(tx, name, role, now=now)
+    row = _row(tx, created.id)
+    row.secret_hash = hash_secret(secret)
+    tx.add(row)
+    audit.record(tx, actor, audit.Action.CREATE, object_type="practitioner", object_id=created.id)
+    return created
+
+
+def reset_secret(tx: Session, actor: Actor, practitioner_id: int, secret: str) -> None:
+    require(actor, Permission.MANAGE_PRACTITIONERS)
+    row = _row(tx, practitioner_id)
+    row.secret_hash = hash_secret(check_new_secret(secret))
+    tx.add(row)
+    audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=practitioner_id)
+
+
+def deactivate_account(tx: Session, actor: Actor, practitioner_id: int) -> None:
+    """An account that can no longer sign in; its name stays on the records it made."""
+    require(actor, Permission.MANAGE_PRACTITIONERS)
+    if practitioner_id == actor.id:
+        raise RefusedError(_("You cannot switch off your own account; ask a colleague."))
+    row = _row(tx, practitioner_id)
+    row.active = False
+    tx.add(row)
+    audit.record(
+        tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=practitioner_id, detail="deactivated"
+    )
