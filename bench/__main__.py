@@ -17,6 +17,7 @@ from broadtalk.clients import search_clients
 from broadtalk.demo import generate_demo
 from broadtalk.forms.library import builtin_models
 from broadtalk.forms.loader import load_model_file
+from broadtalk.practitioners import list_practitioners
 from broadtalk.store.database import Database
 
 REPORT: list[tuple[str, float, float]] = []
@@ -57,7 +58,7 @@ def search_10k() -> None:
     db = Database.open(BIG)
     try:
         with db.transaction() as tx:
-            search_clients(tx, "berg", limit=200)
+            search_clients(tx, list_practitioners(tx)[0], "berg", limit=200)
     finally:
         db.close()
 
@@ -76,7 +77,6 @@ def startup_10k() -> None:
     import subprocess
     import sys
 
-    from broadtalk.practitioners import list_practitioners
     from broadtalk.workstation import use_practitioner_here
 
     db = Database.open(BIG)

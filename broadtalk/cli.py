@@ -2,24 +2,34 @@
 
 Qt is imported only when the desktop app is started. Exit codes: 0 done, 1 bad input or refused
 (one clear line on stderr, never a traceback), 2 usage error.
+
+The passphrase of an encrypted database comes from ``BROADTALK_PASSPHRASE``; a new database is
+made only with one (and is encrypted with it). A command acts as the practitioner named by
+``BROADTALK_USER`` and ``BROADTALK_PIN`` (signed in and audited as in the app), or else as the
+command-line administrator account, which may not read conversations. Every command that shows
+client data writes one audit entry.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from contextlib import suppress
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from broadtalk import __version__, config, i18n
-from broadtalk.errors import BroadtalkError
-from broadtalk.i18n import _
+from broadtalk.errors import BroadtalkError, InputError, RefusedError, StoreError
+from broadtalk.i18n import _, ngettext
 from broadtalk.logs import log_path, log_unexpected, setup_logging
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+PASSPHRASE_VARIABLE = "BROADTALK_PASSPHRASE"
+NEW_PASSPHRASE_VARIABLE = "BROADTALK_NEW_PASSPHRASE"
 
 
 class UsageError(Exception):
@@ -65,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
         description=_(
             "broadtalk: the broad conversation and the warm handover. Without a command the desktop app starts."
         ),
+        epilog=_(
+            "Environment variables:\n"
+            "  BROADTALK_PASSPHRASE      the passphrase of an encrypted database. A new database is\n"
+            "                            encrypted with it and is not made without it.\n"
+            "  BROADTALK_NEW_PASSPHRASE  the new passphrase for 'encrypt' and 'passphrase'.\n"
+            "  BROADTALK_USER, BROADTALK_PIN\n"
+            "                            act as this practitioner (number and PIN): signed in, with\n"
+            "                            that role, in the audit trail. Without them a command acts as\n"
+            "                            the command-line administrator: it may list clients and\n"
+            "                            referrals, make handover documents, backups and restores, see\n"
+            "                            the audit trail and erase clients, but never read conversations.\n"
+            "Every command that shows client data is written to the audit trail."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     parser.add_argument(
@@ -120,20 +144,155 @@ def build_parser() -> argparse.ArgumentParser:
         "--search", default="", metavar=_("TEXT"), help=_("part of a name, a birth date or a client number")
     )
     clients.add_argument("--json", action="store_true", help=_("machine-readable output"))
+
+    backup = commands.add_parser(
+        "backup",
+        help=_("copy the database to a file, encrypted like the database"),
+        description=_(
+            "Copy the database to a file while it may be in use. The copy is encrypted with the "
+            "same passphrase as the database and checked before it is put in place."
+        ),
+        parents=[common],
+    )
+    backup.add_argument("--out", type=Path, required=True, metavar=_("FILE"), help=_("the new backup file"))
+
+    restore = commands.add_parser(
+        "restore",
+        help=_("replace the database by a backup"),
+        description=_(
+            "Replace the database by a backup. The backup is opened with BROADTALK_PASSPHRASE and "
+            "checked whole first; a damaged, foreign or newer file is refused and nothing changes. "
+            "The database as it is now is first copied to the backups folder."
+        ),
+        parents=[common],
+    )
+    restore.add_argument("file", type=Path, metavar=_("FILE"), help=_("the backup file"))
+    restore.add_argument("--yes", action="store_true", help=_("really replace the database"))
+
+    audit_trail = commands.add_parser(
+        "audit", help=_("the audit trail: who did what with which record, oldest first"), parents=[common]
+    )
+    choice = audit_trail.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--client",
+        type=_positive_int,
+        default=None,
+        metavar=_("CLIENT_ID"),
+        help=_("only the entries about this client"),
+    )
+    choice.add_argument(
+        "--check", action="store_true", help=_("check that no entry was changed, removed or put in between")
+    )
+    audit_trail.add_argument("--json", action="store_true", help=_("machine-readable output"))
+
+    record = commands.add_parser("record", help=_("a client's whole record: erase"), parents=[common])
+    record_commands = record.add_subparsers(
+        dest="record_command", metavar=_("ACTION"), required=True, parser_class=_Parser
+    )
+    erase = record_commands.add_parser(
+        "erase",
+        help=_("erase a client and everything recorded about them, for good"),
+        description=_(
+            "Erase a client with their conversations, referrals, consents and disclosures. The bytes "
+            "are overwritten in the database file; the audit trail keeps an entry that says so. "
+            "Backups made before still hold the client."
+        ),
+        parents=[common],
+    )
+    erase.add_argument("client", type=_positive_int, metavar=_("CLIENT_ID"))
+    erase.add_argument("--yes", action="store_true", help=_("really erase"))
+
+    retention = commands.add_parser(
+        "retention", help=_("records past their retention period, for review"), parents=[common]
+    )
+    retention.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    retention.add_argument(
+        "--set",
+        nargs=2,
+        default=None,
+        metavar=(_("TYPE"), _("YEARS")),
+        help=_("change a retention period first; TYPE is client_record or referral"),
+    )
+    retention.add_argument(
+        "--today", type=_date_argument, default=None, metavar=_("DATE"), help=_("the reference day (default: today)")
+    )
+
+    commands.add_parser(
+        "encrypt",
+        help=_("encrypt a database that is not encrypted yet"),
+        description=_(
+            "Encrypt a plain database in place with the passphrase in BROADTALK_NEW_PASSPHRASE. "
+            "No plain copy is kept; the plain bytes are overwritten. Close the app first."
+        ),
+        parents=[common],
+    )
+    commands.add_parser(
+        "passphrase",
+        help=_("change the passphrase of an encrypted database"),
+        description=_(
+            "Change the passphrase: the current one in BROADTALK_PASSPHRASE, the new one in "
+            "BROADTALK_NEW_PASSPHRASE. Backups made before keep the old passphrase. Close the app first."
+        ),
+        parents=[common],
+    )
     return parser
 
 
-def _open_database(args: argparse.Namespace, *, create: bool = True):
-    """The database of ``--db`` (or the default one). Reading commands do not create a file a
-    typo in ``--db`` would otherwise conjure up."""
-    from broadtalk.errors import StoreError
-    from broadtalk.store.database import Database
+def _passphrase(variable: str = PASSPHRASE_VARIABLE) -> str | None:
+    """A passphrase from the environment (an empty one counts as none)."""
+    return os.environ.get(variable) or None
 
-    chosen = getattr(args, "db", None)
-    path = chosen or config.default_db_path()
-    if not create and chosen is not None and not Path(chosen).exists():
-        raise StoreError(_("There is no database at {path}; check the path given with --db.").format(path=chosen))
-    return Database.open(path, backup_dir=None if chosen else config.backup_dir())
+
+def _database_path(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "db", None) or config.default_db_path()).expanduser()
+
+
+def _backup_folder(args: argparse.Namespace) -> Path:
+    """Where copies made on the way go: the data folder's, or a ``backups`` folder beside ``--db``."""
+    return config.backup_dir() if getattr(args, "db", None) is None else _database_path(args).parent / "backups"
+
+
+def _is_new(path: Path) -> bool:
+    return not path.exists() or (path.is_file() and path.stat().st_size == 0)
+
+
+def _missing_database(args: argparse.Namespace, path: Path) -> StoreError:
+    if getattr(args, "db", None) is None:
+        return StoreError(
+            _("There is no database at {path} yet; start the app once, or name a database with --db.").format(path=path)
+        )
+    return StoreError(_("There is no database at {path}; check the path given with --db.").format(path=path))
+
+
+def _open_database(args: argparse.Namespace, *, create: bool = True):
+    """The database of ``--db`` (or the default one), opened with ``BROADTALK_PASSPHRASE``.
+
+    Reading commands do not create a file a typo in ``--db`` would otherwise conjure up; a new
+    database is made only with a passphrase, and is encrypted with it."""
+    from broadtalk.store.database import PASSPHRASE_MIN_LENGTH, Database
+
+    path = _database_path(args)
+    passphrase = _passphrase()
+    if _is_new(path):
+        if not create:
+            raise _missing_database(args, path)
+        if passphrase is None:
+            raise StoreError(
+                _(
+                    "There is no database at {path} yet, and a new database is encrypted: set its passphrase "
+                    "(at least {count} characters) in the environment variable {variable} and run the command again."
+                ).format(path=path, count=PASSPHRASE_MIN_LENGTH, variable=PASSPHRASE_VARIABLE)
+            )
+    return Database.open(path, passphrase=passphrase, backup_dir=_backup_folder(args))
+
+
+def _acting(db):
+    """Who this command acts as: the practitioner of BROADTALK_USER and BROADTALK_PIN, signed in
+    (a failed attempt is audited), or the command-line administrator account."""
+    from broadtalk.sign_in import environment_actor
+
+    with db.transaction() as tx:
+        return environment_actor(tx)
 
 
 def _print_json(data: Any) -> None:
@@ -190,12 +349,12 @@ def cmd_forms_validate(args: argparse.Namespace) -> int:
 
 def cmd_forms_import(args: argparse.Namespace) -> int:
     from broadtalk.forms.library import import_model
-    from broadtalk.practitioners import command_line_actor
 
     db = _open_database(args)
     try:
+        actor = _acting(db)
         with db.transaction() as tx:
-            outcome = import_model(tx, command_line_actor(tx), args.file)
+            outcome = import_model(tx, actor, args.file)
     finally:
         db.close()
     model = outcome.model
@@ -231,12 +390,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_clients(args: argparse.Namespace) -> int:
+    from broadtalk import audit
     from broadtalk.clients import search_clients
 
     db = _open_database(args, create=False)
     try:
+        actor = _acting(db)
         with db.transaction() as tx:
-            found = search_clients(tx, args.search)
+            found = search_clients(tx, actor, args.search)
+            audit.record(tx, actor, audit.Action.LIST, object_type="client", detail=str(len(found)))
     finally:
         db.close()
     if args.json:
@@ -266,13 +428,16 @@ def cmd_clients(args: argparse.Namespace) -> int:
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
+    from broadtalk import audit
     from broadtalk.referrals import list_referrals, status_label
 
     today = date.today()
     db = _open_database(args, create=False)
     try:
+        actor = _acting(db)
         with db.transaction() as tx:
-            found = list_referrals(tx, overdue_only=args.overdue, today=today)
+            found = list_referrals(tx, actor, overdue_only=args.overdue, today=today)
+            audit.record(tx, actor, audit.Action.LIST, object_type="referral", detail=str(len(found)))
     finally:
         db.close()
     if args.json:
@@ -302,16 +467,420 @@ def cmd_referrals(args: argparse.Namespace) -> int:
 
 def cmd_handover(args: argparse.Namespace) -> int:
     from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, export_document
-    from broadtalk.practitioners import command_line_actor
 
     kind = HANDOVER_PDF if args.handover_command == "pdf" else CLIENT_COPY
     db = _open_database(args, create=False)
     try:
+        actor = _acting(db)
         with db.transaction() as tx:
-            path = export_document(tx, command_line_actor(tx), args.referral, kind, args.out)
+            path = export_document(tx, actor, args.referral, kind, args.out)
     finally:
         db.close()
     print(_("Written: {file}").format(file=path))
+    return EXIT_OK
+
+
+# -- protecting the data: backups, restore, audit trail, erasure, retention, encryption ---------
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from broadtalk import audit
+    from broadtalk.permissions import Permission, require
+    from broadtalk.store.database import companion_files
+
+    target = Path(args.out).expanduser()
+    db = _open_database(args, create=False)
+    try:
+        if any(_same_file(target, p) for p in (db.path, *companion_files(db.path))):
+            raise InputError(
+                _("{path} is the database itself; choose another file for the backup.").format(path=target)
+            )
+        if target.is_dir():
+            raise InputError(
+                _("{path} is a folder; give the backup a file name, e.g. backup.sqlite.").format(path=target)
+            )
+        if target.exists():
+            raise InputError(
+                _("{path} already exists; choose a new file name (a backup never overwrites a file).").format(
+                    path=target
+                )
+            )
+        actor = _acting(db)
+        with db.transaction() as tx:
+            require(actor, Permission.BACKUP)
+        try:
+            written = db.backup_to(target)
+        except StoreError:
+            with db.transaction() as tx:
+                audit.record(tx, actor, audit.Action.BACKUP, object_type="database", outcome=audit.Outcome.FAILED)
+            raise
+        with db.transaction() as tx:
+            audit.record(tx, actor, audit.Action.BACKUP, object_type="database")
+        encrypted = db.encrypted
+    finally:
+        db.close()
+    if encrypted:
+        print(_("Backup written to {file}, encrypted with the database's passphrase.").format(file=written))
+    else:
+        print(
+            _(
+                "Backup written to {file}. The database is not encrypted, so neither is the backup: keep it "
+                "safe, or encrypt the database first (broadtalk encrypt)."
+            ).format(file=written)
+        )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from broadtalk import audit
+    from broadtalk.permissions import Permission, require
+    from broadtalk.store.database import DamagedDatabase, Database, inspect_file, restore_backup
+
+    target = _database_path(args)
+    source = Path(args.file).expanduser()
+    passphrase = _passphrase()
+    safety_dir = _backup_folder(args)
+    if not source.is_file():
+        raise StoreError(_("There is no backup file {path}; check the name.").format(path=source))
+    if _same_file(source, target):
+        raise InputError(_("{path} is the database itself; choose a backup file to restore.").format(path=source))
+    # The whole backup is checked (read-only) before anything else happens.
+    if inspect_file(source, passphrase).revision is None:
+        raise DamagedDatabase(
+            _("{path} is not a broadtalk backup (it holds no broadtalk data); nothing was changed.").format(path=source)
+        )
+    if not args.yes:
+        raise RefusedError(
+            _(
+                "Restoring replaces the database {db} by the backup {file}; the database as it is now is first "
+                "copied to {folder}. Run the command again with --yes to go ahead."
+            ).format(db=target, file=source, folder=safety_dir)
+        )
+    if not _is_new(target):
+        # When the current database opens, its role matrix decides. A damaged one (the usual
+        # reason to restore) cannot say: whoever holds the backup's passphrase may restore it,
+        # and the damaged file's bytes are kept aside.
+        try:
+            current = Database.open(target, passphrase=passphrase, backup_dir=safety_dir)
+        except StoreError:
+            current = None
+        if current is not None:
+            try:
+                actor = _acting(current)
+                with current.transaction() as tx:
+                    require(actor, Permission.RESTORE)
+            finally:
+                current.close()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        safety = restore_backup(source, target, passphrase, safety_dir=safety_dir)
+    except OSError as error:
+        raise StoreError(
+            _("The backup cannot be put in place at {path} ({reason}); the database was not replaced.").format(
+                path=target, reason=error.strerror
+            )
+        ) from None
+    restored = Database.open(target, passphrase=passphrase, backup_dir=safety_dir)
+    try:
+        actor = _acting(restored)
+        with restored.transaction() as tx:
+            audit.record(tx, actor, audit.Action.RESTORE, object_type="database")
+    finally:
+        restored.close()
+    if safety is None:
+        print(_("Restored {db} from {file}.").format(db=target, file=source))
+    else:
+        print(
+            _("Restored {db} from {file}. The database as it was is kept in {safety}.").format(
+                db=target, file=source, safety=safety
+            )
+        )
+    return EXIT_OK
+
+
+def _audit_line(row: dict[str, Any], at: datetime) -> str:
+    from broadtalk.audit import action_label, outcome_label
+    from broadtalk.practitioners import role_label
+
+    role = role_label(row["role"]) if row["role"] else ""
+    what = row["object_type"] if row["object_id"] is None else f"{row['object_type']} {row['object_id']}"
+    client = _("client {id}").format(id=row["client_id"]) if row["client_id"] is not None else ""
+    fields = (
+        i18n.format_datetime(at, "short"),
+        row["user"] or "-",
+        role,
+        action_label(str(row["action"])),
+        what,
+        client,
+        outcome_label(str(row["outcome"])),
+        row["detail"],
+    )
+    return "  ".join(str(f) for f in fields if f)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from broadtalk import audit
+    from broadtalk.permissions import Permission, require
+
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            if args.check:
+                require(actor, Permission.VIEW_AUDIT)
+                report = audit.verify_chain(tx)
+                audit.record(
+                    tx,
+                    actor,
+                    audit.Action.VIEW,
+                    object_type="audit",
+                    outcome=audit.Outcome.SUCCESS,
+                    detail="chain intact" if report.intact else f"chain broken at {report.broken_at}",
+                )
+            else:
+                entries = audit.list_entries(tx, actor, audit.AuditFilter(client_id=args.client))
+                entries.reverse()  # oldest first, like a log
+                rows = [audit.as_json_row(entry) for entry in entries]
+    finally:
+        db.close()
+    if args.check:
+        if args.json:
+            _print_json(
+                {
+                    "intact": report.intact,
+                    "entries": report.entries,
+                    "broken_at": report.broken_at,
+                    "reason": report.reason,
+                }
+            )
+        if report.intact:
+            if not args.json:
+                print(
+                    ngettext(
+                        "The audit trail is intact: {count} entry.",
+                        "The audit trail is intact: {count} entries.",
+                        report.entries,
+                    ).format(count=report.entries)
+                )
+            return EXIT_OK
+        print(_("broadtalk: the audit trail is broken. {reason}").format(reason=report.reason), file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print(_("No audit entries found."))
+    for entry, row in zip(entries, rows, strict=True):
+        print(_audit_line(row, entry.at))
+    return EXIT_OK
+
+
+def cmd_record_erase(args: argparse.Namespace) -> int:
+    from broadtalk.erasure import erase_client
+
+    if not args.yes:
+        raise RefusedError(
+            _(
+                "Erasing client {id} removes the client and everything recorded about them (conversations, "
+                "referrals, consents) for good. Run the command again with --yes to erase."
+            ).format(id=args.client)
+        )
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            report = erase_client(tx, actor, args.client)
+        db.checkpoint()  # no copy of the erased pages stays behind in the write-ahead log
+    finally:
+        db.close()
+    print(
+        _(
+            "Client {number} erased (conversations: {conversations}, referrals: {referrals}, consents: {consents}, "
+            "disclosures: {disclosures}). Backups made before still hold the client."
+        ).format(
+            number=report.client_number,
+            conversations=report.conversations,
+            referrals=report.referrals,
+            consents=report.consents,
+            disclosures=report.disclosures,
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from broadtalk.retention import RecordType, due_for_review, retention_periods, set_retention_period
+
+    today = args.today or date.today()
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        if args.set is not None:
+            kind, years_text = args.set
+            try:
+                years = int(years_text)
+            except ValueError:
+                raise InputError(_("'{value}' is not a whole number of years.").format(value=years_text[:40])) from None
+            with db.transaction() as tx:
+                set_retention_period(tx, actor, kind, years)
+        with db.transaction() as tx:
+            periods = retention_periods(tx)
+            items = due_for_review(tx, actor, today)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(
+            {
+                "periods": {kind.value: years for kind, years in periods.items()},
+                "due": [
+                    {
+                        "record_type": item.record_type.value,
+                        "client_id": item.client_id,
+                        "client_number": item.client_number,
+                        "client_name": item.client_name,
+                        "object_id": item.object_id,
+                        "last_activity": item.last_activity.isoformat(),
+                        "due": item.due.isoformat(),
+                    }
+                    for item in items
+                ],
+            }
+        )
+        return EXIT_OK
+    print(
+        _("Retention periods: client records {client} years, closed referrals {referral} years.").format(
+            client=periods[RecordType.CLIENT_RECORD], referral=periods[RecordType.REFERRAL]
+        )
+    )
+    if not items:
+        print(_("Nothing is due for review."))
+    for item in items:
+        who = item.client_number if item.client_name is None else f"{item.client_number} {item.client_name}"
+        print(
+            _("due {due}  {type} {id}: {who} (last activity {last})").format(
+                due=i18n.format_short_date(item.due),
+                type=item.record_type_label,
+                id=item.object_id,
+                who=who,
+                last=i18n.format_short_date(item.last_activity),
+            )
+        )
+    return EXIT_OK
+
+
+def _new_passphrase() -> str:
+    from broadtalk.store.database import PASSPHRASE_MIN_LENGTH, check_new_passphrase
+
+    new = _passphrase(NEW_PASSPHRASE_VARIABLE)
+    if new is None:
+        raise InputError(
+            _(
+                "Set the new passphrase (at least {count} characters) in the environment variable {variable} "
+                "and run the command again."
+            ).format(count=PASSPHRASE_MIN_LENGTH, variable=NEW_PASSPHRASE_VARIABLE)
+        )
+    return check_new_passphrase(new)
+
+
+def cmd_encrypt(args: argparse.Namespace) -> int:
+    from broadtalk import audit
+    from broadtalk.permissions import Permission, require
+    from broadtalk.store import migrations
+    from broadtalk.store.database import Database, encrypt_database, inspect_file, is_encrypted_file, list_backups
+
+    path = _database_path(args)
+    if _is_new(path):
+        raise _missing_database(args, path)
+    new = _new_passphrase()
+    if is_encrypted_file(path):
+        current = _passphrase()
+        if current is not None:
+            inspect_file(path, current)  # a wrong passphrase or a damaged file says so
+        raise RefusedError(
+            _(
+                "The database {path} is already encrypted (or it is not a database); nothing was changed. "
+                "To change its passphrase use 'broadtalk passphrase'."
+            ).format(path=path)
+        )
+    state = inspect_file(path, None)
+    if state.revision is None:
+        raise StoreError(_("{path} holds no broadtalk data; nothing was changed.").format(path=path))
+    actor = None
+    if state.revision == migrations.head_revision():
+        # Roles exist: the practitioner must be allowed to change the practice's settings.
+        # (An older database has no roles yet; it is encrypted first and brought up to date
+        # after, so no plain copy is made on the way.)
+        plain = Database.open(path, migrate=False)
+        try:
+            actor = _acting(plain)
+            with plain.transaction() as tx:
+                require(actor, Permission.MANAGE_SETTINGS)
+        finally:
+            plain.close()
+    encrypt_database(path, new)
+    folder = _backup_folder(args)
+    db = Database.open(path, passphrase=new, backup_dir=folder)
+    try:
+        actor = actor or _acting(db)
+        with db.transaction() as tx:
+            audit.record(tx, actor, audit.Action.CHANGE, object_type="database", detail="encrypted")
+    finally:
+        db.close()
+    print(
+        _(
+            "The database {path} is encrypted. From now on give its passphrase in {variable} on the command "
+            "line, or when the app asks; without it the data cannot be read."
+        ).format(path=path, variable=PASSPHRASE_VARIABLE)
+    )
+    plain_backups = [p for p in list_backups(folder) if not is_encrypted_file(p)]
+    if plain_backups:
+        print(
+            ngettext(
+                "{count} older backup in {folder} is not encrypted; remove it when it is no longer needed.",
+                "{count} older backups in {folder} are not encrypted; remove them when they are no longer needed.",
+                len(plain_backups),
+            ).format(count=len(plain_backups), folder=folder)
+        )
+    return EXIT_OK
+
+
+def cmd_passphrase(args: argparse.Namespace) -> int:
+    from broadtalk import audit
+    from broadtalk.permissions import Permission, require
+
+    current = _passphrase()
+    if current is None:
+        raise InputError(
+            _("Set the current passphrase in {current} and the new one in {new}, and run the command again.").format(
+                current=PASSPHRASE_VARIABLE, new=NEW_PASSPHRASE_VARIABLE
+            )
+        )
+    new = _new_passphrase()
+    if new == current:
+        raise InputError(_("The new passphrase is the same as the current one; nothing was changed."))
+    db = _open_database(args, create=False)
+    try:
+        if not db.encrypted:
+            raise RefusedError(
+                _("The database {path} is not encrypted; encrypt it with 'broadtalk encrypt'.").format(path=db.path)
+            )
+        actor = _acting(db)
+        with db.transaction() as tx:
+            require(actor, Permission.MANAGE_SETTINGS)
+        db.change_passphrase(current, new)
+        with db.transaction() as tx:
+            audit.record(tx, actor, audit.Action.CHANGE, object_type="database", detail="passphrase")
+        path = db.path
+    finally:
+        db.close()
+    print(_("The passphrase of {path} is changed. Backups made before keep the old passphrase.").format(path=path))
     return EXIT_OK
 
 
@@ -324,6 +893,13 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("referrals", None): cmd_referrals,
     ("handover", "pdf"): cmd_handover,
     ("handover", "client-copy"): cmd_handover,
+    ("backup", None): cmd_backup,
+    ("restore", None): cmd_restore,
+    ("audit", None): cmd_audit,
+    ("record", "erase"): cmd_record_erase,
+    ("retention", None): cmd_retention,
+    ("encrypt", None): cmd_encrypt,
+    ("passphrase", None): cmd_passphrase,
 }
 
 
@@ -348,7 +924,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from broadtalk.ui.app import run_app  # Qt is loaded only here
 
             return run_app(db_path=getattr(args, "db", None), startup_check=args.startup_check)
-        action = getattr(args, "forms_command", None) or getattr(args, "handover_command", None)
+        action = (
+            getattr(args, "forms_command", None)
+            or getattr(args, "handover_command", None)
+            or getattr(args, "record_command", None)
+        )
         handler = COMMANDS[(args.command, action)]
         return handler(args)
     except BroadtalkError as error:
@@ -357,6 +937,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("broadtalk: stopped."), file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:  # the reader stopped reading (e.g. "| head"): nothing went wrong here
+        with suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:  # a bug: say so plainly, keep the details out of the terminal
         log_unexpected(error)
         print(

@@ -4,6 +4,9 @@ The client page shows what happened with a client over time: the conversations h
 first), the goals agreed in them and the actions that follow from them. Ticking off an action
 later is ordinary follow-up work, so it is allowed on completed conversations too; everything
 else about a completed conversation stays read-only (``conversations``).
+
+The history shows what was agreed (goals, actions), so it needs ``VIEW_CONVERSATIONS``: a practice
+manager is refused here and sees a client's referrals (their status) instead.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from broadtalk import audit
 from broadtalk.clients import ClientRecord, get_client
 from broadtalk.conversations import COMPLETED
 from broadtalk.errors import NotFoundError
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel
 from broadtalk.i18n import _, pick
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Action, Conversation, Goal, Practitioner
 
@@ -143,9 +148,12 @@ def _agreed_action(row: Action, started_at: datetime) -> AgreedAction:
     )
 
 
-def client_history(tx: Session, client_id: int) -> ClientHistory:
-    """The client with all their conversations, goals and actions; NotFoundError for an unknown client."""
-    client = get_client(tx, client_id)
+def client_history(tx: Session, actor: Actor, client_id: int) -> ClientHistory:
+    """The client with all their conversations, goals and actions; NotFoundError for an unknown client.
+
+    Opening it is recorded as a view of the client's record (``get_client``)."""
+    require(actor, Permission.VIEW_CONVERSATIONS, client_id=client_id)
+    client = get_client(tx, actor, client_id)
     models = _Models(tx)
     rows = tx.exec(
         select(Conversation, Practitioner.name)
@@ -206,13 +214,25 @@ def client_history(tx: Session, client_id: int) -> ClientHistory:
 
 
 def set_action_done(tx: Session, actor: Actor, action_id: int, done: bool) -> AgreedAction:
-    """Tick an agreed action off (or on again); allowed on completed conversations too."""
+    """Tick an agreed action off (or on again); allowed on completed conversations too.
+
+    Who ticked it and when is written to the audit trail (the action row keeps only done or not)."""
     row = tx.get(Action, action_id)
+    conversation = tx.get(Conversation, row.conversation_id) if row is not None else None
+    require(actor, Permission.HOLD_CONVERSATIONS, client_id=conversation.client_id if conversation else None)
     if row is None:
         raise NotFoundError(_("There is no action with number {id}; it may have been removed.").format(id=action_id))
-    conversation = tx.get(Conversation, row.conversation_id)
     assert conversation is not None  # the foreign key guarantees it
     row.done = bool(done)
     tx.add(row)
     tx.flush()
+    audit.record(
+        tx,
+        actor,
+        audit.Action.CHANGE,
+        object_type="action",
+        object_id=action_id,
+        client_id=conversation.client_id,
+        detail="done" if row.done else "not_done",
+    )
     return _agreed_action(row, conversation.started_at)

@@ -1,18 +1,27 @@
-"""Clients: create, change, find. Validation lives here so the GUI and the CLI agree."""
+"""Clients: create, change, find. Validation lives here so the GUI and the CLI agree.
+
+Every use case takes the acting practitioner and checks the role matrix first: seeing clients
+needs ``VIEW_CLIENTS``, adding or changing them ``EDIT_CLIENTS``. Opening one client's record,
+creating and changing a client are written to the audit trail; the list (searched as one
+types) is not, entry per keystroke.
+"""
 
 from __future__ import annotations
 
 import random
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from broadtalk import audit
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.i18n import _, format_short_date, to_display_time
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Client, Conversation
 from broadtalk.text import clean_line, fold
@@ -224,6 +233,7 @@ def create_client(
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> ClientRecord:
+    require(actor, Permission.EDIT_CLIENTS)
     now = now or datetime.now(UTC)
     values = validate(data, to_display_time(now).date())  # "the future" is a Dutch calendar day
     row = Client(
@@ -237,12 +247,14 @@ def create_client(
     )
     tx.add(row)
     tx.flush()
+    audit.record(tx, actor, audit.Action.CREATE, object_type="client", object_id=row.id, client_id=row.id, now=now)
     return _record(row)
 
 
 def update_client(
     tx: Session, actor: Actor, client_id: int, data: ClientInput, *, now: datetime | None = None
 ) -> ClientRecord:
+    require(actor, Permission.EDIT_CLIENTS, client_id=client_id)
     now = now or datetime.now(UTC)
     row = _row(tx, client_id)
     values = validate(data, to_display_time(now).date())  # "the future" is a Dutch calendar day
@@ -253,6 +265,9 @@ def update_client(
     row.updated_at = now
     tx.add(row)
     tx.flush()
+    audit.record(
+        tx, actor, audit.Action.CHANGE, object_type="client", object_id=client_id, client_id=client_id, now=now
+    )
     return _record(row)
 
 
@@ -263,8 +278,47 @@ def _row(tx: Session, client_id: int) -> Client:
     return row
 
 
-def get_client(tx: Session, client_id: int) -> ClientRecord:
+def get_client(tx: Session, actor: Actor, client_id: int) -> ClientRecord:
+    """One client's record; opening it is written to the audit trail."""
+    require(actor, Permission.VIEW_CLIENTS, client_id=client_id)
+    record = _record(_row(tx, client_id))
+    audit.record_once(tx, actor, audit.Action.VIEW, object_type="client", object_id=client_id, client_id=client_id)
+    return record
+
+
+def _client_record(tx: Session, client_id: int) -> ClientRecord:
+    """Inside the core only: for a use case that checked the actor's role itself and audits
+    what it shows (a handover). NotFoundError for an unknown client."""
     return _record(_row(tx, client_id))
+
+
+def client_names(tx: Session, actor: Actor, client_ids: Iterable[int]) -> dict[int, str]:
+    """Names for a list (e.g. overdue referrals): like the client list, not a look at one record."""
+    require(actor, Permission.VIEW_CLIENTS)
+    wanted = set(client_ids)
+    if not wanted:
+        return {}
+    rows = tx.exec(select(Client).where(col(Client.id).in_(wanted))).all()
+    return {row.id: _record(row).name for row in rows if row.id is not None}
+
+
+def client_numbers(tx: Session, actor: Actor, client_ids: Iterable[int]) -> dict[int, str]:
+    """Client numbers for ids (e.g. in the audit trail); ids of clients no longer there are left out."""
+    require(actor, Permission.VIEW_CLIENTS)
+    wanted = {client_id for client_id in client_ids if client_id is not None}
+    if not wanted:
+        return {}
+    rows = tx.exec(select(Client.id, Client.client_number).where(col(Client.id).in_(wanted))).all()
+    return {client_id: number for client_id, number in rows}
+
+
+def client_id_for_number(tx: Session, actor: Actor, number: str) -> int | None:
+    """The id of the client with this client number (any case), or None."""
+    require(actor, Permission.VIEW_CLIENTS)
+    wanted = number.strip().upper()
+    if not wanted:
+        return None
+    return tx.exec(select(Client.id).where(func.upper(Client.client_number) == wanted)).first()
 
 
 def _like_literal(text: str) -> str:
@@ -286,8 +340,11 @@ def _search_filter(text: str):
     return conditions
 
 
-def search_clients(tx: Session, text: str = "", *, limit: int | None = None, offset: int = 0) -> list[ClientRecord]:
+def search_clients(
+    tx: Session, actor: Actor, text: str = "", *, limit: int | None = None, offset: int = 0
+) -> list[ClientRecord]:
     """Clients matching the search text, in Dutch list order (family name, given name)."""
+    require(actor, Permission.VIEW_CLIENTS)
     counts = (
         select(Conversation.client_id, func.count(Conversation.id).label("n"))
         .group_by(Conversation.client_id)
@@ -305,5 +362,6 @@ def search_clients(tx: Session, text: str = "", *, limit: int | None = None, off
     return [_record(row, count) for row, count in tx.exec(query).all()]
 
 
-def count_clients(tx: Session, text: str = "") -> int:
+def count_clients(tx: Session, actor: Actor, text: str = "") -> int:
+    require(actor, Permission.VIEW_CLIENTS)
     return tx.exec(select(func.count(Client.id)).where(*_search_filter(text))).one()

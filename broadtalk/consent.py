@@ -5,6 +5,10 @@ whether identity details beyond name and birth date, goals and actions and the c
 words are shared, for what purpose, how consent was given, when, by whom it was recorded and
 until when it holds. A withdrawn or expired consent shares nothing: no handover exists
 without a valid consent.
+
+Recording and withdrawing consent needs ``MANAGE_REFERRALS``; seeing it is part of a referral's
+status (``VIEW_REFERRAL_STATUS``), and its free text (the purpose, why it was withdrawn) is shown
+only to roles that read conversations.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from broadtalk import audit
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.forms.library import find_model
 from broadtalk.i18n import N_, _, format_short_date
+from broadtalk.permissions import Permission, allows, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Consent, Conversation, Practitioner, Referral
 from broadtalk.text import clean_block
@@ -73,6 +79,8 @@ class ConsentView:
     recorded_at: datetime
     withdrawn_at: datetime | None
     withdrawal_note: str
+    #: True when the purpose and withdrawal note were left out for the viewer's role.
+    content_hidden: bool = False
 
     def status(self, today: date) -> str:
         if self.withdrawn_at is not None:
@@ -86,7 +94,12 @@ def consent_status(consent: ConsentView | None, today: date) -> str:
     return NONE if consent is None else consent.status(today)
 
 
-def _view(tx: Session, row: Consent) -> ConsentView:
+def shows_content(actor: Actor) -> bool:
+    """Whether the actor's role may read what was written about a client (not only the status)."""
+    return allows(actor, Permission.VIEW_CONVERSATIONS)
+
+
+def _view(tx: Session, row: Consent, content: bool = True) -> ConsentView:
     assert row.id is not None
     recorder = tx.get(Practitioner, row.recorded_by_id) if row.recorded_by_id else None
     return ConsentView(
@@ -94,7 +107,7 @@ def _view(tx: Session, row: Consent) -> ConsentView:
         referral_id=row.referral_id,
         client_id=row.client_id,
         recipient=row.recipient,
-        purpose=row.purpose,
+        purpose=row.purpose if content else "",
         domains=tuple(json.loads(row.domains)),
         share_identity_details=row.share_identity_details,
         share_goals_actions=row.share_goals_actions,
@@ -105,29 +118,47 @@ def _view(tx: Session, row: Consent) -> ConsentView:
         recorded_by_name=recorder.name if recorder else "",
         recorded_at=row.recorded_at,
         withdrawn_at=row.withdrawn_at,
-        withdrawal_note=row.withdrawal_note,
+        withdrawal_note=row.withdrawal_note if content else "",
+        content_hidden=not content,
     )
 
 
-def current_consent(tx: Session, referral_id: int) -> ConsentView | None:
-    """The latest consent recorded for a referral (which may be withdrawn or expired)."""
+def _latest_consent(tx: Session, referral_id: int, content: bool = True) -> ConsentView | None:
+    """Inside the core only (no role check): the latest consent recorded for a referral."""
     row = tx.exec(
         select(Consent)
         .where(Consent.referral_id == referral_id)
         .order_by(Consent.recorded_at.desc(), Consent.id.desc())
     ).first()
-    return _view(tx, row) if row is not None else None
+    return _view(tx, row, content) if row is not None else None
+
+
+def _referral(tx: Session, actor: Actor, permission: Permission, referral_id: int) -> Referral:
+    referral = tx.get(Referral, referral_id)
+    require(actor, permission, client_id=referral.client_id if referral is not None else None)
+    if referral is None:
+        raise NotFoundError(_("There is no referral with number {id}.").format(id=referral_id))
+    return referral
+
+
+def current_consent(tx: Session, actor: Actor, referral_id: int) -> ConsentView | None:
+    """The latest consent recorded for a referral (which may be withdrawn or expired); looking at
+    it is a view of the referral."""
+    referral = _referral(tx, actor, Permission.VIEW_REFERRAL_STATUS, referral_id)
+    consent = _latest_consent(tx, referral_id, shows_content(actor))
+    audit.record_once(
+        tx, actor, audit.Action.VIEW, object_type="referral", object_id=referral_id, client_id=referral.client_id
+    )
+    return consent
 
 
 def record_consent(
     tx: Session, actor: Actor, referral_id: int, data: ConsentInput, *, now: datetime | None = None
 ) -> ConsentView:
     """Record what the client agreed to for this referral's recipient; checks it all first."""
+    referral = _referral(tx, actor, Permission.MANAGE_REFERRALS, referral_id)
     now = now or datetime.now(UTC)
-    referral = tx.get(Referral, referral_id)
-    if referral is None:
-        raise NotFoundError(_("There is no referral with number {id}.").format(id=referral_id))
-    existing = current_consent(tx, referral_id)
+    existing = _latest_consent(tx, referral_id)
     if existing is not None and existing.status(now.date()) == GIVEN:
         raise RefusedError(_("This referral already has a valid consent; withdraw it first to record a different one."))
     purpose = clean_block(data.purpose)
@@ -176,15 +207,19 @@ def record_consent(
     )
     tx.add(row)
     tx.flush()
-    return _view(tx, row)
+    audit.record(
+        tx, actor, audit.Action.CREATE, object_type="consent", object_id=row.id, client_id=row.client_id, now=now
+    )
+    return _view(tx, row, shows_content(actor))
 
 
 def withdraw_consent(
     tx: Session, actor: Actor, consent_id: int, *, note: str = "", now: datetime | None = None
 ) -> ConsentView:
     """The client takes consent back: from now on nothing more is shared under it."""
-    now = now or datetime.now(UTC)
     row = tx.get(Consent, consent_id)
+    require(actor, Permission.MANAGE_REFERRALS, client_id=row.client_id if row is not None else None)
+    now = now or datetime.now(UTC)
     if row is None:
         raise NotFoundError(_("There is no consent with number {id}.").format(id=consent_id))
     if row.withdrawn_at is not None:
@@ -194,7 +229,17 @@ def withdraw_consent(
     row.withdrawal_note = clean_block(note)
     tx.add(row)
     tx.flush()
-    return _view(tx, row)
+    audit.record(
+        tx,
+        actor,
+        audit.Action.CHANGE,
+        object_type="consent",
+        object_id=consent_id,
+        client_id=row.client_id,
+        detail="withdrawn",
+        now=now,
+    )
+    return _view(tx, row, shows_content(actor))
 
 
 def require_valid_consent(consent: ConsentView | None, today: date) -> ConsentView:

@@ -14,6 +14,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from broadtalk import audit
+from broadtalk.errors import NotFoundError
+from broadtalk.i18n import _
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Conversation, ConversationChange, Practitioner
 
@@ -62,8 +66,20 @@ def start_amendment_log(tx: Session, row: Conversation, actor: Actor, now: datet
     )
 
 
-def list_changes(tx: Session, conversation_id: int) -> list[ChangeView]:
-    """Every amendment of a conversation, oldest first."""
+def list_changes(tx: Session, actor: Actor, conversation_id: int) -> list[ChangeView]:
+    """Every amendment of a conversation, oldest first (what was said and corrected: a view of it)."""
+    conversation = tx.get(Conversation, conversation_id)
+    require(actor, Permission.VIEW_CONVERSATIONS, client_id=conversation.client_id if conversation else None)
+    if conversation is None:
+        raise NotFoundError(_("There is no conversation with number {id}.").format(id=conversation_id))
+    audit.record_once(
+        tx,
+        actor,
+        audit.Action.VIEW,
+        object_type="conversation",
+        object_id=conversation_id,
+        client_id=conversation.client_id,
+    )
     rows = tx.exec(
         select(ConversationChange, Practitioner.name)
         .outerjoin(Practitioner, Practitioner.id == ConversationChange.practitioner_id)

@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
+from broadtalk import audit
 from broadtalk import conversations as conv
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel
 from broadtalk.i18n import _
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Action, Answer, Client, Conversation, DomainAssessment, Goal
 from broadtalk.text import clean_block
@@ -86,8 +88,12 @@ def _checked_answers(model: ConversationModel, answers: dict[str, Any]) -> dict[
     return stored
 
 
-def record_conversation(tx: Session, actor: Actor, client_id: int, content: ConversationContent) -> int:
-    """Check everything first, then write; returns the new conversation's id."""
+def record_conversation(
+    tx: Session, actor: Actor, client_id: int, content: ConversationContent, *, now: datetime | None = None
+) -> int:
+    """Check everything first, then write; returns the new conversation's id. The audit trail
+    records its creation at ``now`` (by default the current time)."""
+    require(actor, Permission.HOLD_CONVERSATIONS, client_id=client_id)
     connection = tx.connection()
     if connection.execute(_CLIENT_EXISTS, {"id": client_id}).first() is None:
         raise NotFoundError(_("There is no client with number {id}.").format(id=client_id))
@@ -186,6 +192,16 @@ def record_conversation(tx: Session, actor: Actor, client_id: int, content: Conv
         row["position"] = position
     if actions:
         connection.execute(insert(Action.__table__), actions)
+    audit.record(
+        tx,
+        actor,
+        audit.Action.CREATE,
+        object_type="conversation",
+        object_id=conversation_id,
+        client_id=client_id,
+        detail="recorded",
+        now=now,
+    )
     return conversation_id
 
 

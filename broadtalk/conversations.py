@@ -3,6 +3,12 @@
 Each function is one use case, run inside the caller's transaction (``Database.transaction``),
 and takes the acting practitioner. Input is checked against the conversation model the
 conversation is pinned to; a completed conversation is read-only.
+
+Roles: reading a conversation (scores, own words, notes, goals) needs ``VIEW_CONVERSATIONS``,
+holding or changing one ``HOLD_CONVERSATIONS``. The audit trail gets a view when a conversation
+is opened and a change when it is written; the autosave writes every few hundred milliseconds,
+so a practitioner's changes to one conversation are one entry per ``audit.REPEAT_WINDOW``
+(completing and amending are always recorded).
 """
 
 from __future__ import annotations
@@ -16,12 +22,14 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from broadtalk import audit
 from broadtalk.conversation_changes import AMENDING, log_change, start_amendment_log
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.forms.conditions import enabled_link_ids
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel, Domain, Item, ItemType
 from broadtalk.i18n import _, pick
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Action, Answer, Client, Conversation, DomainAssessment, Goal
 from broadtalk.text import clean_block, clean_line
@@ -125,8 +133,16 @@ def _conversation(tx: Session, conversation_id: int) -> Conversation:
     return row
 
 
-def _editable(tx: Session, conversation_id: int) -> Conversation:
-    row = _conversation(tx, conversation_id)
+def _allowed(tx: Session, actor: Actor, permission: Permission, conversation_id: int) -> Conversation:
+    """The conversation, once the actor's role allows ``permission`` (checked before anything else
+    is said about it, so a refusal does not tell whether it exists)."""
+    row = tx.get(Conversation, conversation_id)
+    require(actor, permission, client_id=row.client_id if row is not None else None)
+    return _conversation(tx, conversation_id)
+
+
+def _editable(tx: Session, actor: Actor, conversation_id: int) -> Conversation:
+    row = _allowed(tx, actor, Permission.HOLD_CONVERSATIONS, conversation_id)
     if row.status == COMPLETED:
         raise RefusedError(
             _("This conversation is completed and can no longer be changed; choose 'Amend' to correct it.")
@@ -136,6 +152,27 @@ def _editable(tx: Session, conversation_id: int) -> Conversation:
 
 def _touch(row: Conversation, now: datetime) -> None:
     row.updated_at = now
+
+
+def _audit_change(tx: Session, actor: Actor, row: Conversation, now: datetime, detail: str = "") -> None:
+    """A change to a conversation: always with a ``detail`` (complete, amend), else once per window."""
+    write = audit.record if detail else audit.record_once
+    write(
+        tx,
+        actor,
+        audit.Action.CHANGE,
+        object_type="conversation",
+        object_id=row.id,
+        client_id=row.client_id,
+        detail=detail,
+        now=now,
+    )
+
+
+def _audit_view(tx: Session, actor: Actor, row: Conversation) -> None:
+    audit.record_once(
+        tx, actor, audit.Action.VIEW, object_type="conversation", object_id=row.id, client_id=row.client_id
+    )
 
 
 def _summary(row: Conversation) -> ConversationSummary:
@@ -157,6 +194,7 @@ def _summary(row: Conversation) -> ConversationSummary:
 def start_conversation(
     tx: Session, actor: Actor, client_id: int, model_id: str, model_version: int, *, now: datetime | None = None
 ) -> ConversationSummary:
+    require(actor, Permission.HOLD_CONVERSATIONS, client_id=client_id)
     if tx.get(Client, client_id) is None:
         raise NotFoundError(_("There is no client with number {id}.").format(id=client_id))
     find_model(tx, model_id, model_version)
@@ -172,10 +210,14 @@ def start_conversation(
     )
     tx.add(row)
     tx.flush()
+    audit.record(
+        tx, actor, audit.Action.CREATE, object_type="conversation", object_id=row.id, client_id=client_id, now=now
+    )
     return _summary(row)
 
 
 def model_of(tx: Session, conversation_id: int) -> ConversationModel:
+    """The model a conversation is held with (its questions and scales, nothing the client said)."""
     row = _conversation(tx, conversation_id)
     return find_model(tx, row.model_id, row.model_version)
 
@@ -243,7 +285,7 @@ def record_answer(
     tx: Session, actor: Actor, conversation_id: int, link_id: str, value: Any, *, now: datetime | None = None
 ) -> Any:
     """Store (or clear, with an empty value) the answer to one item; returns the stored value."""
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     model = find_model(tx, row.model_id, row.model_version)
     item = model.item(link_id)
     if item is None:
@@ -266,6 +308,7 @@ def record_answer(
         tx.add(existing)
     _touch(row, now)
     tx.flush()
+    _audit_change(tx, actor, row, now)
     return stored
 
 
@@ -294,7 +337,7 @@ def assess_domain(
     now: datetime | None = None,
 ) -> AssessmentView:
     """Record what was said about one life domain; only the given fields change."""
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     model = find_model(tx, row.model_id, row.model_version)
     domain = _domain(model, domain_id)
     if score is not UNSET:
@@ -318,6 +361,7 @@ def assess_domain(
     tx.add(assessment)
     _touch(row, now)
     tx.flush()
+    _audit_change(tx, actor, row, now)
     return _assessment_view(assessment)
 
 
@@ -370,7 +414,7 @@ def rank_domains(
     tx: Session, actor: Actor, conversation_id: int, ordered_domain_ids: list[str], *, now: datetime | None = None
 ) -> None:
     """The client's order of domains to work on (first = most urgent); unlisted domains lose their rank."""
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     model = find_model(tx, row.model_id, row.model_version)
     if len(set(ordered_domain_ids)) != len(ordered_domain_ids):
         raise InputError(_("A domain appears twice in the order; give each domain one place."))
@@ -378,7 +422,7 @@ def rank_domains(
         _domain(model, domain_id)
     now = _now(now)
     ranks = {domain_id: index + 1 for index, domain_id in enumerate(ordered_domain_ids)}
-    log_change(tx, row, actor, "rank", load_conversation(tx, conversation_id).ranking(), list(ordered_domain_ids), now)
+    log_change(tx, row, actor, "rank", _snapshot(tx, row).ranking(), list(ordered_domain_ids), now)
     for domain in model.domains:
         assessment = _assessment_row(tx, conversation_id, domain.id, now)
         new_rank = ranks.get(domain.id)
@@ -389,6 +433,7 @@ def rank_domains(
         tx.add(assessment)
     _touch(row, now)
     tx.flush()
+    _audit_change(tx, actor, row, now)
 
 
 # -- closing: what matters most, goals, actions -----------------------------------------------
@@ -403,7 +448,7 @@ def set_closing(
     follow_up_date: date | None = UNSET,
     now: datetime | None = None,
 ) -> None:
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     now = _now(now)
     if what_matters_most is not UNSET:
         text = what_matters_text(what_matters_most)
@@ -416,6 +461,7 @@ def set_closing(
     _touch(row, now)
     tx.add(row)
     tx.flush()
+    _audit_change(tx, actor, row, now)
 
 
 def what_matters_text(text: str) -> str:
@@ -469,7 +515,7 @@ def add_goal(
     domain_id: str | None = None,
     now: datetime | None = None,
 ) -> GoalView:
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     text = goal_text(description)
     if domain_id is not None:
         _domain(find_model(tx, row.model_id, row.model_version), domain_id)
@@ -482,6 +528,7 @@ def add_goal(
     log_change(tx, row, actor, "goal:add", None, text, now)
     _touch(row, now)
     tx.flush()
+    _audit_change(tx, actor, row, now)
     assert goal.id is not None
     return GoalView(goal.id, goal.description, goal.domain_id, goal.position)
 
@@ -498,7 +545,7 @@ def add_action(
     now: datetime | None = None,
 ) -> ActionView:
     """An agreed action: what will be done, by whom, by when."""
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     text, who = action_fields(what, who)
     if goal_id is not None:
         goal = tx.get(Goal, goal_id)
@@ -519,11 +566,12 @@ def add_action(
     log_change(tx, row, actor, "action:add", None, {"what": text, "who": who, "due_date": due_date}, now)
     _touch(row, now)
     tx.flush()
+    _audit_change(tx, actor, row, now)
     return _action_view(action)
 
 
 def remove_goal(tx: Session, actor: Actor, conversation_id: int, goal_id: int) -> None:
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     goal = tx.get(Goal, goal_id)
     if goal is None or goal.conversation_id != conversation_id:
         raise NotFoundError(_("This goal is not part of the conversation."))
@@ -532,10 +580,11 @@ def remove_goal(tx: Session, actor: Actor, conversation_id: int, goal_id: int) -
     tx.delete(goal)
     _touch(row, now)
     tx.flush()
+    _audit_change(tx, actor, row, now)
 
 
 def remove_action(tx: Session, actor: Actor, conversation_id: int, action_id: int) -> None:
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     action = tx.get(Action, action_id)
     if action is None or action.conversation_id != conversation_id:
         raise NotFoundError(_("This action is not part of the conversation."))
@@ -544,6 +593,7 @@ def remove_action(tx: Session, actor: Actor, conversation_id: int, action_id: in
     tx.delete(action)
     _touch(row, now)
     tx.flush()
+    _audit_change(tx, actor, row, now)
 
 
 def _next_position(tx: Session, table: type[Goal] | type[Action], conversation_id: int) -> int:
@@ -578,7 +628,7 @@ def complete_conversation(
     tx: Session, actor: Actor, conversation_id: int, *, duration_seconds: int | None = None, now: datetime | None = None
 ) -> ConversationSummary:
     """Close the conversation: required items answered, hidden items' answers dropped, read-only after."""
-    row = _editable(tx, conversation_id)
+    row = _editable(tx, actor, conversation_id)
     model = find_model(tx, row.model_id, row.model_version)
     answers = _answers(tx, conversation_id)
     hidden = answers_to_drop_on_completion(model, answers)
@@ -588,14 +638,17 @@ def complete_conversation(
     if duration_seconds is not None:
         check_duration(duration_seconds)
         row.duration_seconds = duration_seconds
+    detail = "complete"
     if row.status == AMENDING:
         row.amended_at = now  # the original completion time stays
+        detail = "complete_amendment"
     else:
         row.completed_at = now
     row.status = COMPLETED
     _touch(row, now)
     tx.add(row)
     tx.flush()
+    _audit_change(tx, actor, row, now, detail)
     return _summary(row)
 
 
@@ -604,8 +657,19 @@ def _answers(tx: Session, conversation_id: int) -> dict[str, Any]:
     return {row.link_id: json.loads(row.value_json) for row in rows}
 
 
-def load_conversation(tx: Session, conversation_id: int) -> ConversationSnapshot:
-    row = _conversation(tx, conversation_id)
+def load_conversation(tx: Session, actor: Actor, conversation_id: int) -> ConversationSnapshot:
+    """Everything said in a conversation; opening it is written to the audit trail."""
+    row = _allowed(tx, actor, Permission.VIEW_CONVERSATIONS, conversation_id)
+    snapshot = _snapshot(tx, row)
+    _audit_view(tx, actor, row)
+    return snapshot
+
+
+def _snapshot(tx: Session, row: Conversation) -> ConversationSnapshot:
+    """Inside the core only: for use cases that checked the actor's role themselves and audit
+    what they show (a handover, the comparison with the previous conversation)."""
+    assert row.id is not None
+    conversation_id = row.id
     assessments = tx.exec(select(DomainAssessment).where(DomainAssessment.conversation_id == conversation_id)).all()
     goals = tx.exec(select(Goal).where(Goal.conversation_id == conversation_id).order_by(Goal.position, Goal.id)).all()
     actions = tx.exec(
@@ -623,8 +687,9 @@ def load_conversation(tx: Session, conversation_id: int) -> ConversationSnapshot
     )
 
 
-def list_conversations(tx: Session, client_id: int) -> list[ConversationSummary]:
-    """A client's conversations, newest first."""
+def list_conversations(tx: Session, actor: Actor, client_id: int) -> list[ConversationSummary]:
+    """A client's conversations, newest first (which models, when, by whom: a list, not audited)."""
+    require(actor, Permission.VIEW_CONVERSATIONS, client_id=client_id)
     rows = tx.exec(
         select(Conversation)
         .where(Conversation.client_id == client_id)
@@ -640,7 +705,7 @@ def amend_conversation(
     tx: Session, actor: Actor, conversation_id: int, *, now: datetime | None = None
 ) -> ConversationSummary:
     """Open a completed conversation for correction; every change from now on is logged."""
-    row = _conversation(tx, conversation_id)
+    row = _allowed(tx, actor, Permission.HOLD_CONVERSATIONS, conversation_id)
     if row.status != COMPLETED:
         raise RefusedError(_("Only a completed conversation can be amended; this one can be changed directly."))
     now = _now(now)
@@ -649,33 +714,37 @@ def amend_conversation(
     _touch(row, now)
     tx.add(row)
     tx.flush()
+    _audit_change(tx, actor, row, now, "amend")
     return _summary(row)
 
 
 def set_current_step(tx: Session, actor: Actor, conversation_id: int, step: str) -> None:
     """Remember where the practitioner is, so reopening the conversation resumes there."""
-    row = _conversation(tx, conversation_id)
+    row = _allowed(tx, actor, Permission.HOLD_CONVERSATIONS, conversation_id)
     if row.status == COMPLETED or row.current_step == step:
         return
     row.current_step = step[:80]
     tx.add(row)
     tx.flush()
+    _audit_change(tx, actor, row, _now(None))
 
 
 def set_duration(tx: Session, actor: Actor, conversation_id: int, duration_seconds: int) -> None:
     """The consultation's running time, saved with the autosave while the conversation is a draft."""
-    row = _conversation(tx, conversation_id)
+    row = _allowed(tx, actor, Permission.HOLD_CONVERSATIONS, conversation_id)
     check_duration(duration_seconds)
-    if row.status != DRAFT:
+    if row.status != DRAFT or row.duration_seconds == duration_seconds:
         return
     row.duration_seconds = duration_seconds
     tx.add(row)
     tx.flush()
+    _audit_change(tx, actor, row, _now(None))
 
 
-def previous_conversation(tx: Session, conversation_id: int) -> ConversationSnapshot | None:
-    """The client's last completed conversation with the same model before this one (for comparison)."""
-    row = _conversation(tx, conversation_id)
+def previous_conversation(tx: Session, actor: Actor, conversation_id: int) -> ConversationSnapshot | None:
+    """The client's last completed conversation with the same model before this one (for comparison);
+    showing it is a view of that conversation."""
+    row = _allowed(tx, actor, Permission.VIEW_CONVERSATIONS, conversation_id)
     earlier = tx.exec(
         select(Conversation)
         .where(
@@ -686,4 +755,8 @@ def previous_conversation(tx: Session, conversation_id: int) -> ConversationSnap
         )
         .order_by(Conversation.started_at.desc(), Conversation.id.desc())
     ).first()
-    return load_conversation(tx, earlier.id) if earlier is not None and earlier.id is not None else None
+    if earlier is None:
+        return None
+    snapshot = _snapshot(tx, earlier)
+    _audit_view(tx, actor, earlier)
+    return snapshot

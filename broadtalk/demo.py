@@ -5,6 +5,9 @@ count back from the reference day. Each client has 1-3 conversations over severa
 across all built-in models, with scores that drift the way people's lives do, the client's
 own words, flagged domains, goals and agreed actions. The newest conversation of some clients
 is left as a draft, as in a real practice.
+
+Every demo practitioner signs in with ``DEMO_SECRET``. The use cases write the audit trail as
+they would in the app, dated with the demo's own moments, so the trail is part of the demo.
 """
 
 from __future__ import annotations
@@ -55,6 +58,13 @@ from broadtalk.store.tables import Client, Conversation, Practitioner
 
 BATCH = 250  # clients per transaction: big enough to be fast, small enough to show progress
 
+#: The PIN every demo practitioner signs in with (demo data is fictional; the PIN is no secret).
+DEMO_SECRET = "12345"
+#: ``sign_in.hash_secret(DEMO_SECRET)``, made once and kept: with a fixed salt the same seed still
+#: gives the same database row for row (a fresh salt would differ per run), no sign-in is weakened
+#: (the PIN is published above), and no demo waits for scrypt. ``test_demo`` signs in with it.
+DEMO_SECRET_HASH = "scrypt$16384$8$1$JebXQFJKdAPCIeYCV3gfaQ==$O+uwiCoKUvBxp6J/9Lioa431n1jcZHQVBvVKnXEutAk="
+
 
 @dataclass(frozen=True)
 class DemoReport:
@@ -84,6 +94,11 @@ def generate_demo(
             )
         reference = _at(today, 8, 0)
         actors = [create_practitioner(tx, name, Role(role), now=reference) for name, role in texts.PRACTITIONERS]
+        for actor in actors:
+            row = tx.get(Practitioner, actor.id)
+            assert row is not None
+            row.secret_hash = DEMO_SECRET_HASH
+            tx.add(row)
         write_setting(tx, PRACTICE_NAME, texts.PRACTICE_NAME)
         write_setting(tx, DEMO, "1")
     carers = [a for a in actors if a.role in (Role.PRACTICE_NURSE, Role.SOCIAL_WORKER)]
@@ -220,7 +235,7 @@ def _demo_conversation(
     if not draft:
         content.completed_at = start + timedelta(minutes=minutes)
         content.duration_seconds = minutes * 60
-    record_conversation(tx, actor, client_id, content)
+    record_conversation(tx, actor, client_id, content, now=content.completed_at or start)
 
 
 def _demo_answer(rng: random.Random, item: Item, level: float, day: date) -> Any:
@@ -313,7 +328,8 @@ def _demo_referrals(
         if consent_story == "overdue":
             day = max(day, today - timedelta(days=60))
         moment = _at(day, 16, 0)
-        snapshot = conv_module.load_conversation(tx, conversation.id)
+        # The demo reads back what it wrote: no practitioner looks, so no view is recorded.
+        snapshot = conv_module._snapshot(tx, conversation)
         important = [d for d, a in snapshot.assessments.items() if a.important] or list(snapshot.assessments)[:1]
         # Refer as a practitioner would: to an offering for the flagged domains, with a fitting question.
         model = find_model(tx, conversation.model_id, conversation.model_version)

@@ -5,6 +5,11 @@ Lifecycle: draft → sent → accepted → first contact → feedback received �
 may decline. Steps may be skipped forward (feedback can arrive without the steps before it),
 never backward. Each step is dated and attributed. A referral is sent only with a valid
 consent, and one without feedback some weeks after sending is overdue.
+
+Roles: referring, recording consent and logging steps need ``MANAGE_REFERRALS``; seeing where
+referrals stand needs ``VIEW_REFERRAL_STATUS``. What was written about the client (the question,
+feedback and other notes, the consent's purpose) is shown only to roles that read conversations
+(``consent.shows_content``): a practice manager follows referrals without reading them.
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from broadtalk.consent import ConsentView, consent_status, current_consent
+from broadtalk import audit
+from broadtalk.consent import ConsentView, _latest_consent, consent_status, shows_content
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.i18n import N_, _
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
-from broadtalk.settings import read_setting, write_setting
+from broadtalk.settings import change_setting, read_setting
 from broadtalk.store.tables import Client, Conversation, Offering, Organisation, Practitioner, Referral, ReferralEvent
 from broadtalk.text import clean_block, clean_line
 
@@ -86,6 +93,8 @@ class ReferralView:
     closed_at: datetime | None
     events: tuple[ReferralEventView, ...] = field(default_factory=tuple)
     consent: ConsentView | None = None
+    #: True when the question and the notes were left out for the viewer's role.
+    content_hidden: bool = False
 
     def consent_status(self, today: date) -> str:
         return consent_status(self.consent, today)
@@ -112,9 +121,10 @@ def feedback_due_days(tx: Session) -> int:
 
 
 def set_feedback_due_days(tx: Session, actor: Actor, days: int) -> None:
+    """A practice setting (``MANAGE_SETTINGS``); saving the current value changes nothing."""
     if not 1 <= days <= 365:
         raise InputError(_("The number of days for feedback must be between 1 and 365."))
-    write_setting(tx, FEEDBACK_DUE_KEY, str(days))
+    change_setting(tx, actor, FEEDBACK_DUE_KEY, str(days), default=str(feedback_due_days(tx)))
 
 
 def _new_reference(tx: Session, rng: random.Random | None = None) -> str:
@@ -155,6 +165,7 @@ def create_referral(
     rng: random.Random | None = None,
 ) -> ReferralView:
     """A draft referral; it is sent only once the client's consent is recorded."""
+    require(actor, Permission.MANAGE_REFERRALS, client_id=client_id)
     now = now or datetime.now(UTC)
     if tx.get(Client, client_id) is None:
         raise NotFoundError(_("There is no client with number {id}.").format(id=client_id))
@@ -192,14 +203,15 @@ def create_referral(
     tx.flush()
     tx.add(ReferralEvent(referral_id=row.id, status=DRAFT, at=now, practitioner_id=actor.id))
     tx.flush()
-    return get_referral(tx, row.id, today=now.date())
+    audit.record(tx, actor, audit.Action.CREATE, object_type="referral", object_id=row.id, client_id=client_id, now=now)
+    return _view(tx, row, now.date(), shows_content(actor))
 
 
 def update_referral(
     tx: Session, actor: Actor, referral_id: int, *, question: str, urgency: str, feedback_contact: str
 ) -> ReferralView:
     """Change a draft; once sent, what was sent stays as it was."""
-    row = _row(tx, referral_id)
+    row = _allowed(tx, actor, Permission.MANAGE_REFERRALS, referral_id)
     if row.status != DRAFT:
         raise RefusedError(_("This referral has been sent; what was sent cannot be changed."))
     question = clean_block(question)
@@ -214,7 +226,8 @@ def update_referral(
     row.updated_at = datetime.now(UTC)
     tx.add(row)
     tx.flush()
-    return get_referral(tx, referral_id)
+    audit.record(tx, actor, audit.Action.CHANGE, object_type="referral", object_id=referral_id, client_id=row.client_id)
+    return _view(tx, row, None, shows_content(actor))
 
 
 def _row(tx: Session, referral_id: int) -> Referral:
@@ -222,6 +235,14 @@ def _row(tx: Session, referral_id: int) -> Referral:
     if row is None:
         raise NotFoundError(_("There is no referral with number {id}.").format(id=referral_id))
     return row
+
+
+def _allowed(tx: Session, actor: Actor, permission: Permission, referral_id: int) -> Referral:
+    """The referral, once the actor's role allows ``permission`` (checked first: a refusal does
+    not tell whether the referral exists)."""
+    row = tx.get(Referral, referral_id)
+    require(actor, permission, client_id=row.client_id if row is not None else None)
+    return _row(tx, referral_id)
 
 
 def allowed_next(status: str) -> tuple[str, ...]:
@@ -235,8 +256,8 @@ def advance_referral(
     tx: Session, actor: Actor, referral_id: int, status: str, *, note: str = "", now: datetime | None = None
 ) -> ReferralView:
     """Move a referral to a later step; sending needs a valid consent, feedback needs its text."""
+    row = _allowed(tx, actor, Permission.MANAGE_REFERRALS, referral_id)
     now = now or datetime.now(UTC)
-    row = _row(tx, referral_id)
     if status not in allowed_next(row.status):
         raise RefusedError(
             _("A referral that is '{current}' cannot become '{wanted}'.").format(
@@ -245,7 +266,7 @@ def advance_referral(
         )
     note = clean_block(note)
     if status == SENT:
-        consent = current_consent(tx, referral_id)
+        consent = _latest_consent(tx, referral_id)
         if consent_status(consent, now.date()) != "given":
             raise RefusedError(_("Record the client's consent first: nothing is shared without it."))
     if status == FEEDBACK and not note:
@@ -265,10 +286,21 @@ def advance_referral(
     tx.add(row)
     tx.add(ReferralEvent(referral_id=referral_id, status=status, at=now, practitioner_id=actor.id, note=note))
     tx.flush()
-    return get_referral(tx, referral_id, today=now.date())
+    audit.record(
+        tx,
+        actor,
+        audit.Action.CHANGE,
+        object_type="referral",
+        object_id=referral_id,
+        client_id=row.client_id,
+        detail=status,
+        now=now,
+    )
+    return _view(tx, row, now.date(), shows_content(actor))
 
 
-def _view(tx: Session, row: Referral, today: date | None = None) -> ReferralView:
+def _view(tx: Session, row: Referral, today: date | None = None, content: bool = True) -> ReferralView:
+    """The referral as plain values; without ``content`` the question and the notes are left out."""
     assert row.id is not None
     events = tx.exec(
         select(ReferralEvent, Practitioner.name)
@@ -284,7 +316,7 @@ def _view(tx: Session, row: Referral, today: date | None = None) -> ReferralView
         conversation_id=row.conversation_id,
         offering_id=row.offering_id,
         recipient=row.recipient,
-        question=row.question,
+        question=row.question if content else "",
         urgency=row.urgency,
         feedback_contact=row.feedback_contact,
         status=row.status,
@@ -293,26 +325,47 @@ def _view(tx: Session, row: Referral, today: date | None = None) -> ReferralView
         sent_at=row.sent_at,
         feedback_at=row.feedback_at,
         closed_at=row.closed_at,
-        events=tuple(ReferralEventView(e.status, e.at, name or "", e.note) for e, name in events),
-        consent=current_consent(tx, row.id),
+        events=tuple(ReferralEventView(e.status, e.at, name or "", e.note if content else "") for e, name in events),
+        consent=_latest_consent(tx, row.id, content),
+        content_hidden=not content,
     )
 
 
-def get_referral(tx: Session, referral_id: int, today: date | None = None) -> ReferralView:
+def _referral_view(tx: Session, referral_id: int, today: date | None = None) -> ReferralView:
+    """Inside the core only (no role check, not audited): for a handover, which checks and records itself."""
     return _view(tx, _row(tx, referral_id), today)
 
 
+def get_referral(tx: Session, actor: Actor, referral_id: int, today: date | None = None) -> ReferralView:
+    """One referral with its steps and consent; opening it is written to the audit trail."""
+    row = _allowed(tx, actor, Permission.VIEW_REFERRAL_STATUS, referral_id)
+    view = _view(tx, row, today, shows_content(actor))
+    audit.record_once(
+        tx, actor, audit.Action.VIEW, object_type="referral", object_id=referral_id, client_id=row.client_id
+    )
+    return view
+
+
 def list_referrals(
-    tx: Session, *, client_id: int | None = None, overdue_only: bool = False, today: date | None = None
+    tx: Session,
+    actor: Actor,
+    *,
+    client_id: int | None = None,
+    overdue_only: bool = False,
+    today: date | None = None,
 ) -> list[ReferralView]:
-    """Referrals newest first; with ``overdue_only`` those still waiting for feedback past the due days."""
+    """Referrals newest first; with ``overdue_only`` those still waiting for feedback past the due days.
+
+    A list (not audited); the question and notes only for roles that read conversations."""
+    require(actor, Permission.VIEW_REFERRAL_STATUS, client_id=client_id)
+    content = shows_content(actor)
     today = today or date.today()
     query = select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc())
     if client_id is not None:
         query = query.where(Referral.client_id == client_id)
     if overdue_only:
-        query = query.where(Referral.status.in_(AWAITING_FEEDBACK))
-    views = [_view(tx, row, today) for row in tx.exec(query).all()]
+        query = query.where(col(Referral.status).in_(AWAITING_FEEDBACK))
+    views = [_view(tx, row, today, content) for row in tx.exec(query).all()]
     if overdue_only:
         due = feedback_due_days(tx)
         views = [v for v in views if v.is_overdue(today, due)]

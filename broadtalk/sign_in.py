@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -19,7 +21,7 @@ from broadtalk import audit
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.i18n import _, ngettext
 from broadtalk.permissions import Permission, require
-from broadtalk.practitioners import Actor, Role, create_practitioner, get_actor
+from broadtalk.practitioners import Actor, Role, command_line_actor, create_practitioner, get_actor
 from broadtalk.store.tables import AuditEntry, Practitioner
 
 SECRET_MIN_LENGTH = 5
@@ -226,3 +228,32 @@ def deactivate_account(tx: Session, actor: Actor, practitioner_id: int) -> None:
     audit.record(
         tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=practitioner_id, detail="deactivated"
     )
+
+
+USER_VARIABLE, PIN_VARIABLE = "BROADTALK_USER", "BROADTALK_PIN"
+
+
+def environment_actor(tx: Session, environ: Mapping[str, str] | None = None) -> Actor:
+    """Who acts for a command (or ``--startup-check``) without a sign-in dialog.
+
+    With BROADTALK_USER (a practitioner number) and BROADTALK_PIN: that practitioner, signed in
+    and audited like in the app. Without them: the command-line administrator account, whose
+    role may manage and export but never read conversations. Whoever holds the passphrase can
+    open the file anyway; roles guard what the app shows, encryption guards the file."""
+    environ = os.environ if environ is None else environ
+    user, pin = environ.get(USER_VARIABLE, "").strip(), environ.get(PIN_VARIABLE, "")
+    if not user and not pin:
+        return command_line_actor(tx)
+    if not user or not pin:
+        raise InputError(
+            _("Set both {user} (a practitioner number) and {pin}, or neither.").format(
+                user=USER_VARIABLE, pin=PIN_VARIABLE
+            )
+        )
+    try:
+        practitioner_id = int(user)
+    except ValueError:
+        raise InputError(
+            _("{user} must be a practitioner number, not '{value}'.").format(user=USER_VARIABLE, value=user[:40])
+        ) from None
+    return sign_in(tx, practitioner_id, pin)

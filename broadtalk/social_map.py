@@ -5,6 +5,10 @@ jobs, the function's number keeps working. Each offering says which life domains
 (the shared tags of ``life_domains``), so the domains a client flagged suggest offerings.
 Social maps go stale: an organisation not checked for some months (a practice setting) is marked.
 Validation lives here so the editor and the CSV import agree.
+
+The social map holds no client data: everyone may read it. Changing it needs ``EDIT_SOCIAL_MAP``
+and is written to the audit trail (organisation or offering, no client); the stale setting is a
+practice setting (``MANAGE_SETTINGS``).
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from broadtalk import audit
 from broadtalk.clients import DUTCH_POSTAL_CODE, EMAIL, parse_date
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.i18n import N_, _, format_short_date, ngettext, to_display_time
 from broadtalk.life_domains import TAGS, tag_label
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
-from broadtalk.settings import read_setting, write_setting
+from broadtalk.settings import change_setting, read_setting
 from broadtalk.store.tables import Offering, Organisation, Referral
 from broadtalk.text import clean_block, clean_line, fold
 
@@ -475,6 +481,7 @@ def stale_after_months(tx: Session) -> int:
 
 
 def set_stale_after_months(tx: Session, actor: Actor, months: int) -> int:
+    """A practice setting (``MANAGE_SETTINGS``); saving the current value changes nothing."""
     if not isinstance(months, int) or not MIN_STALE_MONTHS <= months <= MAX_STALE_MONTHS:
         raise InvalidEntry(
             {
@@ -483,7 +490,7 @@ def set_stale_after_months(tx: Session, actor: Actor, months: int) -> int:
                 )
             }
         )
-    write_setting(tx, STALE_MONTHS_KEY, str(months))
+    change_setting(tx, actor, STALE_MONTHS_KEY, str(months), default=str(stale_after_months(tx)))
     return months
 
 
@@ -495,20 +502,35 @@ def _local_day(now: datetime) -> date:
     return to_display_time(now).date()
 
 
+def _audit(
+    tx: Session, actor: Actor, action: audit.Action, kind: str, object_id: int | None, now: datetime, detail: str = ""
+) -> None:
+    audit.record(tx, actor, action, object_type=kind, object_id=object_id, detail=detail, now=now)
+
+
 def create_organisation(
     tx: Session, actor: Actor, data: OrganisationInput, *, now: datetime | None = None
 ) -> OrganisationView:
+    require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
+    row = _add_organisation(tx, data, now)
+    _audit(tx, actor, audit.Action.CREATE, "organisation", row.id, now)
+    return _organisation_view(row)
+
+
+def _add_organisation(tx: Session, data: OrganisationInput, now: datetime) -> Organisation:
+    """Checked and stored, not audited: for ``create_organisation`` and the CSV import (one entry per file)."""
     values = validate_organisation(data, _local_day(now))
     row = Organisation(**values, created_at=now, updated_at=now)
     tx.add(row)
     tx.flush()
-    return _organisation_view(row)
+    return row
 
 
 def update_organisation(
     tx: Session, actor: Actor, organisation_id: int, data: OrganisationInput, *, now: datetime | None = None
 ) -> OrganisationView:
+    require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
     row = _organisation_row(tx, organisation_id)
     values = validate_organisation(data, _local_day(now))
@@ -517,12 +539,14 @@ def update_organisation(
     row.updated_at = now
     tx.add(row)
     tx.flush()
+    _audit(tx, actor, audit.Action.CHANGE, "organisation", organisation_id, now)
     return get_organisation(tx, organisation_id)
 
 
 def delete_organisation(tx: Session, actor: Actor, organisation_id: int) -> None:
     """Delete an organisation and its offerings; refused while a referral points to one of them,
     because the referral's history must keep saying where the client went."""
+    require(actor, Permission.EDIT_SOCIAL_MAP)
     row = _organisation_row(tx, organisation_id)
     offering_ids = select(Offering.id).where(Offering.organisation_id == organisation_id)
     referrals = tx.exec(select(func.count(Referral.id)).where(col(Referral.offering_id).in_(offering_ids))).one()
@@ -540,6 +564,7 @@ def delete_organisation(tx: Session, actor: Actor, organisation_id: int) -> None
         tx.delete(offering)
     tx.delete(row)
     tx.flush()
+    _audit(tx, actor, audit.Action.CHANGE, "organisation", organisation_id, datetime.now(UTC), "deleted")
 
 
 def _refuse_duplicate(tx: Session, organisation: Organisation, name: str, offering_id: int | None) -> None:
@@ -578,11 +603,13 @@ def add_checked_offering(tx: Session, values: dict[str, object], organisation_id
 def create_offering(
     tx: Session, actor: Actor, data: OfferingInput, *, now: datetime | None = None, today: date | None = None
 ) -> OfferingView:
+    require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
     values, organisation = _checked_offering(tx, data, None)
     row = Offering(**values, organisation_id=organisation.id, active=True, created_at=now, updated_at=now)
     tx.add(row)
     tx.flush()
+    _audit(tx, actor, audit.Action.CREATE, "offering", row.id, now)
     return _offering_view(row, organisation, today or _local_day(now), stale_after_months(tx))
 
 
@@ -596,6 +623,7 @@ def update_offering(
     today: date | None = None,
 ) -> OfferingView:
     """Change an offering; it may move to another organisation."""
+    require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
     row = _offering_row(tx, offering_id)
     values, organisation = _checked_offering(tx, data, offering_id)
@@ -605,6 +633,7 @@ def update_offering(
     row.updated_at = now
     tx.add(row)
     tx.flush()
+    _audit(tx, actor, audit.Action.CHANGE, "offering", offering_id, now)
     return _offering_view(row, organisation, today or _local_day(now), stale_after_months(tx))
 
 
@@ -612,12 +641,14 @@ def set_offering_active(
     tx: Session, actor: Actor, offering_id: int, active: bool, *, now: datetime | None = None
 ) -> OfferingView:
     """An offering that stopped (or paused) stays for the referrals that name it, but is no longer suggested."""
+    require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
     row = _offering_row(tx, offering_id)
     row.active = active
     row.updated_at = now
     tx.add(row)
     tx.flush()
+    _audit(tx, actor, audit.Action.CHANGE, "offering", offering_id, now, "active" if active else "inactive")
     return get_offering(tx, offering_id, today=_local_day(now))
 
 
@@ -625,10 +656,12 @@ def mark_checked(
     tx: Session, actor: Actor, organisation_id: int, today: date, *, now: datetime | None = None
 ) -> OrganisationView:
     """Someone checked that the organisation's entry (and its offerings) is still right."""
+    require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
     row = _organisation_row(tx, organisation_id)
     row.last_checked = today
     row.updated_at = now
     tx.add(row)
     tx.flush()
+    _audit(tx, actor, audit.Action.CHANGE, "organisation", organisation_id, now, "checked")
     return get_organisation(tx, organisation_id)

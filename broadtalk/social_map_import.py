@@ -8,6 +8,8 @@ written in the caller's transaction, so a failure half-way leaves nothing behind
 
 Excel is the usual source: Dutch Excel writes ``;`` between cells and cp1252 or UTF-8 with a
 BOM, so those are read as well as plain ``,``-separated UTF-8.
+
+Importing needs ``EDIT_SOCIAL_MAP``; one audit entry records what a file added (counts only).
 """
 
 from __future__ import annotations
@@ -24,17 +26,19 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from broadtalk import audit
 from broadtalk.errors import InputError
 from broadtalk.i18n import _, ngettext, translations_for
 from broadtalk.life_domains import TAGS
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.social_map import (
     KINDS,
     InvalidEntry,
     OfferingInput,
     OrganisationInput,
+    _add_organisation,
     add_checked_offering,
-    create_organisation,
     validate_offering,
     validate_organisation,
 )
@@ -216,10 +220,19 @@ def _recognised(cells: list[str]) -> int:
     return sum(1 for cell in cells if _header_key(cell) in _HEADER_KEYS)
 
 
+def _first_row(line: str, delimiter: str) -> list[str]:
+    # A line csv cannot split (a cell beyond its size limit) names no columns; reading the rows
+    # reports it with its line.
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return []
+
+
 def _delimiter(text: str) -> str:
     """The delimiter that splits the header into the most known columns; else csv.Sniffer's guess."""
     first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: _recognised(next(csv.reader([first], delimiter=d), [])) for d in (";", ",", "\t")}
+    counts = {d: _recognised(_first_row(first, d)) for d in (";", ",", "\t")}
     best = max(counts, key=lambda d: counts[d])
     if counts[best]:
         return best
@@ -341,6 +354,7 @@ def import_social_map(
     tx: Session, actor: Actor, path: Path | str, today: date, *, now: datetime | None = None
 ) -> ImportReport:
     """Read the file and add its good rows in ``tx``; the caller commits (or, on failure, nothing)."""
+    require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
     text = _read_text(Path(path))
     rows = _rows(text, _delimiter(text))
@@ -415,7 +429,7 @@ def import_social_map(
             duplicates.append(RejectedRow(line, message, (message,)))
             continue
         if organisation_id is None:
-            organisation_id = create_organisation(tx, actor, organisation, now=now).id
+            organisation_id = _add_organisation(tx, organisation, now).id
             organisations[key] = organisation_id
             created += 1
         # Checked above with the editor's rules, duplicates included: stored without asking again.
@@ -424,6 +438,14 @@ def import_social_map(
         imported += 1
 
     tx.flush()
+    audit.record(
+        tx,
+        actor,
+        audit.Action.CREATE,
+        object_type="social_map_import",
+        detail=f"offerings={imported} organisations={created} rejected={len(rejected)}",
+        now=now,
+    )
     return ImportReport(
         imported=imported,
         organisations_created=created,

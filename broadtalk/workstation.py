@@ -1,8 +1,8 @@
-"""Who works at this computer with this database.
+"""Who set up broadtalk at this computer with this database.
 
-Until sign-in exists, a database knows one *workstation practitioner*: the person who set up
-broadtalk here on first start. The app acts on their behalf. Their practitioner id is kept in
-the practice-wide settings, so a copied database keeps its owner and a new database asks again.
+A new database knows one *workstation practitioner*: the person who set up broadtalk here on
+first start, with the PIN or password they sign in with. Their practitioner id is kept in the
+practice-wide settings, so a copied database keeps its owner and a new database asks again.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from broadtalk import audit
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.i18n import _
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor, Role, create_practitioner, get_actor, role_label
-from broadtalk.settings import PRACTICE_NAME, read_setting, write_setting
+from broadtalk.settings import PRACTICE_NAME, change_setting, read_setting, write_setting
+from broadtalk.sign_in import check_new_secret, hash_secret
 from broadtalk.store.tables import Practitioner
 from broadtalk.text import clean_line
 
@@ -24,7 +27,7 @@ NAME_MAX = 200  # the practitioner table's limit
 PRACTICE_NAME_MAX = 200  # long enough for "Huisartsenpraktijk ... en ..." with a location
 
 # Field names, as used in ``InvalidWorkstation.problems`` (the screens map them to their fields).
-NAME, ROLE, PRACTICE = "name", "role", "practice_name"
+NAME, ROLE, PRACTICE, SECRET = "name", "role", "practice_name", "secret"
 
 
 class InvalidWorkstation(InputError):
@@ -93,10 +96,22 @@ def practice_name(tx: Session) -> str:
 
 
 def set_up_workstation(
-    tx: Session, name: str, role: Role | str, practice_name: str, *, now: datetime | None = None
+    tx: Session, name: str, role: Role | str, practice_name: str, secret: str, *, now: datetime | None = None
 ) -> Actor:
-    """First start: record who works here and the practice's name."""
-    values = validate_workstation(name, role, practice_name)
+    """First start: record who works here, the PIN or password they sign in with, and the
+    practice's name. Every bad field is named at once (InvalidWorkstation)."""
+    problems: dict[str, str] = {}
+    values: WorkstationInput | None = None
+    try:
+        values = validate_workstation(name, role, practice_name)
+    except InvalidWorkstation as invalid:
+        problems.update(invalid.problems)
+    try:
+        check_new_secret(secret)
+    except InputError as error:
+        problems[SECRET] = error.message
+    if problems or values is None:
+        raise InvalidWorkstation(problems)
     existing = current_actor(tx)
     if existing is not None:
         # A second set-up would silently hand the data to someone else.
@@ -105,9 +120,15 @@ def set_up_workstation(
                 name=existing.name
             )
         )
-    actor = create_practitioner(tx, values.name, values.role, now=now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    actor = create_practitioner(tx, values.name, values.role, now=now)
+    row = tx.get(Practitioner, actor.id)
+    assert row is not None
+    row.secret_hash = hash_secret(secret)
+    tx.add(row)
     write_setting(tx, PRACTICE_NAME, values.practice_name)
     use_practitioner_here(tx, actor)
+    audit.record(tx, actor, audit.Action.CREATE, object_type="practitioner", object_id=actor.id, detail="set_up")
     return actor
 
 
@@ -120,14 +141,21 @@ def use_practitioner_here(tx: Session, actor: Actor) -> None:
 
 
 def update_workstation(tx: Session, actor: Actor, name: str, role: Role | str, practice_name: str) -> Actor:
-    """Change the name or role of the practitioner who works here, and the practice's name."""
+    """Change one's own name (anyone), one's own role (``MANAGE_PRACTITIONERS``: a practice nurse
+    cannot make herself an administrator) and the practice's name (``MANAGE_SETTINGS``). What
+    stays the same needs no permission, so the settings screen may save every field."""
     values = validate_workstation(name, role, practice_name)
     row = tx.get(Practitioner, actor.id)
     if row is None:
         raise NotFoundError(_("There is no practitioner with number {id}.").format(id=actor.id))
+    if values.role.value != row.role:
+        require(actor, Permission.MANAGE_PRACTITIONERS)
+    changed = values.name != row.name or values.role.value != row.role
     row.name = values.name
     row.role = values.role.value
     tx.add(row)
-    write_setting(tx, PRACTICE_NAME, values.practice_name)
+    change_setting(tx, actor, PRACTICE_NAME, values.practice_name)
     tx.flush()
+    if changed:
+        audit.record(tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=actor.id)
     return Actor(id=actor.id, name=values.name, role=values.role)

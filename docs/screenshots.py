@@ -50,8 +50,8 @@ def main() -> int:
         use_practitioner_here(tx, actor)
         # A client with an earlier positive-health conversation, so the chart shows the comparison.
         chosen = None
-        for client in search_clients(tx):
-            history = [c for c in conv.list_conversations(tx, client.id) if c.model_id == "positive-health"]
+        for client in search_clients(tx, actor):
+            history = [c for c in conv.list_conversations(tx, actor, client.id) if c.model_id == "positive-health"]
             if len(history) >= 2 and all(c.is_completed for c in history):
                 chosen = (client, history[0])
                 break
@@ -72,7 +72,7 @@ def main() -> int:
     # Today's conversation, in progress, compared with the last one.
     with db.transaction() as tx:
         today = conv.start_conversation(tx, actor, client.id, "positive-health", 1).id
-        before = conv.load_conversation(tx, latest.id)
+        before = conv.load_conversation(tx, actor, latest.id)
         for domain_id, assessment in before.assessments.items():
             if assessment.score is not None:
                 better = min(10, assessment.score + (2 if domain_id == "participation" else 1))
@@ -121,10 +121,10 @@ def main() -> int:
         today = date(2026, 11, 20)
         referral = next(
             r
-            for r in list_referrals(tx, today=today)
+            for r in list_referrals(tx, actor, today=today)
             if r.consent_status(today) == "given" and r.consent and len(r.consent.domains) >= 2
         )
-        _content, data = render_document(tx, referral.id, HANDOVER_PDF, today=today)
+        _content, data = render_document(tx, actor, referral.id, HANDOVER_PDF, today=today)
     buffer = QBuffer()
     buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)

@@ -16,10 +16,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from broadtalk import audit
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.forms.loader import load_model_file, load_model_text
 from broadtalk.forms.schema import ConversationModel
 from broadtalk.i18n import _
+from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import CustomModel
 
@@ -92,7 +94,10 @@ class ImportOutcome:
 
 
 def import_model(tx: Session, actor: Actor, path: Path, *, now: datetime | None = None) -> ImportOutcome:
-    """Validate a model file and add it to the practice's models; nothing is stored on a problem."""
+    """Validate a model file and add it to the practice's models; nothing is stored on a problem.
+
+    Needs ``MANAGE_MODELS``; an import that adds a model is written to the audit trail."""
+    require(actor, Permission.MANAGE_MODELS)
     result = load_model_file(path)
     model = result.raise_for_problems()
     source = Path(path).read_text(encoding="utf-8")
@@ -115,17 +120,26 @@ def import_model(tx: Session, actor: Actor, path: Path, *, now: datetime | None 
                 "never changes; raise 'version' to {next} to import this one."
             ).format(file=Path(path).name, version=model.version, id=model.id, next=_next_version(tx, model.id))
         )
-    tx.add(
-        CustomModel(
-            model_id=model.id,
-            version=model.version,
-            source_yaml=source,
-            sha256=digest,
-            imported_at=now or datetime.now(UTC),
-            imported_by_id=actor.id,
-        )
+    now = now or datetime.now(UTC)
+    row = CustomModel(
+        model_id=model.id,
+        version=model.version,
+        source_yaml=source,
+        sha256=digest,
+        imported_at=now,
+        imported_by_id=actor.id,
     )
+    tx.add(row)
     tx.flush()
+    audit.record(
+        tx,
+        actor,
+        audit.Action.CREATE,
+        object_type="model",
+        object_id=row.id,
+        detail=f"{model.id} v{model.version}",
+        now=now,
+    )
     return ImportOutcome(model, created=True)
 
 

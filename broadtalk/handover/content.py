@@ -4,6 +4,10 @@
 content of a handover. Everything outside the consent is left out here, so the renderers (the
 PDF, the on-screen preview, the client's own copy, later exports) cannot leak what they never
 receive. Texts are resolved in the chosen language; user text is kept literally.
+
+Making a handover needs ``EXPORT_HANDOVERS`` (a practice manager may: the document holds only
+what the client agreed to share). Loading one reads the conversation and the client directly,
+without the checks of ``load_conversation``, so its own check and audit entry are the only ones.
 """
 
 from __future__ import annotations
@@ -14,16 +18,20 @@ from typing import Any
 
 from sqlmodel import Session
 
-from broadtalk.clients import ClientRecord, get_client
+from broadtalk import audit
+from broadtalk.clients import ClientRecord, _client_record
 from broadtalk.consent import ConsentView, method_label, require_valid_consent
-from broadtalk.conversations import ConversationSnapshot, load_conversation
+from broadtalk.conversations import ConversationSnapshot, _snapshot
+from broadtalk.errors import NotFoundError
 from broadtalk.forms.conditions import is_enabled
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel, Item, ItemType
 from broadtalk.i18n import _, format_short_date, pick
-from broadtalk.referrals import ReferralView, get_referral, urgency_label
+from broadtalk.permissions import Permission, require
+from broadtalk.practitioners import Actor
+from broadtalk.referrals import ReferralView, _referral_view, urgency_label
 from broadtalk.settings import PRACTICE_NAME, read_setting
-from broadtalk.store.tables import Practitioner, Referral
+from broadtalk.store.tables import Conversation, Practitioner, Referral
 
 
 @dataclass(frozen=True)
@@ -239,13 +247,34 @@ def build_handover(
     )
 
 
-def load_handover(tx: Session, referral_id: int, *, today: date) -> HandoverContent:
-    """Load what a referral's handover needs and build its content (refuses without valid consent)."""
+def require_export(tx: Session, actor: Actor, referral_id: int) -> int:
+    """Refuse unless the actor's role makes handover documents; returns the referral's client id
+    (NotFoundError for an unknown referral, after the role check)."""
+    row = tx.get(Referral, referral_id)
+    require(actor, Permission.EXPORT_HANDOVERS, client_id=row.client_id if row is not None else None)
+    if row is None:
+        raise NotFoundError(_("There is no referral with number {id}.").format(id=referral_id))
+    return row.client_id
+
+
+def load_handover(tx: Session, actor: Actor, referral_id: int, *, today: date) -> HandoverContent:
+    """Load what a referral's handover needs and build its content (refuses without valid consent).
+
+    Seeing the content is recorded as a view of the handover."""
+    client_id = require_export(tx, actor, referral_id)
+    content = _load(tx, referral_id, today)
+    audit.record_once(tx, actor, audit.Action.VIEW, object_type="handover", object_id=referral_id, client_id=client_id)
+    return content
+
+
+def _load(tx: Session, referral_id: int, today: date) -> HandoverContent:
+    """Inside the core only: after ``require_export``; the caller records what it does with it."""
     from broadtalk.practitioners import role_label
 
-    referral = get_referral(tx, referral_id, today=today)
-    client = get_client(tx, referral.client_id)
-    snapshot = load_conversation(tx, referral.conversation_id) if referral.conversation_id else None
+    referral = _referral_view(tx, referral_id, today=today)
+    client = _client_record(tx, referral.client_id)
+    conversation = tx.get(Conversation, referral.conversation_id) if referral.conversation_id else None
+    snapshot = _snapshot(tx, conversation) if conversation is not None else None
     model = find_model(tx, snapshot.summary.model_id, snapshot.summary.model_version) if snapshot else None
     # The referrer is who made the referral (the feedback goes to them), not who held the conversation.
     row = tx.get(Referral, referral_id)

@@ -3,6 +3,9 @@
 One use case per document. The file is written to a temporary name beside the target and
 renamed only when complete, so a refused or failed export leaves no file behind; the
 disclosure is logged in the same transaction, so a document that exists was logged.
+
+Every use case needs ``EXPORT_HANDOVERS``. The audit trail gets a view when the document is
+shown on screen, an export when it is written to a file and a print when it went to a printer.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from typing import BinaryIO
 
 from sqlmodel import Session
 
+from broadtalk import audit
+from broadtalk.consent import _latest_consent
 from broadtalk.errors import InputError
-from broadtalk.handover.content import HandoverContent, load_handover
+from broadtalk.handover.content import HandoverContent, _load, require_export
 from broadtalk.i18n import _
 from broadtalk.practitioners import Actor
-from broadtalk.referrals import get_referral
 from broadtalk.store.tables import Disclosure
 
 HANDOVER_PDF = "handover_pdf"
@@ -45,9 +49,19 @@ def scope_of(content: HandoverContent) -> dict[str, object]:
 
 
 def log_disclosure(
-    tx: Session, actor: Actor, referral_id: int, content: HandoverContent, kind: str, now: datetime
+    tx: Session,
+    actor: Actor,
+    referral_id: int,
+    content: HandoverContent,
+    kind: str,
+    now: datetime,
+    *,
+    printed: bool = False,
 ) -> None:
-    consent = get_referral(tx, referral_id).consent
+    """The document left the practice: a disclosure (what was shared, under which consent) and
+    an audit entry (export to a file, or print when ``printed``)."""
+    client_id = require_export(tx, actor, referral_id)
+    consent = _latest_consent(tx, referral_id)
     tx.add(
         Disclosure(
             referral_id=referral_id,
@@ -59,13 +73,35 @@ def log_disclosure(
         )
     )
     tx.flush()
+    audit.record(
+        tx,
+        actor,
+        audit.Action.PRINT if printed else audit.Action.EXPORT,
+        object_type="handover",
+        object_id=referral_id,
+        client_id=client_id,
+        detail=kind,
+        now=now,
+    )
 
 
-def render_document(tx: Session, referral_id: int, kind: str, *, today: date) -> tuple[HandoverContent, bytes]:
-    """The document as bytes (for the on-screen preview); refuses without a valid consent."""
+def render_document(
+    tx: Session, actor: Actor, referral_id: int, kind: str, *, today: date
+) -> tuple[HandoverContent, bytes]:
+    """The document as bytes (for the on-screen preview); refuses without a valid consent.
+    Recorded as a view of the handover."""
+    client_id = require_export(tx, actor, referral_id)
+    content, data = _render(tx, referral_id, kind, today)
+    audit.record_once(
+        tx, actor, audit.Action.VIEW, object_type="handover", object_id=referral_id, client_id=client_id, detail=kind
+    )
+    return content, data
+
+
+def _render(tx: Session, referral_id: int, kind: str, today: date) -> tuple[HandoverContent, bytes]:
     import io
 
-    content = load_handover(tx, referral_id, today=today)
+    content = _load(tx, referral_id, today)
     buffer = io.BytesIO()
     _renderer(kind)(content, buffer)
     return content, buffer.getvalue()
@@ -75,6 +111,7 @@ def export_document(
     tx: Session, actor: Actor, referral_id: int, kind: str, target: Path, *, now: datetime | None = None
 ) -> Path:
     """Write the handover PDF or the client's copy to ``target`` and log the disclosure."""
+    require_export(tx, actor, referral_id)
     now = now or datetime.now(UTC)
     target = Path(target)
     if target.suffix.lower() != ".pdf":
@@ -83,7 +120,7 @@ def export_document(
         raise InputError(
             _("The folder {folder} does not exist; choose an existing folder.").format(folder=target.parent)
         )
-    content, data = render_document(tx, referral_id, kind, today=now.date())
+    content, data = _render(tx, referral_id, kind, now.date())
     try:
         handle, partial = tempfile.mkstemp(prefix=".broadtalk-", suffix=".partial", dir=target.parent)
     except OSError as error:

@@ -8,21 +8,31 @@ import logging
 import os
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
-from broadtalk import config
+from broadtalk import audit, config
 from broadtalk.clients import count_clients
+from broadtalk.demo import DEMO_SECRET
 from broadtalk.errors import BroadtalkError, StoreError
 from broadtalk.i18n import _, current_language
 from broadtalk.logs import log_path, log_unexpected
 from broadtalk.practitioners import Actor, Role, list_practitioners
 from broadtalk.settings import is_demo
-from broadtalk.store.database import Database
+from broadtalk.sign_in import can_sign_in, choose_first_secret, environment_actor, sign_in
+from broadtalk.store.database import (
+    Database,
+    WrongPassphrase,
+    check_new_passphrase,
+    encrypt_database,
+    is_encrypted_file,
+    restore_backup,
+)
 from broadtalk.ui.common import run_use_case
+from broadtalk.ui.sign_in_dialogs import EncryptOfferDialog, NewSecretDialog, PassphraseDialog, SignInDialog
 from broadtalk.ui.welcome import START, WelcomeDialog
 from broadtalk.workstation import current_actor, set_up_workstation, use_practitioner_here
 
@@ -82,8 +92,9 @@ def run_app(db_path: Path | None = None, *, startup_check: bool = False, started
     """Run the desktop app until its window closes; returns the exit code.
 
     ``startup_check``: start as usual, print ``startup-check: N ms`` once the client list has
-    painted and exit 0; never wait for a person (no welcome, no message boxes). ``started_at``
-    is a ``time.perf_counter()`` taken earlier by the caller (default: now)."""
+    painted and exit 0; never wait for a person (no welcome, no dialogs: the passphrase comes
+    from BROADTALK_PASSPHRASE and the practitioner from BROADTALK_USER/BROADTALK_PIN, as on the
+    command line). ``started_at`` is a ``time.perf_counter()`` taken earlier (default: now)."""
     started = time.perf_counter() if started_at is None else started_at
     if not display_available():
         print(
@@ -94,79 +105,346 @@ def run_app(db_path: Path | None = None, *, startup_check: bool = False, started
             file=sys.stderr,
         )
         return 1
-    # Looked up per call: the heaviest module, and tests put a stand-in there.
-    from broadtalk.ui.main_window import MainWindow
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     sys.excepthook = report_unexpected
     app.setApplicationName("broadtalk")
     app.setApplicationDisplayName("broadtalk")
     install_qt_translator(app)
-    try:
-        db = Database.open(db_path or config.default_db_path(), backup_dir=None if db_path else config.backup_dir())
-    except BroadtalkError as error:
-        if startup_check:
-            print(f"broadtalk: {error.message}", file=sys.stderr)
-        else:
-            QMessageBox.critical(None, _("broadtalk cannot open the database"), error.message)
-        return 1
-    opened = [db]
-    try:
+    path = Path(db_path or config.default_db_path()).expanduser()
+    backups = path.parent / "backups" if db_path else config.backup_dir()
+    if startup_check:
+        return _run_startup_check(app, path, backups, started)
+    session = _Session(path, backups)
+    return session.run()
+
+
+class _Session:
+    """One run of the app: open the data, sign in, show the window; again after a sign-out or
+    a restore. Owns every database it opened and closes them at the end."""
+
+    def __init__(self, path: Path, backups: Path):
+        self.path = path
+        self.backups = backups
+        self.db: Database | None = None
+        self.demo = False
+        self.failed = False  # a message said the data cannot be used: exit 1
+
+    def run(self) -> int:
+        try:
+            opened = self._open_or_set_up()
+            if opened is None:
+                return 1 if self.failed else 0
+            actor = opened
+            while True:
+                # Looked up per call: the heaviest module, and tests put a stand-in there.
+                from broadtalk.ui.main_window import MainWindow
+
+                assert self.db is not None
+                window = MainWindow(self.db, actor)
+                window.show()
+                QApplication.instance().exec()
+                restore = getattr(window, "restore_request", None)
+                signed_out = getattr(window, "signed_out", False)
+                window.deleteLater()
+                if restore is not None:
+                    if not self._restore(*restore, actor):
+                        return 1
+                elif not signed_out:
+                    break
+                actor = self._sign_in()
+                if actor is None:
+                    return 0
+            return 0
+        finally:
+            self._finish()
+
+    # -- opening ----------------------------------------------------------------------------------
+
+    def _open_or_set_up(self) -> Actor | None:
+        """The signed-in practitioner, or None (closed by the person, or a message was shown)."""
+        is_new = not self.path.exists() or (self.path.is_file() and self.path.stat().st_size == 0)
+        if is_new:
+            return self._welcome()
+        if not self._unlock():
+            return None
+        assert self.db is not None
+        with self.db.transaction() as tx:
+            anyone = bool(list_practitioners(tx))
+        if not anyone:
+            return self._welcome()  # an earlier welcome was closed before it was filled in
+        actor = self._sign_in()
+        if actor is not None and not self.db.encrypted:
+            self._offer_encryption(actor)
+        return actor
+
+    def _unlock(self) -> bool:
+        """Open the file; ask its passphrase when it is encrypted. False after a shown refusal
+        or when the person gave up."""
+        title = _("broadtalk cannot open the database")
+        if not is_encrypted_file(self.path):
+            try:
+                self.db = Database.open(self.path, backup_dir=self.backups)
+            except BroadtalkError as error:
+                QMessageBox.critical(None, title, error.message)
+                self.failed = True
+                return False
+            return True
+        failures: list[datetime] = []
+        dialog = PassphraseDialog(str(self.path))
+
+        def attempt() -> str | None:
+            try:
+                self.db = Database.open(self.path, passphrase=dialog.passphrase(), backup_dir=self.backups)
+            except WrongPassphrase as error:
+                failures.append(datetime.now(UTC))
+                log.warning("database passphrase refused")
+                return error.message
+            except BroadtalkError as error:
+                return error.message
+            return None
+
+        dialog.set_attempt(attempt)
+        if dialog.exec() != QDialog.DialogCode.Accepted or self.db is None:
+            return False
+        if failures:
+            # Written now that the trail can be reached: someone tried this file's passphrase.
+            with self.db.transaction() as tx:
+                for moment in failures:
+                    audit.record(
+                        tx,
+                        None,
+                        audit.Action.UNLOCK_FAILED,
+                        object_type="database",
+                        outcome=audit.Outcome.FAILED,
+                        now=moment,
+                    )
+        return True
+
+    def _sign_in(self) -> Actor | None:
+        assert self.db is not None
+        db = self.db
         with db.transaction() as tx:
-            actor = current_actor(tx)
-        if actor is None:
-            if startup_check:
-                print(
+            accounts = can_sign_in(tx)
+            here = current_actor(tx)
+        if not accounts:
+            if here is None:
+                QMessageBox.critical(
+                    None,
+                    _("Nobody can sign in"),
                     _(
-                        "broadtalk: this database has no practitioner yet; start broadtalk once without "
-                        "--startup-check and fill in the welcome."
+                        "This database has no practitioner who can sign in. Ask your administrator to add an "
+                        "account, or restore a backup."
                     ),
-                    file=sys.stderr,
                 )
-                return 1
-            chosen = _welcome(db)
-            if chosen is None:  # the welcome was closed: nothing was set up, nothing to save
-                return 0
-            if chosen[0] is not db:
-                opened.append(chosen[0])
-            db, actor = chosen
+                self.failed = True
+                return None
+            return self._first_secret(here)
+        hint = ""
+        if self.demo:
+            hint = _("Demo practice: every practitioner's PIN is {pin}.").format(pin=DEMO_SECRET)
+        dialog = SignInDialog(accounts, hint)
+        if here is not None:
+            dialog.choose(here.id)
+        signed_in: list[Actor] = []
+
+        def attempt() -> str | None:
+            try:
+                with db.transaction() as tx:
+                    signed_in.append(sign_in(tx, dialog.practitioner_id(), dialog.secret()))
+            except BroadtalkError as error:
+                return error.message
+            return None
+
+        dialog.set_attempt(attempt)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not signed_in:
+            return None
+        return signed_in[0]
+
+    def _first_secret(self, here: Actor) -> Actor | None:
+        assert self.db is not None
+        db = self.db
+        dialog = NewSecretDialog(here.name)
+        chosen: list[Actor] = []
+
+        def attempt() -> str | None:
+            try:
+                with db.transaction() as tx:
+                    chosen.append(choose_first_secret(tx, here.id, *dialog.secrets()))
+            except BroadtalkError as error:
+                return error.message
+            return None
+
+        dialog.set_attempt(attempt)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not chosen:
+            return None
+        return chosen[0]
+
+    def _offer_encryption(self, actor: Actor) -> None:
+        """Plain data from before encryption: offer to encrypt it (not the fictional demo)."""
+        assert self.db is not None
+        if self.demo:
+            return
+        with self.db.transaction() as tx:
+            if is_demo(tx):
+                return
+        dialog = EncryptOfferDialog()
+
+        def attempt() -> str | None:
+            passphrase, repeated = dialog.values()
+            try:
+                check_new_passphrase(passphrase, repeated)
+                self._encrypt(passphrase, actor)
+            except BroadtalkError as error:
+                return error.message
+            return None
+
+        dialog.set_attempt(attempt)
+        dialog.exec()
+
+    def _encrypt(self, passphrase: str, actor: Actor) -> None:
+        assert self.db is not None
+        self.db.close()
+        self.db = None
+        try:
+            encrypt_database(self.path, passphrase)
+        finally:
+            # Reopened either way: encrypted when it worked, still plain when it did not.
+            encrypted = is_encrypted_file(self.path)
+            self.db = Database.open(self.path, passphrase=passphrase if encrypted else None, backup_dir=self.backups)
+        with self.db.transaction() as tx:
+            audit.record(tx, actor, audit.Action.CHANGE, object_type="database", detail="encrypted")
+
+    # -- first start --------------------------------------------------------------------------------
+
+    def _welcome(self) -> Actor | None:
+        """Ask who works here and the passphrase, or open the demo practice."""
+        dialog = WelcomeDialog()  # one dialog throughout: after a refusal the typed values are still there
+        while True:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            if dialog.choice == START and dialog.values is not None:
+                actor = self._set_up(dialog)
+                if actor is not None:
+                    return actor
+            else:
+                if self.db is not None:
+                    self.db.close()
+                    self.db = None
+                demo = _open_demo()
+                if demo is not None:
+                    self.db, self.demo = demo, True
+                    self.path = demo.path
+                    self.backups = config.backup_dir()
+                    actor = self._sign_in()
+                    if actor is not None:
+                        return actor
+                    return None
+            # A refusal was shown; the welcome comes back so the person can choose again.
+
+    def _set_up(self, dialog: WelcomeDialog) -> Actor | None:
+        values = dialog.values
+        assert values is not None
+        title = _("broadtalk could not be set up")
+        try:
+            if self.db is None:
+                self.db = Database.open(self.path, passphrase=dialog.passphrase, backup_dir=self.backups)
+            elif not self.db.encrypted:
+                self.db.close()
+                self.db = None
+                encrypt_database(self.path, dialog.passphrase)
+                self.db = Database.open(self.path, passphrase=dialog.passphrase, backup_dir=self.backups)
+        except BroadtalkError as error:
+            QMessageBox.warning(dialog, title, error.message)
+            return None
+        db = self.db
+        return run_use_case(
+            dialog,
+            db,
+            lambda tx: _set_up_and_sign_in(tx, values, dialog.secret),
+            title,
+        )
+
+    # -- restore and the end ------------------------------------------------------------------------
+
+    def _restore(self, backup: Path, passphrase: str | None, actor: Actor) -> bool:
+        """Put a backup in place of the current data, then sign in again."""
+        assert self.db is not None
+        self.db.close()
+        self.db = None
+        title = _("The backup could not be restored")
+        try:
+            restore_backup(backup, self.path, passphrase, safety_dir=self.backups)
+        except BroadtalkError as error:
+            QMessageBox.warning(None, title, error.message)
+        try:
+            self.db = Database.open(
+                self.path, passphrase=passphrase if is_encrypted_file(self.path) else None, backup_dir=self.backups
+            )
+        except BroadtalkError as error:
+            QMessageBox.critical(None, title, error.message)
+            return False
+        with self.db.transaction() as tx:
+            audit.record(tx, actor, audit.Action.RESTORE, object_type="database")
+        return True
+
+    def _finish(self) -> None:
+        if self.db is None:
+            return
+        try:
+            if not self.demo:
+                self.db.rotating_backup(self.backups, reason="on-exit")
+        except BroadtalkError as error:
+            log.warning("backup on exit failed: %s", type(error).__name__)
+            QMessageBox.warning(None, _("No backup was made"), error.message)
+        finally:
+            self.db.close()
+            self.db = None
+
+
+def _set_up_and_sign_in(tx, values, secret: str) -> Actor:
+    actor = set_up_workstation(tx, values.name, values.role, values.practice_name, secret)
+    audit.record(tx, actor, audit.Action.SIGN_IN, object_type="practitioner", object_id=actor.id)
+    return actor
+
+
+def _run_startup_check(app: QApplication, path: Path, backups: Path, started: float) -> int:
+    from broadtalk.ui.main_window import MainWindow
+
+    try:
+        db = Database.open(path, passphrase=os.environ.get("BROADTALK_PASSPHRASE") or None, backup_dir=backups)
+    except BroadtalkError as error:
+        print(f"broadtalk: {error.message}", file=sys.stderr)
+        return 1
+    try:
+        try:
+            with db.transaction() as tx:
+                if not list_practitioners(tx):
+                    raise StoreError(
+                        _(
+                            "broadtalk: this database has no practitioner yet; start broadtalk once without "
+                            "--startup-check and fill in the welcome."
+                        )
+                    )
+            with db.transaction() as tx:
+                actor = environment_actor(tx)
+        except BroadtalkError as error:
+            print(
+                error.message if error.message.startswith("broadtalk") else f"broadtalk: {error.message}",
+                file=sys.stderr,
+            )
+            return 1
         window = MainWindow(db, actor)
-        if startup_check:
-            _StartupCheck(app, window, db, started).watch()
+        _StartupCheck(app, window, db, actor, started).watch()
         window.show()
         return app.exec()
     finally:
-        for database in opened:
-            database.close()
+        db.close()
 
 
-# -- first start --------------------------------------------------------------------------------
+# -- the demo practice --------------------------------------------------------------------------
 
 
-def _welcome(db: Database) -> tuple[Database, Actor] | None:
-    """Ask who works here, or open the demo practice; None when the welcome is closed."""
-    dialog = WelcomeDialog()  # one dialog throughout: after a refusal the typed values are still there
-    while True:
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        if dialog.choice == START and dialog.values is not None:
-            values = dialog.values
-            actor = run_use_case(
-                dialog,
-                db,
-                lambda tx, v=values: set_up_workstation(tx, v.name, v.role, v.practice_name),
-                _("broadtalk could not be set up"),
-            )
-            if actor is not None:
-                return db, actor
-        else:
-            demo = _open_demo()
-            if demo is not None:
-                return demo
-        # A refusal was shown; the welcome comes back so the person can choose again.
-
-
-def _open_demo() -> tuple[Database, Actor] | None:
+def _open_demo() -> Database | None:
     """The demo practice: reused when complete, else made afresh with a progress bar."""
     path = demo_db_path()
     title = _("The demo practice cannot be opened")
@@ -177,9 +455,9 @@ def _open_demo() -> tuple[Database, Actor] | None:
             QMessageBox.warning(None, title, error.message)
             return None
         with demo.transaction() as tx:
-            fictional, actor = is_demo(tx), current_actor(tx)
-        if fictional and actor is not None:
-            return demo, actor
+            fictional, finished = is_demo(tx), current_actor(tx) is not None
+        if fictional and finished:
+            return demo
         demo.close()
         if not fictional:
             QMessageBox.warning(
@@ -203,16 +481,16 @@ def _open_demo() -> tuple[Database, Actor] | None:
             nurses = [a for a in practitioners if a.role == Role.PRACTICE_NURSE] or practitioners
             if not nurses:
                 raise StoreError(_("The demo practice has no practitioners; choose the demo practice again."))
-            actor = nurses[0]
-            # Written last: a demo file with a workstation practitioner is a finished one.
-            use_practitioner_here(tx, actor)
+            # Written last: a demo file with a workstation practitioner is a finished one (and
+            # the sign-in offers that nurse first).
+            use_practitioner_here(tx, nurses[0])
     except BroadtalkError as error:
         if demo is not None:
             demo.close()
         _remove_database(path)
         QMessageBox.warning(None, title, error.message)
         return None
-    return demo, actor
+    return demo
 
 
 def _remove_database(path: Path) -> None:
@@ -306,7 +584,7 @@ def _make_demo(path: Path) -> bool:
 class _StartupCheck(QObject):
     """Prints the time from start to the first paint of the filled client list, then quits."""
 
-    def __init__(self, app: QApplication, window: QWidget, db: Database, started: float):
+    def __init__(self, app: QApplication, window: QWidget, db: Database, actor: Actor, started: float):
         super().__init__(window)
         self._app = app
         self._started = started
@@ -318,7 +596,7 @@ class _StartupCheck(QObject):
         self._target = view.viewport() if view is not None else window
         with db.transaction() as tx:
             # With no clients an empty list is the finished picture; else wait for rows.
-            self._expect_rows = count_clients(tx) > 0
+            self._expect_rows = count_clients(tx, actor) > 0
 
     def watch(self) -> None:
         self._target.installEventFilter(self)

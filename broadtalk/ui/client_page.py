@@ -483,7 +483,7 @@ class ClientPage(QWidget):
 
     def show_client(self, client_id: int) -> bool:
         """Show this client; False (after saying why) when the client cannot be read."""
-        history = run_use_case(self, self._db, lambda tx: client_history(tx, client_id))
+        history = run_use_case(self, self._db, lambda tx: client_history(tx, self._actor, client_id))
         if history is None:
             return False
         self._show(history)
@@ -499,7 +499,7 @@ class ClientPage(QWidget):
         """Read the shown client again (after a conversation was held or changed elsewhere)."""
         if self._history is None:
             return
-        history = run_use_case(self, self._db, lambda tx: client_history(tx, self._history.client.id))
+        history = run_use_case(self, self._db, lambda tx: client_history(tx, self._actor, self._history.client.id))
         if history is not None:
             current = self.conversations_table.currentIndex()
             self._show(history)

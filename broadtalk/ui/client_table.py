@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from broadtalk.clients import ClientRecord, count_clients, search_clients
 from broadtalk.i18n import _, format_short_date
+from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
 
 PAGE = 200
@@ -17,9 +18,10 @@ Index = QModelIndex | QPersistentModelIndex
 class ClientTableModel(QAbstractTableModel):
     COLUMNS = ("client_number", "name", "birth_date", "conversations")
 
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, db: Database, actor: Actor, parent=None):
         super().__init__(parent)
         self._db = db
+        self.actor = actor  # whose role decides what may be listed
         self._search = ""
         self._rows: list[ClientRecord] = []
         self._total = 0
@@ -36,8 +38,8 @@ class ClientTableModel(QAbstractTableModel):
     def refresh(self) -> None:
         self.beginResetModel()
         with self._db.transaction() as tx:
-            self._total = count_clients(tx, self._search)
-            self._rows = search_clients(tx, self._search, limit=PAGE)
+            self._total = count_clients(tx, self.actor, self._search)
+            self._rows = search_clients(tx, self.actor, self._search, limit=PAGE)
         self.endResetModel()
 
     @property
@@ -51,7 +53,7 @@ class ClientTableModel(QAbstractTableModel):
         if parent.isValid():
             return
         with self._db.transaction() as tx:
-            more = search_clients(tx, self._search, limit=PAGE, offset=len(self._rows))
+            more = search_clients(tx, self.actor, self._search, limit=PAGE, offset=len(self._rows))
         if not more:
             self._total = len(self._rows)
             return

@@ -103,8 +103,8 @@ class HandoverPreview(QDialog):
         self.saved_path: Path | None = None
         try:
             with db.transaction() as tx:
-                referral = get_referral(tx, referral_id)
-                _content, data = render_document(tx, referral_id, kind, today=local_today())
+                referral = get_referral(tx, actor, referral_id)
+                _content, data = render_document(tx, actor, referral_id, kind, today=local_today())
         except BroadtalkError as error:
             self.refusal = error.message
             return
@@ -253,9 +253,11 @@ class HandoverPreview(QDialog):
             # One transaction: the consent is checked again, and the disclosure is logged only
             # when every page went to the printer.
             with self._db.transaction() as tx:
-                content, data = render_document(tx, self._referral_id, self._kind, today=to_display_time(now).date())
+                content, data = render_document(
+                    tx, self._actor, self._referral_id, self._kind, today=to_display_time(now).date()
+                )
                 self._paint(printer, data)
-                log_disclosure(tx, self._actor, self._referral_id, content, self._kind, now)
+                log_disclosure(tx, self._actor, self._referral_id, content, self._kind, now, printed=True)
         except BroadtalkError as error:
             show_refusal(self, error)
             return

@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         banner.addWidget(self.overdue_later)
         self.overdue_banner.hide()
 
-        self.model = ClientTableModel(self._db, self)
+        self.model = ClientTableModel(self._db, self.actor, self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(_("Clients"))
@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
             return
         try:
             with self._db.transaction() as tx:
-                count = len(list_referrals(tx, overdue_only=True, today=local_today()))
+                count = len(list_referrals(tx, self.actor, overdue_only=True, today=local_today()))
                 days = feedback_due_days(tx)
         except BroadtalkError:
             return  # a reminder that cannot be read is no reason to stop anyone working
@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
             return
         page.save_all()
         with self._db.transaction() as tx:
-            snapshot = conv.load_conversation(tx, page.conversation_id)
+            snapshot = conv.load_conversation(tx, self.actor, page.conversation_id)
         self.client_view = ClientView(page.model, snapshot, page.previous, page.client.given_name)
         self.client_view.left.connect(self._client_view_left)
         self.hide()
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self._db, self.actor, self)
         if dialog.exec() and dialog.updated_actor is not None:
-            self.actor = dialog.updated_actor
+            self.actor = self.model.actor = dialog.updated_actor
             with self._db.transaction() as tx:
                 self.practice = settings.read_setting(tx, settings.PRACTICE_NAME)
             self._set_title()

@@ -214,8 +214,8 @@ class ReferralDialog(QDialog):
         self.consent_dialog: ConsentDialog | None = None
 
         with db.transaction() as tx:
-            client = get_client(tx, client_id)
-            snapshot = load_conversation(tx, conversation_id)
+            client = get_client(tx, actor, client_id)
+            snapshot = load_conversation(tx, actor, conversation_id)
             model = find_model(tx, snapshot.summary.model_id, snapshot.summary.model_version)
             important = [
                 domain
@@ -491,9 +491,9 @@ class ConsentDialog(QDialog):
         self._until_edited = False
 
         with db.transaction() as tx:
-            referral = get_referral(tx, referral_id)
-            client = get_client(tx, referral.client_id)
-            snapshot = load_conversation(tx, referral.conversation_id) if referral.conversation_id else None
+            referral = get_referral(tx, actor, referral_id)
+            client = get_client(tx, actor, referral.client_id)
+            snapshot = load_conversation(tx, actor, referral.conversation_id) if referral.conversation_id else None
             model = find_model(tx, snapshot.summary.model_id, snapshot.summary.model_version) if snapshot else None
         self._referral = referral
         self._client_name = client.given_name
@@ -811,9 +811,9 @@ class WithdrawConsentDialog(QDialog):
         self._actor = actor
         self._withdrawn: ConsentView | None = None
         with db.transaction() as tx:
-            referral = get_referral(tx, referral_id)
-            client = get_client(tx, referral.client_id)
-            self._current = current_consent(tx, referral_id)
+            referral = get_referral(tx, actor, referral_id)
+            client = get_client(tx, actor, referral.client_id)
+            self._current = current_consent(tx, actor, referral_id)
         self.setWindowTitle(_("Withdraw consent for referral {reference}").format(reference=referral.reference))
         self.setMinimumWidth(560)
 
@@ -885,7 +885,7 @@ class AdvanceReferralDialog(QDialog):
         self._referral_id = referral_id
         self._updated: ReferralView | None = None
         with db.transaction() as tx:
-            referral = get_referral(tx, referral_id)
+            referral = get_referral(tx, actor, referral_id)
         self._referral = referral
         self.setWindowTitle(_("Next step for referral {reference}").format(reference=referral.reference))
         self.setMinimumWidth(560)

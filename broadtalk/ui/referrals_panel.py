@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk.clients import get_client
+from broadtalk.clients import client_names, get_client
 from broadtalk.consent import EXPIRED, GIVEN, NONE, WITHDRAWN
 from broadtalk.consent import status_label as consent_status_label
 from broadtalk.conversations import list_conversations
@@ -315,9 +315,9 @@ class ReferralsPanel(QWidget):
                     waiting_days=days_waiting(referral, today),
                     due_on=_due_on(referral, due),
                 )
-                for referral in list_referrals(tx, client_id=client_id, today=today)
+                for referral in list_referrals(tx, self._actor, client_id=client_id, today=today)
             )
-            return get_client(tx, client_id).given_name, rows
+            return get_client(tx, self._actor, client_id).given_name, rows
 
         result = run_use_case(self, self._db, read)
         if result is None:
@@ -383,7 +383,7 @@ class ReferralsPanel(QWidget):
         if self._client_id is None:
             return
         client_id = self._client_id
-        conversations = run_use_case(self, self._db, lambda tx: list_conversations(tx, client_id))
+        conversations = run_use_case(self, self._db, lambda tx: list_conversations(tx, self._actor, client_id))
         if conversations is None:
             return
         if not conversations:
@@ -441,7 +441,7 @@ class ReferralsPanel(QWidget):
         row = self.model.row_at(row_index)
         if row is None:
             return
-        referral = run_use_case(self, self._db, lambda tx: get_referral(tx, row.referral.id))
+        referral = run_use_case(self, self._db, lambda tx: get_referral(tx, self._actor, row.referral.id))
         if referral is None:
             return
         self.history_dialog = ReferralHistoryDialog(referral, self)
@@ -609,12 +609,14 @@ class OverdueReferralsDialog(QDialog):
         with db.transaction() as tx:
             due = feedback_due_days(tx)
             rows = []
-            for referral in list_referrals(tx, overdue_only=True, today=today):
+            overdue = list_referrals(tx, actor, overdue_only=True, today=today)
+            names = client_names(tx, actor, (referral.client_id for referral in overdue))
+            for referral in overdue:
                 assert referral.sent_at is not None  # overdue means sent
                 rows.append(
                     OverdueRow(
                         client_id=referral.client_id,
-                        client_name=get_client(tx, referral.client_id).name,
+                        client_name=names[referral.client_id],
                         reference=referral.reference,
                         recipient=referral.recipient,
                         sent_on=_local_date(referral.sent_at),

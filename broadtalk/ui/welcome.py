@@ -16,9 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _
 from broadtalk.practitioners import Role, role_label
+from broadtalk.sign_in import check_new_secret
+from broadtalk.store.database import check_new_passphrase
 from broadtalk.ui.common import ErrorLabel
+from broadtalk.ui.sign_in_dialogs import PASSPHRASE_ADVICE, NewPassphraseFields, secret_field
 from broadtalk.workstation import (
     NAME,
     NAME_MAX,
@@ -151,6 +155,38 @@ class WelcomeDialog(QDialog):
         self.name_error = self.fields.name_error
         self.practice_error = self.fields.practice_error
 
+        protect = QLabel(_("Protect the data"))
+        protect_font = QFont(protect.font())
+        protect_font.setWeight(QFont.Weight.DemiBold)
+        protect.setFont(protect_font)
+        secret_intro = QLabel(_("Your own PIN or password: you sign in with it and unlock the screen."))
+        secret_intro.setWordWrap(True)
+        self.secret_edit = secret_field(_("at least 5 characters"))
+        self.secret_repeat_edit = secret_field()
+        self.secret_error = ErrorLabel()
+        secret_form = QFormLayout()
+        secret_form.setVerticalSpacing(10)
+        secret_form.setHorizontalSpacing(16)
+        secret_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for text, field in (
+            (_("Your P&IN or password"), self.secret_edit),
+            (_("PIN or password &again"), self.secret_repeat_edit),
+        ):
+            label = QLabel(text)
+            label.setBuddy(field)
+            field.setAccessibleName(without_mnemonic(text))
+            secret_form.addRow(label, field)
+        passphrase_intro = QLabel(_(PASSPHRASE_ADVICE))
+        passphrase_intro.setWordWrap(True)
+        self.passphrase_fields = NewPassphraseFields()
+        self.passphrase_edit = self.passphrase_fields.passphrase_edit
+        self.passphrase_repeat_edit = self.passphrase_fields.repeat_edit
+        self.passphrase_error = ErrorLabel()
+        self.secret_edit.textEdited.connect(lambda _text: self.secret_error.show_message(""))
+        self.passphrase_edit.textEdited.connect(lambda _text: self.passphrase_error.show_message(""))
+        self._secret: str = ""
+        self._passphrase: str = ""
+
         self.start_button = QPushButton(_("&Start"))
         self.start_button.setDefault(True)
         self.start_button.setMinimumWidth(140)  # the main way on: easy to find and to hit
@@ -176,13 +212,29 @@ class WelcomeDialog(QDialog):
         layout.addWidget(intro)
         layout.addSpacing(24)
         layout.addWidget(self.fields)
-        layout.addSpacing(28)
+        layout.addSpacing(20)
+        layout.addWidget(protect)
+        layout.addSpacing(6)
+        layout.addWidget(secret_intro)
+        layout.addSpacing(8)
+        layout.addLayout(secret_form)
+        layout.addWidget(self.secret_error)
+        layout.addSpacing(12)
+        layout.addWidget(passphrase_intro)
+        layout.addSpacing(8)
+        layout.addWidget(self.passphrase_fields)
+        layout.addWidget(self.passphrase_error)
+        layout.addSpacing(24)
         layout.addStretch(1)
         layout.addLayout(buttons)
 
         self.setTabOrder(self.name_edit, self.role_combo)
         self.setTabOrder(self.role_combo, self.practice_edit)
-        self.setTabOrder(self.practice_edit, self.start_button)
+        self.setTabOrder(self.practice_edit, self.secret_edit)
+        self.setTabOrder(self.secret_edit, self.secret_repeat_edit)
+        self.setTabOrder(self.secret_repeat_edit, self.passphrase_edit)
+        self.setTabOrder(self.passphrase_edit, self.passphrase_repeat_edit)
+        self.setTabOrder(self.passphrase_repeat_edit, self.start_button)
         self.setTabOrder(self.start_button, self.demo_button)
         self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -196,11 +248,36 @@ class WelcomeDialog(QDialog):
         """What was entered, cleaned and checked; set when ``choice`` is "start"."""
         return self._values
 
+    @property
+    def secret(self) -> str:
+        """The new practitioner's own PIN or password; set when ``choice`` is "start"."""
+        return self._secret
+
+    @property
+    def passphrase(self) -> str:
+        """The passphrase that encrypts this practice's data; set when ``choice`` is "start"."""
+        return self._passphrase
+
     def _start(self) -> None:
         values = self.fields.checked_values()
+        secret_problem = passphrase_problem = ""
+        try:
+            check_new_secret(self.secret_edit.text(), self.secret_repeat_edit.text())
+        except BroadtalkError as error:
+            secret_problem = error.message
+        try:
+            check_new_passphrase(*self.passphrase_fields.values())
+        except BroadtalkError as error:
+            passphrase_problem = error.message
+        self.secret_error.show_message(secret_problem)
+        self.passphrase_error.show_message(passphrase_problem)
         if values is None:
             return
+        if secret_problem or passphrase_problem:
+            (self.secret_edit if secret_problem else self.passphrase_edit).setFocus(Qt.FocusReason.OtherFocusReason)
+            return
         self._choice, self._values = START, values
+        self._secret, self._passphrase = self.secret_edit.text(), self.passphrase_edit.text()
         self.accept()
 
     def _demo(self) -> None:

@@ -36,6 +36,18 @@ domains:
 """
 
 
+PASSPHRASE = "kamerplant vensterbank"
+
+
+@pytest.fixture(autouse=True)
+def passphrase(monkeypatch: pytest.MonkeyPatch) -> str:
+    """New databases made from the command line are encrypted: they need a passphrase."""
+    monkeypatch.setenv("BROADTALK_PASSPHRASE", PASSPHRASE)
+    for name in ("BROADTALK_NEW_PASSPHRASE", "BROADTALK_USER", "BROADTALK_PIN"):
+        monkeypatch.delenv(name, raising=False)
+    return PASSPHRASE
+
+
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     try:
         code = main(argv)

@@ -129,7 +129,7 @@ def test_withdrawn_consent_means_exit_1_and_no_file(practice, tmp_path, capsys, 
     with practice["db"].transaction() as tx:
         from broadtalk.referrals import get_referral
 
-        withdraw_consent(tx, actor, get_referral(tx, practice["consented"]).consent.id, note="zelf geregeld")
+        withdraw_consent(tx, actor, get_referral(tx, actor, practice["consented"]).consent.id, note="zelf geregeld")
     out = tmp_path / "withdrawn.pdf"
     code, _out, _err = run(
         ["--db", practice["path"], "handover", "pdf", str(practice["consented"]), "--out", str(out)], capsys

@@ -32,9 +32,9 @@ def client_id(db: Database, actor: Actor) -> int:
         return create_client(tx, actor, ClientInput("Greet", "Berg", "03-03-1942", name_prefix="van den"), now=NOW).id
 
 
-def _history(db: Database, client_id: int) -> ClientHistory:
+def _history(db: Database, actor: Actor, client_id: int) -> ClientHistory:
     with db.transaction() as tx:
-        return client_history(tx, client_id)
+        return client_history(tx, actor, client_id)
 
 
 def _record(db: Database, actor: Actor, client_id: int, content: ConversationContent) -> int:
@@ -72,7 +72,7 @@ def test_conversations_come_newest_first_with_the_models_dutch_title_practitione
         coach = create_practitioner(tx, "Sander Bakker", Role.SOCIAL_WORKER, now=NOW)
         newer = start_conversation(tx, coach, client_id, "positive-health", 1, now=NOW).id
 
-    history = _history(db, client_id)
+    history = _history(db, actor, client_id)
 
     assert [c.id for c in history.conversations] == [newer, older]
     draft, completed = history.conversations
@@ -91,7 +91,7 @@ def test_conversations_come_newest_first_with_the_models_dutch_title_practitione
 def test_the_model_title_follows_the_language(db, actor, client_id):
     _four_domains_last_autumn(db, actor, client_id)
     i18n.set_language("en")
-    assert _history(db, client_id).conversations[0].model_title == "Four domains (4D model)"
+    assert _history(db, actor, client_id).conversations[0].model_title == "Four domains (4D model)"
 
 
 def test_a_conversation_held_with_a_model_that_is_not_available_here_shows_the_models_id(db, actor, client_id):
@@ -109,7 +109,7 @@ def test_a_conversation_held_with_a_model_that_is_not_available_here_shows_the_m
                 completed_at=NOW,
             )
         )
-    (entry,) = _history(db, client_id).conversations
+    (entry,) = _history(db, actor, client_id).conversations
     assert entry.model_title == "own-practice-model"
 
 
@@ -119,7 +119,7 @@ def test_a_removed_practitioner_leaves_an_empty_name(db, actor, client_id):
         start_conversation(tx, someone, client_id, "four-domains", 1, now=NOW)
     with db.transaction() as tx:
         tx.delete(tx.get(Practitioner, someone.id))
-    (entry,) = _history(db, client_id).conversations
+    (entry,) = _history(db, actor, client_id).conversations
     assert entry.practitioner_name == ""
 
 
@@ -136,7 +136,7 @@ def test_goals_from_all_conversations_newest_conversation_first_with_domain_titl
             goals=[GoalEntry("Weer elke dag wandelen", "body"), GoalEntry("Zonder domein")],
         ),
     )
-    goals = _history(db, client_id).goals
+    goals = _history(db, actor, client_id).goals
     assert [(g.description, g.conversation_id) for g in goals] == [
         ("Weer elke dag wandelen", newer),
         ("Zonder domein", newer),
@@ -160,7 +160,7 @@ def test_actions_come_open_first_then_by_due_date_undated_last(db, actor, client
     with db.transaction() as tx:
         set_action_done(tx, actor, earliest.id, True)
 
-    actions = _history(db, client_id).actions
+    actions = _history(db, actor, client_id).actions
 
     assert [a.what for a in actions] == [
         "Aanmelden bij de maaltijd in het buurthuis",
@@ -180,12 +180,12 @@ def test_actions_come_open_first_then_by_due_date_undated_last(db, actor, client
         newer,
         NOW,
     )
-    assert [a.what for a in _history(db, client_id).open_actions] == [a.what for a in actions[:4]]
+    assert [a.what for a in _history(db, actor, client_id).open_actions] == [a.what for a in actions[:4]]
 
 
 def test_an_action_can_be_ticked_off_and_on_again_after_the_conversation_was_completed(db, actor, client_id):
     conversation_id = _four_domains_last_autumn(db, actor, client_id)
-    action = _history(db, client_id).actions[0]
+    action = _history(db, actor, client_id).actions[0]
     assert not action.done
 
     with db.transaction() as tx:
@@ -197,7 +197,7 @@ def test_an_action_can_be_ticked_off_and_on_again_after_the_conversation_was_com
 
     with db.transaction() as tx:
         set_action_done(tx, actor, action.id, False)
-    assert not next(a for a in _history(db, client_id).actions if a.id == action.id).done
+    assert not next(a for a in _history(db, actor, client_id).actions if a.id == action.id).done
 
 
 def test_ticking_off_an_action_of_a_draft_conversation_works_too(db, actor, client_id):
@@ -208,7 +208,7 @@ def test_ticking_off_an_action_of_a_draft_conversation_works_too(db, actor, clie
         set_action_done(tx, actor, action.id, True)
     with db.transaction() as tx:
         complete_conversation(tx, actor, conversation.id, duration_seconds=600, now=NOW + timedelta(minutes=10))
-    assert _history(db, client_id).actions[0].done
+    assert _history(db, actor, client_id).actions[0].done
 
 
 def test_ticking_off_an_unknown_action_is_refused_with_a_message_and_changes_nothing(db, actor, client_id):
@@ -216,22 +216,22 @@ def test_ticking_off_an_unknown_action_is_refused_with_a_message_and_changes_not
     with pytest.raises(NotFoundError) as refused, db.transaction() as tx:
         set_action_done(tx, actor, 999_999, True)
     assert "999999" in refused.value.message
-    assert not any(a.done for a in _history(db, client_id).actions)
+    assert not any(a.done for a in _history(db, actor, client_id).actions)
 
 
-def test_an_unknown_client_has_no_history(db):
+def test_an_unknown_client_has_no_history(db, actor):
     with pytest.raises(NotFoundError), db.transaction() as tx:
-        client_history(tx, 424242)
+        client_history(tx, actor, 424242)
 
 
-def test_a_client_without_conversations_has_an_empty_history(db, client_id):
-    history = _history(db, client_id)
+def test_a_client_without_conversations_has_an_empty_history(db, actor, client_id):
+    history = _history(db, actor, client_id)
     assert history.conversations == () and history.goals == () and history.actions == ()
 
 
 def test_the_history_is_plain_frozen_values(db, actor, client_id):
     _four_domains_last_autumn(db, actor, client_id)
-    history = _history(db, client_id)
+    history = _history(db, actor, client_id)
     for value in (history, history.conversations[0], history.goals[0], history.actions[0]):
         assert dataclasses.is_dataclass(value)
         with pytest.raises(dataclasses.FrozenInstanceError):

@@ -51,9 +51,9 @@ def _count(db: Database) -> int:
         return tx.exec(select(func.count(Client.id))).one()
 
 
-def _search(db: Database, text: str, **kwargs) -> list[ClientRecord]:
+def _search(db: Database, actor: Actor, text: str, **kwargs) -> list[ClientRecord]:
     with db.transaction() as tx:
-        return search_clients(tx, text, **kwargs)
+        return search_clients(tx, actor, text, **kwargs)
 
 
 def _problems(data: ClientInput) -> dict[str, str]:
@@ -249,7 +249,7 @@ def test_create_client_stores_the_cleaned_values(db: Database, actor: Actor) -> 
     )
 
     with db.transaction() as tx:
-        stored = get_client(tx, created.id)
+        stored = get_client(tx, actor, created.id)
         row = tx.get(Client, created.id)
         assert row.created_by_id == actor.id
         assert row.created_at == NOW
@@ -297,10 +297,10 @@ def test_the_database_refuses_a_duplicate_client_number(db: Database, actor: Act
     assert _count(db) == 1
 
 
-def test_get_client_of_an_unknown_id_is_not_found(db: Database) -> None:
+def test_get_client_of_an_unknown_id_is_not_found(db: Database, actor: Actor) -> None:
     i18n.set_language("en")
     with pytest.raises(NotFoundError, match="There is no client with number 4242"), db.transaction() as tx:
-        get_client(tx, 4242)
+        get_client(tx, actor, 4242)
 
 
 # -- search -----------------------------------------------------------------------------------
@@ -334,9 +334,9 @@ def _families(records: list[ClientRecord]) -> list[str]:
 
 
 def test_search_lists_everyone_in_dutch_order_family_name_without_prefix_then_given_name(
-    db: Database, people: dict[str, ClientRecord]
+    db: Database, actor: Actor, people: dict[str, ClientRecord]
 ) -> None:
-    assert _families(_search(db, "")) == [
+    assert _families(_search(db, actor, "")) == [
         "Els Aalders",
         "Anna Bakker",
         "Jan Bakker",
@@ -348,7 +348,7 @@ def test_search_lists_everyone_in_dutch_order_family_name_without_prefix_then_gi
         "Kees Vries",  # de Vries: under V
     ]
     with db.transaction() as tx:
-        assert count_clients(tx) == 9
+        assert count_clients(tx, actor) == 9
 
 
 @pytest.mark.parametrize(
@@ -367,63 +367,67 @@ def test_search_lists_everyone_in_dutch_order_family_name_without_prefix_then_gi
     ],
 )
 def test_search_ignores_case_and_diacritics(
-    db: Database, people: dict[str, ClientRecord], typed: str, expected: list[str]
+    db: Database, actor: Actor, people: dict[str, ClientRecord], typed: str, expected: list[str]
 ) -> None:
-    assert _families(_search(db, typed)) == expected
+    assert _families(_search(db, actor, typed)) == expected
     with db.transaction() as tx:
-        assert count_clients(tx, typed) == len(expected)
+        assert count_clients(tx, actor, typed) == len(expected)
 
 
-def test_search_finds_the_birth_date_typed_as_dd_mm_yyyy(db: Database, people: dict[str, ClientRecord]) -> None:
-    assert _families(_search(db, "07-03-1951")) == ["Jan Berg", "Kees Vries"]
-    assert _families(_search(db, "7-3-1951")) == ["Jan Berg", "Kees Vries"]
-    assert _families(_search(db, "12-11-1980")) == ["Anna Bakker"]
-    assert _search(db, "08-03-1951") == []
+def test_search_finds_the_birth_date_typed_as_dd_mm_yyyy(
+    db: Database, actor: Actor, people: dict[str, ClientRecord]
+) -> None:
+    assert _families(_search(db, actor, "07-03-1951")) == ["Jan Berg", "Kees Vries"]
+    assert _families(_search(db, actor, "7-3-1951")) == ["Jan Berg", "Kees Vries"]
+    assert _families(_search(db, actor, "12-11-1980")) == ["Anna Bakker"]
+    assert _search(db, actor, "08-03-1951") == []
 
 
-def test_search_finds_the_client_number_whole_or_its_start(db: Database, people: dict[str, ClientRecord]) -> None:
+def test_search_finds_the_client_number_whole_or_its_start(
+    db: Database, actor: Actor, people: dict[str, ClientRecord]
+) -> None:
     emre = people["Emre Çelik"]
     number = emre.client_number
 
-    assert _search(db, number) == [emre]
-    assert _search(db, number.lower()) == [emre]
+    assert _search(db, actor, number) == [emre]
+    assert _search(db, actor, number.lower()) == [emre]
     # Three characters or more: the start of a number (a name may contain them too).
-    assert emre in _search(db, number[:3].lower())
+    assert emre in _search(db, actor, number[:3].lower())
 
 
-def test_search_requires_every_word_to_match(db: Database, people: dict[str, ClientRecord]) -> None:
-    assert _families(_search(db, "jan bakker")) == ["Jan Bakker"]
-    assert _families(_search(db, "  bakker   jan ")) == ["Jan Bakker"]
-    assert _families(_search(db, "jan 07-03-1951")) == ["Jan Berg"]
-    assert _search(db, "jan vries") == []
+def test_search_requires_every_word_to_match(db: Database, actor: Actor, people: dict[str, ClientRecord]) -> None:
+    assert _families(_search(db, actor, "jan bakker")) == ["Jan Bakker"]
+    assert _families(_search(db, actor, "  bakker   jan ")) == ["Jan Bakker"]
+    assert _families(_search(db, actor, "jan 07-03-1951")) == ["Jan Berg"]
+    assert _search(db, actor, "jan vries") == []
     with db.transaction() as tx:
-        assert count_clients(tx, "jan") == 2
-        assert count_clients(tx, "jan vries") == 0
+        assert count_clients(tx, actor, "jan") == 2
+        assert count_clients(tx, actor, "jan vries") == 0
 
 
 @pytest.mark.parametrize("typed", ["%", "_", "%%", "__", "%%%", "___", "b_kker", "b%r", "\\"])
 def test_percent_and_underscore_in_a_search_are_literal_characters(
-    db: Database, people: dict[str, ClientRecord], typed: str
+    db: Database, actor: Actor, people: dict[str, ClientRecord], typed: str
 ) -> None:
-    assert _search(db, typed) == []
+    assert _search(db, actor, typed) == []
     with db.transaction() as tx:
-        assert count_clients(tx, typed) == 0
+        assert count_clients(tx, actor, typed) == 0
 
 
 def test_a_name_with_percent_or_underscore_is_found_by_typing_them(db: Database, actor: Actor) -> None:
     _create(db, actor, _input("Test_1", "100%"))
     _create(db, actor, _input("Test01", "1000"))
 
-    assert _families(_search(db, "test_1")) == ["Test_1 100%"]
-    assert _families(_search(db, "100%")) == ["Test_1 100%"]
+    assert _families(_search(db, actor, "test_1")) == ["Test_1 100%"]
+    assert _families(_search(db, actor, "100%")) == ["Test_1 100%"]
 
 
-def test_search_pages_with_limit_and_offset(db: Database, people: dict[str, ClientRecord]) -> None:
-    everyone = _search(db, "")
+def test_search_pages_with_limit_and_offset(db: Database, actor: Actor, people: dict[str, ClientRecord]) -> None:
+    everyone = _search(db, actor, "")
 
-    assert _search(db, "", limit=3) == everyone[:3]
-    assert _search(db, "", limit=3, offset=3) == everyone[3:6]
-    assert _search(db, "", offset=8) == everyone[8:]
+    assert _search(db, actor, "", limit=3) == everyone[:3]
+    assert _search(db, actor, "", limit=3, offset=3) == everyone[3:6]
+    assert _search(db, actor, "", offset=8) == everyone[8:]
 
 
 def test_search_fills_the_number_of_conversations(db: Database, actor: Actor, people: dict[str, ClientRecord]) -> None:
@@ -434,7 +438,7 @@ def test_search_fills_the_number_of_conversations(db: Database, actor: Actor, pe
         start_conversation(tx, actor, berg.id, "four-domains", 1, now=NOW)
         start_conversation(tx, actor, celik.id, "self-sufficiency", 1, now=NOW)
 
-    counts = {f"{r.given_name} {r.family_name}": r.conversation_count for r in _search(db, "")}
+    counts = {f"{r.given_name} {r.family_name}": r.conversation_count for r in _search(db, actor, "")}
 
     assert counts["Jan Berg"] == 2
     assert counts["Emre Çelik"] == 1
@@ -465,7 +469,7 @@ def test_update_client_changes_the_fields_and_the_search_key(
     assert updated.id == anna.id
     assert updated.client_number == anna.client_number
     with db.transaction() as tx:
-        stored = get_client(tx, anna.id)
+        stored = get_client(tx, actor, anna.id)
     assert stored == updated
     assert (stored.family_name, stored.birth_date, stored.email, stored.postal_code) == (
         "Yıldız",
@@ -473,10 +477,10 @@ def test_update_client_changes_the_fields_and_the_search_key(
         "anna@example.org",
         "3511 CD",
     )
-    assert _families(_search(db, "yildiz")) == ["Anna Yıldız"]
-    assert _families(_search(db, "13-11-1980")) == ["Anna Yıldız"]
-    assert _families(_search(db, "bakker")) == ["Jan Bakker"]
-    assert _families(_search(db, ""))[-1] == "Anna Yıldız"  # sorted under Y now
+    assert _families(_search(db, actor, "yildiz")) == ["Anna Yıldız"]
+    assert _families(_search(db, actor, "13-11-1980")) == ["Anna Yıldız"]
+    assert _families(_search(db, actor, "bakker")) == ["Jan Bakker"]
+    assert _families(_search(db, actor, ""))[-1] == "Anna Yıldız"  # sorted under Y now
 
 
 def test_update_client_with_invalid_input_changes_nothing(
@@ -489,7 +493,7 @@ def test_update_client_with_invalid_input_changes_nothing(
 
     assert set(caught.value.problems) == {"family_name"}
     with db.transaction() as tx:
-        assert get_client(tx, anna.id) == anna
+        assert get_client(tx, actor, anna.id) == anna
 
 
 def test_update_of_an_unknown_client_is_not_found(db: Database, actor: Actor) -> None:

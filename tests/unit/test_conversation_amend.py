@@ -39,8 +39,8 @@ def test_a_completed_conversation_is_read_only_until_amended_and_then_every_chan
         conv.complete_conversation(tx, actor, cid)
 
     with db.transaction() as tx:
-        changes = list_changes(tx, cid)
-        snapshot = conv.load_conversation(tx, cid)
+        changes = list_changes(tx, actor, cid)
+        snapshot = conv.load_conversation(tx, actor, cid)
     assert [c.target for c in changes] == ["amend:start", "score:meaningfulness", "goal:add"]
     score_change = changes[1]
     assert (score_change.old_value, score_change.new_value) == (4, 6)
@@ -56,7 +56,7 @@ def test_changes_to_a_draft_are_not_logged(db, actor, client_id):
         cid = conv.start_conversation(tx, actor, client_id, "positive-health", 1).id
         conv.assess_domain(tx, actor, cid, "meaningfulness", score=3)
         conv.assess_domain(tx, actor, cid, "meaningfulness", score=5)
-        assert list_changes(tx, cid) == []
+        assert list_changes(tx, actor, cid) == []
 
 
 def test_a_draft_cannot_be_amended(db, actor, client_id):
@@ -72,7 +72,7 @@ def test_the_current_step_and_the_running_time_are_kept_for_resuming(db, actor, 
         conv.set_current_step(tx, actor, cid, "social")
         conv.set_duration(tx, actor, cid, 754)
     with db.transaction() as tx:
-        snapshot = conv.load_conversation(tx, cid)
+        snapshot = conv.load_conversation(tx, actor, cid)
     assert snapshot.summary.current_step == "social"
     assert snapshot.duration_seconds == 754
 
@@ -84,15 +84,15 @@ def test_the_previous_conversation_is_the_last_completed_one_with_the_same_model
         other_model = conv.start_conversation(tx, actor, client_id, "four-domains", 1, now=NOW - timedelta(days=10)).id
         current = conv.start_conversation(tx, actor, client_id, "positive-health", 1, now=NOW).id
     with db.transaction() as tx:
-        previous = conv.previous_conversation(tx, current)
+        previous = conv.previous_conversation(tx, actor, current)
         assert previous is not None and previous.summary.id == second
         assert previous.scores() == {"meaningfulness": 5}
-        assert conv.previous_conversation(tx, first) is None
-        assert conv.previous_conversation(tx, other_model) is None
+        assert conv.previous_conversation(tx, actor, first) is None
+        assert conv.previous_conversation(tx, actor, other_model) is None
 
 
 def test_the_ranking_of_a_snapshot_follows_the_clients_order(db, actor, client_id):
     with db.transaction() as tx:
         cid = conv.start_conversation(tx, actor, client_id, "four-domains", 1, now=datetime.now(UTC)).id
         conv.rank_domains(tx, actor, cid, ["social", "body"])
-        assert conv.load_conversation(tx, cid).ranking() == ["social", "body"]
+        assert conv.load_conversation(tx, actor, cid).ranking() == ["social", "body"]

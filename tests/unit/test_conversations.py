@@ -83,9 +83,9 @@ def zrm(db: Database, actor: Actor, client_id: int) -> int:
     return _start(db, actor, client_id, "self-sufficiency")
 
 
-def _load(db: Database, conversation_id: int) -> ConversationSnapshot:
+def _load(db: Database, actor: Actor, conversation_id: int) -> ConversationSnapshot:
     with db.transaction() as tx:
-        return load_conversation(tx, conversation_id)
+        return load_conversation(tx, actor, conversation_id)
 
 
 def _run(db: Database, use_case: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -119,7 +119,7 @@ def test_a_conversation_is_pinned_to_the_model_id_and_version(
     assert summary.completed_at is None
     assert summary.client_id == client_id
     assert summary.practitioner_id == actor.id
-    assert _load(db, summary.id).summary == summary
+    assert _load(db, actor, summary.id).summary == summary
 
 
 @pytest.mark.parametrize(("model_id", "version"), [("no-such-model", 1), ("positive-health", 2)])
@@ -150,8 +150,8 @@ def test_list_conversations_gives_a_clients_conversations_newest_first(
         other = create_client(tx, actor, ClientInput("Anna", "Bakker", "01-01-1980"), now=NOW)
 
     with db.transaction() as tx:
-        assert [c.id for c in list_conversations(tx, client_id)] == [new.id, middle.id, old.id]
-        assert list_conversations(tx, other.id) == []
+        assert [c.id for c in list_conversations(tx, actor, client_id)] == [new.id, middle.id, old.id]
+        assert list_conversations(tx, actor, other.id) == []
 
 
 # -- answers ----------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def test_a_choice_answer_is_stored_by_its_code(db: Database, actor: Actor, healt
     stored = _run(db, record_answer, actor, health, "bodily-functions.work-on", "maybe-later", now=NOW)
 
     assert stored == "maybe-later"
-    assert _load(db, health).answers == {"bodily-functions.work-on": "maybe-later"}
+    assert _load(db, actor, health).answers == {"bodily-functions.work-on": "maybe-later"}
 
 
 @pytest.mark.parametrize("value", ["perhaps", "Yes", "ja", ["yes", "no"]])
@@ -169,7 +169,7 @@ def test_a_choice_answer_must_be_one_existing_code(db: Database, actor: Actor, h
     with pytest.raises(InputError), db.transaction() as tx:
         record_answer(tx, actor, health, "bodily-functions.work-on", value, now=NOW)
 
-    assert _load(db, health).answers == {}
+    assert _load(db, actor, health).answers == {}
 
 
 def test_a_repeating_choice_is_stored_as_a_list_in_option_order(db: Database, actor: Actor, zrm: int) -> None:
@@ -178,13 +178,13 @@ def test_a_repeating_choice_is_stored_as_a_list_in_option_order(db: Database, ac
 
     assert stored == ["person", "professional"]
     assert single == ["network"]
-    assert _load(db, zrm).answers == {
+    assert _load(db, actor, zrm).answers == {
         "finances.carried-by": ["person", "professional"],
         "housing.carried-by": ["network"],
     }
     with pytest.raises(InputError), db.transaction() as tx:
         record_answer(tx, actor, zrm, "finances.carried-by", ["person", "neighbour"], now=NOW)
-    assert _load(db, zrm).answers["finances.carried-by"] == ["person", "professional"]
+    assert _load(db, actor, zrm).answers["finances.carried-by"] == ["person", "professional"]
 
 
 def test_text_answers_are_cleaned(db: Database, actor: Actor, health: int, zrm: int) -> None:
@@ -193,7 +193,7 @@ def test_text_answers_are_cleaned(db: Database, actor: Actor, health: int, zrm: 
 
     assert block == "Goed\nslapen"  # a text keeps its line breaks
     assert line == "Schuldhulp Utrecht"  # a string is one line
-    assert _load(db, health).answers == {"bodily-functions.going-well": "Goed\nslapen"}
+    assert _load(db, actor, health).answers == {"bodily-functions.going-well": "Goed\nslapen"}
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_a_text_answer_longer_than_the_limit_is_refused(
     with pytest.raises(InputError, match=f"longer than {limit} characters"), db.transaction() as tx:
         record_answer(tx, actor, conversation_id, link_id, "y" * (limit + 1), now=NOW)
 
-    assert _load(db, conversation_id).answers == {link_id: "x" * limit}
+    assert _load(db, actor, conversation_id).answers == {link_id: "x" * limit}
 
 
 def test_an_answer_to_an_unknown_item_is_refused(db: Database, actor: Actor, health: int) -> None:
@@ -227,7 +227,7 @@ def test_a_date_answer_is_stored_as_an_iso_date(db: Database, actor: Actor, four
     with pytest.raises(InputError), db.transaction() as tx:
         record_answer(tx, actor, four_d, "closing.follow-up", "over zes weken", now=NOW)
 
-    assert _load(db, four_d).answers == {"closing.follow-up": "2026-05-01"}
+    assert _load(db, actor, four_d).answers == {"closing.follow-up": "2026-05-01"}
 
 
 @pytest.mark.parametrize("empty", ["", None, [], "   \n "])
@@ -237,7 +237,7 @@ def test_an_empty_answer_deletes_the_stored_one(db: Database, actor: Actor, heal
 
     assert _run(db, record_answer, actor, health, "bodily-functions.going-well", empty, now=LATER) is None
 
-    assert _load(db, health).answers == {"bodily-functions.work-on": "yes"}
+    assert _load(db, actor, health).answers == {"bodily-functions.work-on": "yes"}
     assert _db_counts(db)["answer"] == 1
 
 
@@ -245,7 +245,7 @@ def test_changing_an_answer_replaces_it_and_touches_the_conversation(db: Databas
     _run(db, record_answer, actor, health, "bodily-functions.work-on", "yes", now=NOW)
     _run(db, record_answer, actor, health, "bodily-functions.work-on", "no", now=LATER)
 
-    assert _load(db, health).answers == {"bodily-functions.work-on": "no"}
+    assert _load(db, actor, health).answers == {"bodily-functions.work-on": "no"}
     with db.transaction() as tx:
         assert tx.get(Conversation, health).updated_at == LATER
         rows = tx.exec(select(Answer)).all()
@@ -321,14 +321,14 @@ def test_a_score_must_lie_on_the_domains_scale(
         with pytest.raises(InputError, match=f"whole number from {lowest} to {highest}"), db.transaction() as tx:
             assess_domain(tx, actor, conversation_id, domain_id, score=bad, now=NOW)
 
-    assert _load(db, conversation_id).scores() == {domain_id: highest}
+    assert _load(db, actor, conversation_id).scores() == {domain_id: highest}
 
 
 def test_a_bool_is_not_a_score(db: Database, actor: Actor, health: int) -> None:
     with pytest.raises(InputError), db.transaction() as tx:
         assess_domain(tx, actor, health, "mental-wellbeing", score=True, now=NOW)
 
-    assert _load(db, health).assessments == {}
+    assert _load(db, actor, health).assessments == {}
 
 
 def test_a_score_on_the_unscored_four_domain_model_is_refused(db: Database, actor: Actor, four_d: int) -> None:
@@ -336,7 +336,7 @@ def test_a_score_on_the_unscored_four_domain_model_is_refused(db: Database, acto
     with pytest.raises(InputError, match="is not scored in this model"), db.transaction() as tx:
         assess_domain(tx, actor, four_d, "body", score=3, now=NOW)
 
-    assert _load(db, four_d).assessments == {}
+    assert _load(db, actor, four_d).assessments == {}
     view = _run(db, assess_domain, actor, four_d, "body", score=None, notes="Rugpijn", now=NOW)
     assert (view.score, view.notes) == (None, "Rugpijn")
 
@@ -369,14 +369,14 @@ def test_assess_domain_changes_only_the_fields_it_is_given(db: Database, actor: 
     assert after_notes == AssessmentView("participation", 4, "Buurthuis\ngenoemd", "Ik zit veel alleen", True, None)
     assert after_score == AssessmentView("participation", None, "Buurthuis\ngenoemd", "Ik zit veel alleen", True, None)
     assert after_flag == AssessmentView("participation", None, "Buurthuis\ngenoemd", "Ik zit veel alleen", False, None)
-    assert _load(db, health).assessments == {"participation": after_flag}
+    assert _load(db, actor, health).assessments == {"participation": after_flag}
 
 
 def test_domain_notes_longer_than_the_limit_are_refused(db: Database, actor: Actor, health: int) -> None:
     with pytest.raises(InputError), db.transaction() as tx:
         assess_domain(tx, actor, health, "participation", own_words="x" * (MAX_TEXT + 1), now=NOW)
 
-    assert _load(db, health).assessments == {}
+    assert _load(db, actor, health).assessments == {}
 
 
 def test_rank_domains_stores_1_to_n_in_the_given_order(db: Database, actor: Actor, four_d: int) -> None:
@@ -384,23 +384,23 @@ def test_rank_domains_stores_1_to_n_in_the_given_order(db: Database, actor: Acto
 
     _run(db, rank_domains, actor, four_d, ["societal", "mind", "body"], now=NOW)
 
-    ranks = {d: a.priority_rank for d, a in _load(db, four_d).assessments.items()}
+    ranks = {d: a.priority_rank for d, a in _load(db, actor, four_d).assessments.items()}
     assert ranks == {"societal": 1, "mind": 2, "body": 3, "social": None}
-    assert _load(db, four_d).assessments["social"].notes == "Eenzaam"
+    assert _load(db, actor, four_d).assessments["social"].notes == "Eenzaam"
 
 
 def test_rank_domains_clears_the_rank_of_domains_left_out(db: Database, actor: Actor, four_d: int) -> None:
     _run(db, rank_domains, actor, four_d, ["societal", "mind", "body"], now=NOW)
 
     _run(db, rank_domains, actor, four_d, ["body"], now=LATER)
-    assert {d: a.priority_rank for d, a in _load(db, four_d).assessments.items()} == {
+    assert {d: a.priority_rank for d, a in _load(db, actor, four_d).assessments.items()} == {
         "societal": None,
         "mind": None,
         "body": 1,
     }
 
     _run(db, rank_domains, actor, four_d, [], now=LATER)
-    assert {a.priority_rank for a in _load(db, four_d).assessments.values()} == {None}
+    assert {a.priority_rank for a in _load(db, actor, four_d).assessments.values()} == {None}
 
 
 @pytest.mark.parametrize("order", [["mind", "body", "mind"], ["mind", "finances"]])
@@ -412,7 +412,7 @@ def test_rank_domains_refuses_a_duplicate_or_unknown_domain_and_keeps_the_old_or
     with pytest.raises(InputError), db.transaction() as tx:
         rank_domains(tx, actor, four_d, order, now=LATER)
 
-    assert {d: a.priority_rank for d, a in _load(db, four_d).assessments.items()} == {"body": 1, "mind": 2}
+    assert {d: a.priority_rank for d, a in _load(db, actor, four_d).assessments.items()} == {"body": 1, "mind": 2}
 
 
 # -- closing: what matters most, goals, actions -----------------------------------------------
@@ -422,13 +422,13 @@ def test_set_closing_stores_what_matters_most_and_the_follow_up_date(db: Databas
     _run(db, set_closing, actor, health, what_matters_most="  Weer\r\nfietsen \x00", follow_up_date=date(2026, 4, 13))
     _run(db, set_closing, actor, health, follow_up_date=date(2026, 5, 1))  # what matters most stays
 
-    snapshot = _load(db, health)
+    snapshot = _load(db, actor, health)
     assert snapshot.what_matters_most == "Weer\nfietsen"
     assert snapshot.follow_up_date == date(2026, 5, 1)
 
     with pytest.raises(InputError), db.transaction() as tx:
         set_closing(tx, actor, health, follow_up_date=NOW.date() - timedelta(days=1))
-    assert _load(db, health).follow_up_date == date(2026, 5, 1)
+    assert _load(db, actor, health).follow_up_date == date(2026, 5, 1)
 
 
 def test_goals_and_actions_record_what_who_and_by_when(db: Database, actor: Actor, health: int) -> None:
@@ -444,7 +444,7 @@ def test_goals_and_actions_record_what_who_and_by_when(db: Database, actor: Acto
     assert second.position == 2
     assert action == ActionView(action.id, "Fietsmaatje zoeken", "Jan", date(2026, 3, 16), goal.id, False, 1)
     assert (loose.goal_id, loose.who, loose.due_date, loose.position) == (None, "", None, 2)
-    snapshot = _load(db, health)
+    snapshot = _load(db, actor, health)
     assert snapshot.goals == [goal, second]
     assert snapshot.actions == [action, loose]
 
@@ -482,7 +482,7 @@ def test_an_action_for_a_goal_of_another_conversation_is_refused(
     with pytest.raises(InputError), db.transaction() as tx:
         add_action(tx, actor, health, "Formulieren invullen", goal_id=4242, now=NOW)
 
-    assert _load(db, health).actions == []
+    assert _load(db, actor, health).actions == []
     assert _db_counts(db)["action"] == 0
 
 
@@ -492,7 +492,7 @@ def test_removing_a_goal_keeps_its_actions_without_the_goal(db: Database, actor:
 
     _run(db, remove_goal, actor, health, goal.id)
 
-    snapshot = _load(db, health)
+    snapshot = _load(db, actor, health)
     assert snapshot.goals == []
     assert snapshot.actions == [dataclasses.replace(action, goal_id=None)]
 
@@ -507,11 +507,11 @@ def test_removing_an_action_or_a_goal_of_another_conversation_is_refused(
         remove_goal(tx, actor, four_d, goal.id)
     with pytest.raises(NotFoundError), db.transaction() as tx:
         remove_action(tx, actor, four_d, action.id)
-    assert (len(_load(db, health).goals), len(_load(db, health).actions)) == (1, 1)
+    assert (len(_load(db, actor, health).goals), len(_load(db, actor, health).actions)) == (1, 1)
 
     _run(db, remove_action, actor, health, action.id)
-    assert _load(db, health).actions == []
-    assert _load(db, health).goals == [goal]
+    assert _load(db, actor, health).actions == []
+    assert _load(db, actor, health).goals == [goal]
 
 
 # -- completing -------------------------------------------------------------------------------
@@ -528,14 +528,14 @@ def test_completing_drops_answers_of_items_that_are_hidden_by_enable_when(
         ("bodily-functions.work-on", "no"),  # the change question is hidden again
     ]:
         _run(db, record_answer, actor, health, link_id, value, now=NOW)
-    assert "bodily-functions.change" in _load(db, health).answers  # a draft keeps it, in case of a slip
+    assert "bodily-functions.change" in _load(db, actor, health).answers  # a draft keeps it, in case of a slip
 
     summary = _run(db, complete_conversation, actor, health, duration_seconds=2700, now=LATER)
 
     assert summary.status == "completed"
     assert summary.is_completed
     assert summary.completed_at == LATER
-    snapshot = _load(db, health)
+    snapshot = _load(db, actor, health)
     assert snapshot.answers == {
         "bodily-functions.work-on": "no",
         "mental-wellbeing.work-on": "yes",
@@ -551,7 +551,7 @@ def test_completing_with_a_negative_duration_is_refused_and_leaves_a_draft(
     with pytest.raises(InputError), db.transaction() as tx:
         complete_conversation(tx, actor, health, duration_seconds=-1, now=LATER)
 
-    snapshot = _load(db, health)
+    snapshot = _load(db, actor, health)
     assert snapshot.summary.status == "draft"
     assert snapshot.duration_seconds == 0
 
@@ -582,7 +582,7 @@ def test_a_completed_conversation_refuses_every_edit_and_nothing_changes(
     goal = _run(db, add_goal, actor, health, "Fitter worden", now=NOW)
     action = _run(db, add_action, actor, health, "Elke dag wandelen", goal_id=goal.id, now=NOW)
     _run(db, complete_conversation, actor, health, duration_seconds=1800, now=NOW + timedelta(minutes=30))
-    before = _load(db, health)
+    before = _load(db, actor, health)
     counts = _db_counts(db)
 
     edits = _edits(actor, health, goal.id, action.id)
@@ -590,7 +590,7 @@ def test_a_completed_conversation_refuses_every_edit_and_nothing_changes(
         with pytest.raises(RefusedError, match="completed and can no longer be changed"), db.transaction() as tx:
             edit(tx)
 
-    assert _load(db, health) == before
+    assert _load(db, actor, health) == before
     assert _db_counts(db) == counts
     with db.transaction() as tx:
         assert tx.get(Conversation, health).updated_at == NOW + timedelta(minutes=30)
@@ -603,7 +603,7 @@ def test_load_conversation_returns_plain_frozen_dataclasses(db: Database, actor:
     goal = _run(db, add_goal, actor, four_d, "Minder pijn", domain_id="body", now=NOW)
     _run(db, add_action, actor, four_d, "Fysiotherapie", who="Jan", goal_id=goal.id, now=NOW)
 
-    snapshot = _load(db, four_d)  # read after its transaction has ended
+    snapshot = _load(db, actor, four_d)  # read after its transaction has ended
 
     assert type(snapshot) is ConversationSnapshot
     assert type(snapshot.summary) is ConversationSummary
@@ -618,9 +618,9 @@ def test_load_conversation_returns_plain_frozen_dataclasses(db: Database, actor:
             value.__setattr__(dataclasses.fields(value)[0].name, None)
 
 
-def test_load_conversation_of_an_unknown_id_is_not_found(db: Database) -> None:
+def test_load_conversation_of_an_unknown_id_is_not_found(db: Database, actor: Actor) -> None:
     with pytest.raises(NotFoundError), db.transaction() as tx:
-        load_conversation(tx, 4242)
+        load_conversation(tx, actor, 4242)
 
 
 # -- recording a whole conversation -----------------------------------------------------------
@@ -661,7 +661,7 @@ def _content(**changes: Any) -> ConversationContent:
 def test_record_conversation_writes_a_whole_completed_conversation(db: Database, actor: Actor, client_id: int) -> None:
     conversation_id = _run(db, record_conversation, actor, client_id, _content())
 
-    snapshot = _load(db, conversation_id)
+    snapshot = _load(db, actor, conversation_id)
     assert snapshot.summary.status == "completed"
     assert (snapshot.summary.started_at, snapshot.summary.completed_at) == (NOW, LATER)
     assert snapshot.summary.practitioner_id == actor.id
@@ -690,7 +690,7 @@ def test_record_conversation_without_completion_leaves_a_draft_with_every_answer
 ) -> None:
     conversation_id = _run(db, record_conversation, actor, client_id, _content(completed_at=None, duration_seconds=0))
 
-    snapshot = _load(db, conversation_id)
+    snapshot = _load(db, actor, conversation_id)
     assert snapshot.summary.status == "draft"
     assert snapshot.summary.completed_at is None
     assert snapshot.answers["bodily-functions.change"] == "Verborgen"

@@ -278,9 +278,10 @@ def test_demo_has_a_social_map_and_referrals_in_every_state_with_withdrawn_and_e
     database, report = _generate(tmp_path / "referrals.sqlite", clients=60)
     try:
         with database.transaction() as tx:
-            referrals = list_referrals(tx, today=TODAY)
+            nurse = next(p for p in list_practitioners(tx) if p.role == Role.PRACTICE_NURSE)
+            referrals = list_referrals(tx, nurse, today=TODAY)
             offerings = list_offerings(tx, today=TODAY)
-            overdue = list_referrals(tx, overdue_only=True, today=TODAY)
+            overdue = list_referrals(tx, nurse, overdue_only=True, today=TODAY)
     finally:
         database.close()
     assert report.referrals == len(referrals) > 0
@@ -288,3 +289,33 @@ def test_demo_has_a_social_map_and_referrals_in_every_state_with_withdrawn_and_e
     assert {r.consent_status(TODAY) for r in referrals} == {"given", "withdrawn", "expired", "none"}
     assert any(o.stale for o in offerings) and any(not o.stale for o in offerings)
     assert overdue
+
+
+def test_every_demo_practitioner_signs_in_with_the_demo_pin(demo_db: Database) -> None:
+    from broadtalk.demo import DEMO_SECRET
+    from broadtalk.sign_in import can_sign_in, sign_in
+
+    with demo_db.transaction() as tx:
+        everyone = list_practitioners(tx)
+        assert {a.id for a in can_sign_in(tx)} == {a.id for a in everyone}
+    assert DEMO_SECRET == "12345"
+    for practitioner in everyone:
+        with demo_db.transaction() as tx:
+            assert sign_in(tx, practitioner.id, DEMO_SECRET) == practitioner
+
+
+def test_the_demo_writes_an_intact_audit_trail_through_its_use_cases(demo_db: Database) -> None:
+    from broadtalk.audit import verify_chain
+    from broadtalk.store.tables import AuditEntry
+
+    with demo_db.transaction() as tx:
+        report = verify_chain(tx)
+        created = tx.exec(select(AuditEntry).where(AuditEntry.action == "create")).all()
+        conversations = tx.exec(select(Conversation.id)).all()
+
+    assert report.intact
+    kinds = Counter(entry.object_type for entry in created)
+    assert kinds["client"] == CLIENTS
+    assert kinds["conversation"] == len(conversations)
+    assert kinds["referral"] and kinds["consent"] and kinds["organisation"] and kinds["offering"]
+    assert all(entry.practitioner_id is not None for entry in created)

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from broadtalk import i18n
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.forms.library import available_models, builtin_models, find_model, import_model, latest_models
-from broadtalk.practitioners import Actor
+from broadtalk.practitioners import Actor, Role, create_practitioner
 from broadtalk.store.database import Database
 from broadtalk.store.tables import CustomModel
 
@@ -49,6 +49,13 @@ domains:
         enableWhen:
           - {{question: exercise.minutes, operator: '<', answer: 30}}
 """
+
+
+@pytest.fixture
+def actor(db: Database) -> Actor:
+    """Importing conversation models is an administrator's work (``MANAGE_MODELS``)."""
+    with db.transaction() as tx:
+        return create_practitioner(tx, "Bram Jansen", Role.ADMINISTRATOR, now=IMPORTED_AT)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

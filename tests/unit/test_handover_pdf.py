@@ -256,9 +256,9 @@ def record_case(db: Database, actor: Actor, case: Case) -> int:
         return referral.id
 
 
-def load(db: Database, referral_id: int, today: date = TODAY) -> HandoverContent:
+def load(db: Database, actor: Actor, referral_id: int, today: date = TODAY) -> HandoverContent:
     with db.transaction() as tx:
-        return load_handover(tx, referral_id, today=today)
+        return load_handover(tx, actor, referral_id, today=today)
 
 
 def render(content: HandoverContent) -> tuple[bytes, bytes]:
@@ -552,7 +552,7 @@ def test_the_pdfs_show_exactly_what_the_consent_covers_and_print_text_literally(
         with db.transaction() as tx:
             actor = create_practitioner(tx, "Anouk de Vries", Role.PRACTICE_NURSE, now=NOW)
         referral_id = record_case(db, actor, case)
-        content = load(db, referral_id)
+        content = load(db, actor, referral_id)
     finally:
         db.close()
     letter_bytes, copy_bytes = render(content)
@@ -584,18 +584,18 @@ def test_the_pdfs_show_exactly_what_the_consent_covers_and_print_text_literally(
 
 def test_withdrawn_consent_gives_no_content_and_so_no_pdf(db: Database, actor: Actor):
     referral_id = record_case(db, actor, realistic_case())
-    assert load(db, referral_id).reference  # fine before the withdrawal
+    assert load(db, actor, referral_id).reference  # fine before the withdrawal
     with db.transaction() as tx:
-        withdraw_consent(tx, actor, current_consent(tx, referral_id).id, now=NOW + timedelta(hours=1))
+        withdraw_consent(tx, actor, current_consent(tx, actor, referral_id).id, now=NOW + timedelta(hours=1))
     with pytest.raises(RefusedError) as refused:
-        load(db, referral_id, TODAY + timedelta(days=1))
+        load(db, actor, referral_id, TODAY + timedelta(days=1))
     assert "Ron" not in str(refused.value)
 
 
 def test_expired_consent_gives_no_content(db: Database, actor: Actor):
     referral_id = record_case(db, actor, realistic_case())
     with pytest.raises(RefusedError):
-        load(db, referral_id, TODAY + timedelta(days=366))
+        load(db, actor, referral_id, TODAY + timedelta(days=366))
 
 
 # -- the letter -----------------------------------------------------------------------------------
@@ -603,7 +603,7 @@ def test_expired_consent_gives_no_content(db: Database, actor: Actor):
 
 @pytest.fixture
 def content(db: Database, actor: Actor) -> HandoverContent:
-    return load(db, record_case(db, actor, realistic_case()))
+    return load(db, actor, record_case(db, actor, realistic_case()))
 
 
 def test_metadata_names_no_one(content: HandoverContent):
@@ -620,7 +620,7 @@ def test_metadata_names_no_one(content: HandoverContent):
 def test_every_page_says_confidential_and_its_number(db: Database, actor: Actor):
     case = realistic_case()
     case.domains = [replace(d, notes=d.notes + "\n" + LONG_TEXT * 2) for d in case.domains]
-    content = load(db, record_case(db, actor, case))
+    content = load(db, actor, record_case(db, actor, case))
     letter, _copy = render(content)
     pages = pages_text(letter)
     assert len(pages) >= 3
@@ -641,7 +641,7 @@ def test_the_question_and_urgency_come_before_the_consent_and_the_domains(conten
 def test_unicode_names_render_as_typed(db: Database, actor: Actor):
     for given_name, family_name in (("Thị Thảo", "Nguyễn"), ("Łukasz", "Ødegård"), ("Emre", "Çelik")):
         case = replace(realistic_case(), given_name=given_name, family_name=family_name)
-        letter, copy = render(load(db, record_case(db, actor, case)))
+        letter, copy = render(load(db, actor, record_case(db, actor, case)))
         for data in (letter, copy):
             text = flat(" ".join(pages_text(data)))
             assert f"{given_name} de {family_name}" in text
@@ -649,7 +649,7 @@ def test_unicode_names_render_as_typed(db: Database, actor: Actor):
 
 def test_hostile_names_and_practice_print_literally(db: Database, actor: Actor):
     case = replace(realistic_case(), given_name="<b>&Co", family_name="</para>", practice_name="Praktijk <Zon> & Maan")
-    letter, copy = render(load(db, record_case(db, actor, case)))
+    letter, copy = render(load(db, actor, record_case(db, actor, case)))
     for data in (letter, copy):
         text = " ".join(pages_text(data))
         assert "<b>&Co de </para>" in text
@@ -659,7 +659,7 @@ def test_hostile_names_and_practice_print_literally(db: Database, actor: Actor):
 def test_emoji_only_own_words_render(db: Database, actor: Actor):
     case = realistic_case()
     case.domains = [replace(d, own_words="🧡🧡") if d.domain_id == "participation" else d for d in case.domains]
-    letter, copy = render(load(db, record_case(db, actor, case)))
+    letter, copy = render(load(db, actor, record_case(db, actor, case)))
     for data in (letter, copy):  # participation is marked important: its own words are in the copy too
         assert _quoted_missing() in flat(" ".join(pages_text(data)))
 
@@ -670,7 +670,7 @@ def _quoted_missing() -> str:
 
 def test_sections_without_consent_are_absent_and_the_box_says_so(db: Database, actor: Actor):
     case = replace(realistic_case(), share_identity=False, share_goals=False, share_own_words=False)
-    content = load(db, record_case(db, actor, case))
+    content = load(db, actor, record_case(db, actor, case))
     letter, copy = render(content)
     text = flat(" ".join(pages_text(letter)))
     for heading in (_("What matters most to the client"), _("In their own words"), _("Goals and agreed actions")):
@@ -713,7 +713,7 @@ def test_a_referral_without_conversation_renders_without_domain_sections(db: Dat
         )
         data = ConsentInput("Meedoen in de wijk", (), False, False, False, "written", TODAY, TODAY + timedelta(days=90))
         record_consent(tx, actor, referral.id, data, now=NOW)
-    letter, copy = render(load(db, referral.id))
+    letter, copy = render(load(db, actor, referral.id))
     text = flat(" ".join(pages_text(letter)))
     assert "Greet Jansen" in text and "maaltijd in het buurthuis" in text
     for heading in (_("Scores at a glance"), _("Per life domain"), _("Goals and agreed actions")):
@@ -724,7 +724,7 @@ def test_a_referral_without_conversation_renders_without_domain_sections(db: Dat
 def test_english_rendering(db: Database, actor: Actor):
     referral_id = record_case(db, actor, realistic_case())
     i18n.set_language("en")
-    content = load(db, referral_id)
+    content = load(db, actor, referral_id)
     letter, copy = render(content)
     text = flat(" ".join(pages_text(letter)))
     for words in ("Warm handover", "Confidential", "Page 1 of", "How to give feedback", "Mental well-being"):
@@ -785,7 +785,7 @@ def test_a_zrm_chart_has_its_minimum_in_the_centre(db: Database, actor: Actor):
     case = replace(
         realistic_case(), model_id="self-sufficiency", domains=domains, shared=[d.domain_id for d in domains], goals=[]
     )
-    content = load(db, record_case(db, actor, case))
+    content = load(db, actor, record_case(db, actor, case))
     chart = spider_drawing(content, 250, 220).contents[0]
     assert (chart.valueMin, chart.valueMax) == content.scale == (1, 5)
     assert [round(r, 3) for r in _strand_radii(chart)] == [0.5, 0.0, 0.5, 0.0]
@@ -798,7 +798,7 @@ def test_no_chart_below_three_scored_domains_or_for_the_4d_model(db: Database, a
     case = replace(
         realistic_case(), model_id="four-domains", domains=four_d, shared=[d.domain_id for d in four_d], goals=[]
     )
-    unscored = load(db, record_case(db, actor, case))
+    unscored = load(db, actor, record_case(db, actor, case))
     assert spider_drawing(unscored, 250, 220) is None
     letter, _copy = render(unscored)  # and the letter still renders, without a scores section
     assert _("Scores at a glance") not in " ".join(pages_text(letter))

@@ -12,6 +12,7 @@ from broadtalk.clients import ClientInput, create_client
 from broadtalk.consent import ConsentInput, record_consent, withdraw_consent
 from broadtalk.errors import InputError, RefusedError
 from broadtalk.handover.content import load_handover
+from broadtalk.practitioners import Role, create_practitioner
 from broadtalk.referrals import (
     ACCEPTED,
     CLOSED,
@@ -147,7 +148,7 @@ def test_the_handover_holds_exactly_what_the_client_agreed_to(db, actor, convers
     referral = _referral(db, actor, conversation, offering_id)
     _consent(db, actor, referral.id)
     with db.transaction() as tx:
-        content = load_handover(tx, referral.id, today=TODAY)
+        content = load_handover(tx, actor, referral.id, today=TODAY)
     text = _text(content)
     for present in (
         "WORDS-meaning",
@@ -182,7 +183,7 @@ def test_without_consent_for_own_words_goals_or_identity_those_sections_stay_out
     referral = _referral(db, actor, conversation, offering_id)
     _consent(db, actor, referral.id, share_goals_actions=False, share_own_words=False, share_identity_details=True)
     with db.transaction() as tx:
-        content = load_handover(tx, referral.id, today=TODAY)
+        content = load_handover(tx, actor, referral.id, today=TODAY)
     text = _text(content)
     assert "WORDS-meaning" not in text and "MATTERS-most" not in text
     assert "GOAL-meaning" not in text and "ACTION-meaning" not in text
@@ -193,16 +194,16 @@ def test_without_consent_for_own_words_goals_or_identity_those_sections_stay_out
 def test_withdrawn_or_expired_consent_or_none_refuses_every_handover(db, actor, conversation, offering_id):
     referral = _referral(db, actor, conversation, offering_id)
     with db.transaction() as tx, pytest.raises(RefusedError):
-        load_handover(tx, referral.id, today=TODAY)
+        load_handover(tx, actor, referral.id, today=TODAY)
     consent = _consent(db, actor, referral.id, valid_until=TODAY + timedelta(days=10))
     with db.transaction() as tx, pytest.raises(RefusedError):
-        load_handover(tx, referral.id, today=TODAY + timedelta(days=11))
+        load_handover(tx, actor, referral.id, today=TODAY + timedelta(days=11))
     with db.transaction() as tx:
         withdraw_consent(tx, actor, consent.id, note="wil het zelf regelen")
     with db.transaction() as tx, pytest.raises(RefusedError):
-        load_handover(tx, referral.id, today=TODAY)
+        load_handover(tx, actor, referral.id, today=TODAY)
     with db.transaction() as tx:
-        assert get_referral(tx, referral.id).consent_status(TODAY) == "withdrawn"
+        assert get_referral(tx, actor, referral.id).consent_status(TODAY) == "withdrawn"
 
 
 def test_consent_input_is_checked_and_nothing_is_stored_on_bad_input(db, actor, conversation, offering_id):
@@ -220,7 +221,7 @@ def test_consent_input_is_checked_and_nothing_is_stored_on_bad_input(db, actor, 
         with pytest.raises(InputError):
             _consent(db, actor, referral.id, **overrides)
     with db.transaction() as tx:
-        assert get_referral(tx, referral.id).consent is None
+        assert get_referral(tx, actor, referral.id).consent is None
 
 
 def test_a_second_consent_while_one_is_valid_is_refused(db, actor, conversation, offering_id):
@@ -269,11 +270,12 @@ def test_referrals_without_feedback_past_the_due_days_are_overdue(db, actor, con
     _consent(db, actor, referral.id)
     with db.transaction() as tx:
         advance_referral(tx, actor, referral.id, SENT, now=datetime(2026, 1, 1, 9, tzinfo=UTC))
-        set_feedback_due_days(tx, actor, 14)
-        assert list_referrals(tx, overdue_only=True, today=date(2026, 1, 10)) == []
-        assert [r.id for r in list_referrals(tx, overdue_only=True, today=date(2026, 1, 20))] == [referral.id]
+        manager = create_practitioner(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER)  # a practice setting
+        set_feedback_due_days(tx, manager, 14)
+        assert list_referrals(tx, actor, overdue_only=True, today=date(2026, 1, 10)) == []
+        assert [r.id for r in list_referrals(tx, actor, overdue_only=True, today=date(2026, 1, 20))] == [referral.id]
         advance_referral(tx, actor, referral.id, FEEDBACK, note="Gestart", now=datetime(2026, 1, 21, 9, tzinfo=UTC))
-        assert list_referrals(tx, overdue_only=True, today=date(2026, 1, 30)) == []
+        assert list_referrals(tx, actor, overdue_only=True, today=date(2026, 1, 30)) == []
 
 
 def test_a_referral_needs_a_question_a_known_urgency_and_a_feedback_contact(db, actor, conversation, offering_id):
@@ -287,4 +289,4 @@ def test_a_referral_needs_a_question_a_known_urgency_and_a_feedback_contact(db, 
         with db.transaction() as tx, pytest.raises(InputError):
             create_referral(tx, actor, client_id, **arguments)
     with db.transaction() as tx:
-        assert list_referrals(tx) == []
+        assert list_referrals(tx, actor) == []

@@ -10,6 +10,7 @@ from sqlmodel import func, select
 
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.errors import NotFoundError, RefusedError
+from broadtalk.practitioners import Role, create_practitioner
 from broadtalk.settings import write_setting
 from broadtalk.social_map import (
     DEFAULT_STALE_MONTHS,
@@ -276,7 +277,8 @@ def test_stale_marking_follows_the_practice_setting(db, actor):
         assert not list_offerings(tx, today=TODAY)[0].stale
         assert not get_organisation(tx, organisation.id).is_stale(TODAY, 12)
     with db.transaction() as tx:
-        assert set_stale_after_months(tx, actor, 6) == 6
+        manager = create_practitioner(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER)  # a practice setting
+        assert set_stale_after_months(tx, manager, 6) == 6
     with db.transaction() as tx:
         assert stale_after_months(tx) == 6
         assert list_offerings(tx, today=TODAY)[0].stale

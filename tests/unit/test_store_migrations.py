@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from broadtalk.clients import get_client
 from broadtalk.conversations import load_conversation
+from broadtalk.practitioners import get_actor
 from broadtalk.store import migrations
 from broadtalk.store.database import Database
 from broadtalk.store.tables import metadata
@@ -210,8 +211,9 @@ def test_opening_a_previous_revision_database_upgrades_it_and_keeps_every_row(tm
             assert migrations.current_revision(connection) == migrations.head_revision()
             assert _schema_diff(connection) == []
         with database.transaction() as tx:  # and the app reads them as before
-            client = get_client(tx, 1)
-            snapshot = load_conversation(tx, 1)
+            nurse = get_actor(tx, 1)
+            client = get_client(tx, nurse, 1)
+            snapshot = load_conversation(tx, nurse, 1)
     finally:
         database.close()
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from broadtalk import i18n
 from broadtalk.errors import NotFoundError, RefusedError
+from broadtalk.permissions import PermissionRefused
 from broadtalk.practitioners import Role, create_practitioner, list_practitioners
 from broadtalk.settings import PRACTICE_NAME, read_setting
+from broadtalk.sign_in import sign_in
 from broadtalk.store.database import Database
-from broadtalk.store.tables import Practitioner
+from broadtalk.store.tables import AuditEntry, Practitioner
 from broadtalk.workstation import (
     NAME,
     PRACTICE,
     ROLE,
+    SECRET,
     WORKSTATION_PRACTITIONER,
     InvalidWorkstation,
     current_actor,
@@ -25,6 +29,8 @@ from broadtalk.workstation import (
 )
 from tests.conftest import NOW
 
+PIN = "27183"
+
 
 def test_a_new_database_has_no_workstation_practitioner(db):
     with db.transaction() as tx:
@@ -34,7 +40,9 @@ def test_a_new_database_has_no_workstation_practitioner(db):
 
 def test_set_up_records_the_practitioner_and_the_practice_and_survives_reopening(db, tmp_path):
     with db.transaction() as tx:
-        actor = set_up_workstation(tx, "  Fatima   el Amrani ", "social_worker", " Gezondheidscentrum Oost ", now=NOW)
+        actor = set_up_workstation(
+            tx, "  Fatima   el Amrani ", "social_worker", " Gezondheidscentrum Oost ", PIN, now=NOW
+        )
     assert actor.name == "Fatima el Amrani"
     assert actor.role is Role.SOCIAL_WORKER
     db.close()
@@ -46,32 +54,43 @@ def test_set_up_records_the_practitioner_and_the_practice_and_survives_reopening
             assert read_setting(tx, PRACTICE_NAME) == "Gezondheidscentrum Oost"
             assert read_setting(tx, WORKSTATION_PRACTITIONER) == str(actor.id)
             assert list_practitioners(tx) == [actor]
+            row = tx.get(Practitioner, actor.id)
+            assert row.secret_hash.startswith("scrypt$") and PIN not in row.secret_hash
+            (created,) = tx.exec(select(AuditEntry)).all()
+            assert (created.action, created.object_type, created.object_id) == ("create", "practitioner", actor.id)
+            assert created.practitioner_id == actor.id
+        with again.transaction() as tx:
+            assert sign_in(tx, actor.id, PIN) == actor  # the chosen PIN is the one to sign in with
     finally:
         again.close()
 
 
 @pytest.mark.parametrize(
-    ("name", "role", "practice", "bad"),
+    ("name", "role", "practice", "secret", "bad"),
     [
-        ("", Role.PRACTICE_NURSE, "De Linde", {NAME}),
-        ("   \t\n", Role.PRACTICE_NURSE, "De Linde", {NAME}),
-        ("x" * 201, Role.PRACTICE_NURSE, "De Linde", {NAME}),
-        ("Anouk", "doctor", "De Linde", {ROLE}),
-        ("Anouk", None, "De Linde", {ROLE}),
-        ("Anouk", Role.PRACTICE_NURSE, "", {PRACTICE}),
-        ("Anouk", Role.PRACTICE_NURSE, "p" * 201, {PRACTICE}),
-        ("", "", "", {NAME, ROLE, PRACTICE}),
+        ("", Role.PRACTICE_NURSE, "De Linde", PIN, {NAME}),
+        ("   \t\n", Role.PRACTICE_NURSE, "De Linde", PIN, {NAME}),
+        ("x" * 201, Role.PRACTICE_NURSE, "De Linde", PIN, {NAME}),
+        ("Anouk", "doctor", "De Linde", PIN, {ROLE}),
+        ("Anouk", None, "De Linde", PIN, {ROLE}),
+        ("Anouk", Role.PRACTICE_NURSE, "", PIN, {PRACTICE}),
+        ("Anouk", Role.PRACTICE_NURSE, "p" * 201, PIN, {PRACTICE}),
+        ("Anouk", Role.PRACTICE_NURSE, "De Linde", "1234", {SECRET}),
+        ("Anouk", Role.PRACTICE_NURSE, "De Linde", "     ", {SECRET}),
+        ("Anouk", Role.PRACTICE_NURSE, "De Linde", "x" * 201, {SECRET}),
+        ("", "", "", "", {NAME, ROLE, PRACTICE, SECRET}),
     ],
 )
-def test_bad_input_names_every_bad_field_and_changes_nothing(db, name, role, practice, bad):
+def test_bad_input_names_every_bad_field_and_changes_nothing(db, name, role, practice, secret, bad):
     with pytest.raises(InvalidWorkstation) as raised, db.transaction() as tx:
-        set_up_workstation(tx, name, role, practice, now=NOW)
+        set_up_workstation(tx, name, role, practice, secret, now=NOW)
     assert set(raised.value.problems) == bad
     assert all(raised.value.problems.values())
     with db.transaction() as tx:
         assert current_actor(tx) is None
         assert list_practitioners(tx) == []
         assert practice_name(tx) == ""
+        assert tx.exec(select(AuditEntry)).all() == []
 
 
 def test_the_longest_allowed_values_are_accepted():
@@ -92,9 +111,9 @@ def test_messages_are_translated_and_say_which_field(db):
 
 def test_a_second_set_up_is_refused_so_the_data_keeps_its_owner(db):
     with db.transaction() as tx:
-        first = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", now=NOW)
+        first = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", PIN, now=NOW)
     with pytest.raises(RefusedError), db.transaction() as tx:
-        set_up_workstation(tx, "Someone Else", Role.ADMINISTRATOR, "Elders", now=NOW)
+        set_up_workstation(tx, "Someone Else", Role.ADMINISTRATOR, "Elders", PIN, now=NOW)
     with db.transaction() as tx:
         assert current_actor(tx) == first
         assert practice_name(tx) == "De Linde"
@@ -102,18 +121,36 @@ def test_a_second_set_up_is_refused_so_the_data_keeps_its_owner(db):
 
 def test_update_renames_changes_the_role_and_the_practice(db):
     with db.transaction() as tx:
-        actor = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", now=NOW)
+        actor = set_up_workstation(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER, "De Linde", PIN, now=NOW)
     with db.transaction() as tx:
-        updated = update_workstation(tx, actor, "Anouk de Vries-Bakker", "social_worker", "De Linde en De Eik")
-    assert (updated.id, updated.name, updated.role) == (actor.id, "Anouk de Vries-Bakker", Role.SOCIAL_WORKER)
+        updated = update_workstation(tx, actor, "Joyce van Dijk-Bakker", "administrator", "De Linde en De Eik")
+    assert (updated.id, updated.name, updated.role) == (actor.id, "Joyce van Dijk-Bakker", Role.ADMINISTRATOR)
     with db.transaction() as tx:
         assert current_actor(tx) == updated
         assert practice_name(tx) == "De Linde en De Eik"
+        changes = tx.exec(select(AuditEntry).where(AuditEntry.action == "change")).all()
+    assert {(c.object_type, c.detail) for c in changes} == {("practitioner", ""), ("setting", PRACTICE_NAME)}
+
+
+def test_a_nurse_renames_herself_but_cannot_change_her_role_or_the_practice(db):
+    with db.transaction() as tx:
+        actor = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", PIN, now=NOW)
+    with db.transaction() as tx:
+        renamed = update_workstation(tx, actor, "Anouk Bakker", Role.PRACTICE_NURSE, "De Linde")
+    assert (renamed.name, renamed.role) == ("Anouk Bakker", Role.PRACTICE_NURSE)
+    for role, practice in ((Role.ADMINISTRATOR, "De Linde"), (Role.PRACTICE_NURSE, "Elders")):
+        with pytest.raises(PermissionRefused), db.transaction() as tx:
+            update_workstation(tx, renamed, "Anouk Bakker", role, practice)
+    with db.transaction() as tx:
+        assert current_actor(tx) == renamed
+        assert practice_name(tx) == "De Linde"
+        refused = tx.exec(select(AuditEntry).where(AuditEntry.outcome == "refused")).all()
+    assert len(refused) == 2
 
 
 def test_update_with_bad_input_changes_nothing(db):
     with db.transaction() as tx:
-        actor = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", now=NOW)
+        actor = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", PIN, now=NOW)
     with pytest.raises(InvalidWorkstation) as raised, db.transaction() as tx:
         update_workstation(tx, actor, "Anouk", Role.PRACTICE_NURSE, " ")
     assert set(raised.value.problems) == {PRACTICE}
@@ -124,7 +161,7 @@ def test_update_with_bad_input_changes_nothing(db):
 
 def test_an_inactive_or_missing_workstation_practitioner_means_not_set_up(db):
     with db.transaction() as tx:
-        actor = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", now=NOW)
+        actor = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", PIN, now=NOW)
     with db.transaction() as tx:
         tx.get(Practitioner, actor.id).active = False
     with db.transaction() as tx:

@@ -54,10 +54,10 @@ class ConversationPage(QWidget):
         self._actor = actor
         self.conversation_id = conversation_id
         with db.transaction() as tx:
-            self.snapshot = conv.load_conversation(tx, conversation_id)
+            self.snapshot = conv.load_conversation(tx, actor, conversation_id)
             self.model = find_model(tx, self.snapshot.summary.model_id, self.snapshot.summary.model_version)
-            self.client: ClientRecord = get_client(tx, self.snapshot.summary.client_id)
-            self.previous = conv.previous_conversation(tx, conversation_id)
+            self.client: ClientRecord = get_client(tx, actor, self.snapshot.summary.client_id)
+            self.previous = conv.previous_conversation(tx, actor, conversation_id)
         self.answers: dict[str, Any] = dict(self.snapshot.answers)
         self.session = AutosaveSession(db, self)
         self.session.saved.connect(self._on_saved)
@@ -241,7 +241,7 @@ class ConversationPage(QWidget):
 
     def _reload_closing(self) -> None:
         with self._db.transaction() as tx:
-            self.snapshot = conv.load_conversation(tx, self.conversation_id)
+            self.snapshot = conv.load_conversation(tx, self._actor, self.conversation_id)
         self.closing.load(self.snapshot)
 
     # -- saving feedback ------------------------------------------------------------------------
@@ -273,7 +273,7 @@ class ConversationPage(QWidget):
 
     def _refresh_overview(self) -> None:
         with self._db.transaction() as tx:
-            self.snapshot = conv.load_conversation(tx, self.conversation_id)
+            self.snapshot = conv.load_conversation(tx, self._actor, self.conversation_id)
         self.overview.load(self.snapshot, self.previous)
         for row in range(self.steps.count()):
             item = self.steps.item(row)
@@ -375,7 +375,7 @@ class ConversationPage(QWidget):
 
     def _after_status_change(self) -> None:
         with self._db.transaction() as tx:
-            self.snapshot = conv.load_conversation(tx, self.conversation_id)
+            self.snapshot = conv.load_conversation(tx, self._actor, self.conversation_id)
             self._base_seconds = self.snapshot.duration_seconds
         self._clock.restart()
         self._refresh_header()

@@ -1,0 +1,132 @@
+"""Erasing a client: the client and everything recorded about them, for good.
+
+A client may ask for their data to be erased (AVG art. 17; for a medical record WGBO art.
+7:455 BW), and a record past its retention period is erased too. ``erase_client`` deletes the
+client row and every row that hangs from it, children first, in one transaction, and writes
+one audit entry that says so with counts only. The database runs with ``secure_delete``, so the
+freed bytes are overwritten; after the transaction the caller runs ``db.checkpoint()`` so the
+write-ahead log is folded into the file and truncated, and no copy of the old pages remains.
+
+The audit trail keeps its entries about the client (ids, kinds, times: no name, no content):
+they are the proof of who looked at the record and that it was erased. Backups made before
+the erasure still hold the client until they are rotated out or removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from broadtalk import audit
+from broadtalk.errors import NotFoundError
+from broadtalk.i18n import _
+from broadtalk.permissions import Permission, require
+from broadtalk.practitioners import Actor
+from broadtalk.store.tables import (
+    Action,
+    Answer,
+    Client,
+    Consent,
+    Conversation,
+    ConversationChange,
+    Disclosure,
+    DomainAssessment,
+    Goal,
+    Referral,
+    ReferralEvent,
+)
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What was erased: the client's number (for the message to the user) and counts."""
+
+    client_id: int
+    client_number: str
+    conversations: int = 0
+    answers: int = 0
+    assessments: int = 0
+    goals: int = 0
+    actions: int = 0
+    changes: int = 0
+    referrals: int = 0
+    referral_events: int = 0
+    consents: int = 0
+    disclosures: int = 0
+
+    def detail(self) -> str:
+        """The counts as a short code for the audit entry: numbers only, no content."""
+        counted = [f.name for f in fields(self) if f.name not in ("client_id", "client_number")]
+        return ";".join(f"{name}={getattr(self, name)}" for name in counted)
+
+
+def _count_and_delete(tx: Session, table, condition) -> int:
+    """Delete the rows that match; returns how many there were."""
+    count = tx.exec(select(func.count()).select_from(table).where(condition)).one()
+    if count:
+        tx.exec(delete(table).where(condition))
+    return int(count)
+
+
+def erase_client(tx: Session, actor: Actor, client_id: int, *, now: datetime | None = None) -> ErasureReport:
+    """Delete the client and everything recorded about them; one audit entry with the counts.
+
+    Every dependent table is emptied explicitly, children before parents, so nothing depends
+    on the foreign keys' cascades being switched on. Run ``db.checkpoint()`` after the
+    transaction so the write-ahead log holds no copy of the erased pages."""
+    require(actor, Permission.ERASE_CLIENTS, client_id=client_id)
+    client = tx.get(Client, client_id)
+    if client is None:
+        raise NotFoundError(_("There is no client with number {id}; nothing was erased.").format(id=client_id))
+    number = client.client_number
+
+    conversations = select(Conversation.id).where(Conversation.client_id == client_id)
+    referrals = select(Referral.id).where(Referral.client_id == client_id)
+
+    def in_conversation(table):
+        return col(table.conversation_id).in_(conversations)
+
+    def in_referral(table):
+        return col(table.referral_id).in_(referrals)
+
+    disclosures = _count_and_delete(tx, Disclosure, in_referral(Disclosure))
+    consents = _count_and_delete(tx, Consent, in_referral(Consent) | (Consent.client_id == client_id))
+    referral_events = _count_and_delete(tx, ReferralEvent, in_referral(ReferralEvent))
+    referral_count = _count_and_delete(tx, Referral, Referral.client_id == client_id)
+    changes = _count_and_delete(tx, ConversationChange, in_conversation(ConversationChange))
+    actions = _count_and_delete(tx, Action, in_conversation(Action))
+    goals = _count_and_delete(tx, Goal, in_conversation(Goal))
+    assessments = _count_and_delete(tx, DomainAssessment, in_conversation(DomainAssessment))
+    answers = _count_and_delete(tx, Answer, in_conversation(Answer))
+    conversation_count = _count_and_delete(tx, Conversation, Conversation.client_id == client_id)
+    tx.exec(delete(Client).where(Client.id == client_id))
+    tx.expunge_all()  # no erased row lingers in the session's identity map
+
+    report = ErasureReport(
+        client_id=client_id,
+        client_number=number,
+        conversations=conversation_count,
+        answers=answers,
+        assessments=assessments,
+        goals=goals,
+        actions=actions,
+        changes=changes,
+        referrals=referral_count,
+        referral_events=referral_events,
+        consents=consents,
+        disclosures=disclosures,
+    )
+    audit.record(
+        tx,
+        actor,
+        audit.Action.ERASE,
+        object_type="client",
+        object_id=client_id,
+        client_id=client_id,
+        detail=report.detail(),
+        now=(now or datetime.now(UTC)),
+    )
+    return report
