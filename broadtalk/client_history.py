@@ -23,7 +23,7 @@ from broadtalk.errors import NotFoundError
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel
 from broadtalk.i18n import _, pick
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission, allows, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Action, Conversation, Goal, Practitioner
 
@@ -211,6 +211,15 @@ def client_history(tx: Session, actor: Actor, client_id: int) -> ClientHistory:
         key=_action_sort_key,
     )
     return ClientHistory(client=client, conversations=tuple(conversations), goals=tuple(goals), actions=tuple(actions))
+
+
+def visible_history(tx: Session, actor: Actor, client_id: int) -> ClientHistory:
+    """What this practitioner may see of a client: the whole history for the care roles; for a
+    practice manager or administrator only the client's details (no conversations, goals or
+    actions), so the client page can still show the referrals' status."""
+    if allows(actor, Permission.VIEW_CONVERSATIONS):
+        return client_history(tx, actor, client_id)
+    return ClientHistory(client=get_client(tx, actor, client_id), conversations=(), goals=(), actions=())
 
 
 def set_action_done(tx: Session, actor: Actor, action_id: int, done: bool) -> AgreedAction:

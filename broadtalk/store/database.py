@@ -252,6 +252,11 @@ class Database:
     def encrypted(self) -> bool:
         return self._passphrase is not None
 
+    @property
+    def passphrase(self) -> str | None:
+        """The passphrase this database was opened with (to reopen it after a restore)."""
+        return self._passphrase
+
     def _make_engine(self) -> Engine:
         path, passphrase = self.path, self._passphrase
         # The URL names the file (so SQLAlchemy pools per file); the creator applies the key.

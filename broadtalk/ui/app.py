@@ -118,6 +118,9 @@ def run_app(db_path: Path | None = None, *, startup_check: bool = False, started
     return session.run()
 
 
+RESTORE_CHOSEN = 2  # the passphrase dialog's answer when a backup is to be restored instead
+
+
 class _Session:
     """One run of the app: open the data, sign in, show the window; again after a sign-out or
     a restore. Owns every database it opened and closes them at the end."""
@@ -140,7 +143,7 @@ class _Session:
                 from broadtalk.ui.main_window import MainWindow
 
                 assert self.db is not None
-                window = MainWindow(self.db, actor)
+                window = MainWindow(self.db, actor, self.backups)
                 window.show()
                 QApplication.instance().exec()
                 restore = getattr(window, "restore_request", None)
@@ -185,12 +188,15 @@ class _Session:
             try:
                 self.db = Database.open(self.path, backup_dir=self.backups)
             except BroadtalkError as error:
-                QMessageBox.critical(None, title, error.message)
+                if self._offer_restore(title, error.message):
+                    return True
                 self.failed = True
                 return False
             return True
         failures: list[datetime] = []
         dialog = PassphraseDialog(str(self.path))
+        restore_button = dialog.add_extra_button(_("Restore a &backup…"))
+        restore_button.clicked.connect(lambda: dialog.done(RESTORE_CHOSEN))
 
         def attempt() -> str | None:
             try:
@@ -204,7 +210,10 @@ class _Session:
             return None
 
         dialog.set_attempt(attempt)
-        if dialog.exec() != QDialog.DialogCode.Accepted or self.db is None:
+        outcome = dialog.exec()
+        if outcome == RESTORE_CHOSEN:
+            return self._restore_at_start()
+        if outcome != QDialog.DialogCode.Accepted or self.db is None:
             return False
         if failures:
             # Written now that the trail can be reached: someone tried this file's passphrase.
@@ -218,6 +227,36 @@ class _Session:
                         outcome=audit.Outcome.FAILED,
                         now=moment,
                     )
+        return True
+
+    def _offer_restore(self, title: str, message: str) -> bool:
+        """The data cannot be opened: say why, and offer to restore a backup. True when a
+        backup was restored and is open."""
+        box = QMessageBox(QMessageBox.Icon.Critical, title, message)
+        restore = box.addButton(_("Restore a &backup…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("&Close"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is restore and self._restore_at_start()
+
+    def _restore_at_start(self) -> bool:
+        """Restore a backup over data that cannot be opened; the file as it was is kept aside."""
+        from broadtalk.backups import available_backups, check_restore_source
+        from broadtalk.ui.backup_dialogs import RestoreDialog
+
+        dialog = RestoreDialog(
+            available_backups(self.path, self.backups),
+            lambda path, passphrase: check_restore_source(None, None, path, passphrase),
+            passphrase_hint=_("needed when the backup is encrypted"),
+        )
+        if not dialog.exec() or dialog.chosen is None:
+            return False
+        try:
+            restore_backup(dialog.chosen, self.path, dialog.passphrase, safety_dir=self.backups)
+            self.db = Database.open(self.path, passphrase=dialog.passphrase, backup_dir=self.backups)
+        except BroadtalkError as error:
+            QMessageBox.critical(None, _("The backup could not be restored"), error.message)
+            self.failed = True
+            return False
         return True
 
     def _sign_in(self) -> Actor | None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QStyle,
@@ -28,11 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk.client_history import AgreedAction, AgreedGoal, ClientHistory, ConversationEntry, client_history
+from broadtalk.client_history import AgreedAction, AgreedGoal, ClientHistory, ConversationEntry, visible_history
 from broadtalk.client_history import set_action_done as set_action_done_use_case
 from broadtalk.clients import ClientRecord
+from broadtalk.erasure import erase_client
+from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _, format_short_date, ngettext, to_display_time
-from broadtalk.practitioners import Actor
+from broadtalk.permissions import Permission, allows
+from broadtalk.practitioners import Actor, role_label
 from broadtalk.store.database import Database
 from broadtalk.ui.client_dialog import ClientDialog
 from broadtalk.ui.common import run_use_case
@@ -357,6 +361,7 @@ class ClientPage(QWidget):
     start_conversation_requested = Signal(int)
     open_conversation_requested = Signal(int)
     client_changed = Signal(int)
+    client_erased = Signal(int)
     back_requested = Signal()
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
@@ -394,6 +399,21 @@ class ClientPage(QWidget):
         self.edit_button = QPushButton(_("&Edit details"))
         self.edit_button.setAutoDefault(False)
         self.edit_button.clicked.connect(self.edit_client)
+        self.erase_button = QPushButton(_("E&rase client…"))
+        self.erase_button.setAutoDefault(False)
+        self.erase_button.setToolTip(_("Erase the client and everything recorded about them, for good"))
+        self.erase_button.clicked.connect(self.erase)
+        self.erase_button.setVisible(allows(actor, Permission.ERASE_CLIENTS))
+        self.new_conversation_button.setVisible(allows(actor, Permission.HOLD_CONVERSATIONS))
+        self.edit_button.setVisible(allows(actor, Permission.EDIT_CLIENTS))
+        # Roles that may not read conversations see who the client is and the referrals' status.
+        self.role_note = QLabel(
+            _("As {role} you see the client's details and referrals; conversations are for the care roles.").format(
+                role=role_label(actor.role).lower()
+            )
+        )
+        self.role_note.setWordWrap(True)
+        self.role_note.setVisible(not allows(actor, Permission.VIEW_CONVERSATIONS))
 
         self.conversations_model = ConversationHistoryModel(self)
         self.conversations_table = _table(self.conversations_model, _("Conversations"), 1)
@@ -428,6 +448,7 @@ class ClientPage(QWidget):
         header_buttons.setSpacing(8)
         header_buttons.addWidget(self.new_conversation_button)
         header_buttons.addWidget(self.edit_button)
+        header_buttons.addWidget(self.erase_button)
         header = QHBoxLayout()
         header.addLayout(header_text, 1)
         header.addLayout(header_buttons)
@@ -447,6 +468,7 @@ class ClientPage(QWidget):
         layout.setSpacing(14)
         layout.addLayout(back_row)
         layout.addLayout(header)
+        layout.addWidget(self.role_note)
         layout.addWidget(self.conversations_section, 2)
         layout.addLayout(agreed, 3)
         layout.addWidget(self.referrals_panel, 2)
@@ -455,6 +477,7 @@ class ClientPage(QWidget):
             self.back_button,
             self.new_conversation_button,
             self.edit_button,
+            self.erase_button,
             self.conversations_table,
             self.goals_table,
             self.actions_table,
@@ -483,7 +506,7 @@ class ClientPage(QWidget):
 
     def show_client(self, client_id: int) -> bool:
         """Show this client; False (after saying why) when the client cannot be read."""
-        history = run_use_case(self, self._db, lambda tx: client_history(tx, self._actor, client_id))
+        history = run_use_case(self, self._db, lambda tx: visible_history(tx, self._actor, client_id))
         if history is None:
             return False
         self._show(history)
@@ -499,7 +522,7 @@ class ClientPage(QWidget):
         """Read the shown client again (after a conversation was held or changed elsewhere)."""
         if self._history is None:
             return
-        history = run_use_case(self, self._db, lambda tx: client_history(tx, self._actor, self._history.client.id))
+        history = run_use_case(self, self._db, lambda tx: visible_history(tx, self._actor, self._history.client.id))
         if history is not None:
             current = self.conversations_table.currentIndex()
             self._show(history)
@@ -531,6 +554,9 @@ class ClientPage(QWidget):
         self.goals_section.set_empty(not history.goals)
         self.actions_model.set_rows(history.actions)
         self.actions_section.set_empty(not history.actions)
+        reads_conversations = allows(self._actor, Permission.VIEW_CONVERSATIONS)
+        for section in (self.conversations_section, self.goals_section, self.actions_section):
+            section.setVisible(reads_conversations)
         # 'Who' is as wide as its texts, up to a limit: the action itself needs the room most.
         self.actions_table.resizeColumnToContents(ActionsModel.WHO)
         if self.actions_table.columnWidth(ActionsModel.WHO) > WHO_MAX_WIDTH:
@@ -573,6 +599,34 @@ class ClientPage(QWidget):
         self.refresh()
         self.client_changed.emit(dialog.saved_client.id)
         self.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def erase(self) -> None:
+        """Erase the shown client for good, after a plain confirmation."""
+        if self._history is None:
+            return
+        client = self._history.client
+        answer = QMessageBox.warning(
+            self,
+            _("Erase client"),
+            _(
+                "Erase {name} (client number {number}) and everything recorded about them: conversations, goals, "
+                "actions, referrals, consents? This cannot be undone. The audit trail keeps that it was done; "
+                "backups made before still hold the client until they are removed."
+            ).format(name=client.name, number=client.client_number),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            with self._db.transaction() as tx:
+                erase_client(tx, self._actor, client.id)
+            self._db.checkpoint()  # no copy of the erased pages stays in the write-ahead log
+        except BroadtalkError as error:
+            QMessageBox.warning(self, _("The client was not erased"), error.message)
+            return
+        self._history = None
+        self.client_erased.emit(client.id)
 
     def _store_done(self, action_id: int, done: bool) -> AgreedAction | None:
         stored = run_use_case(self, self._db, lambda tx: set_action_done_use_case(tx, self._actor, action_id, done))

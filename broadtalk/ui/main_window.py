@@ -7,6 +7,8 @@ shows, this window is hidden so nothing else can be reached.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -24,14 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk import __version__, settings
+from broadtalk import __version__, audit, backups, settings
 from broadtalk import conversations as conv
 from broadtalk.errors import BroadtalkError
 from broadtalk.forms.library import latest_models
 from broadtalk.i18n import _, ngettext
+from broadtalk.permissions import Permission, allows, require
 from broadtalk.practitioners import Actor, role_label
 from broadtalk.referrals import feedback_due_days, list_referrals
-from broadtalk.store.database import Database
+from broadtalk.sign_in import unlock
+from broadtalk.store.database import Database, check_new_passphrase
 from broadtalk.ui.client_dialog import ClientDialog
 from broadtalk.ui.client_page import ClientPage
 from broadtalk.ui.client_table import ClientTableModel
@@ -40,6 +44,7 @@ from broadtalk.ui.conversation.conversation_page import ConversationPage
 from broadtalk.ui.conversation.model_picker import ModelPicker
 from broadtalk.ui.referral_dialogs import local_today
 from broadtalk.ui.referrals_panel import OverdueReferralsDialog
+from broadtalk.ui.screen_lock import IdleWatcher, ScreenLock
 
 SEARCH_DELAY_MS = 150  # typing pauses shorter than this do not query
 OVERDUE_BANNER_STYLE = (
@@ -49,10 +54,16 @@ OVERDUE_BANNER_STYLE = (
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, actor: Actor):
+    """``restore_request`` (backup, passphrase) or ``signed_out`` tell the app, once the window
+    has closed, to restore a backup or to ask who signs in next."""
+
+    def __init__(self, db: Database, actor: Actor, backup_dir: Path | None = None):
         super().__init__()
         self._db = db
         self.actor = actor
+        self.backup_dir = backup_dir or db.path.parent / "backups"
+        self.restore_request: tuple[Path, str | None] | None = None
+        self.signed_out = False
         self.conversation: ConversationPage | None = None
         self.client_view: ClientView | None = None
         self.overdue_dialog: OverdueReferralsDialog | None = None
@@ -71,6 +82,7 @@ class MainWindow(QMainWindow):
         self.client_page.start_conversation_requested.connect(self.start_conversation)
         self.client_page.open_conversation_requested.connect(self.open_conversation)
         self.client_page.client_changed.connect(lambda _id: self.model.refresh())
+        self.client_page.client_erased.connect(lambda _id: self.show_list())
         self.pages.addWidget(self.client_page)
 
         central = QWidget()
@@ -88,6 +100,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.who)
         self._update_who()
         self._update_status()
+
+        # The lock: after the practice's idle minutes, or at once with Ctrl+L.
+        with db.transaction() as tx:
+            minutes = settings.auto_lock_minutes(tx)
+        self.screen_lock = ScreenLock(actor.name, self._try_unlock, self)
+        self.screen_lock.locked.connect(self._locked)
+        self.idle = IdleWatcher(minutes * 60_000, self)
+        self.idle.idle.connect(self.lock)
 
     # -- building -----------------------------------------------------------------------------
 
@@ -163,12 +183,38 @@ class MainWindow(QMainWindow):
         self.social_map_action = self._action(file_menu, _("Social &map…"), self.open_social_map)
         file_menu.addSeparator()
         self._action(file_menu, _("&Settings…"), self.open_settings, QKeySequence.StandardKey.Preferences)
+        self._action(file_menu, _("Change my &PIN or password…"), self.change_own_secret)
         file_menu.addSeparator()
+        self.lock_action = self._action(file_menu, _("&Lock the screen"), self.lock, "Ctrl+L")
+        self._action(file_menu, _("Sign &out"), self.sign_out)
         self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        practice_menu = self.menuBar().addMenu(_("&Practice"))
+        self.practice_actions = {
+            Permission.MANAGE_PRACTITIONERS: self._action(practice_menu, _("&Practitioners…"), self.open_practitioners),
+            Permission.VIEW_AUDIT: self._action(practice_menu, _("&Audit trail…"), self.open_audit_trail),
+            Permission.REVIEW_RETENTION: self._action(practice_menu, _("&Retention periods…"), self.open_retention),
+        }
+        practice_menu.addSeparator()
+        self.backup_action = self._action(practice_menu, _("&Back up now…"), self.back_up)
+        self.restore_action = self._action(practice_menu, _("Re&store a backup…"), self.restore)
+        self.passphrase_action = self._action(
+            practice_menu, _("Change the data's pass&phrase…"), self.change_passphrase
+        )
+        self.practice_menu = practice_menu
+        self._apply_role()
         view_menu = self.menuBar().addMenu(_("&View"))
         self.client_view_action = self._action(view_menu, _("&Client view"), self.open_client_view, "F11")
         help_menu = self.menuBar().addMenu(_("&Help"))
         self._action(help_menu, _("&About broadtalk"), self.about)
+
+    def _apply_role(self) -> None:
+        """Offer only what the signed-in role may do (the core refuses the rest anyway)."""
+        for permission, action in self.practice_actions.items():
+            action.setVisible(allows(self.actor, permission))
+        self.backup_action.setVisible(allows(self.actor, Permission.BACKUP))
+        self.restore_action.setVisible(allows(self.actor, Permission.RESTORE))
+        self.passphrase_action.setVisible(self._db.encrypted and allows(self.actor, Permission.MANAGE_SETTINGS))
+        self.practice_menu.menuAction().setVisible(any(a.isVisible() for a in self.practice_menu.actions()))
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -235,6 +281,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.idle.start()
         if not self._overdue_checked:
             self._overdue_checked = True
             # After the window is on screen: the list first, the reminder a moment later.
@@ -362,8 +409,12 @@ class MainWindow(QMainWindow):
             self.actor = self.model.actor = dialog.updated_actor
             with self._db.transaction() as tx:
                 self.practice = settings.read_setting(tx, settings.PRACTICE_NAME)
+                minutes = settings.auto_lock_minutes(tx)
+            self.idle.set_interval(minutes * 60_000)
+            self.screen_lock.set_name(self.actor.name)
             self._set_title()
             self._update_who()
+            self._apply_role()
 
     def about(self) -> None:
         QMessageBox.about(
@@ -372,8 +423,134 @@ class MainWindow(QMainWindow):
             _("broadtalk {version}: the broad conversation and the warm handover.").format(version=__version__),
         )
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    # -- the lock, signing out ---------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Cover every window until the signed-in practitioner's PIN or password is given."""
+        if self.screen_lock.is_locked:
+            return
         if self.conversation is not None:
             self.conversation.save_all()
+        self.screen_lock.lock()
+
+    def _locked(self) -> None:
+        try:
+            with self._db.transaction() as tx:
+                audit.record(tx, self.actor, audit.Action.LOCK, object_type="session", object_id=self.actor.id)
+        except BroadtalkError:
+            pass  # the lock holds even when the trail cannot be written
+
+    def _try_unlock(self, secret: str) -> str | None:
+        try:
+            with self._db.transaction() as tx:
+                unlock(tx, self.actor, secret)
+        except BroadtalkError as error:
+            return error.message
+        return None
+
+    def sign_out(self) -> None:
+        """Close the window (everything is saved) and let the next practitioner sign in."""
+        self.signed_out = True
+        if not self.close():
+            self.signed_out = False
+
+    def change_own_secret(self) -> None:
+        from broadtalk.ui.practitioners_dialog import ChangeOwnSecretDialog
+
+        dialog = ChangeOwnSecretDialog(self._db, self.actor, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    # -- the practice: accounts, audit trail, retention, backups -----------------------------
+
+    def open_practitioners(self) -> None:
+        from broadtalk.ui.practitioners_dialog import PractitionersDialog
+
+        dialog = PractitionersDialog(self._db, self.actor, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def open_audit_trail(self) -> None:
+        from broadtalk.ui.audit_dialog import AuditDialog
+
+        dialog = AuditDialog(self._db, self.actor, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def open_retention(self) -> None:
+        from broadtalk.ui.retention_dialog import RetentionDialog
+
+        dialog = RetentionDialog(self._db, self.actor, self)
+        chosen: list[int] = []
+        dialog.client_requested.connect(lambda client_id: (chosen.append(client_id), dialog.accept()))
+        dialog.exec()
+        dialog.deleteLater()
+        if chosen:
+            self.show_client(chosen[0])
+
+    def back_up(self) -> None:
+        from broadtalk.ui.backup_dialogs import back_up_now
+
+        if self.conversation is not None:
+            self.conversation.save_all()
+        back_up_now(self, self._db, self.actor, self.backup_dir)
+
+    def restore(self) -> None:
+        """Choose and check a backup; the app replaces the data once this window has closed."""
+        from broadtalk.ui.backup_dialogs import RestoreDialog
+
+        db, actor = self._db, self.actor
+        try:
+            with db.transaction():  # a refusal is written to the audit trail
+                require(actor, Permission.RESTORE)
+        except BroadtalkError as error:
+            QMessageBox.warning(self, _("Restore a backup"), error.message)
+            return
+        found = backups.available_backups(db.path, self.backup_dir)
+        dialog = RestoreDialog(
+            found, lambda path, passphrase: backups.check_restore_source(db, actor, path, passphrase or db.passphrase)
+        )
+        dialog.setParent(self, dialog.windowFlags())
+        if dialog.exec() and dialog.chosen is not None:
+            self.restore_request = (dialog.chosen, dialog.passphrase or db.passphrase)
+            self.close()
+        dialog.deleteLater()
+
+    def change_passphrase(self) -> None:
+        from broadtalk.ui.sign_in_dialogs import ChangePassphraseDialog
+
+        dialog = ChangePassphraseDialog(self)
+
+        def attempt() -> str | None:
+            current, new, repeated = dialog.values()
+            try:
+                with self._db.transaction():  # a refusal is written to the audit trail
+                    require(self.actor, Permission.MANAGE_SETTINGS)
+                check_new_passphrase(new, repeated)
+                if new == current:
+                    return _("The new passphrase is the same as the current one; nothing was changed.")
+                self._db.change_passphrase(current, new)
+                with self._db.transaction() as tx:
+                    audit.record(tx, self.actor, audit.Action.CHANGE, object_type="database", detail="passphrase")
+            except BroadtalkError as error:
+                return error.message
+            return None
+
+        dialog.set_attempt(attempt)
+        if dialog.exec():
+            QMessageBox.information(
+                self,
+                _("Change the passphrase"),
+                _("The passphrase is changed. From now on broadtalk opens only with the new one."),
+            )
+        dialog.deleteLater()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.screen_lock.is_locked and not self.signed_out:
+            event.ignore()  # a locked window is not closed around its lock
+            return
+        if self.conversation is not None:
+            self.conversation.save_all()
+        self.idle.stop()
         QThreadPool.globalInstance().waitForDone()
         event.accept()

@@ -38,6 +38,7 @@ from broadtalk.conversations import list_conversations
 from broadtalk.errors import BroadtalkError
 from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF
 from broadtalk.i18n import _, format_datetime, format_short_date, ngettext, to_display_time
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.referrals import (
     AWAITING_FEEDBACK,
@@ -356,6 +357,12 @@ class ReferralsPanel(QWidget):
 
     def _update_buttons(self) -> None:
         row = self.selected()
+        manages = allows(self._actor, Permission.MANAGE_REFERRALS)
+        exports = allows(self._actor, Permission.EXPORT_HANDOVERS)
+        for button in (self.new_button, self.consent_button, self.withdraw_button, self.advance_button):
+            button.setVisible(manages)  # a practice manager follows referrals, the care roles make them
+        for button in (self.handover_button, self.client_copy_button):
+            button.setVisible(exports)
         self.new_button.setEnabled(self._client_id is not None)
         finished = row is not None and row.referral.status in (CLOSED, DECLINED)
         self.consent_button.setEnabled(row is not None and not finished and row.consent != GIVEN)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk import config
+from broadtalk import config, settings
 from broadtalk.i18n import _
 from broadtalk.practitioners import Actor
 from broadtalk.referrals import feedback_due_days, set_feedback_due_days
@@ -82,6 +82,25 @@ class SettingsDialog(QDialog):
         referrals_form = QFormLayout(referrals_box)
         referrals_form.addRow(feedback_label, self.feedback_days)
         labels.append(feedback_label)
+
+        # Security: minutes without keyboard or mouse before the screen locks itself.
+        with db.transaction() as tx:
+            lock_minutes = settings.auto_lock_minutes(tx)
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(settings.AUTO_LOCK_MIN, settings.AUTO_LOCK_MAX)
+        self.lock_minutes.setValue(lock_minutes)
+        self.lock_minutes.setMaximumWidth(140)
+        self.lock_minutes.setSuffix(_(" minutes"))
+        self.lock_minutes.setAccessibleName(_("Minutes without use before the screen locks"))
+        lock_label = QLabel(_("Lock the screen &after"))
+        lock_label.setBuddy(self.lock_minutes)
+        lock_note = QLabel(_("Ctrl+L locks it at once. Only your own PIN or password opens it again."))
+        lock_note.setWordWrap(True)
+        security_box = QGroupBox(_("Security"))
+        security_form = QFormLayout(security_box)
+        security_form.addRow(lock_label, self.lock_minutes)
+        security_form.addRow("", lock_note)
+        labels.append(lock_label)
         width = max(label.sizeHint().width() for label in labels)
         for label in labels:
             label.setMinimumWidth(width)
@@ -96,6 +115,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(language_box)
         layout.addWidget(you_box)
         layout.addWidget(referrals_box)
+        layout.addWidget(security_box)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.language_combo.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -117,9 +137,11 @@ class SettingsDialog(QDialog):
         if values is None:
             return
         days = self.feedback_days.value()
+        minutes = self.lock_minutes.value()
 
         def save(tx):
             set_feedback_due_days(tx, self._actor, days)
+            settings.set_auto_lock_minutes(tx, self._actor, minutes)
             return update_workstation(tx, self._actor, values.name, values.role, values.practice_name)
 
         updated = run_use_case(self, self._db, save, _("Your details were not saved"))

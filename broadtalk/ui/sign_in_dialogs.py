@@ -70,6 +70,7 @@ class _TryDialog(QDialog):
         self.cancel_button = QPushButton(_("Cancel"))
         self.cancel_button.setAutoDefault(False)
         buttons = QDialogButtonBox()
+        self.buttons = buttons
         buttons.addButton(self.ok_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._try)
@@ -95,6 +96,13 @@ class _TryDialog(QDialog):
 
     def set_attempt(self, attempt: Attempt) -> None:
         self._attempt = attempt
+
+    def add_extra_button(self, text: str) -> QPushButton:
+        """A button beside the main ones for another way out (it never takes Enter)."""
+        button = QPushButton(text)
+        button.setAutoDefault(False)
+        self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        return button
 
     def first_field(self) -> QLineEdit | None:
         return None
@@ -249,3 +257,31 @@ class EncryptOfferDialog(_TryDialog):
 
     def values(self) -> tuple[str, str]:
         return self.fields.values()
+
+
+class ChangePassphraseDialog(_TryDialog):
+    """Re-encrypt the data with a new passphrase: the current one first, the new one twice."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(
+            _("Change the passphrase"),
+            _("A new passphrase for the data"),
+            _(
+                "Everyone who opens broadtalk on this computer needs the new passphrase afterwards. Backups made "
+                "before keep the old one. {advice}"
+            ).format(advice=_(PASSPHRASE_ADVICE)),
+            _("&Change"),
+            parent,
+        )
+        self.current_edit = secret_field()
+        self.add_row(_("&Current passphrase"), self.current_edit)
+        self.fields = NewPassphraseFields()
+        self.form.addRow(self.fields)
+        self.current_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def first_field(self) -> QLineEdit:
+        return self.current_edit
+
+    def values(self) -> tuple[str, str, str]:
+        new, repeated = self.fields.values()
+        return self.current_edit.text(), new, repeated
