@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from broadtalk.errors import RefusedError
 from broadtalk.i18n import N_, _
-from broadtalk.practitioners import Actor, Role, role_label
+from broadtalk.practitioners import Actor, Role, role_in_sentence
 
 
 class Permission(StrEnum):
@@ -120,7 +120,7 @@ def require(actor: Actor, permission: Permission, *, client_id: int | None = Non
 
     error = PermissionRefused(
         _("As {role} you may not {action}; ask a colleague whose role allows it.").format(
-            role=role_label(actor.role).lower(), action=_(DESCRIPTIONS[permission])
+            role=role_in_sentence(actor.role), action=_(DESCRIPTIONS[permission])
         )
     )
     raise audit.after_rollback(

@@ -33,6 +33,12 @@ def role_label(role: Role | str) -> str:
     return _(ROLE_LABELS[Role(role)])
 
 
+def role_in_sentence(role: Role | str) -> str:
+    """The role inside a sentence ("As practice nurse (POH) you ..."): only its first letter lowered."""
+    label = role_label(role)
+    return label[:1].lower() + label[1:]
+
+
 @dataclass(frozen=True)
 class Actor:
     """The practitioner on whose behalf a use case runs."""

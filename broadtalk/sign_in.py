@@ -195,11 +195,19 @@ def set_own_secret(tx: Session, actor: Actor, current: str, new: str, repeated: 
     audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=actor.id)
 
 
+def may_hand_out(actor: Actor, role: Role | str) -> None:
+    """Only an administrator makes administrators: a practice manager cannot give anyone (or
+    herself, through a second account) the right to restore backups or import models."""
+    if str(role) == Role.ADMINISTRATOR.value and actor.role != Role.ADMINISTRATOR:
+        raise RefusedError(_("Only an administrator can make an administrator account; ask your administrator."))
+
+
 def add_account(
     tx: Session, actor: Actor, name: str, role: Role | str, secret: str, *, now: datetime | None = None
 ) -> Actor:
     """A new practitioner who can sign in (practice managers and administrators)."""
     require(actor, Permission.MANAGE_PRACTITIONERS)
+    may_hand_out(actor, role)
     check_new_secret(secret)
     created = create_practitioner(tx, name, role, now=now)
     row = _row(tx, created.id)

@@ -18,7 +18,7 @@ from broadtalk.i18n import _
 from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor, Role, create_practitioner, get_actor, role_label
 from broadtalk.settings import PRACTICE_NAME, change_setting, read_setting, write_setting
-from broadtalk.sign_in import check_new_secret, hash_secret
+from broadtalk.sign_in import check_new_secret, hash_secret, may_hand_out
 from broadtalk.store.tables import Practitioner
 from broadtalk.text import clean_line
 
@@ -150,6 +150,7 @@ def update_workstation(tx: Session, actor: Actor, name: str, role: Role | str, p
         raise NotFoundError(_("There is no practitioner with number {id}.").format(id=actor.id))
     if values.role.value != row.role:
         require(actor, Permission.MANAGE_PRACTITIONERS)
+        may_hand_out(actor, values.role)
     changed = values.name != row.name or values.role.value != row.role
     row.name = values.name
     row.role = values.role.value

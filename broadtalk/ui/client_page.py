@@ -36,7 +36,7 @@ from broadtalk.erasure import erase_client
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _, format_short_date, ngettext, to_display_time
 from broadtalk.permissions import Permission, allows
-from broadtalk.practitioners import Actor, role_label
+from broadtalk.practitioners import Actor, role_in_sentence
 from broadtalk.store.database import Database
 from broadtalk.ui.client_dialog import ClientDialog
 from broadtalk.ui.common import run_use_case
@@ -409,7 +409,7 @@ class ClientPage(QWidget):
         # Roles that may not read conversations see who the client is and the referrals' status.
         self.role_note = QLabel(
             _("As {role} you see the client's details and referrals; conversations are for the care roles.").format(
-                role=role_label(actor.role).lower()
+                role=role_in_sentence(actor.role)
             )
         )
         self.role_note.setWordWrap(True)

@@ -63,6 +63,15 @@ def _called_name(call: ast.Call) -> str:
     return ""
 
 
+def _is_logger_call(call: ast.Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in {"log", "logger", "logging"}
+    )
+
+
 def _untranslated(node: ast.AST) -> bool:
     """A bare literal or f-string with words in it (a translated call `_()` is fine)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -82,6 +91,8 @@ def find_untranslated(source: str, filename: str) -> list[str]:
             continue
         name = _called_name(node)
         if name not in TEXT_METHODS and name not in TEXT_CLASSES:
+            continue
+        if _is_logger_call(node):  # log.warning(...) goes to the log file, in English, never to a screen
             continue
         # addItem(text, data): the data (a code like 'en') is not shown.
         arguments = node.args[:1] if name == "addItem" else [*node.args, *(k.value for k in node.keywords)]
@@ -105,6 +116,7 @@ def test_the_scan_catches_bare_literals_and_f_strings():
         "box.setToolTip(_('Fine'))\n"
         "combo.addItem('English', 'en')\n"
         "QMessageBox.warning(self, 'Oops', _('fine'))\n"
+        "log.warning('backup failed: %s', kind)\n"
     )
     problems = find_untranslated(source, "example.py")
     assert [p.split(":")[1] for p in problems] == ["1", "2", "5"]
