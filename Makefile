@@ -44,10 +44,12 @@ catalog: $(STAMP)
 	    --project broadtalk --copyright-holder "broadtalk developers" -o translations/broadtalk.pot broadtalk
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --domain broadtalk -i translations/broadtalk.pot -d translations
 
-## demo: a demo practice of 200 fictional clients in demo.sqlite
-demo: $(STAMP)
+## demo: a demo practice of 200 fictional clients in demo.sqlite (passphrase: see DEMO_PASSPHRASE, PIN 12345)
+DEMO_PASSPHRASE ?= oefenpraktijk
+demo: $(STAMP) translations
 	rm -f demo.sqlite demo.sqlite-wal demo.sqlite-shm
-	$(BIN)/broadtalk --db demo.sqlite demo --clients 200 --seed 1
+	BROADTALK_PASSPHRASE=$(DEMO_PASSPHRASE) $(BIN)/broadtalk --db demo.sqlite demo --clients 200 --seed 1
+	@echo "demo.sqlite: passphrase '$(DEMO_PASSPHRASE)', every practitioner's PIN 12345"
 	$(BIN)/broadtalk --db demo.sqlite
 
 ## bench: the benchmarks with their budgets

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import insert, select
+
 from broadtalk import audit
 from broadtalk.errors import InputError, StoreError
 from broadtalk.i18n import _
 from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import BACKUP_SUFFIX, Database, companion_files, inspect_file, list_backups
+from broadtalk.store.tables import AuditEntry
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -100,3 +103,33 @@ def check_restore_source(db: Database | None, actor: Actor | None, backup: Path,
         raise StoreError(
             _("{path} is not a broadtalk backup (it holds no broadtalk data); nothing was changed.").format(path=backup)
         )
+
+
+# -- the audit trail survives a restore ------------------------------------------------------
+
+_TRAIL = AuditEntry.__table__  # type: ignore[attr-defined]
+
+
+def read_trail(db: Database) -> list[dict]:
+    """Every audit entry of ``db`` as plain values, oldest first (read before a restore)."""
+    with db.engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(select(_TRAIL).order_by(_TRAIL.c.id))]
+
+
+def carry_over_trail(restored: Database, trail: list[dict]) -> int:
+    """Append to a restored database the entries of the replaced one's trail that were written
+    after the backup, so a restore never wipes out who looked at what (NEN 7513).
+
+    Only when the backup's trail is the beginning of the replaced trail (same last id and
+    hash): then the entries fit the chain as they are. A backup of another database starts
+    another chain; its trail stays as it is and the replaced file is kept aside. Returns the
+    number of entries carried over."""
+    with restored.transaction() as tx:
+        last = tx.connection().execute(select(_TRAIL.c.id, _TRAIL.c.hash).order_by(_TRAIL.c.id.desc()).limit(1)).first()
+        by_id = {entry["id"]: entry for entry in trail}
+        if last is None or by_id.get(last.id, {}).get("hash") != last.hash:
+            return 0
+        later = [entry for entry in trail if entry["id"] > last.id]
+        if later:
+            tx.connection().execute(insert(_TRAIL), later)
+    return len(later)

@@ -540,6 +540,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from broadtalk import audit
+    from broadtalk.backups import carry_over_trail, read_trail
     from broadtalk.permissions import Permission, require
     from broadtalk.store.database import DamagedDatabase, Database, inspect_file, restore_backup
 
@@ -563,6 +564,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 "copied to {folder}. Run the command again with --yes to go ahead."
             ).format(db=target, file=source, folder=safety_dir)
         )
+    trail: list[dict] = []
     if not _is_new(target):
         # When the current database opens, its role matrix decides. A damaged one (the usual
         # reason to restore) cannot say: whoever holds the backup's passphrase may restore it,
@@ -576,6 +578,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 actor = _acting(current)
                 with current.transaction() as tx:
                     require(actor, Permission.RESTORE)
+                trail = read_trail(current)  # carried over: a restore never wipes out the trail
             finally:
                 current.close()
     try:
@@ -589,9 +592,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
         ) from None
     restored = Database.open(target, passphrase=passphrase, backup_dir=safety_dir)
     try:
+        carried = carry_over_trail(restored, trail)
         actor = _acting(restored)
         with restored.transaction() as tx:
-            audit.record(tx, actor, audit.Action.RESTORE, object_type="database")
+            audit.record(tx, actor, audit.Action.RESTORE, object_type="database", detail=f"trail+{carried}")
     finally:
         restored.close()
     if safety is None:

@@ -265,6 +265,7 @@ class _Session:
         with db.transaction() as tx:
             accounts = can_sign_in(tx)
             here = current_actor(tx)
+            fictional = is_demo(tx)
         if not accounts:
             if here is None:
                 QMessageBox.critical(
@@ -279,7 +280,7 @@ class _Session:
                 return None
             return self._first_secret(here)
         hint = ""
-        if self.demo:
+        if self.demo or fictional:  # fictional people only: the shared PIN may be shown
             hint = _("Demo practice: every practitioner's PIN is {pin}.").format(pin=DEMO_SECRET)
         dialog = SignInDialog(accounts, hint)
         if here is not None:
@@ -406,24 +407,34 @@ class _Session:
     # -- restore and the end ------------------------------------------------------------------------
 
     def _restore(self, backup: Path, passphrase: str | None, actor: Actor) -> bool:
-        """Put a backup in place of the current data, then sign in again."""
+        """Put a backup in place of the current data (its audit trail carried over), then sign
+        in again. When the restore fails, the data as it was opens again."""
+        from broadtalk.backups import carry_over_trail, read_trail
+
         assert self.db is not None
+        current_passphrase = self.db.passphrase
+        trail = read_trail(self.db)
         self.db.close()
         self.db = None
         title = _("The backup could not be restored")
+        restored = True
         try:
             restore_backup(backup, self.path, passphrase, safety_dir=self.backups)
         except BroadtalkError as error:
             QMessageBox.warning(None, title, error.message)
+            restored = False
+        reopen_with = passphrase if restored else current_passphrase
         try:
             self.db = Database.open(
-                self.path, passphrase=passphrase if is_encrypted_file(self.path) else None, backup_dir=self.backups
+                self.path, passphrase=reopen_with if is_encrypted_file(self.path) else None, backup_dir=self.backups
             )
         except BroadtalkError as error:
             QMessageBox.critical(None, title, error.message)
             return False
-        with self.db.transaction() as tx:
-            audit.record(tx, actor, audit.Action.RESTORE, object_type="database")
+        if restored:
+            carried = carry_over_trail(self.db, trail)
+            with self.db.transaction() as tx:
+                audit.record(tx, actor, audit.Action.RESTORE, object_type="database", detail=f"trail+{carried}")
         return True
 
     def _finish(self) -> None:

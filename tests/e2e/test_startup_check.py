@@ -12,23 +12,26 @@ from pathlib import Path
 import pytest
 
 from broadtalk.cli import main
-from broadtalk.demo import generate_demo
+from broadtalk.demo import DEMO_SECRET, generate_demo
 from broadtalk.practitioners import Role, list_practitioners
 from broadtalk.store.database import Database
-from broadtalk.workstation import use_practitioner_here
+from broadtalk.workstation import current_actor, use_practitioner_here
 
 LINE = re.compile(r"^startup-check: (\d+) ms$")
 
 
 def _practice(path: Path, *, clients: int = 40, with_practitioner: bool = True) -> Path:
-    """A database as the app would have it: demo clients, and (normally) someone working here."""
+    """A database as the app would have it: demo clients, its practitioners (each can sign in
+    with DEMO_SECRET) and someone working here. Without a practitioner: a database made, but
+    whose welcome was closed before it was filled in -- nobody at all can sign in."""
     db = Database.open(path)
     try:
+        if not with_practitioner:
+            return path
         generate_demo(db, clients=clients, seed=3, today=date(2026, 5, 1))
-        if with_practitioner:
-            with db.transaction() as tx:
-                nurse = next(a for a in list_practitioners(tx) if a.role == Role.PRACTICE_NURSE)
-                use_practitioner_here(tx, nurse)
+        with db.transaction() as tx:
+            nurse = next(a for a in list_practitioners(tx) if a.role == Role.PRACTICE_NURSE)
+            use_practitioner_here(tx, nurse)
     finally:
         db.close()
     return path
@@ -57,7 +60,7 @@ def test_startup_check_prints_the_milliseconds_until_the_list_shows_and_exits_0(
 
 @pytest.mark.slow
 def test_startup_check_without_a_practitioner_exits_1_with_one_line(tmp_path):
-    db = _practice(tmp_path / "practice.sqlite", clients=3, with_practitioner=False)
+    db = _practice(tmp_path / "practice.sqlite", with_practitioner=False)
     result = _run(["--db", str(db), "--startup-check"], tmp_path, BROADTALK_LANGUAGE="en")
     assert result.returncode == 1
     assert result.stdout == ""
@@ -78,29 +81,39 @@ def stand_in_window(monkeypatch):
     made = []
 
     class Window(QMainWindow):
-        def __init__(self, db, actor):
+        def __init__(self, db, actor, backup_dir=None):
             super().__init__()
             made.append(actor)
             self.table = QTableView()
-            self.table.setModel(ClientTableModel(db, self))
+            self.table.setModel(ClientTableModel(db, actor, self))
             self.setCentralWidget(self.table)
 
     monkeypatch.setattr(main_window, "MainWindow", Window)
     return made
 
 
-def test_run_app_startup_check_reports_after_the_table_painted(qtbot, tmp_path, capsys, stand_in_window):
+def test_run_app_startup_check_reports_after_the_table_painted(qtbot, tmp_path, capsys, monkeypatch, stand_in_window):
     import time
 
     from broadtalk.ui.app import run_app
 
     db = _practice(tmp_path / "practice.sqlite", clients=12)
+    opened = Database.open(db)
+    try:
+        with opened.transaction() as tx:
+            nurse = current_actor(tx)  # the practice nurse working here...
+    finally:
+        opened.close()
+    assert nurse is not None and nurse.role == Role.PRACTICE_NURSE
+    # ...signs in from the environment, as on the command line (no dialog in a startup check).
+    monkeypatch.setenv("BROADTALK_USER", str(nurse.id))
+    monkeypatch.setenv("BROADTALK_PIN", DEMO_SECRET)
     code = run_app(db, startup_check=True, started_at=time.perf_counter() - 1.0)
     out, err = capsys.readouterr()
     assert code == 0, err
     match = LINE.match(out.strip())
     assert match and int(match.group(1)) >= 1000  # counted from the given start
-    assert [a.role for a in stand_in_window] == [Role.PRACTICE_NURSE]
+    assert stand_in_window == [nurse]
 
 
 def test_run_app_startup_check_never_shows_the_welcome(qtbot, tmp_path, capsys, monkeypatch, stand_in_window):

@@ -1,6 +1,8 @@
 """A real app process that types into a conversation, for the kill test (tests/e2e/test_crash_typing.py).
 
-Run as ``python -m tests.e2e.typing_driver DB CONVERSATION_ID PRACTITIONER_ID``. It opens the
+Run as ``python -m tests.e2e.typing_driver DB CONVERSATION_ID`` with the database's passphrase
+in ``BROADTALK_PASSPHRASE`` and the practitioner holding the conversation in ``BROADTALK_USER``
+and ``BROADTALK_PIN`` (signed in as the command line and ``--startup-check`` do). It opens the
 conversation page offscreen, focuses the client's own words of the first domain and types
 TEXT one real key press at a time, printing ``typed N MONOTONIC_TIME`` after each key, until it
 is killed.
@@ -19,7 +21,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from broadtalk.practitioners import get_actor
+from broadtalk.sign_in import environment_actor
 from broadtalk.store.database import Database
 from broadtalk.ui.conversation.conversation_page import ConversationPage
 
@@ -28,11 +30,11 @@ KEY_INTERVAL_MS = 30
 
 
 def main() -> None:
-    db_path, conversation_id, practitioner_id = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    db_path, conversation_id = Path(sys.argv[1]), int(sys.argv[2])
     app = QApplication([])
-    db = Database.open(db_path)
+    db = Database.open(db_path, passphrase=os.environ.get("BROADTALK_PASSPHRASE") or None)
     with db.transaction() as tx:
-        actor = get_actor(tx, practitioner_id)
+        actor = environment_actor(tx)  # BROADTALK_USER and BROADTALK_PIN: signed in, and audited
     page = ConversationPage(db, actor, conversation_id)
     page.resize(1100, 800)
     page.show()

@@ -50,6 +50,16 @@ def test_keyboard_only_name_role_practice_and_enter_starts_with_the_values(qtbot
     _press(qtbot, Qt.Key.Key_Tab)
     assert welcome.practice_edit.hasFocus()
     _type(qtbot, "Gezondheidscentrum Oost")
+    # Then the own PIN, twice, and the passphrase that encrypts the data, twice.
+    for field, text in (
+        (welcome.secret_edit, "48213"),
+        (welcome.secret_repeat_edit, "48213"),
+        (welcome.passphrase_edit, "lindeboom aan de gracht"),
+        (welcome.passphrase_repeat_edit, "lindeboom aan de gracht"),
+    ):
+        _press(qtbot, Qt.Key.Key_Tab)
+        assert field.hasFocus()
+        _type(qtbot, text)
     with qtbot.waitSignal(welcome.accepted, timeout=2000):
         _press(qtbot, Qt.Key.Key_Return)
     assert welcome.result() == QDialog.DialogCode.Accepted
@@ -60,6 +70,7 @@ def test_keyboard_only_name_role_practice_and_enter_starts_with_the_values(qtbot
         Role.SOCIAL_WORKER,
         "Gezondheidscentrum Oost",
     )
+    assert (welcome.secret, welcome.passphrase) == ("48213", "lindeboom aan de gracht")
 
 
 def test_mnemonics_jump_to_each_field(qtbot, welcome):
@@ -128,7 +139,7 @@ class RecordingWindow(QMainWindow):
 
     made: ClassVar[list[dict]] = []
 
-    def __init__(self, db, actor):
+    def __init__(self, db, actor, backup_dir=None):
         super().__init__()
         with db.transaction() as tx:
             RecordingWindow.made.append({"path": db.path, "actor": actor, "demo": is_demo(tx)})
@@ -204,7 +215,7 @@ def test_the_demo_choice_makes_a_separate_demo_practice_and_opens_it_as_a_practi
     demo = Database.open(demo_path)
     try:
         with demo.transaction() as tx:
-            assert count_clients(tx) == 20
+            assert count_clients(tx, made["actor"]) == 20
             assert is_demo(tx)
             assert current_actor(tx) == made["actor"]
     finally:
@@ -255,10 +266,11 @@ def test_an_interrupted_demo_practice_is_made_afresh(qtbot, tmp_path, monkeypatc
     monkeypatch.setattr(app_module, "DEMO_CLIENTS", 7)
     _welcome_answers(monkeypatch, DEMO)
     assert app_module.run_app(tmp_path / "practice.sqlite") == 0
+    [made] = recording_window  # the new demo practice opened, signed in
     demo = Database.open(demo_path)
     try:
         with demo.transaction() as tx:
-            assert count_clients(tx) == 7
+            assert count_clients(tx, made["actor"]) == 7
     finally:
         demo.close()
 
