@@ -68,7 +68,7 @@ def test_every_button_and_custom_widget_has_a_name_for_screen_readers(page):
     assert page.saved_label.accessibleName() and page.elapsed_label.accessibleName()
 
 
-def test_the_score_can_be_chosen_with_the_keyboard_alone(qtbot, page, db):
+def test_the_score_can_be_chosen_with_the_keyboard_alone(qtbot, page, db, actor):
     page.go_to("housing")
     score = page.domain_pages["housing"].score
     score.setFocus()
@@ -81,7 +81,7 @@ def test_the_score_can_be_chosen_with_the_keyboard_alone(qtbot, page, db):
     qtbot.keyClick(score, Qt.Key.Key_3)
     page.session.flush()
     with db.transaction() as tx:
-        assert conv.load_conversation(tx, page.conversation_id).scores() == {"housing": 3}
+        assert conv.load_conversation(tx, actor, page.conversation_id).scores() == {"housing": 3}
 
 
 def _dark_palette() -> QPalette:

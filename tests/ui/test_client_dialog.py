@@ -55,9 +55,9 @@ def _fill_by_keyboard(qtbot, values: dict[str, str]) -> None:
         _tab(qtbot)
 
 
-def _count(db) -> int:
+def _count(db, actor) -> int:
     with db.transaction() as tx:
-        return count_clients(tx)
+        return count_clients(tx, actor)
 
 
 def _visible_errors(dialog: ClientDialog) -> dict[str, str]:
@@ -87,7 +87,7 @@ def test_a_client_is_created_by_keyboard_only(qtbot, db, actor):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
 
     with db.transaction() as tx:
-        (stored,) = search_clients(tx)
+        (stored,) = search_clients(tx, actor)
     assert stored.name == "Greet van den Berg"
     assert stored.birth_date == date(1942, 3, 3)
     assert (stored.bsn, stored.phone, stored.email) == ("111222333", "030 123 4567", "greet@example.nl")
@@ -107,7 +107,7 @@ def test_enter_in_a_field_saves(qtbot, db, actor):
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(dialog.edits["birth_date"], Qt.Key.Key_Return)
     assert dialog.saved_client is not None and dialog.saved_client.name == "Ron Jansen"
-    assert _count(db) == 1
+    assert _count(db, actor) == 1
 
 
 def test_enter_still_saves_after_the_cursor_visited_the_buttons(qtbot, db, actor):
@@ -118,7 +118,7 @@ def test_enter_still_saves_after_the_cursor_visited_the_buttons(qtbot, db, actor
     dialog.edits["city"].setFocus()
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(dialog.edits["city"], Qt.Key.Key_Return)
-    assert _count(db) == 1
+    assert _count(db, actor) == 1
 
 
 def test_tab_visits_the_fields_in_screen_order_then_save_and_cancel(qtbot, db, actor):
@@ -153,7 +153,7 @@ def test_empty_required_fields_are_named_under_each_field_and_nothing_is_stored(
     assert set(_visible_errors(dialog)) == {"given_name", "family_name", "birth_date"}
     assert all(_visible_errors(dialog).values())
     assert dialog.isVisible() and dialog.saved_client is None
-    assert _count(db) == 0
+    assert _count(db, actor) == 0
     # The first field that needs attention gets the cursor; what was typed stays.
     assert QApplication.focusWidget() is dialog.edits["given_name"]
     assert dialog.edits["phone"].text() == "06 12345678"
@@ -184,14 +184,14 @@ def test_a_bsn_that_fails_the_11_test_is_refused_under_the_field_and_a_valid_one
     assert "11-test" in dialog.errors["bsn"].text()
     assert dialog.edits["bsn"].accessibleDescription() == dialog.errors["bsn"].text()
     assert QApplication.focusWidget() is dialog.edits["bsn"]
-    assert _count(db) == 0
+    assert _count(db, actor) == 0
 
     # The cursor is in the BSN field with its text selected: typing replaces it.
     _type(qtbot, "111222333")
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(dialog.edits["bsn"], Qt.Key.Key_Return)
     with db.transaction() as tx:
-        (stored,) = search_clients(tx)
+        (stored,) = search_clients(tx, actor)
     assert stored.bsn == "111222333"
 
 
@@ -206,7 +206,7 @@ def test_a_birth_date_in_the_future_is_refused(qtbot, db, actor):
     assert "future" in dialog.errors["birth_date"].text()
     assert QApplication.focusWidget() is dialog.edits["birth_date"]
     assert dialog.edits["birth_date"].text() == next_year
-    assert _count(db) == 0
+    assert _count(db, actor) == 0
 
 
 def test_a_corrected_field_loses_its_message_on_the_next_save(qtbot, db, actor):
@@ -217,7 +217,7 @@ def test_a_corrected_field_loses_its_message_on_the_next_save(qtbot, db, actor):
     dialog.edits["family_name"].setText("Berg")
     dialog.save_button.click()
     assert set(_visible_errors(dialog)) == {"birth_date"}
-    assert _count(db) == 0
+    assert _count(db, actor) == 0
 
 
 def test_the_dialog_makes_room_for_long_messages_instead_of_squeezing_fields(qtbot, db, actor):
@@ -253,8 +253,8 @@ def test_editing_changes_the_stored_client(qtbot, db, actor):
         qtbot.keyClick(dialog.edits["city"], Qt.Key.Key_Return)
 
     with db.transaction() as tx:
-        stored = get_client(tx, client.id)
-        assert count_clients(tx) == 1
+        stored = get_client(tx, actor, client.id)
+        assert count_clients(tx, actor) == 1
     assert (stored.name, stored.city, stored.client_number) == ("Jan van der Bergen", "Utrecht", client.client_number)
     assert dialog.saved_client == stored
 
@@ -265,7 +265,7 @@ def test_escape_cancels_and_stores_nothing(qtbot, db, actor):
     with qtbot.waitSignal(dialog.rejected):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
     assert dialog.saved_client is None
-    assert _count(db) == 0
+    assert _count(db, actor) == 0
 
 
 def test_escape_while_editing_leaves_the_client_as_it_was(qtbot, db, actor):
@@ -277,7 +277,7 @@ def test_escape_while_editing_leaves_the_client_as_it_was(qtbot, db, actor):
     with qtbot.waitSignal(dialog.rejected):
         qtbot.keyClick(dialog.edits["given_name"], Qt.Key.Key_Escape)
     with db.transaction() as tx:
-        assert get_client(tx, client.id).given_name == "Jan"
+        assert get_client(tx, actor, client.id).given_name == "Jan"
 
 
 def test_cancel_button_cancels(qtbot, db, actor):
@@ -285,7 +285,7 @@ def test_cancel_button_cancels(qtbot, db, actor):
     _type(qtbot, "Jan")
     with qtbot.waitSignal(dialog.rejected):
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    assert _count(db) == 0
+    assert _count(db, actor) == 0
 
 
 def test_titles_say_whether_a_client_is_new_or_changed(qtbot, db, actor):

@@ -124,10 +124,10 @@ def test_status_and_duration_read_as_words(page, greet):
     assert _column(page.conversations_model, 4) == ["–", "1 h 10 min", "55 min"]
 
 
-def test_the_header_shows_name_client_number_and_dutch_birth_date(db, page, greet):
+def test_the_header_shows_name_client_number_and_dutch_birth_date(db, actor, page, greet):
     page.show_client(greet.client_id)
     with db.transaction() as tx:
-        client = get_client(tx, greet.client_id)
+        client = get_client(tx, actor, greet.client_id)
     assert page.name_label.text() == "Greet van den Berg"
     details = page.details_label.text()
     assert client.client_number in details and "03-03-1942" in details
@@ -212,7 +212,7 @@ def test_ticking_an_action_off_by_keyboard_is_stored_and_stays_in_sync(qtbot, db
         assert tx.get(Action, action.id).done is False
 
 
-def test_ticking_an_action_off_by_mouse_on_a_completed_conversation(qtbot, db, page, greet):
+def test_ticking_an_action_off_by_mouse_on_a_completed_conversation(qtbot, db, actor, page, greet):
     page.show_client(greet.client_id)
     model = page.actions_model
     row = next(r for r in range(model.rowCount()) if model.action_at(r).conversation_id == greet.health)
@@ -220,7 +220,7 @@ def test_ticking_an_action_off_by_mouse_on_a_completed_conversation(qtbot, db, p
     model.setData(model.index(row, ActionsModel.DONE), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     with db.transaction() as tx:
         assert tx.get(Action, action_id).done is True
-        assert next(a for a in client_history(tx, greet.client_id).actions if a.id == action_id).done
+        assert next(a for a in client_history(tx, actor, greet.client_id).actions if a.id == action_id).done
     page.show_client(greet.client_id)
     assert model.action_at(model.rowCount() - 1).id == action_id  # done: at the bottom after a reload
 
@@ -254,7 +254,7 @@ def test_alt_left_and_the_back_button_ask_to_go_back(qtbot, page, greet):
         qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)
 
 
-def test_editing_the_details_stores_them_refreshes_the_header_and_says_so(qtbot, db, page, greet):
+def test_editing_the_details_stores_them_refreshes_the_header_and_says_so(qtbot, db, actor, page, greet):
     page.show_client(greet.client_id)
     qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
     dialog = page.client_dialog
@@ -267,12 +267,12 @@ def test_editing_the_details_stores_them_refreshes_the_header_and_says_so(qtbot,
         qtbot.keyClick(dialog.edits["family_name"], Qt.Key.Key_Return)
     assert changed.args == [greet.client_id]
     with db.transaction() as tx:
-        assert get_client(tx, greet.client_id).family_name == "Bergen"
+        assert get_client(tx, actor, greet.client_id).family_name == "Bergen"
     assert page.name_label.text() == "Greet van den Bergen"
     assert page.conversations_model.rowCount() == 3
 
 
-def test_cancelling_the_details_changes_nothing(qtbot, db, page, greet):
+def test_cancelling_the_details_changes_nothing(qtbot, db, actor, page, greet):
     page.show_client(greet.client_id)
     page.edit_client()
     dialog = page.client_dialog
@@ -286,7 +286,7 @@ def test_cancelling_the_details_changes_nothing(qtbot, db, page, greet):
         qtbot.keyClick(dialog.edits["given_name"], Qt.Key.Key_Escape)
     assert page.name_label.text() == "Greet van den Berg"
     with db.transaction() as tx:
-        assert get_client(tx, greet.client_id).given_name == "Greet"
+        assert get_client(tx, actor, greet.client_id).given_name == "Greet"
 
 
 def test_a_client_without_conversations_gets_calm_sentences_and_the_new_conversation_button(qtbot, db, actor, page):

@@ -80,7 +80,7 @@ def _go_to(qtbot, page: ConversationPage, key: str) -> None:
     assert page.current_step() == key
 
 
-def test_a_whole_conversation_by_keyboard_and_mouse_ends_up_in_the_database(qtbot, window, db):
+def test_a_whole_conversation_by_keyboard_and_mouse_ends_up_in_the_database(qtbot, window, db, actor):
     page = _new_conversation(qtbot, window, "positive-health")
     assert page.model.id == "positive-health"
 
@@ -123,9 +123,9 @@ def test_a_whole_conversation_by_keyboard_and_mouse_ends_up_in_the_database(qtbo
     assert page.amend_button.isVisible() and not page.complete_button.isVisible()
 
     with db.transaction() as tx:
-        client = search_clients(tx, "Ron Bakker")[0]
-        [summary] = conv.list_conversations(tx, client.id)
-        snapshot = conv.load_conversation(tx, summary.id)
+        client = search_clients(tx, actor, "Ron Bakker")[0]
+        [summary] = conv.list_conversations(tx, actor, client.id)
+        snapshot = conv.load_conversation(tx, actor, summary.id)
     assert snapshot.summary.is_completed
     assert snapshot.scores() == {"participation": 4, "bodily-functions": 6}
     assert snapshot.assessments["participation"].own_words == "Ik wil graag meedoen"
@@ -155,11 +155,11 @@ def test_a_hidden_answer_is_dropped_when_the_condition_no_longer_holds(qtbot, wi
     qtbot.waitUntil(lambda: not form.editors["meaningfulness.change"].isVisible())
     assert page.complete()
     with db.transaction() as tx:
-        answers = conv.load_conversation(tx, page.conversation_id).answers
+        answers = conv.load_conversation(tx, actor, page.conversation_id).answers
     assert answers == {"meaningfulness.work-on": "no"}
 
 
-def test_amending_a_completed_conversation_records_who_changed_what(qtbot, window, db, monkeypatch):
+def test_amending_a_completed_conversation_records_who_changed_what(qtbot, window, db, actor, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     page = _new_conversation(qtbot, window, "four-domains")
     assert page.domain_pages["body"].score is None  # the 4D model forces no number
@@ -174,14 +174,14 @@ def test_amending_a_completed_conversation_records_who_changed_what(qtbot, windo
     qtbot.keyClicks(own_words, "Ik zie bijna nooit iemand")
     assert page.complete()
     with db.transaction() as tx:
-        changes = list_changes(tx, page.conversation_id)
+        changes = list_changes(tx, actor, page.conversation_id)
     assert changes[0].target == "amend:start"
     assert changes[-1].target == "own_words:social"
     assert changes[-1].new_value == "Ik zie bijna nooit iemand"
     assert changes[-1].practitioner_name == "Anouk de Vries"
 
 
-def test_the_4d_ranking_is_stored_in_the_clients_order(qtbot, window, db):
+def test_the_4d_ranking_is_stored_in_the_clients_order(qtbot, window, db, actor):
     page = _new_conversation(qtbot, window, "four-domains")
     _go_to(qtbot, page, "closing")
     ranking = page.closing.ranking
@@ -194,7 +194,7 @@ def test_the_4d_ranking_is_stored_in_the_clients_order(qtbot, window, db):
     qtbot.keyClick(ranking, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
     page.session.flush()
     with db.transaction() as tx:
-        assert conv.load_conversation(tx, page.conversation_id).ranking() == ["social", "societal"]
+        assert conv.load_conversation(tx, actor, page.conversation_id).ranking() == ["social", "societal"]
 
 
 def test_the_client_view_hides_everything_else_until_the_practitioners_key(qtbot, window, db):

@@ -277,7 +277,7 @@ def test_a_suggested_recipient_a_question_and_explicit_consent_end_up_in_the_dat
     dialogs.check()
 
     with db.transaction() as tx:
-        (referral,) = list_referrals(tx, client_id=practice.client_id)
+        (referral,) = list_referrals(tx, actor, client_id=practice.client_id)
     assert referral.status == DRAFT
     assert referral.conversation_id == practice.conversation_id
     consent = referral.consent
@@ -317,7 +317,7 @@ def test_the_recipient_and_the_question_are_asked_for_under_their_fields(qtbot, 
     assert dialog.question_error.text() == _("The question for the recipient is empty; write what you ask of them.")
     assert dialog.referral is None
     with db.transaction() as tx:
-        assert list_referrals(tx, client_id=practice.client_id) == []
+        assert list_referrals(tx, actor, client_id=practice.client_id) == []
 
 
 def test_a_conversation_without_flagged_domains_suggests_nothing_and_offers_the_search(qtbot, db, actor, practice):
@@ -359,7 +359,7 @@ def test_sending_is_refused_without_consent_with_the_cores_message(qtbot, db, ac
     _click(qtbot, panel.advance_button)
     dialogs.check()
     with db.transaction() as tx:
-        assert get_referral(tx, referral_id).status == DRAFT
+        assert get_referral(tx, actor, referral_id).status == DRAFT
 
 
 def test_send_then_feedback_needs_its_text_then_close_and_every_step_is_stored(qtbot, db, actor, practice):
@@ -391,7 +391,7 @@ def test_send_then_feedback_needs_its_text_then_close_and_every_step_is_stored(q
     assert closed.referral.status == CLOSED
 
     with db.transaction() as tx:
-        referral = get_referral(tx, referral_id)
+        referral = get_referral(tx, actor, referral_id)
     assert [e.status for e in referral.events] == [DRAFT, SENT, FEEDBACK, CLOSED]
     assert referral.feedback == "Greet komt sinds twee weken naar het koor."
     assert all(e.practitioner_name == "Anouk de Vries" for e in referral.events)
@@ -408,7 +408,7 @@ def test_the_preview_shows_the_pdf_and_save_writes_it_under_the_reference_and_lo
     panel.refresh(referral_id)
     assert panel.handover_button.isEnabled()
     with db.transaction() as tx:
-        reference = get_referral(tx, referral_id).reference
+        reference = get_referral(tx, actor, referral_id).reference
     asked: list[str] = []
 
     def save_name(_parent, _caption, suggested, _filter, *args, **kwargs):
@@ -503,7 +503,7 @@ def test_after_the_client_withdraws_consent_there_is_no_preview_and_no_file(
     assert list(tmp_path.glob("*.pdf")) == []
     assert _disclosures(db) == []
     with db.transaction() as tx:
-        assert get_referral(tx, referral_id).consent.withdrawal_note == "Greet belt liever zelf."
+        assert get_referral(tx, actor, referral_id).consent.withdrawal_note == "Greet belt liever zelf."
 
 
 # -- the referrals on the client page -------------------------------------------------------------
@@ -596,7 +596,7 @@ def test_an_overdue_referral_is_noted_calmly_at_start_up_and_leads_to_the_client
     _consent(db, actor, referral_id, given_days_ago=45)
     with db.transaction() as tx:
         advance_referral(tx, actor, referral_id, SENT, now=now - timedelta(days=40))
-        reference = get_referral(tx, referral_id).reference
+        reference = get_referral(tx, actor, referral_id).reference
 
     window = MainWindow(db, actor)
     qtbot.addWidget(window)

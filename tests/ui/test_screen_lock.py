@@ -282,4 +282,3 @@ def test_the_settings_keep_the_idle_minutes(qtbot, db, nurse):
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     with db.transaction() as tx:
         assert auto_lock_minutes(tx) == 12
-

@@ -15,8 +15,11 @@ from tests.conftest import NOW
 
 @pytest.fixture
 def here(db):
+    """A practice manager: the practice's settings and her own role are hers to change (the role matrix)."""
     with db.transaction() as tx:
-        return set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "Huisartsenpraktijk De Linde", now=NOW)
+        return set_up_workstation(
+            tx, "Anouk de Vries", Role.PRACTICE_MANAGER, "Huisartsenpraktijk De Linde", "geheim-2468", now=NOW
+        )
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def test_it_shows_the_current_values_and_says_a_new_language_needs_a_restart(dia
     assert dialog.language_combo.currentData() == "nl"  # nothing saved yet: Dutch, the default
     assert dialog.language_combo.currentText() == "Nederlands"
     assert dialog.fields.name_edit.text() == "Anouk de Vries"
-    assert dialog.fields.role_combo.currentData() == "practice_nurse"
+    assert dialog.fields.role_combo.currentData() == "practice_manager"
     assert dialog.fields.practice_edit.text() == "Huisartsenpraktijk De Linde"
     assert dialog.language_note.isVisible()
     assert "next time you start broadtalk" in dialog.language_note.text()
@@ -53,7 +56,7 @@ def test_saving_writes_the_language_to_the_preferences_and_the_rest_to_the_datab
     qtbot.keyClicks(name, "Anouk de Vries-Bakker")
     qtbot.keyClick(dialog, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(dialog.fields.role_combo.hasFocus)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)  # social worker
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Up)  # practice manager -> social worker
     dialog.fields.practice_edit.setText("Gezondheidscentrum De Linde")
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         qtbot.keyClick(dialog.fields.practice_edit, Qt.Key.Key_Return)
@@ -138,3 +141,27 @@ def test_the_days_until_a_referral_is_overdue_are_saved(qtbot, dialog, db):
     assert dialog.result() == QDialog.DialogCode.Accepted
     with db.transaction() as tx:
         assert feedback_due_days(tx) == 14
+
+
+def test_a_practice_nurse_is_refused_practice_settings_and_nothing_is_saved(qtbot, db, monkeypatch):
+    from broadtalk.referrals import feedback_due_days
+
+    with db.transaction() as tx:
+        nurse = set_up_workstation(
+            tx, "Anouk de Vries", Role.PRACTICE_NURSE, "Huisartsenpraktijk De Linde", "geheim-2468", now=NOW
+        )
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    i18n.set_language("en")
+    dialog = SettingsDialog(db, nurse)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitActive(dialog)
+    dialog.fields.name_edit.setText("Anouk Bakker")
+    dialog.feedback_days.setValue(14)
+    _save_button(dialog).click()
+    assert len(shown) == 1 and "may not change practice settings" in shown[0]
+    assert dialog.isVisible() and dialog.updated_actor is None
+    with db.transaction() as tx:  # one transaction: the name was not saved either
+        assert feedback_due_days(tx) == 28
+        assert current_actor(tx) == nurse

@@ -10,7 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QWidget
 
+from broadtalk import i18n
 from broadtalk.clients import ClientInput, create_client
+from broadtalk.practitioners import Role, create_practitioner
 from broadtalk.social_map import (
     OfferingInput,
     OrganisationInput,
@@ -369,15 +371,29 @@ def test_stale_entries_are_marked_in_amber_and_marking_checked_clears_them(qtbot
     assert not dialog.stale_status.isVisible()
 
 
-def test_the_stale_months_spin_box_is_saved_and_applied(qtbot, db, actor):
+def test_the_stale_months_spin_box_is_saved_and_applied(qtbot, db, actor, no_message_boxes):
     ids = _map(db, actor)  # the fresh organisation was checked 45 days ago
-    dialog = _open_map(qtbot, db, actor)
+    with db.transaction() as tx:  # a practice setting: the practice manager's to change, not the nurse's
+        manager = create_practitioner(tx, "Mira Jansen", Role.PRACTICE_MANAGER, now=NOW)
+    dialog = _open_map(qtbot, db, manager)
     assert dialog.stale_months.value() == 12
     assert not dialog.model.row_at(dialog.model.row_of_offering(ids["coach"])).stale
     dialog.stale_months.setValue(1)
+    assert no_message_boxes == []
     with db.transaction() as tx:
         assert stale_after_months(tx) == 1
     assert dialog.model.row_at(dialog.model.row_of_offering(ids["coach"])).stale
+
+
+def test_a_practice_nurse_is_refused_the_stale_months_setting(qtbot, db, actor, no_message_boxes):
+    i18n.set_language("en")
+    ids = _map(db, actor)
+    dialog = _open_map(qtbot, db, actor)
+    dialog.stale_months.setValue(1)
+    assert len(no_message_boxes) == 1 and "may not change practice settings" in no_message_boxes[0]
+    with db.transaction() as tx:
+        assert stale_after_months(tx) == 12
+    assert not dialog.model.row_at(dialog.model.row_of_offering(ids["coach"])).stale
 
 
 # -- importing -----------------------------------------------------------------------------------
