@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from broadtalk import config, settings
 from broadtalk.i18n import _
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.referrals import feedback_due_days, set_feedback_due_days
 from broadtalk.store.database import Database
@@ -61,6 +62,10 @@ class SettingsDialog(QDialog):
         with db.transaction() as tx:
             practice = practice_name(tx)
         self.fields.set_values(actor.name, actor.role, practice)
+        # What a role may not change is shown, not offered (the core refuses it anyway).
+        practice_wide = allows(actor, Permission.MANAGE_SETTINGS)
+        self.fields.role_combo.setEnabled(allows(actor, Permission.MANAGE_PRACTITIONERS))
+        self.fields.practice_edit.setEnabled(practice_wide)
         you_box = QGroupBox(_("You and your practice"))
         you_layout = QVBoxLayout(you_box)
         you_layout.addWidget(self.fields)
@@ -73,6 +78,7 @@ class SettingsDialog(QDialog):
         self.feedback_days = QSpinBox()
         self.feedback_days.setRange(1, 365)
         self.feedback_days.setValue(due_days)
+        self.feedback_days.setEnabled(practice_wide)
         self.feedback_days.setMaximumWidth(140)
         self.feedback_days.setSuffix(_(" days"))
         self.feedback_days.setAccessibleName(_("Days until a referral without feedback is overdue"))
@@ -89,6 +95,7 @@ class SettingsDialog(QDialog):
         self.lock_minutes = QSpinBox()
         self.lock_minutes.setRange(settings.AUTO_LOCK_MIN, settings.AUTO_LOCK_MAX)
         self.lock_minutes.setValue(lock_minutes)
+        self.lock_minutes.setEnabled(practice_wide)
         self.lock_minutes.setMaximumWidth(140)
         self.lock_minutes.setSuffix(_(" minutes"))
         self.lock_minutes.setAccessibleName(_("Minutes without use before the screen locks"))

@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _, format_short_date, ngettext
 from broadtalk.life_domains import TAGS, tag_label
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.social_map import (
     KINDS,
@@ -390,6 +391,9 @@ class SocialMapDialog(QDialog):
         stale_label = QLabel(_("Mark as s&tale after (months):"))
         stale_label.setBuddy(self.stale_months)
         self.stale_months.setAccessibleName(without_mnemonic(stale_label.text()))
+        if not allows(actor, Permission.MANAGE_SETTINGS):  # a practice-wide setting
+            self.stale_months.setEnabled(False)
+            self.stale_months.setToolTip(_("A practice manager or administrator sets this for the practice."))
         self.status = QLabel()
         self.stale_status = QLabel()
         self.stale_status.setStyleSheet(
