@@ -61,11 +61,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _path_argument(text: str) -> Path:
+    """A file or folder named on the command line; an empty name (``""``) is a usage error."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(_("an empty name; give the path of a file"))
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        type=Path,
+        type=_path_argument,
         default=argparse.SUPPRESS,
         metavar=_("PATH"),
         help=_("the database file (default: in your data folder)"),
@@ -110,9 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = forms_commands.add_parser(
         "validate", help=_("check model files and report every problem"), parents=[common]
     )
-    validate.add_argument("files", nargs="+", type=Path, metavar=_("FILE"))
+    validate.add_argument("files", nargs="+", type=_path_argument, metavar=_("FILE"))
     importing = forms_commands.add_parser("import", help=_("add a practice's own model file"), parents=[common])
-    importing.add_argument("file", type=Path, metavar=_("FILE"))
+    importing.add_argument("file", type=_path_argument, metavar=_("FILE"))
 
     demo = commands.add_parser("demo", help=_("fill a new database with fictional demo data"), parents=[common])
     demo.add_argument("--clients", type=_positive_int, required=True, metavar="N", help=_("how many clients"))
@@ -137,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         document = handover_commands.add_parser(name, help=help_text, parents=[common])
         document.add_argument("referral", type=_positive_int, metavar=_("REFERRAL_ID"))
-        document.add_argument("--out", type=Path, required=True, metavar=_("FILE.pdf"))
+        document.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE.pdf"))
 
     clients = commands.add_parser("clients", help=_("list or search clients"), parents=[common])
     clients.add_argument(
@@ -154,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         parents=[common],
     )
-    backup.add_argument("--out", type=Path, required=True, metavar=_("FILE"), help=_("the new backup file"))
+    backup.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE"), help=_("the new backup file"))
 
     restore = commands.add_parser(
         "restore",
@@ -166,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         parents=[common],
     )
-    restore.add_argument("file", type=Path, metavar=_("FILE"), help=_("the backup file"))
+    restore.add_argument("file", type=_path_argument, metavar=_("FILE"), help=_("the backup file"))
     restore.add_argument("--yes", action="store_true", help=_("really replace the database"))
 
     audit_trail = commands.add_parser(
@@ -723,15 +730,17 @@ def cmd_retention(args: argparse.Namespace) -> int:
     from broadtalk.retention import RecordType, due_for_review, retention_periods, set_retention_period
 
     today = args.today or date.today()
+    years = None
+    if args.set is not None:  # checked before the database is opened
+        kind, years_text = args.set
+        try:
+            years = int(years_text)
+        except ValueError:
+            raise InputError(_("'{value}' is not a whole number of years.").format(value=years_text[:40])) from None
     db = _open_database(args, create=False)
     try:
         actor = _acting(db)
         if args.set is not None:
-            kind, years_text = args.set
-            try:
-                years = int(years_text)
-            except ValueError:
-                raise InputError(_("'{value}' is not a whole number of years.").format(value=years_text[:40])) from None
             with db.transaction() as tx:
                 set_retention_period(tx, actor, kind, years)
         with db.transaction() as tx:

@@ -472,6 +472,9 @@ class ClientPage(QWidget):
         layout.addWidget(self.conversations_section, 2)
         layout.addLayout(agreed, 3)
         layout.addWidget(self.referrals_panel, 2)
+        if not allows(actor, Permission.VIEW_CONVERSATIONS):  # the referrals take the room
+            layout.setStretchFactor(self.conversations_section, 0)
+            layout.setStretchFactor(agreed, 0)
 
         order = (
             self.back_button,

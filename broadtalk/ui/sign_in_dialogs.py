@@ -217,7 +217,7 @@ class NewPassphraseFields(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(10)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for text, field in ((_("Pass&phrase"), self.passphrase_edit), (_("Passphrase a&gain"), self.repeat_edit)):
+        for text, field in ((_("Passp&hrase"), self.passphrase_edit), (_("Passphrase a&gain"), self.repeat_edit)):
             label = QLabel(text)
             label.setBuddy(field)
             field.setAccessibleName(text.replace("&", ""))
@@ -270,7 +270,7 @@ class ChangePassphraseDialog(_TryDialog):
                 "Everyone who opens broadtalk on this computer needs the new passphrase afterwards. Backups made "
                 "before keep the old one. {advice}"
             ).format(advice=_(PASSPHRASE_ADVICE)),
-            _("&Change"),
+            _("Change pass&phrase"),
             parent,
         )
         self.current_edit = secret_field()

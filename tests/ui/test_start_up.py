@@ -36,7 +36,7 @@ class RecordingWindow(QMainWindow):
     made: ClassVar[list[dict]] = []
     then: ClassVar[list[dict]] = []
 
-    def __init__(self, db, actor):
+    def __init__(self, db, actor, backup_dir=None):
         super().__init__()
         with db.transaction() as tx:
             RecordingWindow.made.append({"path": db.path, "actor": actor, "demo": is_demo(tx), "db": db})
@@ -286,9 +286,47 @@ def test_a_damaged_file_is_refused_with_the_way_out_and_left_alone(qtbot, tmp_pa
     path = tmp_path / "practice.sqlite"
     path.write_bytes(b"SQLite format 3\x00" + b"\x13" * 5000)
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+
+    def closed(box: QMessageBox) -> int:  # the person reads the message and closes it
+        shown.append(box.text())
+        assert [b.text() for b in box.buttons()] == ["Restore a &backup…", "&Close"]  # the way out is offered
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", closed)
     before = path.read_bytes()
     assert app_module.run_app(path) == 1
     assert windows == []
     assert shown and "backup" in shown[0]
     assert path.read_bytes() == before
+
+
+def test_a_damaged_file_can_be_replaced_by_a_backup_at_start(qtbot, tmp_path, monkeypatch, windows):
+    path = tmp_path / "practice.sqlite"
+    _set_up(monkeypatch, path)  # closing the app made a backup
+    [backup] = list_backups(path.parent / "backups")
+    data = bytearray(path.read_bytes())
+    data[5000:5400] = b"\x00" * 400  # a damaged page (the disk, a crash of another program)
+    path.write_bytes(bytes(data))
+    damaged = path.read_bytes()
+
+    def restore_instead(dialog: PassphraseDialog) -> None:
+        dialog.passphrase_edit.setText(PASSPHRASE)
+        dialog.ok_button.click()  # the passphrase is right, the file is not
+        assert "damaged" in dialog.error.text()
+        restore = next(b for b in dialog.buttons.buttons() if b.text() == "Restore a &backup…")
+        restore.click()
+
+    def choose(dialog) -> int:
+        assert dialog.current_choice() == backup  # the newest backup is offered first
+        dialog.passphrase_edit.setText(PASSPHRASE)
+        dialog.restore_button.click()
+        return dialog.result()
+
+    _answers(monkeypatch, PassphraseDialog, restore_instead)
+    monkeypatch.setattr("broadtalk.ui.backup_dialogs.RestoreDialog.exec", choose)
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    _answers(monkeypatch, SignInDialog, sign_in_with(PIN))
+    assert app_module.run_app(path) == 0
+    assert windows[-1]["actor"].name == "Fatima el Amrani"
+    kept = [p for p in (path.parent / "backups").iterdir() if "damaged" in p.name]
+    assert len(kept) == 1 and kept[0].read_bytes() == damaged  # the damaged bytes are kept aside

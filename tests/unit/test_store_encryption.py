@@ -184,7 +184,7 @@ def test_a_damaged_page_fails_the_integrity_check_at_opening_and_the_file_is_lef
     with pytest.raises(StoreError) as caught:
         Database.open(path, passphrase=PASSPHRASE)
     assert isinstance(caught.value, DamagedDatabase | WrongPassphrase)
-    assert "restore a backup" in caught.value.message
+    assert "zet een reservekopie terug" in caught.value.message  # the way out, in Dutch
     assert path.read_bytes() == bytes(data)
 
 

@@ -121,15 +121,24 @@ def test_a_second_set_up_is_refused_so_the_data_keeps_its_owner(db):
 
 def test_update_renames_changes_the_role_and_the_practice(db):
     with db.transaction() as tx:
-        actor = set_up_workstation(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER, "De Linde", PIN, now=NOW)
+        actor = set_up_workstation(tx, "Joyce van Dijk", Role.ADMINISTRATOR, "De Linde", PIN, now=NOW)
     with db.transaction() as tx:
-        updated = update_workstation(tx, actor, "Joyce van Dijk-Bakker", "administrator", "De Linde en De Eik")
-    assert (updated.id, updated.name, updated.role) == (actor.id, "Joyce van Dijk-Bakker", Role.ADMINISTRATOR)
+        updated = update_workstation(tx, actor, "Joyce van Dijk-Bakker", "practice_manager", "De Linde en De Eik")
+    assert (updated.id, updated.name, updated.role) == (actor.id, "Joyce van Dijk-Bakker", Role.PRACTICE_MANAGER)
     with db.transaction() as tx:
         assert current_actor(tx) == updated
         assert practice_name(tx) == "De Linde en De Eik"
         changes = tx.exec(select(AuditEntry).where(AuditEntry.action == "change")).all()
     assert {(c.object_type, c.detail) for c in changes} == {("practitioner", ""), ("setting", PRACTICE_NAME)}
+
+
+def test_a_practice_manager_cannot_make_herself_an_administrator(db):
+    with db.transaction() as tx:
+        actor = set_up_workstation(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER, "De Linde", PIN, now=NOW)
+    with pytest.raises(RefusedError, match="beheerder"), db.transaction() as tx:
+        update_workstation(tx, actor, "Joyce van Dijk", Role.ADMINISTRATOR, "De Linde")
+    with db.transaction() as tx:
+        assert current_actor(tx).role == Role.PRACTICE_MANAGER
 
 
 def test_a_nurse_renames_herself_but_cannot_change_her_role_or_the_practice(db):
