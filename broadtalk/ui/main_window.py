@@ -429,6 +429,9 @@ class MainWindow(QMainWindow):
         """Cover every window until the signed-in practitioner's PIN or password is given."""
         if self.screen_lock.is_locked:
             return
+        on_screen = self.isVisible() or (self.client_view is not None and self.client_view.isVisible())
+        if not on_screen:
+            return  # a closed window has nothing to hide
         if self.conversation is not None:
             self.conversation.save_all()
         self.screen_lock.lock()

@@ -24,9 +24,9 @@ def _trail(db: Database) -> list[tuple[int, str, str]]:
 def test_a_backup_goes_only_to_a_new_file(db, actor, tmp_path):
     (tmp_path / "taken.sqlite").write_bytes(b"x")
     for target, words in (
-        (db.path, "database itself"),
-        (tmp_path / "taken.sqlite", "already exists"),
-        (tmp_path, "folder"),
+        (db.path, "de database zelf"),
+        (tmp_path / "taken.sqlite", "bestaat al"),
+        (tmp_path, "is een map"),
     ):
         with pytest.raises(InputError, match=words):
             backups.make_backup(db, actor, target)
