@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
+from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from broadtalk.i18n import N_, _
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import DESCRIPTIONS, Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import AuditEntry
 
@@ -93,6 +94,36 @@ def outcome_label(outcome: str) -> str:
     return _(OUTCOME_LABELS[outcome]) if outcome in OUTCOME_LABELS else outcome
 
 
+#: The kinds of record entries name (``object_type``), as a reader of the trail calls them.
+OBJECT_TYPE_LABELS: dict[str, str] = {
+    "action": N_("action"),
+    "audit": N_("audit trail"),
+    "client": N_("client"),
+    "consent": N_("consent"),
+    "conversation": N_("conversation"),
+    "database": N_("database"),
+    "handover": N_("handover document"),
+    "model": N_("conversation model"),
+    "offering": N_("offering"),
+    "organisation": N_("organisation"),
+    "practitioner": N_("practitioner"),
+    "referral": N_("referral"),
+    "retention": N_("retention review"),
+    "setting": N_("setting"),
+    "sign_in_secret": N_("sign-in secret"),
+    "social_map_import": N_("social map import"),
+}
+
+
+def object_label(object_type: str) -> str:
+    """What an entry is about, in words: a kind of record, or for a refusal what was asked."""
+    if object_type in OBJECT_TYPE_LABELS:
+        return _(OBJECT_TYPE_LABELS[object_type])
+    if object_type in DESCRIPTIONS:  # a refusal names the permission that was missing
+        return _(DESCRIPTIONS[Permission(object_type)])
+    return object_type
+
+
 def workstation_name() -> str:
     """This computer's network name: which device a record was reached from."""
     try:
@@ -101,7 +132,7 @@ def workstation_name() -> str:
         return ""
 
 
-def _fields(entry: AuditEntry) -> dict[str, object]:
+def _fields(entry: AuditEntry | Row) -> dict[str, object]:
     at = entry.at.astimezone(UTC) if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
     return {
         "at": at.isoformat(timespec="microseconds"),
@@ -119,7 +150,7 @@ def _fields(entry: AuditEntry) -> dict[str, object]:
     }
 
 
-def entry_hash(entry: AuditEntry) -> str:
+def entry_hash(entry: AuditEntry | Row) -> str:
     canonical = json.dumps(_fields(entry), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -221,11 +252,26 @@ class ChainReport:
         return self.broken_at is None
 
 
-def verify_chain(tx: Session) -> ChainReport:
-    """Walk the whole trail; the first entry whose hash or link does not fit breaks it."""
+#: How many entries ``verify_chain`` reads between two calls of its ``progress``.
+VERIFY_BATCH = 2000
+
+
+def verify_chain(tx: Session, progress: Callable[[int, int], object] | None = None) -> ChainReport:
+    """Walk the whole trail; the first entry whose hash or link does not fit breaks it.
+
+    ``progress(done, total)`` is called before the first entry and after every
+    ``VERIFY_BATCH`` entries (a long trail takes seconds); it may raise to stop the walk.
+    Rows are read as plain rows in batches, not as ORM objects: faster, and a trail of
+    hundreds of thousands of entries is never held in memory at once."""
+    connection = tx.connection()
+    total = 0
+    if progress is not None:
+        total = connection.execute(select(func.count()).select_from(_TABLE)).scalar_one()
+        progress(0, total)
     expected = GENESIS
     count = 0
-    for entry in tx.exec(select(AuditEntry).order_by(col(AuditEntry.id))):
+    rows = connection.execution_options(yield_per=VERIFY_BATCH).execute(select(_TABLE).order_by(_TABLE.c.id))
+    for entry in rows:
         count += 1
         if entry.prev_hash != expected:
             return ChainReport(
@@ -238,7 +284,26 @@ def verify_chain(tx: Session) -> ChainReport:
         if entry_hash(entry) != entry.hash:
             return ChainReport(count, entry.id, _("Entry {id} was changed after it was written.").format(id=entry.id))
         expected = entry.hash
+        if progress is not None and count % VERIFY_BATCH == 0:
+            progress(count, total)
     return ChainReport(count, None, "")
+
+
+def check_chain(tx: Session, actor: Actor, progress: Callable[[int, int], object] | None = None) -> ChainReport:
+    """``verify_chain`` for someone allowed to see the trail; the check itself is recorded.
+
+    ``progress`` as for ``verify_chain``; when it raises, nothing is recorded."""
+    require(actor, Permission.VIEW_AUDIT)
+    report = verify_chain(tx, progress)
+    record(
+        tx,
+        actor,
+        Action.VIEW,
+        object_type="audit",
+        outcome=Outcome.SUCCESS,
+        detail="chain intact" if report.intact else f"chain broken at {report.broken_at}",
+    )
+    return report
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from broadtalk.errors import InputError, NotFoundError
 from broadtalk.i18n import _, format_short_date, to_display_time
 from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
-from broadtalk.store.tables import Client, Conversation
+from broadtalk.store.tables import AuditEntry, Client, Conversation
 from broadtalk.text import clean_line, fold
 
 #: Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
@@ -225,6 +225,15 @@ def _record(row: Client, conversation_count: int = 0) -> ClientRecord:
     )
 
 
+def _unused_client_id(tx: Session) -> int:
+    """An id no client ever had: SQLite would hand out an erased client's id again when it was
+    the highest, and the audit trail's entries about that person would seem to be about the new one."""
+    connection = tx.connection()
+    highest_client = connection.execute(select(func.max(Client.id))).scalar() or 0
+    highest_trail = connection.execute(select(func.max(AuditEntry.client_id))).scalar() or 0
+    return max(highest_client, highest_trail) + 1
+
+
 def create_client(
     tx: Session,
     actor: Actor,
@@ -238,6 +247,7 @@ def create_client(
     values = validate(data, to_display_time(now).date())  # "the future" is a Dutch calendar day
     row = Client(
         **values,
+        id=_unused_client_id(tx),
         client_number=new_client_number(tx, rng),
         search_key=_search_key(values),
         sort_key=_sort_key(values),

@@ -220,3 +220,20 @@ def test_an_unknown_client_is_not_found_and_nothing_changes(practice):
     with pytest.raises(NotFoundError), db.transaction() as tx:
         erase_client(tx, manager, 987654)
     assert all(n > 0 for n in _counts(db, practice["erased"]).values())
+
+
+def test_a_new_client_never_gets_the_id_of_an_erased_one(db, tmp_path):
+    """The audit trail keeps entries about an erased client by id: a newcomer must not inherit them."""
+    from broadtalk.clients import ClientInput, create_client
+    from broadtalk.erasure import erase_client
+    from broadtalk.practitioners import Role, create_practitioner
+
+    with db.transaction() as tx:
+        nurse = create_practitioner(tx, "Anouk de Vries", Role.PRACTICE_NURSE)
+        manager = create_practitioner(tx, "Mirjam Bos", Role.PRACTICE_MANAGER)
+        first = create_client(tx, nurse, ClientInput("Greet", "Visser", "03-03-1942"))
+    with db.transaction() as tx:
+        erase_client(tx, manager, first.id)
+    with db.transaction() as tx:
+        second = create_client(tx, nurse, ClientInput("Ron", "Bakker", "01-02-1980"))
+    assert second.id != first.id
