@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -59,6 +60,15 @@ def _positive_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(_("'{value}' is negative; give 0 or more").format(value=text))
     return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """One line for the terminal: a control character typed into a name (a carriage return, an
+    escape sequence) is shown as its code instead of moving the cursor or colouring the screen."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _path_argument(text: str) -> Path:
@@ -350,7 +360,7 @@ def cmd_forms_validate(args: argparse.Namespace) -> int:
         else:
             status = EXIT_REFUSED
             for line in result.messages():
-                print(line, file=sys.stderr)
+                print(_printable(line), file=sys.stderr)
     return status
 
 
@@ -935,7 +945,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = COMMANDS[(args.command, action)]
         return handler(args)
     except BroadtalkError as error:
-        print(f"broadtalk: {error.message}", file=sys.stderr)
+        print(_printable(f"broadtalk: {error.message}"), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         print(_("broadtalk: stopped."), file=sys.stderr)

@@ -260,3 +260,10 @@ def test_listing_clients_of_a_database_that_does_not_exist_is_refused_and_create
     assert code == 1
     assert "typo.sqlite" in err
     assert not missing.exists()
+
+
+def test_control_characters_in_a_name_are_shown_as_codes_on_one_line(tmp_path, capsys):
+    code, _out, err = run(["--db", str(tmp_path / "x.sqlite"), "forms", "import", "model\r\x1b[2Jweg.yaml"], capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and "\r" not in err and "\x1b" not in err
+    assert "model\\r\\x1b[2Jweg.yaml" in err
