@@ -87,6 +87,7 @@ def _rows(path: Path) -> dict[str, list[tuple]]:
 )
 @given(data=st.data())
 def test_any_arguments_get_a_clear_answer_and_a_refusal_changes_nothing(template, tmp_path, capsys, monkeypatch, data):
+    monkeypatch.chdir(tmp_path)  # a relative --out (a backup, a PDF) is written here, not in the project
     monkeypatch.setenv("BROADTALK_PASSPHRASE", PASSPHRASE)
     for name in ("BROADTALK_NEW_PASSPHRASE", "BROADTALK_USER", "BROADTALK_PIN", "BROADTALK_LANGUAGE"):
         monkeypatch.delenv(name, raising=False)
