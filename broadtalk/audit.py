@@ -109,6 +109,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "offering": N_("offering"),
     "organisation": N_("organisation"),
     "practitioner": N_("practitioner"),
+    "session": N_("session"),
     "referral": N_("referral"),
     "retention": N_("retention review"),
     "setting": N_("setting"),
@@ -124,6 +125,38 @@ def object_label(object_type: str) -> str:
     if object_type in DESCRIPTIONS:  # a refusal names the permission that was missing
         return _(DESCRIPTIONS[Permission(object_type)])
     return object_type
+
+
+#: Codes that entries carry in ``detail``, as a reader of the trail calls them.
+DETAIL_LABELS: dict[str, str] = {
+    "done": N_("done"),
+    "not_done": N_("not done"),
+    "deactivated": N_("switched off"),
+    "first": N_("chosen at first sign-in"),
+    "set_up": N_("set up"),
+    "passphrase": N_("passphrase changed"),
+    "encrypted": N_("encrypted"),
+    "withdrawn": N_("withdrawn"),
+    "recorded": N_("recorded"),
+    "locked out": N_("locked out"),
+    "chain intact": N_("chain intact"),
+    "handover_pdf": N_("handover document"),
+    "client_copy": N_("client copy"),
+}
+
+
+def detail_label(detail: str) -> str:
+    """An entry's detail in words where it is a known code (a referral's new status too);
+    numbers and other details as they are."""
+    if detail in DETAIL_LABELS:
+        return _(DETAIL_LABELS[detail])
+    from broadtalk.referrals import STATUS_LABELS  # referrals writes entries: imported late
+
+    if detail in STATUS_LABELS:
+        return _(STATUS_LABELS[detail])
+    if detail.startswith("chain broken at "):
+        return _("chain broken at entry {id}").format(id=detail.removeprefix("chain broken at "))
+    return detail
 
 
 @lru_cache(maxsize=1)
@@ -337,7 +370,7 @@ def list_entries(tx: Session, actor: Actor, where: AuditFilter | None = None) ->
     if where.limit:
         query = query.limit(where.limit)
     rows = list(tx.exec(query))
-    record(tx, actor, Action.VIEW, object_type="audit", client_id=where.client_id, detail=f"{len(rows)} entries")
+    record(tx, actor, Action.VIEW, object_type="audit", client_id=where.client_id, detail=str(len(rows)))
     return rows
 
 

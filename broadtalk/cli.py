@@ -627,11 +627,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _audit_line(row: dict[str, Any], at: datetime) -> str:
-    from broadtalk.audit import action_label, outcome_label
+    from broadtalk.audit import action_label, detail_label, object_label, outcome_label
     from broadtalk.practitioners import role_label
 
     role = role_label(row["role"]) if row["role"] else ""
-    what = row["object_type"] if row["object_id"] is None else f"{row['object_type']} {row['object_id']}"
+    kind = object_label(str(row["object_type"]))
+    what = kind if row["object_id"] is None else f"{kind} {row['object_id']}"
     client = _("client {id}").format(id=row["client_id"]) if row["client_id"] is not None else ""
     fields = (
         i18n.format_datetime(at, "short"),
@@ -641,7 +642,7 @@ def _audit_line(row: dict[str, Any], at: datetime) -> str:
         what,
         client,
         outcome_label(str(row["outcome"])),
-        row["detail"],
+        detail_label(str(row["detail"])),
     )
     return "  ".join(str(f) for f in fields if f)
 

@@ -170,7 +170,7 @@ class AuditTableModel(QAbstractTableModel):
                 record,
                 client,
                 audit.outcome_label(row.outcome),
-                row.detail,
+                audit.detail_label(row.detail),
             )
             self._texts[number] = texts
         return texts

@@ -93,7 +93,7 @@ def test_entries_made_by_a_nurse_show_for_the_practice_manager_newest_first(dial
         "view",
         "audit",
         manager.id,
-        "4 entries",
+        "4",  # how many entries were shown: a count, no content
     )
 
 

@@ -120,3 +120,13 @@ def test_pick_chooses_the_language_and_falls_back_to_dutch():
     i18n.set_language("en")
     assert i18n.pick(texts) == "Body"
     assert i18n.pick({"nl": "Alleen Nederlands"}) == "Alleen Nederlands"
+
+
+def test_audit_codes_read_as_words_in_dutch():
+    from broadtalk.audit import detail_label, object_label
+
+    assert object_label("session") == "sessie"
+    assert detail_label("feedback_received") == "Terugkoppeling ontvangen"
+    assert detail_label("not_done") == "niet gedaan"
+    assert detail_label("chain broken at 12") == "keten verbroken bij regel 12"
+    assert detail_label("offerings=3 organisations=1 rejected=0") == "offerings=3 organisations=1 rejected=0"
