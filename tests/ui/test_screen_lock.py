@@ -40,6 +40,7 @@ def window(qtbot, db, nurse):
     main.show()
     qtbot.waitExposed(main)
     yield main
+    main.idle.stop()  # a short idle time set by a test must not lock the window again while it closes
     if main.screen_lock.is_locked:  # a locked window refuses to close; open it for the teardown
         main.screen_lock.dialog.accept()
 
