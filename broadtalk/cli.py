@@ -508,38 +508,12 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from broadtalk import audit
-    from broadtalk.permissions import Permission, require
-    from broadtalk.store.database import companion_files
+    from broadtalk.backups import check_backup_target, make_backup
 
-    target = Path(args.out).expanduser()
     db = _open_database(args, create=False)
     try:
-        if any(_same_file(target, p) for p in (db.path, *companion_files(db.path))):
-            raise InputError(
-                _("{path} is the database itself; choose another file for the backup.").format(path=target)
-            )
-        if target.is_dir():
-            raise InputError(
-                _("{path} is a folder; give the backup a file name, e.g. backup.sqlite.").format(path=target)
-            )
-        if target.exists():
-            raise InputError(
-                _("{path} already exists; choose a new file name (a backup never overwrites a file).").format(
-                    path=target
-                )
-            )
-        actor = _acting(db)
-        with db.transaction() as tx:
-            require(actor, Permission.BACKUP)
-        try:
-            written = db.backup_to(target)
-        except StoreError:
-            with db.transaction() as tx:
-                audit.record(tx, actor, audit.Action.BACKUP, object_type="database", outcome=audit.Outcome.FAILED)
-            raise
-        with db.transaction() as tx:
-            audit.record(tx, actor, audit.Action.BACKUP, object_type="database")
+        target = check_backup_target(db, args.out)  # before anyone acts: a refusal changes nothing
+        written = make_backup(db, _acting(db), target)
         encrypted = db.encrypted
     finally:
         db.close()

@@ -41,3 +41,14 @@ def log_unexpected(error: BaseException) -> None:
         for frame in traceback.extract_tb(error.__traceback__)
     )
     logging.getLogger("broadtalk").error("unexpected %s\n%s", type(error).__name__, frames)
+
+
+def unexpected_error_message(error: BaseException) -> str:
+    """Log a bug by place (``log_unexpected``) and return what to tell the person: that something
+    went wrong and where the details are, never the error's own text."""
+    from broadtalk.i18n import _
+
+    log_unexpected(error)
+    return _("Something went wrong inside broadtalk ({kind}); details are in {log}.").format(
+        kind=type(error).__name__, log=log_path()
+    )

@@ -19,7 +19,7 @@ from broadtalk.clients import count_clients
 from broadtalk.demo import DEMO_SECRET
 from broadtalk.errors import BroadtalkError, StoreError
 from broadtalk.i18n import _, current_language
-from broadtalk.logs import log_path, log_unexpected
+from broadtalk.logs import log_path, log_unexpected, unexpected_error_message
 from broadtalk.practitioners import Actor, Role, list_practitioners
 from broadtalk.settings import is_demo
 from broadtalk.sign_in import can_sign_in, choose_first_secret, environment_actor, sign_in
@@ -74,7 +74,6 @@ def demo_db_path() -> Path:
 def report_unexpected(kind: type[BaseException], error: BaseException, trace) -> None:
     """The last resort for a bug in a slot: log it without its message (messages can hold what was
     typed), tell the user calmly, keep the app running. Every edit is already autosaved."""
-    from broadtalk.logs import log_path, log_unexpected
 
     log_unexpected(error)
     if QApplication.instance() is not None:
@@ -579,10 +578,7 @@ class _DemoMaker(QThread):
         except BroadtalkError as error:
             self.error = error.message
         except Exception as error:  # a bug: say where the details are, keep them out of the dialog
-            log_unexpected(error)
-            self.error = _("Something went wrong inside broadtalk ({kind}); details are in {log}.").format(
-                kind=type(error).__name__, log=log_path()
-            )
+            self.error = unexpected_error_message(error)
 
     def _progress(self, done: int, total: int) -> None:
         self.progressed.emit(done, total)

@@ -37,7 +37,7 @@ from broadtalk import audit
 from broadtalk.clients import client_id_for_number, client_numbers
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import DISPLAY_ZONE, _, format_datetime, format_number, ngettext, to_display_time
-from broadtalk.logs import log_path, log_unexpected
+from broadtalk.logs import unexpected_error_message
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, Role, list_practitioners, role_label
 from broadtalk.store.database import Database
@@ -219,10 +219,7 @@ class ChainChecker(QThread):
         except BroadtalkError as error:
             self.error = error.message
         except Exception as error:  # a bug: say where the details are, keep them out of the dialog
-            log_unexpected(error)
-            self.error = _("Something went wrong inside broadtalk ({kind}); details are in {log}.").format(
-                kind=type(error).__name__, log=log_path()
-            )
+            self.error = unexpected_error_message(error)
 
     def _progress(self, done: int, total: int) -> None:
         self.progressed.emit(done, total)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from broadtalk import backups
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _, format_datetime
-from broadtalk.logs import log_path, log_unexpected
+from broadtalk.logs import unexpected_error_message
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
 from broadtalk.ui.common import ErrorLabel, save_cancel_buttons
@@ -61,10 +61,7 @@ class _Worker(QThread):
         except BroadtalkError as error:
             self.error = error.message
         except Exception as error:  # a bug: where it happened goes to the log, never its message
-            log_unexpected(error)
-            self.error = _("Something went wrong inside broadtalk ({kind}); details are in {log}.").format(
-                kind=type(error).__name__, log=log_path()
-            )
+            self.error = unexpected_error_message(error)
 
 
 def run_with_busy_bar(parent: QWidget | None, title: str, text: str, work: Callable[[], object]) -> _Worker:
