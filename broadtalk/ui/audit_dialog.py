@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QThread, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -42,7 +40,7 @@ from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, Role, list_practitioners, role_label
 from broadtalk.store.database import Database
 from broadtalk.store.tables import AuditEntry
-from broadtalk.ui.common import ErrorLabel
+from broadtalk.ui.common import ErrorLabel, read_only_table
 from broadtalk.ui.welcome import without_mnemonic
 
 #: At most this many entries (the newest that match) are loaded; narrower filters reach older ones.
@@ -332,21 +330,11 @@ class AuditDialog(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.model = AuditTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName(_("Audit trail entries"))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
+        self.table = read_only_table(self.model, _("Audit trail entries"))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(200)  # measure a sample, not every loaded row
         header.setStretchLastSection(True)
-        header.setHighlightSections(False)
 
         # -- the chain ------------------------------------------------------------------------
         chain_box = QGroupBox(_("Is the trail complete and unchanged?"))

@@ -15,7 +15,6 @@ from itertools import pairwise
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,7 +38,7 @@ from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, role_in_sentence
 from broadtalk.store.database import Database
 from broadtalk.ui.client_dialog import ClientDialog
-from broadtalk.ui.common import run_use_case
+from broadtalk.ui.common import read_only_table, run_use_case
 from broadtalk.ui.referrals_panel import ReferralsPanel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -288,23 +287,10 @@ class _RoomyDelegate(QStyledItemDelegate):
 
 def _table(model: QAbstractTableModel, accessible_name: str, stretch_column: int, *, wrap: bool = False) -> QTableView:
     """A keyboard-friendly, read-only table; ``wrap`` shows long texts whole, over several lines."""
-    table = QTableView()
-    table.setModel(model)
-    table.setAccessibleName(accessible_name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(wrap)
-    table.setTabKeyNavigation(False)  # Tab leaves the table: the page stays reachable by keyboard
-    table.verticalHeader().hide()
+    table = read_only_table(model, accessible_name, stretch_column=stretch_column, wrap=wrap)
     if wrap:
         table.setItemDelegate(_RoomyDelegate(table))
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
-    header.setHighlightSections(False)
     return table
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
 from sqlmodel import Session
 
 from broadtalk.errors import BroadtalkError
@@ -30,6 +40,30 @@ def run_use_case(
     except BroadtalkError as error:
         show_refusal(parent, error, title)
         return None
+
+
+def read_only_table(
+    model: QAbstractItemModel, accessible_name: str, *, stretch_column: int | None = None, wrap: bool = False
+) -> QTableView:
+    """A keyboard-friendly, read-only list of rows: one row selected at a time, Tab leaves the
+    table (the screen stays reachable by keyboard), columns as wide as their texts except
+    ``stretch_column``, which takes the rest."""
+    table = QTableView()
+    table.setModel(model)
+    table.setAccessibleName(accessible_name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setTabKeyNavigation(False)
+    table.setWordWrap(wrap)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setHighlightSections(False)
+    if stretch_column is not None:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+    return table
 
 
 class ErrorLabel(QLabel):

@@ -56,7 +56,7 @@ from broadtalk.store.database import Database
 
 if TYPE_CHECKING:
     from broadtalk.ui.handover_preview import HandoverPreview
-from broadtalk.ui.common import run_use_case, show_refusal
+from broadtalk.ui.common import read_only_table, run_use_case, show_refusal
 from broadtalk.ui.referral_dialogs import (
     AdvanceReferralDialog,
     ConsentDialog,
@@ -189,21 +189,7 @@ class ReferralTableModel(QAbstractTableModel):
 
 
 def _table(model: QAbstractTableModel, accessible_name: str, stretch_column: int) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setAccessibleName(accessible_name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setTabKeyNavigation(False)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
-    header.setHighlightSections(False)
-    return table
+    return read_only_table(model, accessible_name, stretch_column=stretch_column)
 
 
 def _button(text: str, slot) -> QPushButton:

@@ -12,16 +12,13 @@ from datetime import UTC, date, datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +30,7 @@ from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.retention import MAX_YEARS, MIN_YEARS, DueItem, RecordType, record_type_label
 from broadtalk.store.database import Database
-from broadtalk.ui.common import ErrorLabel
+from broadtalk.ui.common import ErrorLabel, read_only_table
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -164,20 +161,7 @@ class RetentionDialog(QDialog):
         self.summary.setWordWrap(True)
         self.error = ErrorLabel()
         self.model = DueTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName(_("Records due for review"))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(DueTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setHighlightSections(False)
+        self.table = read_only_table(self.model, _("Records due for review"), stretch_column=DueTableModel.NAME)
         self.table.setColumnHidden(DueTableModel.NAME, not allows(actor, Permission.VIEW_CLIENTS))
         self.table.activated.connect(lambda _index: self.open_client())  # Enter, double-click
         erase_note = QLabel(
