@@ -93,34 +93,43 @@ def _recent_failures(tx: Session, practitioner_id: int, now: datetime) -> list[A
     return failures
 
 
+def _refuse_while_locked_out(
+    failures: list[AuditEntry], claimed_id: int, claimed_name: str, failed: str, now: datetime
+) -> None:
+    """After ``MAX_FAILURES`` wrong attempts within ``LOCKOUT`` the account waits; the refused
+    attempt is recorded too."""
+    if len(failures) < MAX_FAILURES:
+        return
+    wait = max(1, int((failures[MAX_FAILURES - 1].at + LOCKOUT - now).total_seconds() // 60) + 1)
+    message = ngettext(
+        "Too many wrong attempts; wait {count} minute and try again.",
+        "Too many wrong attempts; wait {count} minutes and try again.",
+        wait,
+    ).format(count=wait)
+    raise audit.after_rollback(
+        RefusedError(message),
+        lambda session: audit.record(
+            session,
+            None,
+            failed,
+            object_type="practitioner",
+            object_id=claimed_id,
+            outcome=audit.Outcome.REFUSED,
+            practitioner_id=claimed_id,
+            practitioner_name=claimed_name,
+            detail="locked out",
+            now=now,
+        ),
+    )
+
+
 def _authenticate(tx: Session, practitioner_id: int, secret: str, ok: str, failed: str, now: datetime | None) -> Actor:
     now = now or datetime.now(UTC)
     row = _row(tx, practitioner_id)
     # Plain values: the row expires when the transaction rolls back, before the entry is written.
     claimed_id, claimed_name, stored = practitioner_id, row.name, row.secret_hash
     failures = _recent_failures(tx, practitioner_id, now)
-    if len(failures) >= MAX_FAILURES:
-        wait = max(1, int((failures[MAX_FAILURES - 1].at + LOCKOUT - now).total_seconds() // 60) + 1)
-        message = ngettext(
-            "Too many wrong attempts; wait {count} minute and try again.",
-            "Too many wrong attempts; wait {count} minutes and try again.",
-            wait,
-        ).format(count=wait)
-        raise audit.after_rollback(
-            RefusedError(message),
-            lambda session: audit.record(
-                session,
-                None,
-                failed,
-                object_type="practitioner",
-                object_id=claimed_id,
-                outcome=audit.Outcome.REFUSED,
-                practitioner_id=claimed_id,
-                practitioner_name=claimed_name,
-                detail="locked out",
-                now=now,
-            ),
-        )
+    _refuse_while_locked_out(failures, claimed_id, claimed_name, failed, now)
     if not stored or not secret_matches(secret, stored):
         left = MAX_FAILURES - len(failures) - 1
         message = _("The PIN or password is not right.")
@@ -186,10 +195,30 @@ def choose_first_secret(tx: Session, practitioner_id: int, secret: str, repeated
     return actor
 
 
-def set_own_secret(tx: Session, actor: Actor, current: str, new: str, repeated: str | None = None) -> None:
+def set_own_secret(
+    tx: Session, actor: Actor, current: str, new: str, repeated: str | None = None, *, now: datetime | None = None
+) -> None:
+    """Change one's own PIN or password, knowing the current one. A wrong current one counts
+    towards the lock-out like a failed sign-in: the dialog cannot be used to try PINs."""
+    now = now or datetime.now(UTC)
     row = _row(tx, actor.id)
-    if row.secret_hash and not secret_matches(current, row.secret_hash):
-        raise RefusedError(_("The current PIN or password is not right; nothing was changed."))
+    if row.secret_hash:
+        _refuse_while_locked_out(
+            _recent_failures(tx, actor.id, now), actor.id, actor.name, audit.Action.UNLOCK_FAILED, now
+        )
+        if not secret_matches(current, row.secret_hash):
+            raise audit.after_rollback(
+                RefusedError(_("The current PIN or password is not right; nothing was changed.")),
+                lambda session: audit.record(
+                    session,
+                    actor,
+                    audit.Action.UNLOCK_FAILED,
+                    object_type="sign_in_secret",
+                    object_id=actor.id,
+                    outcome=audit.Outcome.FAILED,
+                    now=now,
+                ),
+            )
     row.secret_hash = hash_secret(check_new_secret(new, repeated))
     tx.add(row)
     audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=actor.id)

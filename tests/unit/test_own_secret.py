@@ -1,0 +1,37 @@
+"""Changing one's own PIN or password: a wrong current one counts towards the lock-out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from broadtalk.errors import RefusedError
+from broadtalk.practitioners import Role
+from broadtalk.sign_in import MAX_FAILURES, set_own_secret, sign_in
+from broadtalk.workstation import set_up_workstation
+from tests.conftest import NOW
+
+PIN = "13579"
+
+
+def test_wrong_current_pins_lock_the_account_like_failed_sign_ins(db):
+    with db.transaction() as tx:
+        nurse = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", PIN, now=NOW)
+    for attempt in range(MAX_FAILURES):
+        with pytest.raises(RefusedError, match="nothing was changed|niets gewijzigd|niets veranderd"):
+            with db.transaction() as tx:
+                set_own_secret(tx, nurse, f"9999{attempt}", "nieuw-24680", "nieuw-24680", now=NOW)
+    # Now even the right PIN waits, in this dialog and at sign-in; nothing was changed.
+    for attempt in (
+        lambda tx: set_own_secret(tx, nurse, PIN, "nieuw-24680", "nieuw-24680", now=NOW + timedelta(minutes=1)),
+        lambda tx: sign_in(tx, nurse.id, PIN, now=NOW + timedelta(minutes=1)),
+    ):
+        with pytest.raises(RefusedError) as refused, db.transaction() as tx:
+            attempt(tx)
+        assert "wacht" in refused.value.message
+    with db.transaction() as tx:
+        assert sign_in(tx, nurse.id, PIN, now=NOW + timedelta(minutes=10)).id == nurse.id
+        set_own_secret(tx, nurse, PIN, "nieuw-24680", "nieuw-24680", now=NOW + timedelta(minutes=10))
+    with db.transaction() as tx:
+        assert sign_in(tx, nurse.id, "nieuw-24680", now=NOW + timedelta(minutes=11)).id == nurse.id
