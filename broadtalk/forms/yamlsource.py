@@ -110,6 +110,20 @@ def parse_yaml(text: str) -> tuple[Any, SourceMap, list[Problem]]:
             # breaks lines at characters that editors do not (U+0085): stay inside the file.
             return min(mark.line + 1, last_line)
 
+        def scalar(node: yaml.Node, path: Path) -> Any:
+            # YAML reads unquoted 2026-02-30 as a date and 5,000 digits as a number; Python refuses both.
+            try:
+                return loader.construct_object(node, deep=True)
+            except (ValueError, OverflowError):
+                problems.append(
+                    Problem(
+                        path,
+                        line_of(node.start_mark),
+                        _("this value cannot be read as a number or a date; put it in quotes if it is text"),
+                    )
+                )
+                return REFUSED
+
         def build(node: yaml.Node, path: Path) -> Any:
             line = line_of(node.start_mark)
             source.lines.setdefault(path, line)
@@ -133,7 +147,7 @@ def parse_yaml(text: str) -> tuple[Any, SourceMap, list[Problem]]:
                             )
                         )
                         continue
-                    key = loader.construct_object(key_node)
+                    key = scalar(key_node, (*path, key_node.value))
                     key = key if isinstance(key, str) else str(key)
                     if key in result:
                         problems.append(
@@ -149,7 +163,7 @@ def parse_yaml(text: str) -> tuple[Any, SourceMap, list[Problem]]:
                 return result
             if isinstance(node, yaml.SequenceNode):
                 return [build(child, (*path, index)) for index, child in enumerate(node.value)]
-            return loader.construct_object(node, deep=True)
+            return scalar(node, path)
 
         return build(node, ()), source, problems
     except yaml.MarkedYAMLError as error:

@@ -789,3 +789,14 @@ def test_problems_are_listed_in_the_order_of_the_file() -> None:
     lines = [p.line for p in result.problems]
     assert len(lines) == 2
     assert lines == sorted(lines)
+
+
+@pytest.mark.parametrize(
+    "line", ["version: " + "9" * 5000, "created: 2026-02-30"], ids=["a 5,000-digit number", "30 February"]
+)
+def test_a_value_python_cannot_read_is_a_problem_on_its_line_not_a_crash(line):
+    from broadtalk.forms.loader import load_model_text
+
+    result = load_model_text("id: sleep-check\n" + line + "\n", "model.yaml")
+    assert not result.ok
+    assert any(m.startswith("model.yaml:2: ") and "put it in quotes" in m for m in result.messages()), result.messages()
