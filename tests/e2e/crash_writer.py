@@ -53,7 +53,10 @@ LONG = "De schulden houden me wakker en ik durf de post niet meer open te maken.
 
 
 def say(word: str, **fields: object) -> None:
-    print(word, json.dumps(fields, ensure_ascii=True, sort_keys=True), flush=True)
+    # One write per line; a line with a long story is longer than a pipe writes at once, so a
+    # kill can still cut it: the test counts only lines that arrived whole.
+    sys.stdout.write(f"{word} {json.dumps(fields, ensure_ascii=True, sort_keys=True)}\n")
+    sys.stdout.flush()
 
 
 def main() -> None:

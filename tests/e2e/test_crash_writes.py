@@ -139,6 +139,8 @@ def run_and_kill(path: Path, run: int, delay: float, env: dict[str, str], log: P
     def read() -> None:
         assert process.stdout is not None
         for line in process.stdout:  # until the pipe closes: the kill
+            if not line.endswith("\n"):
+                break  # cut off by the kill: an acknowledgement not fully said was not given
             lines.append(line.rstrip("\n"))
             if line.strip() == "ready":
                 ready.set()
