@@ -29,6 +29,8 @@ from broadtalk.text import clean_line, fold
 #: Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_AGE_YEARS = 120
+MAX_GENERAL_PRACTITIONER = 200
+MAX_LANGUAGE = 100
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DUTCH_POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})\s?([A-Za-z]{2})$")
 DATE_PATTERNS = (
@@ -60,6 +62,11 @@ class ClientInput:
     address: str = ""
     postal_code: str = ""
     city: str = ""
+    #: The client's own GP (huisarts): a name and practice, when it is not this practice.
+    general_practitioner: str = ""
+    #: The language the client prefers when it is not Dutch ("Arabisch"); empty means Dutch.
+    language: str = ""
+    interpreter_needed: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,9 @@ class ClientRecord:
     address: str = ""
     postal_code: str = ""
     city: str = ""
+    general_practitioner: str = ""
+    language: str = ""
+    interpreter_needed: bool = False
     conversation_count: int = field(default=0, compare=False)
 
     @property
@@ -120,6 +130,11 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February in a year that has none
         return day.replace(year=day.year - years, day=28)
+
+
+def _dutch_names() -> set[str]:
+    """What "Dutch" may be typed as (folded), in either language of the program."""
+    return {"nederlands", "dutch", "nl", fold(_("Dutch"))}
 
 
 def validate(data: ClientInput, today: date) -> dict[str, object]:
@@ -180,6 +195,23 @@ def validate(data: ClientInput, today: date) -> dict[str, object]:
         problems["postal_code"] = _("The postal code is longer than 10 characters; check it.")
     values["postal_code"] = postal
 
+    # Free text, one line each; the message names the field, as the CLI shows them all together.
+    practitioner = clean_line(data.general_practitioner or "")
+    if len(practitioner) > MAX_GENERAL_PRACTITIONER:
+        problems["general_practitioner"] = _(
+            "The GP is longer than {limit} characters; shorten it (a name and a practice will do)."
+        ).format(limit=MAX_GENERAL_PRACTITIONER)
+    values["general_practitioner"] = practitioner
+    language = clean_line(data.language or "")
+    if fold(language) in _dutch_names():  # empty means Dutch: one way to say it
+        language = ""
+    if len(language) > MAX_LANGUAGE:
+        problems["language"] = _(
+            "The preferred language is longer than {limit} characters; type just the language."
+        ).format(limit=MAX_LANGUAGE)
+    values["language"] = language
+    values["interpreter_needed"] = bool(data.interpreter_needed)
+
     if problems:
         raise InvalidClient(problems)
     return values
@@ -221,6 +253,9 @@ def _record(row: Client, conversation_count: int = 0) -> ClientRecord:
         address=row.address,
         postal_code=row.postal_code,
         city=row.city,
+        general_practitioner=row.general_practitioner,
+        language=row.language,
+        interpreter_needed=bool(row.interpreter_needed),
         conversation_count=conversation_count,
     )
 
@@ -296,7 +331,7 @@ def get_client(tx: Session, actor: Actor, client_id: int) -> ClientRecord:
     return record
 
 
-def _client_record(tx: Session, client_id: int) -> ClientRecord:
+def client_record_unchecked(tx: Session, client_id: int) -> ClientRecord:
     """Inside the core only: for a use case that checked the actor's role itself and audits
     what it shows (a handover). NotFoundError for an unknown client."""
     return _record(_row(tx, client_id))

@@ -59,6 +59,8 @@ class ConsentInput:
     method: str
     given_on: date
     valid_until: date
+    #: Keys of the pieces of no domain the client ticked one by one (``handover.content.piece_key``).
+    pieces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class ConsentView:
     withdrawal_note: str
     #: True when the purpose and withdrawal note were left out for the viewer's role.
     content_hidden: bool = False
+    #: The pieces chosen one by one: (key, digest of the text the client saw), in the order chosen.
+    pieces: tuple[tuple[str, str], ...] = ()
+    #: The fingerprint of the domain-scoped content when consent was given ("" for older consents).
+    content_digest: str = ""
 
     def status(self, today: date) -> str:
         if self.withdrawn_at is not None:
@@ -120,10 +126,20 @@ def _view(tx: Session, row: Consent, content: bool = True) -> ConsentView:
         withdrawn_at=row.withdrawn_at,
         withdrawal_note=row.withdrawal_note if content else "",
         content_hidden=not content,
+        pieces=tuple((str(k), str(v)) for k, v in _pieces(row.pieces).items()),
+        content_digest=row.content_digest,
     )
 
 
-def _latest_consent(tx: Session, referral_id: int, content: bool = True) -> ConsentView | None:
+def _pieces(raw: str) -> dict[str, str]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def latest_consent_unchecked(tx: Session, referral_id: int, content: bool = True) -> ConsentView | None:
     """Inside the core only (no role check): the latest consent recorded for a referral."""
     row = tx.exec(
         select(Consent)
@@ -145,7 +161,7 @@ def current_consent(tx: Session, actor: Actor, referral_id: int) -> ConsentView 
     """The latest consent recorded for a referral (which may be withdrawn or expired); looking at
     it is a view of the referral."""
     referral = _referral(tx, actor, Permission.VIEW_REFERRAL_STATUS, referral_id)
-    consent = _latest_consent(tx, referral_id, shows_content(actor))
+    consent = latest_consent_unchecked(tx, referral_id, shows_content(actor))
     audit.record_once(
         tx, actor, audit.Action.VIEW, object_type="referral", object_id=referral_id, client_id=referral.client_id
     )
@@ -153,12 +169,23 @@ def current_consent(tx: Session, actor: Actor, referral_id: int) -> ConsentView 
 
 
 def record_consent(
-    tx: Session, actor: Actor, referral_id: int, data: ConsentInput, *, now: datetime | None = None
+    tx: Session,
+    actor: Actor,
+    referral_id: int,
+    data: ConsentInput,
+    *,
+    now: datetime | None = None,
+    piece_digests: dict[str, str] | None = None,
+    content_digest: str = "",
 ) -> ConsentView:
-    """Record what the client agreed to for this referral's recipient; checks it all first."""
+    """Record what the client agreed to for this referral's recipient; checks it all first.
+
+    ``piece_digests`` fingerprints every piece of the conversation that may be chosen one by one
+    (``handover.content.give_consent`` passes them, with the digest of the domain-scoped content
+    the client was shown); a chosen piece the conversation does not have is refused."""
     referral = _referral(tx, actor, Permission.MANAGE_REFERRALS, referral_id)
     now = now or datetime.now(UTC)
-    existing = _latest_consent(tx, referral_id)
+    existing = latest_consent_unchecked(tx, referral_id)
     if existing is not None and existing.status(now.date()) == GIVEN:
         raise RefusedError(_("This referral already has a valid consent; withdraw it first to record a different one."))
     purpose = clean_block(data.purpose)
@@ -190,6 +217,15 @@ def record_consent(
             )
     elif domains:
         raise InputError(_("This referral has no conversation, so there are no domains to share."))
+    available = piece_digests or {}
+    chosen = list(dict.fromkeys(data.pieces))
+    missing = [key for key in chosen if key not in available]
+    if missing:
+        raise InputError(
+            _("{count} chosen pieces are no longer part of the conversation; look at the consent again.").format(
+                count=len(missing)
+            )
+        )
     row = Consent(
         referral_id=referral_id,
         client_id=referral.client_id,
@@ -199,6 +235,8 @@ def record_consent(
         share_identity_details=data.share_identity_details,
         share_goals_actions=data.share_goals_actions,
         share_own_words=data.share_own_words,
+        pieces=json.dumps({key: available[key] for key in chosen}),
+        content_digest=content_digest,
         method=data.method,
         given_on=data.given_on,
         valid_until=data.valid_until,

@@ -76,6 +76,8 @@ class ActionView:
     goal_id: int | None
     done: bool
     position: int
+    #: The action's own life domain when it serves no goal (one serving a goal has the goal's).
+    domain_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -422,7 +424,7 @@ def rank_domains(
         _domain(model, domain_id)
     now = _now(now)
     ranks = {domain_id: index + 1 for index, domain_id in enumerate(ordered_domain_ids)}
-    log_change(tx, row, actor, "rank", _snapshot(tx, row).ranking(), list(ordered_domain_ids), now)
+    log_change(tx, row, actor, "rank", snapshot_unchecked(tx, row).ranking(), list(ordered_domain_ids), now)
     for domain in model.domains:
         assessment = _assessment_row(tx, conversation_id, domain.id, now)
         new_rank = ranks.get(domain.id)
@@ -542,20 +544,28 @@ def add_action(
     who: str = "",
     due_date: date | None = None,
     goal_id: int | None = None,
+    domain_id: str | None = None,
     now: datetime | None = None,
 ) -> ActionView:
-    """An agreed action: what will be done, by whom, by when."""
+    """An agreed action: what will be done, by whom, by when; it serves a goal (and has the goal's
+    life domain) or has a life domain of its own, or neither (then it is shared only when the
+    client chooses it by name)."""
     row = _editable(tx, actor, conversation_id)
     text, who = action_fields(what, who)
     if goal_id is not None:
         goal = tx.get(Goal, goal_id)
         if goal is None or goal.conversation_id != conversation_id:
             raise InputError(_("The action refers to a goal that is not part of this conversation."))
+        if goal.domain_id is not None:
+            domain_id = None  # it has its goal's domain
+    if domain_id is not None:
+        _domain(find_model(tx, row.model_id, row.model_version), domain_id)
     check_due_date(row.started_at, due_date)
     now = _now(now)
     action = Action(
         conversation_id=conversation_id,
         goal_id=goal_id,
+        domain_id=domain_id,
         what=text,
         who=who,
         due_date=due_date,
@@ -603,7 +613,7 @@ def _next_position(tx: Session, table: type[Goal] | type[Action], conversation_i
 
 def _action_view(row: Action) -> ActionView:
     assert row.id is not None
-    return ActionView(row.id, row.what, row.who, row.due_date, row.goal_id, row.done, row.position)
+    return ActionView(row.id, row.what, row.who, row.due_date, row.goal_id, row.done, row.position, row.domain_id)
 
 
 # -- completing and reading -------------------------------------------------------------------
@@ -660,12 +670,12 @@ def _answers(tx: Session, conversation_id: int) -> dict[str, Any]:
 def load_conversation(tx: Session, actor: Actor, conversation_id: int) -> ConversationSnapshot:
     """Everything said in a conversation; opening it is written to the audit trail."""
     row = _allowed(tx, actor, Permission.VIEW_CONVERSATIONS, conversation_id)
-    snapshot = _snapshot(tx, row)
+    snapshot = snapshot_unchecked(tx, row)
     _audit_view(tx, actor, row)
     return snapshot
 
 
-def _snapshot(tx: Session, row: Conversation) -> ConversationSnapshot:
+def snapshot_unchecked(tx: Session, row: Conversation) -> ConversationSnapshot:
     """Inside the core only: for use cases that checked the actor's role themselves and audit
     what they show (a handover, the comparison with the previous conversation)."""
     assert row.id is not None
@@ -757,6 +767,6 @@ def previous_conversation(tx: Session, actor: Actor, conversation_id: int) -> Co
     ).first()
     if earlier is None:
         return None
-    snapshot = _snapshot(tx, earlier)
+    snapshot = snapshot_unchecked(tx, earlier)
     _audit_view(tx, actor, earlier)
     return snapshot

@@ -329,7 +329,7 @@ def _demo_referrals(
             day = max(day, today - timedelta(days=60))
         moment = _at(day, 16, 0)
         # The demo reads back what it wrote: no practitioner looks, so no view is recorded.
-        snapshot = conv_module._snapshot(tx, conversation)
+        snapshot = conv_module.snapshot_unchecked(tx, conversation)
         important = [d for d, a in snapshot.assessments.items() if a.important] or list(snapshot.assessments)[:1]
         # Refer as a practitioner would: to an offering for the flagged domains, with a fitting question.
         model = find_model(tx, conversation.model_id, conversation.model_version)

@@ -3,6 +3,7 @@ so roles and the audit trail hook in at one place later."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -10,8 +11,9 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from broadtalk.errors import InputError, NotFoundError
-from broadtalk.i18n import N_, _
+from broadtalk.i18n import N_, _, ngettext
 from broadtalk.store.tables import Practitioner, Setting
+from broadtalk.text import clean_line
 
 
 class Role(StrEnum):
@@ -82,6 +84,143 @@ def get_actor(tx: Session, practitioner_id: int) -> Actor:
 def list_practitioners(tx: Session) -> list[Actor]:
     rows = tx.exec(select(Practitioner).where(Practitioner.active).order_by(Practitioner.name, Practitioner.id)).all()
     return [_actor(row) for row in rows]
+
+
+# -- how colleagues elsewhere reach a practitioner (and the practice) ----------------------------
+
+PHONE_MAX, EMAIL_MAX = 40, 200  # the practitioner table's limits
+PHONE_MIN_DIGITS = 10  # a Dutch number with its area code: 030-1234567, 06-12345678
+PHONE_MAX_DIGITS = 17  # the longest international number (15, E.164) dialled with 00 in front
+PHONE, EMAIL = "phone", "email"  # field names in ``InvalidContact.problems``
+_NOT_IN_PHONE = re.compile(r"[^0-9 +\-()]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def check_phone(text: str) -> str:
+    """A phone number as typed, on one line ("" when empty); InputError says what is wrong with it.
+
+    Digits, spaces, +, - and brackets only, a + only in front, and at least 10 digits: a Dutch
+    number with its area code ("030-1234567", "+31 (0)6 1234 5678")."""
+    phone = clean_line(text)
+    if not phone:
+        return ""
+    if len(phone) > PHONE_MAX:
+        raise InputError(_("The phone number is longer than {limit} characters; shorten it.").format(limit=PHONE_MAX))
+    odd = _NOT_IN_PHONE.search(phone)
+    if odd is not None:
+        raise InputError(
+            _(
+                "The phone number '{value}' contains '{char}'; use only digits, spaces, +, - and brackets, "
+                "e.g. 030-1234567."
+            ).format(value=phone, char=odd[0])
+        )
+    if "+" in phone[1:]:
+        raise InputError(
+            _("The phone number '{value}' has a + that is not in front; a + only starts a country code.").format(
+                value=phone
+            )
+        )
+    digits = sum(ch.isdigit() for ch in phone)
+    if digits < PHONE_MIN_DIGITS:
+        raise InputError(
+            ngettext(
+                "The phone number '{value}' has {count} digit; a Dutch number has 10 with the area code, "
+                "e.g. 030-1234567.",
+                "The phone number '{value}' has {count} digits; a Dutch number has 10 with the area code, "
+                "e.g. 030-1234567.",
+                digits,
+            ).format(value=phone, count=digits)
+        )
+    if digits > PHONE_MAX_DIGITS:
+        raise InputError(
+            _("The phone number '{value}' has {count} digits; a phone number has at most {limit}, check it.").format(
+                value=phone, count=digits, limit=PHONE_MAX_DIGITS
+            )
+        )
+    return phone
+
+
+def check_email(text: str) -> str:
+    """An e-mail address ("" when empty): one @ and a domain with a dot; InputError otherwise."""
+    email = text.strip()
+    if not email:
+        return ""
+    if len(email) > EMAIL_MAX:
+        raise InputError(_("The e-mail address is longer than {limit} characters; shorten it.").format(limit=EMAIL_MAX))
+    if not _EMAIL.match(email):
+        raise InputError(
+            _(
+                "'{value}' is not an e-mail address: it needs one @ and a domain with a dot, e.g. naam@praktijk.nl."
+            ).format(value=email)
+        )
+    return email
+
+
+class InvalidContact(InputError):
+    """The phone number, the e-mail address or both are invalid; ``problems`` maps field name
+    (``PHONE``, ``EMAIL``) to message."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+def check_contact(phone: str, email: str) -> tuple[str, str]:
+    """Both checked at once, so a screen can show every problem under its field."""
+    problems: dict[str, str] = {}
+    checked: dict[str, str] = {}
+    for key, check, value in ((PHONE, check_phone, phone), (EMAIL, check_email, email)):
+        try:
+            checked[key] = check(value)
+        except InputError as error:
+            problems[key] = error.message
+    if problems:
+        raise InvalidContact(problems)
+    return checked[PHONE], checked[EMAIL]
+
+
+@dataclass(frozen=True)
+class PractitionerContact:
+    """Who a practitioner is and how colleagues in other organisations reach them directly."""
+
+    name: str
+    role: Role
+    phone: str = ""
+    email: str = ""
+
+
+def practitioner_contact(tx: Session, practitioner_id: int) -> PractitionerContact:
+    """A practitioner's name, role, direct line and e-mail (work details: anyone may read them)."""
+    row = tx.get(Practitioner, practitioner_id)
+    if row is None:
+        raise NotFoundError(_("There is no practitioner with number {id}.").format(id=practitioner_id))
+    return PractitionerContact(name=row.name, role=Role(row.role), phone=row.phone, email=row.email)
+
+
+def set_practitioner_contact(
+    tx: Session, actor: Actor, practitioner_id: int, *, phone: str, email: str
+) -> PractitionerContact:
+    """Set a direct line and e-mail address: one's own (any role) or a colleague's
+    (``MANAGE_PRACTITIONERS``). Either may be empty. A bad value raises InvalidContact naming
+    each field, and nothing changes; a change is recorded in the audit trail."""
+    # permissions and audit build on this module (the Actor), so they are imported here.
+    from broadtalk import audit
+    from broadtalk.permissions import Permission, require
+
+    if practitioner_id != actor.id:
+        require(actor, Permission.MANAGE_PRACTITIONERS)
+    row = tx.get(Practitioner, practitioner_id)
+    if row is None or not row.active:
+        raise NotFoundError(_("There is no practitioner with number {id}.").format(id=practitioner_id))
+    phone, email = check_contact(phone, email)
+    if (row.phone, row.email) != (phone, email):
+        row.phone, row.email = phone, email
+        tx.add(row)
+        tx.flush()
+        audit.record(
+            tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=practitioner_id, detail="contact"
+        )
+    return PractitionerContact(name=row.name, role=Role(row.role), phone=phone, email=email)
 
 
 COMMAND_LINE_KEY = "command_line_practitioner_id"

@@ -17,14 +17,14 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
-from broadtalk.consent import ConsentView, _latest_consent, consent_status, shows_content
+from broadtalk.consent import ConsentView, consent_status, latest_consent_unchecked, shows_content
 from broadtalk.errors import InputError, NotFoundError, RefusedError
-from broadtalk.i18n import N_, _
+from broadtalk.i18n import DISPLAY_ZONE, N_, _, format_short_date, to_display_time
 from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
 from broadtalk.settings import change_setting, read_setting
@@ -53,6 +53,13 @@ STATUS_LABELS = {
 #: Waiting for feedback: these count towards "overdue".
 AWAITING_FEEDBACK = (SENT, ACCEPTED, FIRST_CONTACT)
 URGENCIES = {"routine": N_("Routine"), "soon": N_("Within a week"), "urgent": N_("Urgent: within two days")}
+#: Who makes the first contact. "recipient" needs the client's contact details shared (or the
+#: practice passes them on by phone); the others work without them.
+FIRST_CONTACTS = {
+    "recipient": N_("The recipient contacts the client"),
+    "client": N_("The client calls the recipient"),
+    "practice": N_("The practice calls the recipient to arrange the first contact"),
+}
 FEEDBACK_DUE_KEY = "referral_feedback_due_days"
 DEFAULT_FEEDBACK_DUE_DAYS = 28
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -64,6 +71,10 @@ def status_label(status: str) -> str:
 
 def urgency_label(urgency: str) -> str:
     return _(URGENCIES.get(urgency, urgency))
+
+
+def first_contact_label(code: str) -> str:
+    return _(FIRST_CONTACTS.get(code, code))
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,14 @@ class ReferralView:
     consent: ConsentView | None = None
     #: True when the question and the notes were left out for the viewer's role.
     content_hidden: bool = False
+    #: Who makes the first contact (a key of ``FIRST_CONTACTS``).
+    first_contact: str = "recipient"
+    #: How and when the client wants to be reached; empty for roles that do not read content.
+    contact_preference: str = ""
+
+    def feedback_due(self, due_days: int) -> date | None:
+        """The day by which feedback is expected: the day sent plus the practice's due days."""
+        return self.sent_at.date() + timedelta(days=due_days) if self.sent_at is not None else None
 
     def consent_status(self, today: date) -> str:
         return consent_status(self.consent, today)
@@ -161,6 +180,8 @@ def create_referral(
     urgency: str,
     feedback_contact: str,
     conversation_id: int | None = None,
+    first_contact: str = "recipient",
+    contact_preference: str = "",
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> ReferralView:
@@ -185,6 +206,7 @@ def create_referral(
         raise InputError(_("Say how the recipient can give feedback: a function and a phone number or e-mail address."))
     if len(feedback_contact) > 300:
         raise InputError(_("The contact for feedback is longer than 300 characters; shorten it."))
+    first_contact, contact_preference = _contact(first_contact, contact_preference)
     row = Referral(
         reference=_new_reference(tx, rng),
         client_id=client_id,
@@ -194,6 +216,8 @@ def create_referral(
         question=question,
         urgency=urgency,
         feedback_contact=feedback_contact,
+        first_contact=first_contact,
+        contact_preference=contact_preference,
         status=DRAFT,
         created_by_id=actor.id,
         created_at=now,
@@ -207,8 +231,25 @@ def create_referral(
     return _view(tx, row, now.date(), shows_content(actor))
 
 
+def _contact(first_contact: str, contact_preference: str) -> tuple[str, str]:
+    if first_contact not in FIRST_CONTACTS:
+        raise InputError(_("Say who makes the first contact: the recipient, the client or the practice."))
+    contact_preference = clean_line(contact_preference)
+    if len(contact_preference) > 300:
+        raise InputError(_("How the client wants to be reached is longer than 300 characters; shorten it."))
+    return first_contact, contact_preference
+
+
 def update_referral(
-    tx: Session, actor: Actor, referral_id: int, *, question: str, urgency: str, feedback_contact: str
+    tx: Session,
+    actor: Actor,
+    referral_id: int,
+    *,
+    question: str,
+    urgency: str,
+    feedback_contact: str,
+    first_contact: str | None = None,
+    contact_preference: str | None = None,
 ) -> ReferralView:
     """Change a draft; once sent, what was sent stays as it was."""
     row = _allowed(tx, actor, Permission.MANAGE_REFERRALS, referral_id)
@@ -222,7 +263,12 @@ def update_referral(
     feedback_contact = clean_line(feedback_contact)
     if not feedback_contact:
         raise InputError(_("Say how the recipient can give feedback: a function and a phone number or e-mail address."))
+    first_contact, contact_preference = _contact(
+        row.first_contact if first_contact is None else first_contact,
+        row.contact_preference if contact_preference is None else contact_preference,
+    )
     row.question, row.urgency, row.feedback_contact = question, urgency, feedback_contact
+    row.first_contact, row.contact_preference = first_contact, contact_preference
     row.updated_at = datetime.now(UTC)
     tx.add(row)
     tx.flush()
@@ -253,11 +299,41 @@ def allowed_next(status: str) -> tuple[str, ...]:
 
 
 def advance_referral(
-    tx: Session, actor: Actor, referral_id: int, status: str, *, note: str = "", now: datetime | None = None
+    tx: Session,
+    actor: Actor,
+    referral_id: int,
+    status: str,
+    *,
+    note: str = "",
+    happened_on: date | None = None,
+    now: datetime | None = None,
 ) -> ReferralView:
-    """Move a referral to a later step; sending needs a valid consent, feedback needs its text."""
+    """Move a referral to a later step; sending needs a valid consent, feedback needs its text.
+
+    ``happened_on`` is the day the step happened when it is recorded later (a referral sent
+    yesterday is recorded as sent yesterday): not in the future, not before the step before it."""
     row = _allowed(tx, actor, Permission.MANAGE_REFERRALS, referral_id)
     now = now or datetime.now(UTC)
+    recorded_now = now
+    if happened_on is not None:
+        today = to_display_time(now).date()
+        if happened_on > today:
+            raise InputError(_("The step cannot have happened in the future; choose today or an earlier day."))
+        last = tx.exec(
+            select(ReferralEvent.at).where(ReferralEvent.referral_id == referral_id).order_by(ReferralEvent.at.desc())
+        ).first()
+        last_day = to_display_time(last).date() if last is not None else None
+        if last_day is not None and happened_on < last_day:
+            raise InputError(
+                _("The step cannot have happened before the step before it ({date}); choose that day or later.").format(
+                    date=format_short_date(last_day)
+                )
+            )
+        if happened_on < today:
+            # Midday in the Netherlands on that day: the day is what counts, shown as it was.
+            now = datetime.combine(happened_on, time(12), tzinfo=DISPLAY_ZONE).astimezone(UTC)
+            if last is not None and now < last:
+                now = last
     if status not in allowed_next(row.status):
         raise RefusedError(
             _("A referral that is '{current}' cannot become '{wanted}'.").format(
@@ -266,8 +342,8 @@ def advance_referral(
         )
     note = clean_block(note)
     if status == SENT:
-        consent = _latest_consent(tx, referral_id)
-        if consent_status(consent, now.date()) != "given":
+        consent = latest_consent_unchecked(tx, referral_id)
+        if consent_status(consent, to_display_time(now).date()) != "given":
             raise RefusedError(_("Record the client's consent first: nothing is shared without it."))
     if status == FEEDBACK and not note:
         raise InputError(_("Write down the feedback that came back, so it stays with the referral."))
@@ -276,7 +352,7 @@ def advance_referral(
     if len(note) > 20_000:
         raise InputError(_("The note is longer than 20,000 characters; shorten it."))
     row.status = status
-    row.updated_at = now
+    row.updated_at = recorded_now
     if status == SENT:
         row.sent_at = now
     elif status == FEEDBACK:
@@ -294,7 +370,7 @@ def advance_referral(
         object_id=referral_id,
         client_id=row.client_id,
         detail=status,
-        now=now,
+        now=recorded_now,
     )
     return _view(tx, row, now.date(), shows_content(actor))
 
@@ -326,12 +402,14 @@ def _view(tx: Session, row: Referral, today: date | None = None, content: bool =
         feedback_at=row.feedback_at,
         closed_at=row.closed_at,
         events=tuple(ReferralEventView(e.status, e.at, name or "", e.note if content else "") for e, name in events),
-        consent=_latest_consent(tx, row.id, content),
+        consent=latest_consent_unchecked(tx, row.id, content),
         content_hidden=not content,
+        first_contact=row.first_contact,
+        contact_preference=row.contact_preference if content else "",
     )
 
 
-def _referral_view(tx: Session, referral_id: int, today: date | None = None) -> ReferralView:
+def referral_view_unchecked(tx: Session, referral_id: int, today: date | None = None) -> ReferralView:
     """Inside the core only (no role check, not audited): for a handover, which checks and records itself."""
     return _view(tx, _row(tx, referral_id), today)
 

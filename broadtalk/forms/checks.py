@@ -80,6 +80,7 @@ def check_model(model: ConversationModel, source: SourceMap | None = None) -> li
                 out.add((*anchor_path, "value"), _("anchor value {value} is given twice").format(value=anchor.value))
             seen.add(anchor.value)
             text(anchor.label, (*anchor_path, "label"))
+            text(anchor.plain_label, (*anchor_path, "plainLabel"))
             text(anchor.description, (*anchor_path, "description"))
         for end in (value.min, value.max):
             if end not in seen:
@@ -106,6 +107,7 @@ def check_model(model: ConversationModel, source: SourceMap | None = None) -> li
         domain_ids.add(domain.id)
         text(domain.title, (*d_path, "title"))
         text(domain.short_title, (*d_path, "shortTitle"))
+        text(domain.plain_title, (*d_path, "plainTitle"))
         text(domain.description, (*d_path, "description"))
         if not COLOUR.match(domain.colour):
             out.add((*d_path, "colour"), _("colour '{value}' is not of the form #RRGGBB").format(value=domain.colour))

@@ -22,6 +22,9 @@ from broadtalk.i18n import _
 
 MAX_FILE_BYTES = 2_000_000
 
+#: Fields that hold a text per language (``{nl: ..., en: ...}``).
+TEXT_FIELDS = ("title", "description", "text", "help", "display", "label", "shortTitle", "plainTitle", "plainLabel")
+
 
 @dataclass
 class LoadResult:
@@ -143,7 +146,7 @@ def _problem_from_pydantic(error: dict[str, Any], source: SourceMap, data: Any) 
     elif kind in ("list_type",):
         message = _("expected a list (lines starting with '- ')")
     elif kind in ("dict_type", "model_type", "model_attributes_type"):
-        if field_name in ("title", "description", "text", "help", "display", "label", "shortTitle"):
+        if field_name in TEXT_FIELDS:
             message = _("expected a text per language, e.g. nl: ... and en: ...")
         else:
             message = _("expected a mapping of fields (key: value)")

@@ -6,6 +6,12 @@ conditions) into life domains. A domain may carry a score scale with anchor labe
 (qualitative models such as the 4D model). Every text is given per language (``nl`` and
 ``en``). A published (id, version) never changes: a change is a new version.
 
+Two optional texts are for the client's own copy only: a domain's ``plainTitle`` and an anchor's
+``plainLabel`` name the domain and the ends of its scale in plain language (B1 Dutch) where the
+professional's words are jargon ("Instrumentele ADL", "Volledig zelfredzaam"). They change how
+a thing is *said* to the client, never what a score *means*; ``Domain.plain()`` and
+``Anchor.plain()`` fall back to the professional's wording when none is given.
+
 Structural rules live here; rules that look across the model (unique linkIds, conditions that
 point at real items, translations present, anchors inside the scale) live in ``checks.py`` so
 that one run reports every problem at once.
@@ -82,7 +88,13 @@ class Anchor(Strict):
 
     value: int
     label: LocalizedText
+    #: The label in plain words for the client's copy, when ``label`` is jargon ("Volledig zelfredzaam").
+    plain_label: LocalizedText | None = Field(default=None, alias="plainLabel")
     description: LocalizedText | None = None
+
+    def plain(self) -> LocalizedText:
+        """How this point of the scale is named to the client: the plain label, else the label."""
+        return self.plain_label or self.label
 
 
 class Scale(Strict):
@@ -99,12 +111,19 @@ class Domain(Strict):
     title: LocalizedText
     #: A short label for charts and tabs when the title is long.
     short_title: LocalizedText | None = Field(default=None, alias="shortTitle")
+    #: How the domain is named to the client, in plain language (B1 Dutch): "Politie en justitie"
+    #: for "Justitie". Display only, for the client's own copy.
+    plain_title: LocalizedText | None = Field(default=None, alias="plainTitle")
     description: LocalizedText
     colour: str
     #: Overrides the model's scale; ``null`` makes this domain unscored in a scored model.
     scale: Scale | None = None
     prompts: list[LocalizedText] = Field(default_factory=list)
     items: list[Item] = Field(default_factory=list)
+
+    def plain(self) -> LocalizedText:
+        """How this domain is named to the client: the plain title, else the title."""
+        return self.plain_title or self.title
 
 
 class Closing(Strict):

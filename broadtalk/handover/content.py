@@ -12,26 +12,41 @@ without the checks of ``load_conversation``, so its own check and audit entry ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from broadtalk import audit
-from broadtalk.clients import ClientRecord, _client_record
-from broadtalk.consent import ConsentView, method_label, require_valid_consent
-from broadtalk.conversations import ConversationSnapshot, _snapshot
-from broadtalk.errors import NotFoundError
+from broadtalk.clients import ClientRecord, client_record_unchecked
+from broadtalk.consent import ConsentInput, ConsentView, method_label, record_consent, require_valid_consent
+from broadtalk.conversations import ActionView, ConversationSnapshot, snapshot_unchecked
+from broadtalk.errors import NotFoundError, RefusedError
 from broadtalk.forms.conditions import is_enabled
 from broadtalk.forms.library import find_model
-from broadtalk.forms.schema import ConversationModel, Item, ItemType
-from broadtalk.i18n import _, format_short_date, pick
+from broadtalk.forms.schema import ConversationModel, Domain, Item, ItemType
+from broadtalk.i18n import _, format_short_date, pick, to_display_time
 from broadtalk.permissions import Permission, require
 from broadtalk.practitioners import Actor
-from broadtalk.referrals import ReferralView, _referral_view, urgency_label
-from broadtalk.settings import PRACTICE_NAME, read_setting
-from broadtalk.store.tables import Conversation, Practitioner, Referral
+from broadtalk.referrals import ReferralView, feedback_due_days, referral_view_unchecked, urgency_label
+from broadtalk.settings import practice_details
+from broadtalk.store.tables import Conversation, Offering, Organisation, Practitioner, Referral
+
+#: The conversation-wide pieces that are shared only when the client ticks them one by one.
+WHAT_MATTERS_MOST = "what_matters_most"
+
+
+def piece_key(kind: str, ident: object) -> str:
+    """The key of a piece chosen one by one: 'goal:12', 'action:7', 'answer:closing.extra'."""
+    return f"{kind}:{ident}"
+
+
+def digest(text: str) -> str:
+    """A fingerprint of a piece's text as the client saw it when consenting."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,10 @@ class ClientIdentity:
     address: str = ""
     phone: str = ""
     email: str = ""
+    #: Always shared, so the recipient can act: the client's own GP, language and interpreter need.
+    general_practitioner: str = ""
+    language: str = ""
+    interpreter_needed: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,8 @@ class ConsentStatement:
     given_on: date
     valid_until: date
     recorded_by: str
+    #: The labels of the pieces chosen one by one ("What matters most", "Action: ...").
+    piece_labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,13 @@ class SharedDomain:
     #: The client's own words; empty unless consent covers the client's own words.
     own_words: str
     important: bool
+    #: The domain's name in plain language, for the client's copy.
+    plain_title: str = ""
+    #: What the ends of the scale mean, for the client ("1 = ..., 5 = ...").
+    scale_min_label: str = ""
+    scale_max_label: str = ""
+    #: The client's own rank (1 = first to work on), in ranking models such as 4D.
+    rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +120,27 @@ class ActionLine:
     what: str
     who: str
     due_date: date | None
+    domain_title: str = ""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of conversation-wide free text: shared only when the client ticks it by name."""
+
+    key: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person or practice and how to reach them."""
+
+    name: str = ""
+    role: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,9 +167,42 @@ class HandoverContent:
     own_words_shared: bool = False
     scale: tuple[int, int] | None = None  # the chart's full scale, when shared domains are scored
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The urgency's code (routine, soon, urgent), for sentences that depend on it.
+    urgency_code: str = ""
+    #: The day the referral was sent (None while it is a draft: the letter is dated today).
+    sent_on: date | None = None
+    #: The day by which feedback is expected.
+    feedback_due: date | None = None
+    #: The practice, with its address, phone and e-mail.
+    practice: Contact = field(default_factory=Contact)
+    #: The referrer's direct line and e-mail.
+    referrer: Contact = field(default_factory=Contact)
+    #: Who held the conversation (not always who referred).
+    conversation_by: str = ""
+    #: The recipient's own phone and e-mail from the social map (for the client's copy).
+    recipient_contact: Contact = field(default_factory=Contact)
+    #: Who makes the first contact, as decided for this letter (see ``first_contact_for``).
+    first_contact: str = "recipient"
+    #: How and when the client wants to be reached (only with identity details).
+    contact_preference: str = ""
+    #: Conversation-wide answers the client ticked (closing questions).
+    conversation_answers: tuple[SharedAnswer, ...] = ()
+    #: The conversation is still a draft: the letter says so, visibly.
+    draft: bool = False
+    #: The conversation changed after consent was given (within the consented domains).
+    changed_after_consent: bool = False
+    #: Pieces ticked at consent that changed since; left out.
+    pieces_left_out: int = 0
+    #: The ranking model's order of the shared domains, as the client ranked them.
+    ranked: bool = False
 
     def scored_domains(self) -> tuple[SharedDomain, ...]:
         return tuple(d for d in self.domains if d.scale_min is not None)
+
+    @property
+    def letter_date(self) -> date:
+        """The letter is dated the day the referral was sent; a draft, the day it was made."""
+        return self.sent_on or self.created_on
 
 
 def answer_text(item: Item, value: Any) -> str:
@@ -140,6 +222,81 @@ def answer_text(item: Item, value: Any) -> str:
     return str(value)
 
 
+def _answered(model: ConversationModel, items: list[Item], answers: dict[str, Any]) -> list[tuple[Item, str]]:
+    return [
+        (item, answer_text(item, answers.get(item.link_id)))
+        for item in items
+        if item.type != ItemType.DISPLAY
+        and answers.get(item.link_id) not in (None, "", [])
+        and is_enabled(model, item, answers)
+    ]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def goal_domain(snapshot: ConversationSnapshot, goal_id: int | None) -> str | None:
+    goal = next((g for g in snapshot.goals if g.id == goal_id), None) if goal_id is not None else None
+    return goal.domain_id if goal is not None else None
+
+
+def action_domain(snapshot: ConversationSnapshot, action: ActionView) -> str | None:
+    """An action's life domain: its goal's, else its own; None when it has neither."""
+    return goal_domain(snapshot, action.goal_id) or action.domain_id
+
+
+def conversation_pieces(model: ConversationModel | None, snapshot: ConversationSnapshot | None) -> list[Piece]:
+    """The pieces of a conversation that belong to no life domain, in the order a consent lists
+    them: what matters most, conversation-wide answers, goals and actions without a domain."""
+    if model is None or snapshot is None:
+        return []
+    pieces: list[Piece] = []
+    if snapshot.what_matters_most.strip():
+        pieces.append(Piece(WHAT_MATTERS_MOST, _("What matters most to the client"), snapshot.what_matters_most))
+    for item, text in _answered(model, model.closing.items, snapshot.answers):
+        pieces.append(Piece(piece_key("answer", item.link_id), pick(item.text), text))
+    for goal in snapshot.goals:
+        if goal.domain_id is None:
+            pieces.append(
+                Piece(
+                    piece_key("goal", goal.id),
+                    _("Goal: {goal}").format(goal=_short(goal.description)),
+                    goal.description,
+                )
+            )
+    for action in snapshot.actions:
+        if action_domain(snapshot, action) is None:
+            pieces.append(
+                Piece(
+                    piece_key("action", action.id),
+                    _("Action: {action}").format(action=_short(action.what)),
+                    _action_digest_text(action),
+                )
+            )
+    return pieces
+
+
+def _action_digest_text(action: ActionView) -> str:
+    return json.dumps([action.what, action.who, action.due_date.isoformat() if action.due_date else None])
+
+
+def _ordered_domains(model: ConversationModel, snapshot: ConversationSnapshot) -> list[Domain]:
+    """One order everywhere: the client's own ranking first (4D), then the model's order."""
+    ranks = {d: a.priority_rank for d, a in snapshot.assessments.items() if a.priority_rank is not None}
+    position = {d.id: i for i, d in enumerate(model.domains)}
+    return sorted(model.domains, key=lambda d: (ranks.get(d.id, 10_000), position[d.id]))
+
+
+def first_contact_for(first_contact: str, identity_shared: bool) -> str:
+    """Who makes the first contact in the letter: the recipient cannot contact a client whose
+    contact details are not shared, so then the practice calls the recipient to arrange it."""
+    if first_contact == "recipient" and not identity_shared:
+        return "practice"
+    return first_contact if first_contact in ("recipient", "client", "practice") else "practice"
+
+
 def build_handover(
     *,
     client: ClientRecord,
@@ -151,14 +308,24 @@ def build_handover(
     referrer_name: str,
     referrer_role: str,
     today: date,
+    practice: Contact | None = None,
+    referrer: Contact | None = None,
+    conversation_by: str = "",
+    recipient_contact: Contact | None = None,
+    feedback_due_days: int = 28,
 ) -> HandoverContent:
-    """The content of the handover: only what the valid consent covers. Refuses without one."""
+    """The content of the handover: only what the valid consent covers. Refuses without one.
+
+    Domain-scoped pieces (scores, answers, notes, own words, goals and actions of a domain) are
+    shared with their domain; a piece of no domain only when the consent chose it by name and it
+    has not changed since. The client's own words and goals and actions also need their flag."""
     consent = require_valid_consent(consent, today)
-    shared_ids = [d for d in consent.domains] if model is not None else []
+    shared_ids = set(consent.domains) if model is not None else set()
     domains: list[SharedDomain] = []
     answers = snapshot.answers if snapshot else {}
+    ordered = _ordered_domains(model, snapshot) if model is not None and snapshot is not None else []
     if model is not None and snapshot is not None:
-        for domain in model.domains:  # the model's order, not the consent's
+        for domain in ordered:
             if domain.id not in shared_ids:
                 continue
             assessment = snapshot.assessments.get(domain.id)
@@ -166,13 +333,8 @@ def build_handover(
             score = assessment.score if assessment else None
             # Only an anchor at exactly this score describes it: 4/10 is not "very poor" (the anchor at 0).
             anchor = scale.anchor(score) if scale is not None and score is not None else None
-            shared_answers = tuple(
-                SharedAnswer(pick(item.text), answer_text(item, answers.get(item.link_id)))
-                for item in domain.items
-                if item.type != ItemType.DISPLAY
-                and answers.get(item.link_id) not in (None, "", [])
-                and is_enabled(model, item, answers)
-            )
+            low = scale.anchor(scale.min) if scale is not None else None
+            high = scale.anchor(scale.max) if scale is not None else None
             domains.append(
                 SharedDomain(
                     domain_id=domain.id,
@@ -183,36 +345,69 @@ def build_handover(
                     scale_max=scale.max if scale else None,
                     anchor_label=pick(anchor.label) if anchor else "",
                     anchor_description=pick(anchor.description) if anchor and anchor.description else "",
-                    answers=shared_answers,
+                    answers=tuple(SharedAnswer(pick(i.text), t) for i, t in _answered(model, domain.items, answers)),
                     notes=assessment.notes if assessment else "",
                     own_words=assessment.own_words if assessment and consent.share_own_words else "",
                     important=bool(assessment and assessment.important),
+                    plain_title=pick(domain.plain()),
+                    scale_min_label=pick(low.plain()) if low else "",
+                    scale_max_label=pick(high.plain()) if high else "",
+                    rank=assessment.priority_rank if assessment else None,
                 )
             )
+    chosen = dict(consent.pieces)
+    pieces = {p.key: p for p in conversation_pieces(model, snapshot)}
+
+    def ticked(key: str) -> bool:
+        piece = pieces.get(key)
+        return piece is not None and chosen.get(key) == digest(piece.text)
+
+    left_out = sum(1 for key in chosen if not ticked(key))
     goals: list[GoalLine] = []
     actions: list[ActionLine] = []
-    if consent.share_goals_actions and snapshot is not None and model is not None:
-        # A goal of a domain that is not shared would tell about that domain: it stays out,
-        # and so do the actions serving it.
-        kept_goal_ids = set()
+    if snapshot is not None and model is not None:
+
+        def title_of(domain_id: str | None) -> str:
+            domain = model.domain(domain_id) if domain_id else None
+            return pick(domain.title) if domain else ""
+
         for goal in snapshot.goals:
-            if goal.domain_id is None or goal.domain_id in shared_ids:
-                kept_goal_ids.add(goal.id)
-                domain = model.domain(goal.domain_id) if goal.domain_id else None
-                goals.append(GoalLine(goal.description, pick(domain.title) if domain else ""))
-        actions = [
-            ActionLine(a.what, a.who, a.due_date)
-            for a in snapshot.actions
-            if a.goal_id is None or a.goal_id in kept_goal_ids
-        ]
-    identity = ClientIdentity(name=client.name, birth_date=client.birth_date)
+            if goal.domain_id is None:
+                shared = ticked(piece_key("goal", goal.id))
+            else:
+                shared = consent.share_goals_actions and goal.domain_id in shared_ids
+            if shared:
+                goals.append(GoalLine(goal.description, title_of(goal.domain_id)))
+        for action in snapshot.actions:
+            domain_id = action_domain(snapshot, action)
+            if domain_id is None:
+                shared = ticked(piece_key("action", action.id))
+            else:
+                shared = consent.share_goals_actions and domain_id in shared_ids
+            if shared:
+                actions.append(ActionLine(action.what, action.who, action.due_date, title_of(domain_id)))
+    conversation_answers: tuple[SharedAnswer, ...] = ()
+    if model is not None and snapshot is not None:
+        conversation_answers = tuple(
+            SharedAnswer(pick(item.text), text)
+            for item, text in _answered(model, model.closing.items, answers)
+            if ticked(piece_key("answer", item.link_id))
+        )
+    identity = ClientIdentity(
+        name=client.name,
+        birth_date=client.birth_date,
+        general_practitioner=client.general_practitioner,
+        language=client.language,
+        interpreter_needed=client.interpreter_needed,
+    )
     if consent.share_identity_details:
         address = ", ".join(p for p in (client.address, f"{client.postal_code} {client.city}".strip()) if p)
-        identity = ClientIdentity(client.name, client.birth_date, address, client.phone, client.email)
+        identity = replace(identity, address=address, phone=client.phone, email=client.email)
     scored = [d for d in domains if d.scale_min is not None]
     scale = (min(d.scale_min for d in scored), max(d.scale_max for d in scored)) if scored else None
-    titles = tuple(pick(model.domain(d).title) for d in shared_ids if model and model.domain(d)) if model else ()
-    return HandoverContent(
+    titles = tuple(pick(d.title) for d in ordered if d.id in shared_ids)
+    sent_on = to_display_time(referral.sent_at).date() if referral.sent_at is not None else None
+    content = HandoverContent(
         reference=referral.reference,
         created_on=today,
         practice_name=practice_name,
@@ -231,20 +426,49 @@ def build_handover(
             given_on=consent.given_on,
             valid_until=consent.valid_until,
             recorded_by=consent.recorded_by_name,
+            piece_labels=tuple(p.label for key, p in pieces.items() if ticked(key)),
         ),
         model_title=model.display_title() if model else "",
-        conversation_date=snapshot.summary.started_at.date() if snapshot else None,
+        conversation_date=to_display_time(snapshot.summary.started_at).date() if snapshot else None,
         domains=tuple(domains),
-        what_matters_most=snapshot.what_matters_most if snapshot and consent.share_own_words else "",
+        what_matters_most=snapshot.what_matters_most if snapshot and ticked(WHAT_MATTERS_MOST) else "",
         goals=tuple(goals),
         actions=tuple(actions),
         question=referral.question,
         urgency=urgency_label(referral.urgency),
         feedback_contact=referral.feedback_contact,
-        goals_shared=consent.share_goals_actions,
+        goals_shared=consent.share_goals_actions or bool(goals or actions),
         own_words_shared=consent.share_own_words,
         scale=scale,
+        urgency_code=referral.urgency,
+        sent_on=sent_on,
+        feedback_due=(sent_on or today) + timedelta(days=feedback_due_days),
+        practice=practice or Contact(name=practice_name),
+        referrer=referrer or Contact(name=referrer_name, role=referrer_role),
+        conversation_by=conversation_by or referrer_name,
+        recipient_contact=recipient_contact or Contact(name=referral.recipient),
+        first_contact=first_contact_for(referral.first_contact, consent.share_identity_details),
+        contact_preference=referral.contact_preference if consent.share_identity_details else "",
+        conversation_answers=conversation_answers,
+        draft=snapshot is not None and not snapshot.summary.is_completed,
+        pieces_left_out=left_out,
+        ranked=any(d.rank is not None for d in domains),
     )
+    if consent.content_digest and consent.content_digest != scoped_digest(content):
+        content = replace(content, changed_after_consent=True)
+    return content
+
+
+def scoped_digest(content: HandoverContent) -> str:
+    """A fingerprint of the domain-scoped content: what the client saw for the chosen domains."""
+    domain_goals = [asdict(g) for g in content.goals if g.domain_title]
+    domain_actions = [asdict(a) for a in content.actions if a.domain_title]
+    payload = {
+        "domains": [asdict(d) for d in content.domains],
+        "goals": domain_goals,
+        "actions": domain_actions,
+    }
+    return digest(json.dumps(payload, sort_keys=True, default=str))
 
 
 def require_export(tx: Session, actor: Actor, referral_id: int) -> int:
@@ -262,31 +486,164 @@ def load_handover(tx: Session, actor: Actor, referral_id: int, *, today: date) -
 
     Seeing the content is recorded as a view of the handover."""
     client_id = require_export(tx, actor, referral_id)
-    content = _load(tx, referral_id, today)
+    content = load_unchecked(tx, referral_id, today)
     audit.record_once(tx, actor, audit.Action.VIEW, object_type="handover", object_id=referral_id, client_id=client_id)
     return content
 
 
-def _load(tx: Session, referral_id: int, today: date) -> HandoverContent:
-    """Inside the core only: after ``require_export``; the caller records what it does with it."""
+@dataclass(frozen=True)
+class _Sources:
+    referral: ReferralView
+    client: ClientRecord
+    snapshot: ConversationSnapshot | None
+    model: ConversationModel | None
+    extra: dict[str, Any]
+
+
+def _sources(tx: Session, referral_id: int, today: date) -> _Sources:
     from broadtalk.practitioners import role_label
 
-    referral = _referral_view(tx, referral_id, today=today)
-    client = _client_record(tx, referral.client_id)
+    referral = referral_view_unchecked(tx, referral_id, today=today)
+    client = client_record_unchecked(tx, referral.client_id)
     conversation = tx.get(Conversation, referral.conversation_id) if referral.conversation_id else None
-    snapshot = _snapshot(tx, conversation) if conversation is not None else None
+    snapshot = snapshot_unchecked(tx, conversation) if conversation is not None else None
     model = find_model(tx, snapshot.summary.model_id, snapshot.summary.model_version) if snapshot else None
     # The referrer is who made the referral (the feedback goes to them), not who held the conversation.
     row = tx.get(Referral, referral_id)
     referrer = tx.get(Practitioner, row.created_by_id) if row is not None and row.created_by_id else None
-    return build_handover(
-        client=client,
-        model=model,
-        snapshot=snapshot,
-        referral=referral,
-        consent=referral.consent,
-        practice_name=read_setting(tx, PRACTICE_NAME),
-        referrer_name=referrer.name if referrer else referral.created_by_name,
-        referrer_role=role_label(referrer.role) if referrer else "",
-        today=today,
+    held_by = (
+        tx.get(Practitioner, conversation.practitioner_id) if conversation and conversation.practitioner_id else None
     )
+    practice = practice_details(tx)
+    recipient = Contact(name=referral.recipient)
+    if row is not None and row.offering_id is not None:
+        found = tx.exec(
+            select(Offering, Organisation)
+            .join(Organisation, Organisation.id == Offering.organisation_id)
+            .where(Offering.id == row.offering_id)
+        ).first()
+        if found is not None:
+            offering, organisation = found
+            recipient = Contact(
+                name=organisation.name,
+                role=offering.contact_function,
+                phone=offering.phone or organisation.phone,
+                email=offering.email or organisation.email,
+                address=", ".join(
+                    p for p in (organisation.address, f"{organisation.postal_code} {organisation.city}".strip()) if p
+                ),
+            )
+    extra = {
+        "practice_name": practice.name,
+        "referrer_name": referrer.name if referrer else referral.created_by_name,
+        "referrer_role": role_label(referrer.role) if referrer else "",
+        "practice": Contact(
+            name=practice.name, phone=practice.phone, email=practice.email, address=practice.address_line()
+        ),
+        "referrer": Contact(
+            name=referrer.name if referrer else referral.created_by_name,
+            role=role_label(referrer.role) if referrer else "",
+            phone=referrer.phone if referrer else "",
+            email=referrer.email if referrer else "",
+        ),
+        "conversation_by": held_by.name if held_by else "",
+        "recipient_contact": recipient,
+        "feedback_due_days": feedback_due_days(tx),
+    }
+    return _Sources(referral, client, snapshot, model, extra)
+
+
+def load_unchecked(tx: Session, referral_id: int, today: date) -> HandoverContent:
+    """Inside the core only: after ``require_export``; the caller records what it does with it."""
+    src = _sources(tx, referral_id, today)
+    return build_handover(
+        client=src.client,
+        model=src.model,
+        snapshot=src.snapshot,
+        referral=src.referral,
+        consent=src.referral.consent,
+        today=today,
+        **src.extra,
+    )
+
+
+def _proposed(src: _Sources, data: ConsentInput, recorded_by: str, today: date) -> ConsentView:
+    """The consent as ticked, not yet recorded: what the preview and the digests are built from."""
+    digests = {p.key: digest(p.text) for p in conversation_pieces(src.model, src.snapshot)}
+    given = min(data.given_on, today)
+    return ConsentView(
+        id=0,
+        referral_id=src.referral.id,
+        client_id=src.referral.client_id,
+        recipient=src.referral.recipient,
+        purpose=" ".join(data.purpose.split()),
+        domains=tuple(dict.fromkeys(data.domains)),
+        share_identity_details=data.share_identity_details,
+        share_goals_actions=data.share_goals_actions,
+        share_own_words=data.share_own_words,
+        method=data.method,
+        given_on=given,
+        valid_until=max(data.valid_until, today),
+        recorded_by_name=recorded_by,
+        recorded_at=datetime.now(UTC),
+        withdrawn_at=None,
+        withdrawal_note="",
+        pieces=tuple((key, digests[key]) for key in dict.fromkeys(data.pieces) if key in digests),
+    )
+
+
+def preview_handover(
+    tx: Session, actor: Actor, referral_id: int, data: ConsentInput, *, today: date
+) -> tuple[HandoverContent, list[Piece]]:
+    """Before consent is saved: exactly the content the recipient would get under ``data`` (built
+    by ``build_handover``, like the PDF), and the pieces of no domain the client may tick.
+
+    Needs ``MANAGE_REFERRALS`` (whoever records consent); a view of the referral."""
+    row = tx.get(Referral, referral_id)
+    require(actor, Permission.MANAGE_REFERRALS, client_id=row.client_id if row is not None else None)
+    if row is None:
+        raise NotFoundError(_("There is no referral with number {id}.").format(id=referral_id))
+    src = _sources(tx, referral_id, today)
+    content = build_handover(
+        client=src.client,
+        model=src.model,
+        snapshot=src.snapshot,
+        referral=src.referral,
+        consent=_proposed(src, data, actor.name, today),
+        today=today,
+        **src.extra,
+    )
+    audit.record_once(
+        tx, actor, audit.Action.VIEW, object_type="referral", object_id=referral_id, client_id=row.client_id
+    )
+    return content, conversation_pieces(src.model, src.snapshot)
+
+
+def give_consent(
+    tx: Session, actor: Actor, referral_id: int, data: ConsentInput, *, now: datetime | None = None
+) -> ConsentView:
+    """Record the client's consent with the fingerprints of what they were shown: each piece
+    chosen by name, and the domain-scoped content (so a later change is visible on the letter)."""
+    now = now or datetime.now(UTC)
+    today = to_display_time(now).date()
+    row = tx.get(Referral, referral_id)
+    require(actor, Permission.MANAGE_REFERRALS, client_id=row.client_id if row is not None else None)
+    if row is None:
+        raise NotFoundError(_("There is no referral with number {id}.").format(id=referral_id))
+    src = _sources(tx, referral_id, today)
+    digests = {p.key: digest(p.text) for p in conversation_pieces(src.model, src.snapshot)}
+    content_digest = ""
+    try:
+        content = build_handover(
+            client=src.client,
+            model=src.model,
+            snapshot=src.snapshot,
+            referral=src.referral,
+            consent=_proposed(src, data, actor.name, today),
+            today=today,
+            **src.extra,
+        )
+        content_digest = scoped_digest(content)
+    except RefusedError:
+        pass  # record_consent says what is wrong with the dates
+    return record_consent(tx, actor, referral_id, data, now=now, piece_digests=digests, content_digest=content_digest)

@@ -21,9 +21,9 @@ from typing import BinaryIO
 from sqlmodel import Session
 
 from broadtalk import audit
-from broadtalk.consent import _latest_consent
+from broadtalk.consent import latest_consent_unchecked
 from broadtalk.errors import InputError
-from broadtalk.handover.content import HandoverContent, _load, require_export
+from broadtalk.handover.content import HandoverContent, load_unchecked, require_export
 from broadtalk.i18n import _
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Disclosure
@@ -61,7 +61,7 @@ def log_disclosure(
     """The document left the practice: a disclosure (what was shared, under which consent) and
     an audit entry (export to a file, or print when ``printed``)."""
     client_id = require_export(tx, actor, referral_id)
-    consent = _latest_consent(tx, referral_id)
+    consent = latest_consent_unchecked(tx, referral_id)
     tx.add(
         Disclosure(
             referral_id=referral_id,
@@ -101,7 +101,7 @@ def render_document(
 def _render(tx: Session, referral_id: int, kind: str, today: date) -> tuple[HandoverContent, bytes]:
     import io
 
-    content = _load(tx, referral_id, today)
+    content = load_unchecked(tx, referral_id, today)
     buffer = io.BytesIO()
     _renderer(kind)(content, buffer)
     return content, buffer.getvalue()

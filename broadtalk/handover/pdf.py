@@ -34,8 +34,8 @@ from reportlab.platypus import (
 )
 
 from broadtalk.errors import BroadtalkError
-from broadtalk.handover.chart import chart_domains, spider_drawing
-from broadtalk.handover.content import ActionLine, HandoverContent, SharedDomain
+from broadtalk.handover.chart import scores_drawing
+from broadtalk.handover.content import ActionLine, ClientIdentity, Contact, HandoverContent, SharedDomain
 from broadtalk.handover.pdf_text import (
     ACCENT,
     BOX_FILL,
@@ -53,7 +53,6 @@ from broadtalk.handover.pdf_text import (
     para_text,
 )
 from broadtalk.i18n import _, format_date, format_short_date
-from broadtalk.referrals import URGENCIES, urgency_label
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +68,6 @@ MARGIN_BOTTOM = 22 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 CONFIDENTIAL_RED = "#8B1E1E"
 MUTED_HEX = MUTED.hexval().replace("0x", "#")
-
-
-def chart_height(axes: int) -> float:
-    """Room for the web: a triangle needs less than the thirteen ZRM domains with their labels."""
-    return 210.0 if axes <= 4 else 260.0 if axes <= 8 else 300.0
 
 
 class PdfRenderError(BroadtalkError):
@@ -196,6 +190,43 @@ def _action_detail(action: ActionLine) -> str:
     return " · ".join(parts)
 
 
+def unbroken(text: str) -> str:
+    """A phone number (or a date) that never breaks over two lines: no-break spaces and hyphens."""
+    return text.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+def _contact_lines(contact: Contact) -> list[str]:
+    """'Tel. 030 123 45 67', 'e-mail ...': how to reach someone, each on its own line."""
+    lines = []
+    if contact.phone:
+        lines.append(_("Phone {phone}").format(phone=unbroken(contact.phone)))
+    if contact.email:
+        lines.append(_("E-mail {email}").format(email=contact.email))
+    return lines
+
+
+def first_contact_sentence(content: HandoverContent) -> str:
+    """For the recipient: who makes the first contact, and how."""
+    if content.first_contact == "client":
+        return _("The client will call you to make a first appointment.")
+    if content.first_contact == "practice":
+        if content.consent.share_identity_details:
+            return _("The practice will call you to arrange the first contact with the client.")
+        return _(
+            "The client's address and phone number are not shared. The practice will call you to arrange "
+            "the first contact with the client."
+        )
+    return _("Please contact the client yourself to make a first appointment.")
+
+
+def _language_text(client: ClientIdentity) -> str:
+    if client.language and client.interpreter_needed:
+        return _("{language}; an interpreter is needed").format(language=client.language)
+    if client.interpreter_needed:
+        return _("An interpreter is needed")
+    return client.language
+
+
 def _long_date(day: date) -> str:
     """'2 maart 2026', never broken over two lines."""
     return format_date(day, "long").replace(" ", "\u00a0")
@@ -254,6 +285,8 @@ def _client_page(content: HandoverContent) -> Callable[[Canvas, int, int], None]
 
 def _letter_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     story: list[Flowable] = [_p(_("Warm handover"), styles.title)]
+    if content.draft:
+        story.append(_p(_("Draft: the conversation was not completed when this letter was made."), styles.warning))
     if content.conversation_date is not None and content.model_title:
         story.append(
             _p(
@@ -264,19 +297,23 @@ def _letter_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
             )
         )
     story.append(Spacer(1, 8))
-    sender = ", ".join(p for p in (content.referrer_name, content.referrer_role) if p)
+    sender = ", ".join(p for p in (content.referrer.name, content.referrer.role) if p)
+    practice = content.practice
+    practice_lines = [practice.name, practice.address, *_contact_lines(practice)]
     story.append(
         _table(
             _rows(
                 [
                     (_("To"), content.recipient),
-                    (_("From"), "\n".join(p for p in (sender, content.practice_name) if p)),
-                    (_("Date"), _long_date(content.created_on)),
+                    (_("From"), "\n".join(p for p in (sender, *_contact_lines(content.referrer)) if p)),
+                    (_("Practice"), "\n".join(p for p in practice_lines if p)),
+                    (_("Sent on") if content.sent_on else _("Date"), _long_date(content.letter_date)),
                     (_("Reference"), content.reference),
+                    (_("Feedback expected by"), _long_date(content.feedback_due) if content.feedback_due else ""),
                 ],
                 styles,
             ),
-            [32 * mm, FRAME_WIDTH - 32 * mm],
+            [38 * mm, FRAME_WIDTH - 38 * mm],
         )
     )
     story += _client_block(content, styles)
@@ -284,6 +321,15 @@ def _letter_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     if content.what_matters_most:
         story.append(_p(_("What matters most to the client"), styles.heading))
         story.append(_p(_quoted(content.what_matters_most), styles.quote))
+    for answer in content.conversation_answers:
+        story.append(_p(answer.question, styles.label))
+        story.append(_p(answer.answer, styles.body))
+    if content.ranked:
+        ranked = [d for d in content.domains if d.rank is not None]
+        story.append(_p(_("The client's own order"), styles.heading))
+        story.append(_p(_("The client wants to work on these domains in this order:"), styles.body))
+        for number, domain in enumerate(ranked, start=1):
+            story.append(Paragraph(para_text(domain.title), styles.bullet, bulletText=f"{number}."))
     story += _consent_box(content, styles)
     story += _scores_block(content, styles)
     if content.domains:
@@ -294,7 +340,7 @@ def _letter_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
             # A domain's heading and its first lines stay together; long texts may run over the page.
             head = 4 if index == 0 else 3
             story += [KeepTogether(parts[:head]), *parts[head:]]
-    if content.goals_shared:
+    if content.goals_shared or content.goals or content.actions:
         story += _goals_block(content, styles)
     story += _feedback_block(content, styles)
     return story
@@ -307,14 +353,18 @@ def _client_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
             (_("Name"), client.name),
             (_("Birth date"), format_short_date(client.birth_date)),
             (_("Address"), client.address),
-            (_("Phone"), client.phone),
+            (_("Phone"), unbroken(client.phone)),
             (_("E-mail"), client.email),
+            (_("GP"), client.general_practitioner),
+            (_("Language"), _language_text(client)),
+            (_("Reaching the client"), content.contact_preference),
+            (_("First contact"), first_contact_sentence(content)),
         ],
         styles,
     )
     return [
         _p(_("Client"), styles.heading),
-        _table(rows, [32 * mm, FRAME_WIDTH - 32 * mm]),
+        _table(rows, [38 * mm, FRAME_WIDTH - 38 * mm]),
     ]
 
 
@@ -354,9 +404,30 @@ def _consent_box(content: HandoverContent, styles: Styles) -> list[Flowable]:
                 ),
             ),
             (_("Recorded by"), consent.recorded_by),
+            (_("Chosen one by one"), "\n".join(consent.piece_labels)),
         ],
         styles,
     )
+    if content.changed_after_consent:
+        rows.append(
+            [
+                _p(
+                    _(
+                        "The conversation was changed after consent was given; only what lies within the "
+                        "consented life domains is shared."
+                    ),
+                    styles.small,
+                ),
+                "",
+            ]
+        )
+    if content.pieces_left_out:
+        rows.append(
+            [
+                _p(_("Pieces that changed after consent was given are left out."), styles.small),
+                "",
+            ]
+        )
     closing = (
         _("Not shared: {items}. Only what is in this letter is shared.").format(items="; ".join(not_shared))
         if not_shared
@@ -392,6 +463,7 @@ def _consent_box(content: HandoverContent, styles: Styles) -> list[Flowable]:
                 ("BOTTOMPADDING", (0, -1), (-1, -1), pad),
                 ("TOPPADDING", (0, -1), (-1, -1), 5),
                 ("SPAN", (0, -1), (-1, -1)),
+                *[("SPAN", (0, r), (-1, r)) for r in range(len(rows)) if rows[r][1] == ""],
             ]
         )
     )
@@ -423,7 +495,7 @@ def _scores_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
         ],
     )
     # Chart above table, both full width: a web beside the table came out too small to read.
-    drawing = spider_drawing(content, FRAME_WIDTH, chart_height(len(chart_domains(content))))
+    drawing = scores_drawing(content, FRAME_WIDTH)
     low, high = content.scale or (scored[0].scale_min, scored[0].scale_max)
     block: list[Flowable] = [
         _p(_("Scores at a glance"), styles.heading),
@@ -445,7 +517,8 @@ def _scores_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
 def _domain_parts(domain: SharedDomain, styles: Styles) -> list[Flowable]:
     title = f'<font color="{colour_hex(domain.colour)}">■</font> {para_text(domain.title, FONT_BOLD)}'
     if domain.important:
-        title += f' <font name="{FONT}" size="{styles.small.fontSize}" color="{MUTED_HEX}">★ {para_text(_("important to the client"))}</font>'
+        important = para_text(_("important to the client"))
+        title += f' <font name="{FONT}" size="{styles.small.fontSize}" color="{MUTED_HEX}">★ {important}</font>'
     parts: list[Flowable] = [Paragraph(title, styles.subheading)]
     if domain.scale_min is not None:
         score = _score_text(domain)
@@ -492,26 +565,73 @@ def _goals_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
 
 
 def _feedback_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    due = _long_date(content.feedback_due) if content.feedback_due else ""
+    request = (
+        _(
+            "Please let us know by {date} whether you have met the client, and later how it is going; "
+            "also when the contact does not come about. You can use the reply form below."
+        ).format(date=due)
+        if due
+        else _(
+            "Please let us know when you have met the client, and later how it is going; "
+            "also when the contact does not come about. You can use the reply form below."
+        )
+    )
     block: list[Flowable] = [
         _p(_("How to give feedback"), styles.heading),
-        _p(
-            _(
-                "Please let us know when you have met the client, and later how it is going; "
-                "also when the contact does not come about. Please mention reference {reference}."
-            ).format(reference=content.reference),
-            styles.body,
-        ),
+        _p(request, styles.body),
+        Paragraph(_labelled(_("Feedback to:"), content.feedback_contact), styles.body),
     ]
-    block.append(Paragraph(_labelled(_("Feedback to:"), content.feedback_contact), styles.body))
     contact = [
-        f"<b>{para_text(content.referrer_name, FONT_BOLD)}</b>" if content.referrer_name else "",
-        para_text(content.referrer_role),
-        para_text(content.practice_name),
+        f"<b>{para_text(content.referrer.name, FONT_BOLD)}</b>" if content.referrer.name else "",
+        para_text(content.referrer.role),
+        *(para_text(line) for line in _contact_lines(content.referrer)),
+        para_text(content.practice.name),
     ]
-    block.append(Spacer(1, 6))
+    block.append(Spacer(1, 4))
     block.append(_p(_("Kind regards,"), styles.body))
     block.append(Paragraph("<br/>".join(c for c in contact if c), styles.body))
-    return [KeepTogether(block)]
+    return [KeepTogether(block), *_reply_form(content, styles)]
+
+
+def _reply_form(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    """One section the recipient fills in and sends back: never split over two pages."""
+    line = "_" * 60
+    short = "_" * 24
+    rows = _rows(
+        [
+            (_("Reference"), content.reference),
+            (
+                _("Client"),
+                _("{name}, born {date}").format(
+                    name=content.client.name, date=format_short_date(content.client.birth_date)
+                ),
+            ),
+            (_("Referral"), _("☐ accepted    ☐ declined, because:")),
+            (_("First contact on"), short),
+            (_("Feedback"), f"{line}\n{line}\n{line}"),
+            (_("Name and function"), line),
+            (_("Phone or e-mail"), line),
+            (_("Date"), short),
+        ],
+        styles,
+    )
+    send_to = ", ".join(p for p in (content.referrer.name, *_contact_lines(content.referrer)) if p)
+    heading = _p(_("Reply form"), styles.heading)
+    intro = _p(
+        _("Please fill in and return to: {contact}.").format(contact=send_to or content.feedback_contact),
+        styles.small,
+    )
+    form = _table(
+        rows,
+        [38 * mm, FRAME_WIDTH - 38 * mm],
+        [
+            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ],
+    )
+    return [KeepTogether([heading, intro, form])]
 
 
 # -- the client's copy ---------------------------------------------------------------------------
@@ -519,11 +639,13 @@ def _feedback_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
 
 def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     consent = content.consent
-    talked_with = content.referrer_name or consent.recorded_by
+    talked_with = content.conversation_by or content.referrer.name or consent.recorded_by
+    recipient = content.recipient_contact
+    practice = content.practice
     story: list[Flowable] = [
         _p(_("Your copy of the handover"), styles.title),
         _p(
-            _("For {name}, {date}").format(name=content.client.name, date=_long_date(content.created_on)),
+            _("For {name}, {date}").format(name=content.client.name, date=_long_date(content.letter_date)),
             styles.small,
         ),
         Spacer(1, 6),
@@ -531,7 +653,7 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
             _(
                 "With your consent, we pass on part of what you talked about to {recipient}. "
                 "Here you can read what we pass on."
-            ).format(recipient=content.recipient),
+            ).format(recipient=recipient.name),
             styles.body,
         ),
     ]
@@ -547,10 +669,7 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     if content.domains:
         story.append(_p(_("We pass on what we said about:"), styles.body))
         for domain in content.domains:
-            text = domain.title
-            if domain.score is not None:
-                text = _("{domain}: {score}").format(domain=domain.title, score=_score_text(domain))
-            story.append(Paragraph(para_text(text), styles.bullet, bulletText="•"))
+            story.append(Paragraph(para_text(_plain_domain(domain)), styles.bullet, bulletText="•"))
 
     own_words = [d for d in content.domains if d.important and d.own_words]
     if content.what_matters_most or own_words:
@@ -558,10 +677,12 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
         if content.what_matters_most:
             story.append(_p(_quoted(content.what_matters_most), styles.quote))
         for domain in own_words:
-            story.append(_p(_("About {domain}, you said:").format(domain=domain.title), styles.body))
+            story.append(
+                _p(_("About {domain}, you said:").format(domain=domain.plain_title or domain.title), styles.body)
+            )
             story.append(_p(_quoted(domain.own_words), styles.quote))
 
-    if content.goals_shared and (content.goals or content.actions):
+    if content.goals or content.actions:
         story.append(_p(_("What you agreed to do"), styles.heading))
         for goal in content.goals:
             goal_text = para_text(_("Goal: {goal}").format(goal=goal.description))
@@ -574,9 +695,23 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
             story.append(Paragraph(text, styles.bullet, bulletText="•"))
 
     story.append(_p(_("Who will contact you, and when"), styles.heading))
-    story.append(_p(_("{recipient} will contact you.").format(recipient=content.recipient), styles.body))
-    story.append(_p(_client_urgency(content.urgency), styles.body))
-    story.append(_p(_("Have you not heard anything? Then call the practice."), styles.body))
+    reach = ", ".join(p for p in (recipient.role, unbroken(recipient.phone)) if p)
+    story.append(
+        _p(
+            _("You are referred to {recipient}.").format(recipient=recipient.name)
+            + (" " + _("You can reach them at: {contact}.").format(contact=reach) if recipient.phone else ""),
+            styles.body,
+        )
+    )
+    story.append(_p(_client_first_contact(content), styles.body))
+    story.append(_p(_client_urgency(content.urgency_code, content.first_contact), styles.body))
+    if practice.phone:
+        not_heard = _("Have you not heard anything within two weeks? Then call the practice: {phone}.").format(
+            phone=unbroken(practice.phone)
+        )
+    else:
+        not_heard = _("Have you not heard anything within two weeks? Then call the practice.")
+    story.append(_p(not_heard, styles.body))
 
     story.append(_p(_("What you agreed we may share, and with whom"), styles.heading))
     story.append(
@@ -587,20 +722,28 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
             styles.body,
         )
     )
-    story.append(_p(_("We share this with {recipient}:").format(recipient=consent.recipient), styles.body))
+    story.append(_p(_("We share this with {recipient}:").format(recipient=recipient.name), styles.body))
     shared = [_("your name and date of birth")]
+    if content.client.general_practitioner or content.client.language or content.client.interpreter_needed:
+        shared.append(_("who your GP is, and which language you prefer"))
     not_shared = []
     if consent.share_identity_details:
         shared.append(_("your address, phone number and e-mail address"))
     else:
         not_shared.append(_("your address, phone number and e-mail address"))
-    if consent.domain_titles:
-        shared.append(_("what we talked about: {domains}").format(domains=", ".join(consent.domain_titles)))
+    if content.domains:
+        shared.append(
+            _("what we talked about: {domains}").format(
+                domains=", ".join(d.plain_title or d.title for d in content.domains)
+            )
+        )
     for flag, label in (
         (consent.share_goals_actions, _("your goals and what you agreed")),
         (consent.share_own_words, _("what you said yourself, in your own words")),
     ):
         (shared if flag else not_shared).append(label)
+    if consent.piece_labels:
+        shared.append(_("what you chose to share yourself: {pieces}").format(pieces="; ".join(consent.piece_labels)))
     story += [Paragraph(para_text(item), styles.bullet, bulletText="•") for item in shared]
     if not_shared:
         story.append(_p(_("We do not share:"), styles.body))
@@ -608,27 +751,59 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     story.append(_p(_("Why: {purpose}").format(purpose=consent.purpose), styles.body))
 
     story.append(_p(_("Withdrawing your consent"), styles.heading))
-    story.append(
-        _p(
-            _(
-                "Have you changed your mind? You may withdraw your consent at any time. "
-                "Tell {name}, or call the practice ({practice})."
-            ).format(name=talked_with, practice=content.practice_name),
-            styles.body,
-        )
-    )
+    if practice.phone:
+        withdraw = _(
+            "Have you changed your mind? You may withdraw your consent at any time. "
+            "Tell {name}, or call the practice: {phone}."
+        ).format(name=talked_with, phone=unbroken(practice.phone))
+    else:
+        withdraw = _(
+            "Have you changed your mind? You may withdraw your consent at any time. Tell {name} at the practice."
+        ).format(name=talked_with)
+    story.append(_p(withdraw, styles.body))
     story.append(_p(_("After that, we share nothing more."), styles.body))
     return story
 
 
-def _client_urgency(urgency: str) -> str:
-    """The urgency as a sentence for the client (the content carries the label, not its code)."""
-    sentences = {
-        "routine": _("There is no rush: they will contact you as soon as they can."),
-        "soon": _("They will contact you within a week."),
-        "urgent": _("They will contact you within two days."),
-    }
-    for code in URGENCIES:
-        if urgency_label(code) == urgency and code in sentences:
-            return sentences[code]
-    return _("How soon: {urgency}").format(urgency=urgency)
+def _plain_domain(domain: SharedDomain) -> str:
+    """'Money: 2 of 5 (1 = serious problems, 5 = fully self-reliant)': the score with its direction."""
+    title = domain.plain_title or domain.title
+    if domain.score is None:
+        return title
+    text = _("{domain}: {score}").format(domain=title, score=_score_text(domain))
+    if domain.scale_min_label and domain.scale_max_label:
+        text += " " + _("({low} = {low_label}, {high} = {high_label})").format(
+            low=domain.scale_min,
+            low_label=domain.scale_min_label,
+            high=domain.scale_max,
+            high_label=domain.scale_max_label,
+        )
+    return text
+
+
+def _client_first_contact(content: HandoverContent) -> str:
+    recipient = content.recipient_contact.name
+    if content.first_contact == "client":
+        return _("You call {recipient} yourself to make a first appointment.").format(recipient=recipient)
+    if content.first_contact == "practice":
+        return _(
+            "The practice calls {recipient} to arrange the first contact; then you will hear from them or from us."
+        ).format(recipient=recipient)
+    return _("{recipient} will contact you.").format(recipient=recipient)
+
+
+def _client_urgency(urgency: str, first_contact: str) -> str:
+    """How soon, as a sentence for the client."""
+    if first_contact == "client":
+        sentences = {
+            "routine": _("There is no rush; call them when it suits you, within a few weeks."),
+            "soon": _("Please call them within a week."),
+            "urgent": _("Please call them within two days."),
+        }
+    else:
+        sentences = {
+            "routine": _("There is no rush: the first contact will be as soon as they can."),
+            "soon": _("The first contact will be within a week."),
+            "urgent": _("The first contact will be within two days."),
+        }
+    return sentences.get(urgency, sentences["routine"])

@@ -79,6 +79,8 @@ BOX_FILL = colors.HexColor("#F3F6F9")
 QUESTION_FILL = colors.HexColor("#FFF6E0")
 QUESTION_RULE = colors.HexColor("#E3C77A")
 FALLBACK_COLOUR = colors.HexColor("#7A7A7A")
+WARNING = colors.HexColor("#8B1E1E")
+WARNING_FILL = colors.HexColor("#FBEAEA")
 
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x0b\x0c\x85]")
@@ -251,6 +253,7 @@ class Styles:
     boxed: ParagraphStyle
     cell: ParagraphStyle
     cell_label: ParagraphStyle
+    warning: ParagraphStyle
 
 
 def make_styles(body_size: float) -> Styles:
@@ -321,6 +324,20 @@ def make_styles(body_size: float) -> Styles:
         ),
         cell=ParagraphStyle("cell", base, spaceAfter=0),
         cell_label=ParagraphStyle("cell_label", base, textColor=MUTED, spaceAfter=0),
+        warning=ParagraphStyle(
+            "warning",
+            base,
+            fontName=FONT_BOLD,
+            textColor=WARNING,
+            backColor=WARNING_FILL,
+            borderColor=WARNING,
+            borderWidth=0.8,
+            borderPadding=(body_size * 0.5, body_size * 0.6, body_size * 0.5, body_size * 0.6),
+            leftIndent=body_size * 0.6,
+            rightIndent=body_size * 0.6,
+            spaceBefore=body_size * 0.6,
+            spaceAfter=body_size * 0.8,
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -67,6 +67,9 @@ class Practitioner(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column())
     #: The personal PIN or password for signing in, as an scrypt hash (``scrypt$n$r$p$salt$hash``).
     secret_hash: str = Field(default="", max_length=200)
+    #: A direct line and e-mail for colleagues in other organisations (printed on handovers).
+    phone: str = Field(default="", sa_column=Column(String(40), nullable=False, server_default=""))
+    email: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
 
 
 class Client(SQLModel, table=True):
@@ -85,6 +88,14 @@ class Client(SQLModel, table=True):
     address: str = Field(default="", max_length=200)
     postal_code: str = Field(default="", max_length=10)
     city: str = Field(default="", max_length=100)
+    #: The client's own GP (huisarts), when it is not this practice's or should be named.
+    general_practitioner: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
+    #: The language the client prefers to speak, when it is not Dutch ("Arabisch", "Pools").
+    language: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
+    #: An interpreter is needed for a conversation.
+    interpreter_needed: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0"))
+    )
     #: Lower-case name without diacritics, for search-as-you-type ("celik" finds "Çelik").
     search_key: str = Field(sa_column=Column(String(300), nullable=False, index=True))
     #: Folded "family given prefix": the Dutch list order.
@@ -161,6 +172,8 @@ class Action(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(sa_column=parent_key("conversation"))
     goal_id: int | None = Field(sa_column=parent_key("goal", nullable=True, ondelete="SET NULL"))
+    #: The life domain of an action that serves no goal (one serving a goal has the goal's domain).
+    domain_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     what: str = Field(sa_column=Column(Text, nullable=False))
     who: str = Field(default="", max_length=200)
     due_date: date | None = None
@@ -256,6 +269,13 @@ class Referral(SQLModel, table=True):
     #: How the recipient reaches the referrer with feedback: a function and a number or address.
     feedback_contact: str = Field(max_length=300)
     status: str = Field(max_length=24)
+    #: Who makes the first contact: the recipient contacts the client ("recipient"), the client
+    #: calls the recipient ("client"), or the practice calls the recipient to arrange it ("practice").
+    first_contact: str = Field(
+        default="recipient", sa_column=Column(String(16), nullable=False, server_default="recipient")
+    )
+    #: How and when the client wants to be reached ("liever 's ochtends, niet op het werk").
+    contact_preference: str = Field(default="", sa_column=Column(String(300), nullable=False, server_default=""))
     created_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
@@ -291,6 +311,12 @@ class Consent(SQLModel, table=True):
     share_identity_details: bool = False
     share_goals_actions: bool = False
     share_own_words: bool = False
+    #: Pieces chosen one by one (what matters most, a goal or action without a domain, a
+    #: conversation-wide answer), as a JSON object: piece key -> digest of its text when chosen.
+    pieces: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    #: A digest of the domain-scoped content the client saw when consenting: the handover says
+    #: so when the conversation changed afterwards.
+    content_digest: str = Field(default="", sa_column=Column(String(64), nullable=False, server_default=""))
     method: str = Field(max_length=16)
     given_on: date
     valid_until: date

@@ -10,20 +10,33 @@ from itertools import pairwise
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from broadtalk.clients import ClientInput, ClientRecord, InvalidClient, create_client, update_client
+from broadtalk.clients import (
+    MAX_GENERAL_PRACTITIONER,
+    MAX_LANGUAGE,
+    ClientInput,
+    ClientRecord,
+    InvalidClient,
+    create_client,
+    update_client,
+)
 from broadtalk.errors import BroadtalkError
-from broadtalk.i18n import _
+from broadtalk.i18n import N_, _
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
+from broadtalk.text import fold
 from broadtalk.ui.common import ErrorLabel, save_cancel_buttons, show_refusal
 
 #: The fields in screen order: the first one with a problem gets the focus.
@@ -38,6 +51,33 @@ FIELDS = (
     "address",
     "postal_code",
     "city",
+    "general_practitioner",
+    "language",
+)
+#: Languages often spoken by clients of a Dutch practice who prefer another; offered in the
+#: preferred-language box (after Dutch, which stands for "no other language"). One may type any other.
+COMMON_LANGUAGES = (
+    N_("Arabic"),
+    N_("Berber (Tamazight)"),
+    N_("Bulgarian"),
+    N_("Chinese"),
+    N_("Dari"),
+    N_("English"),
+    N_("Farsi"),
+    N_("French"),
+    N_("German"),
+    N_("Kurdish"),
+    N_("Papiamento"),
+    N_("Polish"),
+    N_("Portuguese"),
+    N_("Romanian"),
+    N_("Russian"),
+    N_("Somali"),
+    N_("Spanish"),
+    N_("Sranan Tongo"),
+    N_("Tigrinya"),
+    N_("Turkish"),
+    N_("Ukrainian"),
 )
 MIN_WIDTH = 480
 PREFERRED_WIDTH = 540
@@ -59,7 +99,10 @@ class ClientDialog(QDialog):
         self.setSizeGripEnabled(True)
 
         self.labels: dict[str, QLabel] = {}
+        #: The line edits by field name (every field but the preferred language and the interpreter).
         self.edits: dict[str, QLineEdit] = {}
+        #: The widget of each field in FIELDS: where a message sends the focus.
+        self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, ErrorLabel] = {}
         self._forms: dict[str, QFormLayout] = {}
         self._boxes: list[QGroupBox] = []
@@ -80,11 +123,45 @@ class ClientDialog(QDialog):
         self._field(contact, "postal_code", _("Posta&l code"), max_length=10, placeholder=_("1234 AB"))
         self._field(contact, "city", _("&City"), max_length=100)
 
+        care = self._section(_("GP and language"))
+        self._field(
+            care,
+            "general_practitioner",
+            _("General p&ractitioner"),
+            max_length=MAX_GENERAL_PRACTITIONER,
+            placeholder=_("name and practice, if not this practice"),
+        )
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.setEditable(True)
+        self.language.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # a typed language is not offered to others
+        self.language.addItem(_("Dutch"))
+        for language in sorted((_(msgid) for msgid in COMMON_LANGUAGES), key=fold):
+            self.language.addItem(language)
+        self.language.lineEdit().setMaxLength(MAX_LANGUAGE)
+        self.language.lineEdit().setPlaceholderText(_("Dutch"))  # empty says the same as choosing Dutch
+        # As wide as the short fields when there is room, narrower (not hiding the check box) when not.
+        self.language.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.language.setMinimumContentsLength(10)
+        self.language.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.language.setToolTip(_("Choose or type the language the client prefers to speak."))
+        self.interpreter = QCheckBox(_("&Interpreter needed"))
+        self.interpreter.setObjectName("interpreter_needed")
+        # The language and the interpreter belong together: one row, the box as wide as the short fields.
+        language_row = QWidget()
+        row_layout = QHBoxLayout(language_row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        row_layout.setSpacing(16)
+        row_layout.addWidget(self.language, 3)
+        row_layout.addWidget(self.interpreter)
+        row_layout.addStretch(1)
+        self._row(care, "language", _("Preferred lang&uage"), self.language, language_row)
+
         # One label column across the sections, so the fields line up from top to bottom.
         label_width = max(label.sizeHint().width() for label in self.labels.values())
         for label in self.labels.values():
             label.setMinimumWidth(label_width)
-        for widget in (self.edits["birth_date"], self.edits["bsn"], self.edits["postal_code"]):
+        for widget in (self.edits["birth_date"], self.edits["bsn"], self.edits["postal_code"], self.language):
             # Short values: a short field reads better than one stretched across the dialog.
             widget.setMaximumWidth(220)
 
@@ -106,11 +183,11 @@ class ClientDialog(QDialog):
         # then remembers it as its default and restores it after focus visited another button.
         self.save_button.setDefault(True)
 
-        order = [self.edits[name] for name in FIELDS] + [self.save_button, self.cancel_button]
+        order = [self.inputs[name] for name in FIELDS] + [self.interpreter, self.save_button, self.cancel_button]
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
 
-        self.resize(PREFERRED_WIDTH, self.sizeHint().height())
+        self.resize(max(PREFERRED_WIDTH, self.minimumSizeHint().width()), self.sizeHint().height())
         if client is not None:
             self._fill(client)
         self.edits["given_name"].setFocus(Qt.FocusReason.OtherFocusReason)
@@ -134,16 +211,21 @@ class ClientDialog(QDialog):
         edit.setMaxLength(max_length)
         if placeholder:
             edit.setPlaceholderText(placeholder)
+        self.edits[name] = edit
+        self._row(form, name, label_text, edit)
+
+    def _row(self, form: QFormLayout, name: str, label_text: str, field: QWidget, row: QWidget | None = None) -> None:
+        """A labelled field (inside ``row`` when it shares its row) with its message row under it."""
         label = QLabel(label_text)
-        label.setBuddy(edit)
+        label.setBuddy(field)
         # The accessible name is the label without its mnemonic and required marker.
-        edit.setAccessibleName(label_text.replace("&", "").rstrip(" *"))
+        field.setAccessibleName(label_text.replace("&", "").rstrip(" *"))
         error = ErrorLabel()
-        form.addRow(label, edit)
+        form.addRow(label, row or field)
         form.addRow("", error)
         form.setRowVisible(error, False)
         self.labels[name] = label
-        self.edits[name] = edit
+        self.inputs[name] = field
         self.errors[name] = error
         self._forms[name] = form
 
@@ -160,9 +242,15 @@ class ClientDialog(QDialog):
             "address": client.address,
             "postal_code": client.postal_code,
             "city": client.city,
+            "general_practitioner": client.general_practitioner,
         }
         for name, value in values.items():
             self.edits[name].setText(value)
+        if client.language:
+            self.language.setCurrentText(client.language)
+        else:
+            self.language.setCurrentIndex(0)  # Dutch
+        self.interpreter.setChecked(client.interpreter_needed)
 
     # -- saving -------------------------------------------------------------------------------
 
@@ -173,7 +261,10 @@ class ClientDialog(QDialog):
 
     def client_input(self) -> ClientInput:
         text = {name: edit.text() for name, edit in self.edits.items()}
-        return ClientInput(**text)
+        # The core stores the first choice, "Dutch", as empty: no other language.
+        return ClientInput(
+            **text, language=self.language.currentText(), interpreter_needed=self.interpreter.isChecked()
+        )
 
     def show_problems(self, problems: dict[str, str]) -> None:
         """One message under each field that needs attention; the first such field gets the focus."""
@@ -181,11 +272,12 @@ class ClientDialog(QDialog):
             message = problems.get(name, "")
             self.errors[name].show_message(message)
             self._forms[name].setRowVisible(self.errors[name], bool(message))
-            self.edits[name].setAccessibleDescription(message)
+            self.inputs[name].setAccessibleDescription(message)
         first = next((name for name in FIELDS if name in problems), None)
         if first is not None:
-            self.edits[first].setFocus(Qt.FocusReason.OtherFocusReason)
-            self.edits[first].selectAll()
+            self.inputs[first].setFocus(Qt.FocusReason.OtherFocusReason)
+            edit = self.edits.get(first) or self.language.lineEdit()
+            edit.selectAll()
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)

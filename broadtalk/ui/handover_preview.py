@@ -31,7 +31,7 @@ from broadtalk.referrals import (
 )
 from broadtalk.store.database import Database
 from broadtalk.ui.common import show_refusal
-from broadtalk.ui.referral_dialogs import local_today, quiet_label
+from broadtalk.ui.dialog_parts import local_today, quiet_label
 
 #: Core messages and the field they are about, so each shows under its own field.
 REFERRAL_FIELD_MESSAGES = {

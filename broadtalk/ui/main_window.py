@@ -42,7 +42,7 @@ from broadtalk.ui.client_table import ClientTableModel
 from broadtalk.ui.client_view import ClientView
 from broadtalk.ui.conversation.conversation_page import ConversationPage
 from broadtalk.ui.conversation.model_picker import ModelPicker
-from broadtalk.ui.referral_dialogs import local_today
+from broadtalk.ui.dialog_parts import local_today
 from broadtalk.ui.referrals_panel import OverdueReferralsDialog
 from broadtalk.ui.screen_lock import IdleWatcher, ScreenLock
 
@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, _("&Settings…"), self.open_settings, QKeySequence.StandardKey.Preferences)
         self._action(file_menu, _("Change my &PIN or password…"), self.change_own_secret)
+        self._action(file_menu, _("My &details…"), self.edit_own_details)
         file_menu.addSeparator()
         self.lock_action = self._action(file_menu, _("&Lock the screen"), self.lock, "Ctrl+L")
         self._action(file_menu, _("Sign &out"), self.sign_out)
@@ -456,6 +457,13 @@ class MainWindow(QMainWindow):
         self.signed_out = True
         if not self.close():
             self.signed_out = False
+
+    def edit_own_details(self) -> None:
+        from broadtalk.ui.practitioners_dialog import ContactDetailsDialog
+
+        dialog = ContactDetailsDialog(self._db, self.actor, parent=self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def change_own_secret(self) -> None:
         from broadtalk.ui.practitioners_dialog import ChangeOwnSecretDialog

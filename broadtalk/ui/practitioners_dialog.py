@@ -1,5 +1,6 @@
 """Practitioner accounts: who may sign in. Practice managers and administrators add accounts,
-reset a forgotten PIN or password and switch accounts off; everyone changes their own PIN.
+reset a forgotten PIN or password, set a colleague's direct line and e-mail and switch accounts
+off; everyone changes their own PIN, direct line and e-mail.
 
 The core decides (``broadtalk.sign_in``): each refusal it gives is shown under the fields and
 changes nothing. The screen only leaves out what the role cannot do anyway.
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,7 +35,21 @@ from PySide6.QtWidgets import (
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _
 from broadtalk.permissions import Permission, PermissionRefused, allows, require
-from broadtalk.practitioners import COMMAND_LINE_KEY, Actor, Role, list_practitioners, role_label
+from broadtalk.practitioners import (
+    COMMAND_LINE_KEY,
+    EMAIL,
+    EMAIL_MAX,
+    PHONE,
+    PHONE_MAX,
+    Actor,
+    InvalidContact,
+    PractitionerContact,
+    Role,
+    list_practitioners,
+    practitioner_contact,
+    role_label,
+    set_practitioner_contact,
+)
 from broadtalk.settings import read_setting
 from broadtalk.sign_in import (
     SECRET_MIN_LENGTH,
@@ -44,6 +61,7 @@ from broadtalk.sign_in import (
 )
 from broadtalk.store.database import Database
 from broadtalk.ui.common import ErrorLabel
+from broadtalk.ui.dialog_parts import bold_label, buddy_label, quiet_label
 from broadtalk.ui.sign_in_dialogs import _TryDialog, secret_field
 from broadtalk.ui.welcome import without_mnemonic
 
@@ -200,11 +218,124 @@ class ChangeOwnSecretDialog(_TryDialog):
         return error.message
 
 
-class PractitionersDialog(QDialog):
-    """The active accounts (name, role) with Add, Reset PIN and Switch off, for practice managers
-    and administrators. For any other role it shows the core's refusal and offers nothing."""
+class ContactDetailsDialog(QDialog):
+    """A practitioner's direct line and e-mail, for colleagues in other organisations: one's own
+    ("My details", any role) or, from the accounts list, a colleague's. Each problem shows under
+    its field and nothing is saved; ``contact`` holds what was saved after accept."""
 
-    NAME, ROLE, NOTE = range(3)
+    def __init__(self, db: Database, actor: Actor, practitioner_id: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self._id = actor.id if practitioner_id is None else practitioner_id
+        self.contact: PractitionerContact | None = None
+        with db.transaction() as tx:
+            current = practitioner_contact(tx, self._id)
+        own = self._id == actor.id
+        self.setWindowTitle(_("My details") if own else _("Contact details of {name}").format(name=current.name))
+        self.setMinimumWidth(480)
+
+        self.heading = bold_label(QLabel(_("{name}, {role}").format(name=current.name, role=role_label(current.role))))
+        self.heading.setWordWrap(True)
+        self.explanation = quiet_label(
+            _(
+                "Colleagues in other organisations reach you with these: they are filled in on your referrals "
+                "and printed on handover documents. Both may stay empty."
+            )
+            if own
+            else _(
+                "Colleagues in other organisations reach {name} with these: they are filled in on referrals "
+                "and printed on handover documents. Both may stay empty."
+            ).format(name=current.name)
+        )
+        self.phone_edit = QLineEdit(current.phone)
+        self.phone_edit.setMaxLength(PHONE_MAX)
+        self.phone_edit.setPlaceholderText(_("e.g. 030-1234567"))
+        self.email_edit = QLineEdit(current.email)
+        self.email_edit.setMaxLength(EMAIL_MAX)
+        self.email_edit.setPlaceholderText(_("e.g. naam@praktijk.nl"))
+        self.errors = {PHONE: ErrorLabel(), EMAIL: ErrorLabel()}
+        self.edits = {PHONE: self.phone_edit, EMAIL: self.email_edit}
+        self.error = ErrorLabel()  # a refusal that is about no single field
+
+        form = QFormLayout()
+        form.setVerticalSpacing(10)
+        form.setHorizontalSpacing(16)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for key, text in ((PHONE, _("&Direct line")), (EMAIL, _("&E-mail"))):
+            column = QVBoxLayout()
+            column.setSpacing(4)
+            column.addWidget(self.edits[key])
+            column.addWidget(self.errors[key])
+            form.addRow(buddy_label(text, self.edits[key]), column)
+            self.edits[key].textEdited.connect(lambda _text, key=key: self._clear(key))
+        self.form = form
+
+        self.save_button = QPushButton(_("&Save"))
+        self.save_button.setDefault(True)
+        self.cancel_button = QPushButton(_("Cancel"))
+        self.cancel_button.setAutoDefault(False)
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 24)
+        layout.setSpacing(12)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.explanation)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        self.phone_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _clear(self, key: str) -> None:
+        self.errors[key].show_message("")
+        self.edits[key].setAccessibleDescription("")
+
+    def _save(self) -> None:
+        for key in self.edits:
+            self._clear(key)
+        self.error.show_message("")
+        try:
+            with self._db.transaction() as tx:
+                contact = set_practitioner_contact(
+                    tx, self._actor, self._id, phone=self.phone_edit.text(), email=self.email_edit.text()
+                )
+        except InvalidContact as invalid:
+            for key, message in invalid.problems.items():
+                self.errors[key].show_message(message)
+                self.edits[key].setAccessibleDescription(message)  # a screen reader reads it with the field
+            self._fit()
+            first = next(key for key in (PHONE, EMAIL) if key in invalid.problems)
+            self.edits[first].selectAll()
+            self.edits[first].setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        except BroadtalkError as error:
+            self.error.show_message(error.message)
+            self._fit()
+            return
+        self.contact = contact
+        self.accept()
+
+    def _fit(self) -> None:
+        """Grow to show the messages in full (word-wrapped text is not part of the minimum Qt
+        derives itself)."""
+        layout = self.layout()
+        needed = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() else 0
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+
+class PractitionersDialog(QDialog):
+    """The active accounts (name, role, direct line, e-mail) with Add, Reset PIN, Contact details
+    and Switch off, for practice managers and administrators. For any other role it shows the
+    core's refusal and offers nothing."""
+
+    NAME, ROLE, NOTE, LINE, MAIL = range(5)
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None):
         super().__init__(parent)
@@ -215,7 +346,7 @@ class PractitionersDialog(QDialog):
         self.may_manage = allows(actor, Permission.MANAGE_PRACTITIONERS)
         self.setWindowTitle(_("Practitioners"))
         self.setMinimumSize(620, 420)
-        self.resize(720, 480)
+        self.resize(860, 480)  # room for the direct line and e-mail beside name and role
         self.setSizeGripEnabled(True)
 
         self.explanation = QLabel(
@@ -227,10 +358,10 @@ class PractitionersDialog(QDialog):
         self.explanation.setWordWrap(True)
 
         self.table_label = QLabel(_("Acti&ve accounts"))
-        self.table = QTableWidget(0, 3)
+        self.table = QTableWidget(0, 5)
         self.table_label.setBuddy(self.table)
         self.table.setAccessibleName(without_mnemonic(self.table_label.text()))
-        self.table.setHorizontalHeaderLabels([_("Name"), _("Role"), _("Note")])
+        self.table.setHorizontalHeaderLabels([_("Name"), _("Role"), _("Note"), _("Direct line"), _("E-mail")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -241,6 +372,8 @@ class PractitionersDialog(QDialog):
         header.setSectionResizeMode(self.NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(self.ROLE, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(self.NOTE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.LINE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.MAIL, QHeaderView.ResizeMode.ResizeToContents)
         header.setHighlightSections(False)
 
         # Under the list: what the last action did, or why it was refused.
@@ -251,17 +384,25 @@ class PractitionersDialog(QDialog):
 
         self.add_button = QPushButton(_("&Add…"))
         self.reset_button = QPushButton(_("&Reset PIN…"))
+        self.contact_button = QPushButton(_("&Contact details…"))
         self.switch_off_button = QPushButton(_("&Switch off"))
         self.close_button = QPushButton(_("C&lose"))
-        for button in (self.add_button, self.reset_button, self.switch_off_button, self.close_button):
+        for button in (
+            self.add_button,
+            self.reset_button,
+            self.contact_button,
+            self.switch_off_button,
+            self.close_button,
+        ):
             button.setAutoDefault(False)  # Enter in the list does not fire a button by surprise
         self.add_button.clicked.connect(self.add_account)
         self.reset_button.clicked.connect(self.reset_selected)
+        self.contact_button.clicked.connect(self.edit_contact_of_selected)
         self.switch_off_button.clicked.connect(self.switch_off_selected)
         self.close_button.clicked.connect(self.accept)
         actions = QHBoxLayout()
         actions.setSpacing(8)
-        for button in (self.add_button, self.reset_button, self.switch_off_button):
+        for button in (self.add_button, self.reset_button, self.contact_button, self.switch_off_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.close_button)
@@ -296,7 +437,14 @@ class PractitionersDialog(QDialog):
             message = error.message
         self.explanation.setText(message)
         self.explanation.setAccessibleName(message)
-        for widget in (self.table_label, self.table, self.add_button, self.reset_button, self.switch_off_button):
+        for widget in (
+            self.table_label,
+            self.table,
+            self.add_button,
+            self.reset_button,
+            self.contact_button,
+            self.switch_off_button,
+        ):
             widget.hide()
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
@@ -312,6 +460,7 @@ class PractitionersDialog(QDialog):
             select = current.id if current is not None else None
         with self._db.transaction() as tx:
             self._accounts = list_practitioners(tx)
+            contacts = {account.id: practitioner_contact(tx, account.id) for account in self._accounts}
             try:
                 self._command_line_id = int(read_setting(tx, COMMAND_LINE_KEY))
             except ValueError:
@@ -323,7 +472,14 @@ class PractitionersDialog(QDialog):
                 note = _("you")
             elif account.id == self._command_line_id:
                 note = _("command line; cannot sign in here")
-            for column, text in ((self.NAME, account.name), (self.ROLE, role_label(account.role)), (self.NOTE, note)):
+            contact = contacts[account.id]
+            for column, text in (
+                (self.NAME, account.name),
+                (self.ROLE, role_label(account.role)),
+                (self.NOTE, note),
+                (self.LINE, contact.phone),
+                (self.MAIL, contact.email),
+            ):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, account.id)
                 self.table.setItem(row, column, item)
@@ -352,6 +508,7 @@ class PractitionersDialog(QDialog):
         account = self.selected_account()
         changeable = account is not None and account.id != self._command_line_id
         self.reset_button.setEnabled(changeable)
+        self.contact_button.setEnabled(changeable)
         self.switch_off_button.setEnabled(changeable)
         self.error.show_message("")
 
@@ -391,6 +548,17 @@ class PractitionersDialog(QDialog):
                 self._say(
                     _("The PIN or password of {name} was reset; the old one no longer works.").format(name=account.name)
                 )
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def edit_contact_of_selected(self) -> None:
+        """The direct line and e-mail of the selected account (one's own included)."""
+        account = self.selected_account()
+        if account is None or account.id == self._command_line_id:
+            return
+        dialog = ContactDetailsDialog(self._db, self._actor, account.id, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+            self._say(_("The contact details of {name} were saved.").format(name=account.name))
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def switch_off_selected(self) -> None:

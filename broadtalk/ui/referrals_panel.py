@@ -57,13 +57,9 @@ from broadtalk.store.database import Database
 if TYPE_CHECKING:
     from broadtalk.ui.handover_preview import HandoverPreview
 from broadtalk.ui.common import read_only_table, run_use_case, show_refusal
-from broadtalk.ui.referral_dialogs import (
-    AdvanceReferralDialog,
-    ConsentDialog,
-    ReferralDialog,
-    WithdrawConsentDialog,
-    local_today,
-)
+from broadtalk.ui.consent_dialogs import ConsentDialog, WithdrawConsentDialog
+from broadtalk.ui.dialog_parts import local_today
+from broadtalk.ui.referral_dialogs import AdvanceReferralDialog, ReferralDialog
 
 Index = QModelIndex | QPersistentModelIndex
 #: The referral's database id on a row: used to act on it, never shown.

@@ -138,6 +138,9 @@ def test_demo_then_clients_json_in_a_stable_order(tmp_path, capsys):
     rows = json.loads(out)
     assert len(rows) == 25
     assert set(rows[0]) >= {"id", "name", "birth_date", "client_number"}
+    # A list, not a look at a record: no contact details, no GP, language or interpreter need.
+    contact = {"bsn", "phone", "email", "address", "postal_code", "general_practitioner", "language"}
+    assert not any(set(row) & (contact | {"interpreter_needed"}) for row in rows)
     code, again, _err = run(["--db", db, "clients", "--json"], capsys)
     assert again == out
     some = rows[3]

@@ -48,11 +48,15 @@ def _tab(qtbot) -> None:
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
 
 
-def _fill_by_keyboard(qtbot, values: dict[str, str]) -> None:
-    """From the first field on: type each field's value (or nothing) and Tab to the next."""
+def _fill_by_keyboard(qtbot, values: dict[str, str | bool]) -> None:
+    """From the first field on: type each field's value (or nothing) and Tab to the next; Space
+    ticks "interpreter needed" (after the last field) when asked; the cursor ends on Save."""
     for name in FIELDS:
-        _type(qtbot, values.get(name, ""))
+        _type(qtbot, str(values.get(name, "")))
         _tab(qtbot)
+    if values.get("interpreter_needed"):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    _tab(qtbot)
 
 
 def _count(db, actor) -> int:
@@ -79,6 +83,9 @@ def test_a_client_is_created_by_keyboard_only(qtbot, db, actor):
             "address": "Lindenlaan 12",
             "postal_code": "3552ab",
             "city": "Utrecht",
+            "general_practitioner": "Huisartsenpraktijk De Linde, dr. Wit",
+            "language": "Tigrinya",
+            "interpreter_needed": True,
         },
     )
     # After the last field Tab lands on Save; Enter there (or in any field) saves.
@@ -92,6 +99,11 @@ def test_a_client_is_created_by_keyboard_only(qtbot, db, actor):
     assert stored.birth_date == date(1942, 3, 3)
     assert (stored.bsn, stored.phone, stored.email) == ("111222333", "030 123 4567", "greet@example.nl")
     assert (stored.address, stored.postal_code, stored.city) == ("Lindenlaan 12", "3552 AB", "Utrecht")
+    assert (stored.general_practitioner, stored.language, stored.interpreter_needed) == (
+        "Huisartsenpraktijk De Linde, dr. Wit",
+        "Tigrinya",
+        True,
+    )
     assert dialog.saved_client == stored
     assert dialog.result() == QDialog.DialogCode.Accepted
 
@@ -124,20 +136,32 @@ def test_enter_still_saves_after_the_cursor_visited_the_buttons(qtbot, db, actor
 def test_tab_visits_the_fields_in_screen_order_then_save_and_cancel(qtbot, db, actor):
     dialog = _open(qtbot, db, actor)
     visited = []
-    for _ in range(len(FIELDS) + 2):
+    for _ in range(len(FIELDS) + 3):
         visited.append(QApplication.focusWidget())
         _tab(qtbot)
-    assert visited == [dialog.edits[name] for name in FIELDS] + [dialog.save_button, dialog.cancel_button]
+    assert visited == [dialog.inputs[name] for name in FIELDS] + [
+        dialog.interpreter,
+        dialog.save_button,
+        dialog.cancel_button,
+    ]
+    assert [widget.objectName() for widget in visited[-6:-2]] == [
+        "city",
+        "general_practitioner",
+        "language",
+        "interpreter_needed",
+    ]
 
 
 def test_every_field_has_a_label_with_a_mnemonic_that_focuses_it(qtbot, db, actor):
     dialog = _open(qtbot, db, actor)
     for name in FIELDS:
         label = dialog.labels[name]
-        assert label.buddy() is dialog.edits[name]
+        assert label.buddy() is dialog.inputs[name]
         assert "&" in label.text()
-        assert dialog.edits[name].accessibleName()
-    mnemonics = [label.text()[label.text().index("&") + 1].lower() for label in dialog.labels.values()]
+        assert dialog.inputs[name].accessibleName()
+    assert "&" in dialog.interpreter.text()
+    labels = [label.text() for label in dialog.labels.values()] + [dialog.interpreter.text(), dialog.save_button.text()]
+    mnemonics = [text[text.index("&") + 1].lower() for text in labels]
     assert len(set(mnemonics)) == len(mnemonics), "two fields share a mnemonic"
     letter = mnemonics[FIELDS.index("bsn")]
     qtbot.keyClick(dialog.edits["given_name"], letter, Qt.KeyboardModifier.AltModifier)
@@ -228,7 +252,7 @@ def test_the_dialog_makes_room_for_long_messages_instead_of_squeezing_fields(qtb
     for name in ("family_name", "birth_date", "bsn"):
         error = dialog.errors[name]
         assert error.height() >= error.heightForWidth(error.width())
-    for edit in dialog.edits.values():
+    for edit in dialog.inputs.values():
         assert edit.height() >= edit.sizeHint().height()
 
 
@@ -317,3 +341,127 @@ def test_a_client_removed_meanwhile_is_reported_and_the_dialog_stays_open(qtbot,
     dialog.save_button.click()
     assert len(no_message_boxes) == 1
     assert dialog.isVisible() and dialog.saved_client is None
+
+
+# -- GP, preferred language, interpreter ------------------------------------------------------
+
+
+def test_gp_language_and_interpreter_reach_the_database_and_come_back_when_editing(qtbot, db, actor):
+    dialog = _open(qtbot, db, actor)
+    _fill_by_keyboard(
+        qtbot,
+        {
+            "given_name": "Amanuel",
+            "family_name": "Tesfay",
+            "birth_date": "14-02-1990",
+            "general_practitioner": "dr. H. de Wit, Gezondheidscentrum Oost",
+            "language": "Amhaars",  # not offered: typed
+            "interpreter_needed": True,
+        },
+    )
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    with db.transaction() as tx:
+        (stored,) = search_clients(tx, actor)
+    assert (stored.general_practitioner, stored.language, stored.interpreter_needed) == (
+        "dr. H. de Wit, Gezondheidscentrum Oost",
+        "Amhaars",
+        True,
+    )
+
+    again = _open(qtbot, db, actor, stored)
+    assert again.edits["general_practitioner"].text() == "dr. H. de Wit, Gezondheidscentrum Oost"
+    assert again.language.currentText() == "Amhaars"
+    assert again.interpreter.isChecked()
+
+    # Change them: another GP, a language from the list, no interpreter any more.
+    again.edits["general_practitioner"].setFocus()
+    again.edits["general_practitioner"].selectAll()
+    _type(qtbot, "Huisartsenpraktijk De Linde")
+    _tab(qtbot)
+    assert QApplication.focusWidget() is again.language
+    again.language.setCurrentIndex(again.language.findText("Tigrinya"))
+    _tab(qtbot)
+    assert QApplication.focusWidget() is again.interpreter
+    qtbot.keyClick(again.interpreter, Qt.Key.Key_Space)
+    with qtbot.waitSignal(again.accepted):
+        qtbot.keyClick(again.interpreter, Qt.Key.Key_Return)
+    with db.transaction() as tx:
+        changed = get_client(tx, actor, stored.id)
+    assert (changed.general_practitioner, changed.language, changed.interpreter_needed) == (
+        "Huisartsenpraktijk De Linde",
+        "Tigrinya",
+        False,
+    )
+    assert (changed.name, changed.client_number) == ("Amanuel Tesfay", stored.client_number)
+
+
+def test_dutch_is_the_first_language_offered_and_is_stored_as_empty(qtbot, db, actor):
+    i18n.set_language("en")
+    with db.transaction() as tx:
+        client = create_client(tx, actor, ClientInput("Jan", "Berg", "07-03-1951", language="Pools"), now=NOW)
+    dialog = _open(qtbot, db, actor, client)
+    assert dialog.language.currentText() == "Pools"
+    offered = [dialog.language.itemText(i) for i in range(dialog.language.count())]
+    assert offered[0] == "Dutch"
+    assert {"Arabic", "English", "Polish", "Turkish", "Tigrinya", "Ukrainian", "Papiamento"} <= set(offered)
+    assert offered[1:] == sorted(offered[1:])
+
+    dialog.language.setCurrentIndex(0)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.save_button.click()
+    with db.transaction() as tx:
+        assert get_client(tx, actor, client.id).language == ""
+    assert _open(qtbot, db, actor, dialog.saved_client).language.currentText() == "Dutch"
+
+
+def test_an_empty_language_box_says_dutch_and_nothing_new_is_added_to_the_list(qtbot, db, actor):
+    i18n.set_language("en")
+    dialog = _open(qtbot, db, actor)
+    count = dialog.language.count()
+    dialog.language.setFocus()
+    dialog.language.lineEdit().selectAll()
+    _type(qtbot, "Amhaars")
+    qtbot.keyClick(dialog.language, Qt.Key.Key_Return)  # Enter saves here too: refused, as there is no name
+    assert set(_visible_errors(dialog)) == {"given_name", "family_name", "birth_date"}
+    assert dialog.language.count() == count  # the typed language was not added to the list
+    assert dialog.language.currentText() == "Amhaars"
+    dialog.language.clearEditText()
+    assert dialog.language.lineEdit().placeholderText() == "Dutch"
+
+
+def test_a_too_long_gp_is_refused_under_its_field_and_nothing_is_stored(qtbot, db, actor):
+    i18n.set_language("en")
+    dialog = _open(qtbot, db, actor)
+    _fill_by_keyboard(qtbot, {"given_name": "Jan", "family_name": "Berg", "birth_date": "07-03-1951"})
+    # The field holds no more than the column; a longer value (e.g. pasted past a different
+    # limit) is still refused by the core, and the message lands under the field.
+    dialog.edits["general_practitioner"].setMaxLength(1000)
+    dialog.edits["general_practitioner"].setText("x" * 201)
+    dialog.language.lineEdit().setMaxLength(1000)
+    dialog.language.setEditText("y" * 101)
+    dialog.save_button.click()
+
+    assert set(_visible_errors(dialog)) == {"general_practitioner", "language"}
+    assert "GP" in dialog.errors["general_practitioner"].text()
+    assert "language" in dialog.errors["language"].text()
+    assert dialog.language.accessibleDescription() == dialog.errors["language"].text()
+    assert QApplication.focusWidget() is dialog.edits["general_practitioner"]
+    assert _count(db, actor) == 0
+
+
+def test_gp_and_language_fields_keep_to_their_columns_and_have_accessible_names(qtbot, db, actor):
+    i18n.set_language("en")
+    dialog = _open(qtbot, db, actor)
+    assert dialog.edits["general_practitioner"].maxLength() == 200
+    assert dialog.language.lineEdit().maxLength() == 100
+    assert dialog.edits["general_practitioner"].placeholderText()
+    assert dialog.edits["general_practitioner"].accessibleName() == "General practitioner"
+    assert dialog.language.accessibleName() == "Preferred language"
+    assert dialog.interpreter.text().replace("&", "") == "Interpreter needed"
+    # The check box sits beside the language box, not on top of it.
+    box = dialog.language.geometry()
+    tick = dialog.interpreter.geometry()
+    assert dialog.language.parentWidget() is dialog.interpreter.parentWidget()
+    assert box.right() < tick.left() and tick.right() <= dialog.interpreter.parentWidget().width()
+    assert box.width() >= dialog.language.minimumSizeHint().width()

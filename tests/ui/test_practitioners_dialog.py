@@ -9,15 +9,29 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from sqlmodel import select
 
 from broadtalk import i18n
 from broadtalk.errors import BroadtalkError
 from broadtalk.permissions import PermissionRefused
-from broadtalk.practitioners import Actor, Role, command_line_actor, create_practitioner, list_practitioners
+from broadtalk.practitioners import (
+    EMAIL,
+    PHONE,
+    Actor,
+    PractitionerContact,
+    Role,
+    command_line_actor,
+    create_practitioner,
+    list_practitioners,
+    practitioner_contact,
+    set_practitioner_contact,
+)
 from broadtalk.sign_in import add_account, can_sign_in, reset_secret, sign_in
+from broadtalk.store.tables import AuditEntry
 from broadtalk.ui.practitioners_dialog import (
     AddAccountDialog,
     ChangeOwnSecretDialog,
+    ContactDetailsDialog,
     PractitionersDialog,
     ResetSecretDialog,
 )
@@ -386,3 +400,122 @@ def test_a_manager_choosing_reset_on_their_own_row_must_know_their_current_pin(q
     assert len(opened) == 1 and opened[0].result() == QDialog.DialogCode.Accepted
     assert _signs_in(db, manager.id, "86420")
     assert not _signs_in(db, manager.id, MANAGER_PIN)
+
+
+# -- direct line and e-mail -----------------------------------------------------------------------
+
+
+def _contact(db, practitioner_id: int):
+    with db.transaction() as tx:
+        return practitioner_contact(tx, practitioner_id)
+
+
+def test_a_nurse_sets_her_own_direct_line_and_email_by_keyboard(qtbot, db, actor):
+    dialog = ContactDetailsDialog(db, actor)
+    _show(qtbot, dialog, dialog.phone_edit)
+    assert dialog.windowTitle() == "My details"
+    assert dialog.heading.text() == "Anouk de Vries, Practice nurse (POH)"
+    _type(qtbot, "030 765 43 21")
+    _alt(qtbot, Qt.Key.Key_E)
+    assert _focused() is dialog.email_edit
+    _type(qtbot, "a.devries@delinde.nl")
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        _key(qtbot, Qt.Key.Key_Return)
+    assert dialog.contact == PractitionerContact(
+        "Anouk de Vries", Role.PRACTICE_NURSE, "030 765 43 21", "a.devries@delinde.nl"
+    )
+    assert _contact(db, actor.id) == dialog.contact
+    with db.transaction() as tx:
+        (entry,) = tx.exec(select(AuditEntry).where(AuditEntry.object_type == "practitioner")).all()
+    assert (entry.action, entry.object_id, entry.detail) == ("change", actor.id, "contact")
+
+
+def test_bad_contact_details_show_under_their_fields_and_nothing_is_saved(qtbot, db, actor):
+    with db.transaction() as tx:
+        set_practitioner_contact(tx, actor, actor.id, phone="030-1234567", email="")
+    dialog = ContactDetailsDialog(db, actor)
+    _show(qtbot, dialog, dialog.phone_edit)
+    assert dialog.phone_edit.text() == "030-1234567"
+    dialog.phone_edit.setText("030-12345")
+    dialog.email_edit.setText("anouk@delinde")
+    _key(qtbot, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.contact is None
+    assert "has 8 digits; a Dutch number has 10" in dialog.errors[PHONE].text()
+    assert "is not an e-mail address" in dialog.errors[EMAIL].text()
+    assert dialog.errors[PHONE].isVisible() and dialog.errors[EMAIL].isVisible()
+    assert _focused() is dialog.phone_edit and dialog.phone_edit.selectedText() == "030-12345"
+    assert dialog.phone_edit.accessibleDescription() == dialog.errors[PHONE].text()
+    assert _contact(db, actor.id).phone == "030-1234567"
+
+    _type(qtbot, "030-1234568")  # typing replaces the selected number and clears its message
+    assert not dialog.errors[PHONE].isVisible() and dialog.errors[EMAIL].isVisible()
+    dialog.email_edit.clear()
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        _key(qtbot, Qt.Key.Key_Return)
+    assert _contact(db, actor.id).phone == "030-1234568"
+
+
+def test_the_contact_fields_have_labels_with_mnemonics_and_screen_reader_names(qtbot, db, actor):
+    dialog = ContactDetailsDialog(db, actor)
+    _show(qtbot, dialog)
+    assert dialog.phone_edit.accessibleName() == "Direct line"
+    assert dialog.email_edit.accessibleName() == "E-mail"
+    labels = [dialog.form.itemAt(row, dialog.form.ItemRole.LabelRole).widget() for row in range(2)]
+    assert [label.buddy() for label in labels] == [dialog.phone_edit, dialog.email_edit]
+    assert all("&" in label.text() for label in labels)
+
+
+def test_a_manager_sets_a_colleagues_contact_details_from_the_list(qtbot, monkeypatch, db, actor, manager):
+    def fill_in(dialog: ContactDetailsDialog) -> None:
+        assert dialog.windowTitle() == "Contact details of Anouk de Vries"
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.phone_edit)
+        _type(qtbot, "06 12345678")
+        _key(qtbot, Qt.Key.Key_Return)
+
+    opened = _drive_modal(monkeypatch, ContactDetailsDialog, fill_in)
+    dialog = PractitionersDialog(db, manager)
+    _show(qtbot, dialog, dialog.table)
+    assert dialog.table.horizontalHeaderItem(dialog.LINE).text() == "Direct line"
+    assert dialog.select(actor.id)
+    _alt(qtbot, Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: dialog.status.isVisible(), timeout=3000)
+
+    assert len(opened) == 1 and opened[0].result() == QDialog.DialogCode.Accepted
+    assert _contact(db, actor.id).phone == "06 12345678"
+    assert "contact details of Anouk de Vries were saved" in dialog.status.text()
+    row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, dialog.NAME).text() == actor.name)
+    assert dialog.table.item(row, dialog.LINE).text() == "06 12345678"
+    with db.transaction() as tx:
+        (entry,) = tx.exec(select(AuditEntry).where(AuditEntry.object_type == "practitioner")).all()
+    assert entry.practitioner_id == manager.id and entry.object_id == actor.id
+
+
+def test_the_command_line_account_gets_no_contact_details_and_a_nurse_none_of_a_colleague(qtbot, db, actor, manager):
+    with db.transaction() as tx:
+        cli = command_line_actor(tx)
+    dialog = PractitionersDialog(db, manager)
+    _show(qtbot, dialog, dialog.table)
+    assert dialog.select(cli.id) and not dialog.contact_button.isEnabled()
+    assert dialog.select(manager.id) and dialog.contact_button.isEnabled()
+
+    # A nurse who somehow reaches a colleague's details gets the core's refusal, under the fields.
+    other = ContactDetailsDialog(db, actor, manager.id)
+    _show(qtbot, other, other.phone_edit)
+    _type(qtbot, "030-1234567")
+    _key(qtbot, Qt.Key.Key_Return)
+    assert other.isVisible() and "may not manage practitioner accounts" in other.error.text()
+    assert _contact(db, manager.id).phone == ""
+
+
+def test_my_details_is_in_the_file_menu_beside_the_pin(qtbot, monkeypatch, db, actor):
+    from broadtalk.ui.main_window import MainWindow
+
+    opened = _drive_modal(monkeypatch, ContactDetailsDialog, lambda dialog: dialog.reject())
+    window = MainWindow(db, actor)
+    qtbot.addWidget(window)
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [action.text() for action in file_menu.actions()]
+    pin = texts.index("Change my &PIN or password…")
+    assert texts[pin + 1] == "My &details…"
+    file_menu.actions()[pin + 1].trigger()
+    assert len(opened) == 1 and opened[0].windowTitle() == "My details"

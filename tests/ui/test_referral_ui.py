@@ -38,15 +38,11 @@ from broadtalk.referrals import (
 from broadtalk.social_map import OfferingInput, OrganisationInput, create_offering, create_organisation
 from broadtalk.store.tables import Disclosure
 from broadtalk.ui import handover_preview
+from broadtalk.ui.consent_dialogs import ConsentDialog, WithdrawConsentDialog
+from broadtalk.ui.dialog_parts import local_today
 from broadtalk.ui.handover_preview import HandoverPreview
 from broadtalk.ui.main_window import MainWindow
-from broadtalk.ui.referral_dialogs import (
-    AdvanceReferralDialog,
-    ConsentDialog,
-    ReferralDialog,
-    WithdrawConsentDialog,
-    local_today,
-)
+from broadtalk.ui.referral_dialogs import AdvanceReferralDialog, ReferralDialog
 from broadtalk.ui.referrals_panel import (
     GIVEN_COLOUR,
     REFUSED_COLOUR,
@@ -632,3 +628,161 @@ def test_no_note_without_overdue_referrals_and_the_social_map_is_in_the_file_men
     dialogs.when_open(SocialMapDialog, lambda dialog: dialog.reject())
     window.social_map_action.trigger()
     dialogs.check()
+
+
+# -- who contacts whom, how the client wants to be reached, and the day a step happened ----------
+
+
+def _open_referral_dialog(qtbot, db, actor, practice: Practice) -> ReferralDialog:
+    dialog = ReferralDialog(db, actor, practice.client_id, practice.conversation_id)
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):  # the keyboard goes to the active window
+        dialog.show()
+    return dialog
+
+
+def test_the_feedback_line_is_filled_in_with_the_direct_line_and_email(qtbot, db, actor, practice):
+    from broadtalk.practitioners import role_label, set_practitioner_contact
+    from broadtalk.settings import PRACTICE_NAME, PRACTICE_PHONE, write_setting
+
+    with db.transaction() as tx:
+        write_setting(tx, PRACTICE_NAME, "Huisartsenpraktijk De Linde")
+        write_setting(tx, PRACTICE_PHONE, "030 200 3000")
+        set_practitioner_contact(tx, actor, actor.id, phone="030 765 4321", email="a.devries@delinde.nl")
+    dialog = _open_referral_dialog(qtbot, db, actor, practice)
+    assert dialog.feedback_contact.text() == (
+        f"Anouk de Vries, {role_label(actor.role)}, Huisartsenpraktijk De Linde, 030 765 4321, a.devries@delinde.nl"
+    )
+
+    # Without a direct line the practice's number stands in; the e-mail address alone is enough.
+    with db.transaction() as tx:
+        set_practitioner_contact(tx, actor, actor.id, phone="", email="a.devries@delinde.nl")
+    dialog = _open_referral_dialog(qtbot, db, actor, practice)
+    assert dialog.feedback_contact.text().endswith("Huisartsenpraktijk De Linde, 030 200 3000, a.devries@delinde.nl")
+
+
+def test_without_any_number_the_hint_asks_for_one_and_says_where_to_set_it(qtbot, db, actor, practice):
+    from broadtalk.practitioners import role_label
+
+    dialog = _open_referral_dialog(qtbot, db, actor, practice)
+    assert dialog.feedback_contact.text() == f"Anouk de Vries, {role_label(actor.role)}"
+    hints = [label for label in dialog.findChildren(type(dialog.next_note)) if "My details" in label.text()]
+    assert len(hints) == 1 and hints[0].isVisible()
+
+
+def test_who_makes_the_first_contact_and_how_the_client_wants_to_be_reached_reach_the_database(
+    qtbot, db, actor, practice, dialogs
+):
+    from broadtalk.referrals import FIRST_CONTACTS, first_contact_label
+
+    dialog = _open_referral_dialog(qtbot, db, actor, practice)
+    # The recipient contacts the client unless said otherwise; the wish is optional and empty.
+    assert dialog.first_contact.currentData() == "recipient"
+    assert [dialog.first_contact.itemData(i) for i in range(dialog.first_contact.count())] == list(FIRST_CONTACTS)
+    assert dialog.first_contact.currentText() == first_contact_label("recipient")
+    assert dialog.contact_preference.text() == "" and dialog.contact_preference.placeholderText()
+    assert dialog.first_contact.accessibleName() == _("&Who makes the first contact?").replace("&", "")
+    assert dialog.contact_preference.accessibleName() == _(
+        "How does the client want to be &reached? (optional)"
+    ).replace("&", "")
+
+    _click_row(qtbot, dialog.suggestions, 0)
+    dialog.question.setFocus()
+    qtbot.keyClicks(dialog.question, "Wilt u kennismaken met Greet?")
+    # By keyboard: from the question on, Tab runs urgency, first contact, the client's wish, feedback.
+    qtbot.keyClick(dialog.question, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.urgency
+    qtbot.keyClick(dialog.urgency, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.first_contact
+    qtbot.keyClick(dialog.first_contact, Qt.Key.Key_Down)  # recipient -> client
+    qtbot.keyClick(dialog.first_contact, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.contact_preference
+    qtbot.keyClicks(dialog.contact_preference, "liever 's ochtends bellen;  niet op het werk")
+    qtbot.keyClick(dialog.contact_preference, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.feedback_contact
+
+    dialogs.when_open(ConsentDialog, lambda consent: consent.reject())
+    _click(qtbot, dialog.save_button)
+    dialogs.check()
+    with db.transaction() as tx:
+        (referral,) = list_referrals(tx, actor, client_id=practice.client_id)
+    assert referral.first_contact == "client"
+    assert referral.contact_preference == "liever 's ochtends bellen; niet op het werk"
+
+
+def _advance_dialog(qtbot, db, actor, referral_id: int) -> AdvanceReferralDialog:
+    dialog = AdvanceReferralDialog(db, actor, referral_id)
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):  # the keyboard goes to the active window
+        dialog.show()
+    return dialog
+
+
+def test_a_referral_sent_yesterday_is_recorded_as_sent_yesterday(qtbot, db, actor, practice):
+    from broadtalk.i18n import to_display_time
+
+    referral_id = _referral(db, actor, practice, now=datetime.now(UTC) - timedelta(days=2))
+    _consent(db, actor, referral_id, given_days_ago=2)
+    today = local_today()
+    yesterday = today - timedelta(days=1)
+
+    dialog = _advance_dialog(qtbot, db, actor, referral_id)
+    assert dialog.chosen_step() == SENT
+    assert dialog.date_edit.text() == today.strftime("%d-%m-%Y")  # today, unless changed
+    assert dialog.date_edit.accessibleName() == _("&Date").replace("&", "")
+    dialog.date_edit.setFocus()
+    dialog.date_edit.selectAll()
+    qtbot.keyClicks(dialog.date_edit, yesterday.strftime("%d-%m-%Y"))
+    _click(qtbot, dialog.save_button)
+
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    with db.transaction() as tx:
+        referral = get_referral(tx, actor, referral_id)
+    assert referral.status == SENT
+    assert to_display_time(referral.sent_at).date() == yesterday
+    assert to_display_time(referral.events[-1].at).date() == yesterday
+
+
+@pytest.mark.parametrize("case", ["not a date", "empty", "tomorrow", "before the draft"])
+def test_a_bad_date_is_refused_under_the_date_field_and_nothing_changes(qtbot, db, actor, practice, case):
+    from broadtalk.i18n import format_short_date, to_display_time
+
+    today = local_today()
+    created = datetime.now(UTC) - timedelta(days=2)
+    referral_id = _referral(db, actor, practice, now=created)
+    _consent(db, actor, referral_id, given_days_ago=2)
+    typed, message = {
+        "not a date": (
+            "gisteren",
+            _("'{value}' is not a date; type it as dd-mm-yyyy, e.g. 15-01-2026.").format(value="gisteren"),
+        ),
+        "empty": ("", _("Type a date as dd-mm-yyyy, e.g. 15-01-2026.")),
+        "tomorrow": (
+            (today + timedelta(days=1)).strftime("%d-%m-%Y"),
+            _("The step cannot have happened in the future; choose today or an earlier day."),
+        ),
+        "before the draft": (  # the core names the day of the step before it
+            (today - timedelta(days=7)).strftime("%d-%m-%Y"),
+            _("The step cannot have happened before the step before it ({date}); choose that day or later.").format(
+                date=format_short_date(to_display_time(created).date())
+            ),
+        ),
+    }[case]
+    dialog = _advance_dialog(qtbot, db, actor, referral_id)
+    dialog.date_edit.setText(typed)
+    _click(qtbot, dialog.save_button)
+
+    assert dialog.isVisible() and dialog.referral is None
+    assert dialog.date_error.isVisible() and not dialog.note_error.isVisible() and not dialog.error.isVisible()
+    assert dialog.date_error.text() == message
+    assert dialog.date_edit.hasFocus()
+    assert dialog.date_edit.accessibleDescription() == dialog.date_error.text()
+    with db.transaction() as tx:
+        assert get_referral(tx, actor, referral_id).status == DRAFT
+
+    # Typing clears the message; today's date sends it now.
+    dialog.date_edit.selectAll()
+    qtbot.keyClicks(dialog.date_edit, today.strftime("%d-%m-%Y"))
+    assert not dialog.date_error.isVisible()
+    _click(qtbot, dialog.save_button)
+    assert dialog.referral is not None and dialog.referral.status == SENT

@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QMessageBox
+from sqlmodel import select
 
 from broadtalk import config, i18n
-from broadtalk.practitioners import Role
+from broadtalk.practitioners import Role, create_practitioner
+from broadtalk.referrals import feedback_due_days
+from broadtalk.settings import PracticeDetails, practice_details, set_practice_details
+from broadtalk.store.tables import AuditEntry
 from broadtalk.ui.settings_dialog import SettingsDialog
 from broadtalk.workstation import current_actor, practice_name, set_up_workstation
 from tests.conftest import NOW
@@ -165,3 +169,116 @@ def test_a_practice_nurse_is_refused_practice_settings_and_nothing_is_saved(qtbo
     with db.transaction() as tx:  # one transaction: the name was not saved either
         assert feedback_due_days(tx) == 28
         assert current_actor(tx) == nurse
+
+
+# -- the practice's details -----------------------------------------------------------------------
+
+
+def _practice_details(db):
+    with db.transaction() as tx:
+        return practice_details(tx)
+
+
+def test_a_manager_types_the_practice_details_and_they_are_saved_normalised_and_audited(qtbot, dialog, db, here):
+    group = dialog.practice_details
+    assert group.title() == "Practice details"
+    assert all(edit.isEnabled() for edit in group.edits.values()) and not group.note.isVisible()
+    qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # A&ddress
+    qtbot.waitUntil(group.address_edit.hasFocus)
+    for text in ("Dorpsstraat 1", "3511ab", "Utrecht", "030 - 123 45 67", "info@delinde.nl", "0123 4567"):
+        qtbot.keyClicks(QApplication.focusWidget(), text)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        _save_button(dialog).click()
+
+    details = _practice_details(db)
+    assert (details.address, details.postal_code, details.city) == ("Dorpsstraat 1", "3511 AB", "Utrecht")
+    assert (details.phone, details.email, details.agb) == ("030 - 123 45 67", "info@delinde.nl", "01234567")
+    assert details.name == "Huisartsenpraktijk De Linde"
+    with db.transaction() as tx:
+        keys = [e.detail for e in tx.exec(select(AuditEntry).where(AuditEntry.object_type == "setting")).all()]
+    assert keys == [
+        "practice_address",
+        "practice_postal_code",
+        "practice_city",
+        "practice_phone",
+        "practice_email",
+        "practice_agb",
+    ]
+
+
+def test_bad_practice_details_show_under_their_fields_and_nothing_is_saved(qtbot, dialog, db, here):
+    group = dialog.practice_details
+    dialog.fields.name_edit.setText("Anouk Bakker")
+    dialog.feedback_days.setValue(14)
+    group.postal_code_edit.setText("3511")
+    group.phone_edit.setText("030 12")
+    group.email_edit.setText("info@delinde.nl")
+    group.agb_edit.setText("123")
+    _save_button(dialog).click()
+
+    assert dialog.isVisible() and dialog.updated_actor is None
+    assert group.errors["postal_code"].isVisible()
+    assert "'3511' is not a Dutch postal code" in group.errors["postal_code"].text()
+    assert "has 5 digits" in group.errors["phone"].text()
+    assert "The AGB code '123' is not 8 digits" in group.errors["agb"].text()
+    assert not group.errors["email"].isVisible() and not group.errors["city"].isVisible()
+    assert group.postal_code_edit.hasFocus()  # the cursor where the first fix is
+    assert group.phone_edit.accessibleDescription() == group.errors["phone"].text()
+    # The whole dialog is visible, messages and all (it grew to hold them).
+    assert dialog.height() >= dialog.layout().heightForWidth(dialog.width()) - 60
+    with db.transaction() as tx:
+        assert feedback_due_days(tx) == 28
+        assert current_actor(tx) == here
+    assert _practice_details(db).postal_code == ""
+
+    # A typed correction clears its message at once; then everything saves.
+    qtbot.keyClicks(group.postal_code_edit, " AB")
+    assert not group.errors["postal_code"].isVisible() and group.errors["phone"].isVisible()
+    group.phone_edit.setText("030 123 4567")
+    group.agb_edit.clear()
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        _save_button(dialog).click()
+    details = _practice_details(db)
+    assert (details.postal_code, details.phone, details.agb) == ("3511 AB", "030 123 4567", "")
+
+
+def test_a_nurse_sees_the_practice_details_but_cannot_change_them_and_still_saves_her_name(qtbot, db, monkeypatch):
+    with db.transaction() as tx:
+        manager = set_up_workstation(tx, "Mila Manager", Role.PRACTICE_MANAGER, "De Linde", "geheim-2468", now=NOW)
+        set_practice_details(tx, manager, PracticeDetails(address="Dorpsstraat 1", phone="030-1234567"))
+        nurse = create_practitioner(tx, "Anouk de Vries", Role.PRACTICE_NURSE, now=NOW)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    i18n.set_language("en")
+    dialog = SettingsDialog(db, nurse)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitActive(dialog)
+    group = dialog.practice_details
+    assert group.address_edit.text() == "Dorpsstraat 1" and group.phone_edit.text() == "030-1234567"
+    assert not any(edit.isEnabled() for edit in group.edits.values())
+    assert group.note.isVisible() and "Only a practice manager or administrator" in group.note.text()
+    dialog.fields.name_edit.setText("Anouk Bakker")
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        _save_button(dialog).click()
+    assert shown == []
+    assert dialog.updated_actor.name == "Anouk Bakker"
+    assert _practice_details(db).address == "Dorpsstraat 1"
+
+
+def test_the_practice_details_have_labels_mnemonics_and_screen_reader_names(dialog):
+    group = dialog.practice_details
+    names = {key: edit.accessibleName() for key, edit in group.edits.items()}
+    assert names == {
+        "address": "Address",
+        "postal_code": "Postal code",
+        "city": "City",
+        "phone": "Phone number",
+        "email": "E-mail",
+        "agb": "AGB code (optional)",
+    }
+    letters = [label.text()[label.text().index("&") + 1].lower() for label in group.labels]
+    others = [label.text()[label.text().index("&") + 1].lower() for label in (*dialog.fields.labels,)]
+    assert len(set(letters)) == len(letters) and not set(letters) & set(others)
+    assert dialog.width() <= 1000 and dialog.height() <= 700  # fits a laptop screen

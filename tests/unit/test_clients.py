@@ -11,13 +11,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from broadtalk import i18n
+from broadtalk import audit, i18n
 from broadtalk.clients import (
     NUMBER_ALPHABET,
     ClientInput,
     ClientRecord,
     InvalidClient,
     bsn_is_valid,
+    client_record_unchecked,
     count_clients,
     create_client,
     get_client,
@@ -30,14 +31,16 @@ from broadtalk.conversations import start_conversation
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
-from broadtalk.store.tables import Client
+from broadtalk.store.tables import AuditEntry, Client
 
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)  # as in conftest
 TODAY = NOW.date()
 CLIENT_NUMBER = re.compile(r"^[A-HJKMNP-Z2-9]{3}-[A-HJKMNP-Z2-9]{3}$")
 
 
-def _input(given: str = "Jan", family: str = "Berg", birth: date | str = "07-03-1951", **fields: str) -> ClientInput:
+def _input(
+    given: str = "Jan", family: str = "Berg", birth: date | str = "07-03-1951", **fields: str | bool
+) -> ClientInput:
     return ClientInput(given_name=given, family_name=family, birth_date=birth, **fields)
 
 
@@ -209,10 +212,49 @@ def test_a_foreign_postal_code_is_kept_as_typed_and_a_too_long_one_refused() -> 
     assert set(_problems(_input(postal_code="12345678901"))) == {"postal_code"}
 
 
+def test_gp_and_language_are_cleaned_to_one_line() -> None:
+    values = validate(
+        _input(
+            general_practitioner="  H. de Wit,\n Huisartsenpraktijk  De Linde ", language=" Arabisch\t(Marokkaans) "
+        ),
+        TODAY,
+    )
+
+    assert values["general_practitioner"] == "H. de Wit, Huisartsenpraktijk De Linde"
+    assert values["language"] == "Arabisch (Marokkaans)"
+    assert values["interpreter_needed"] is False
+    assert validate(_input(interpreter_needed=True), TODAY)["interpreter_needed"] is True
+
+
+@pytest.mark.parametrize("typed", ["Nederlands", " nederlands ", "Dutch", "NL", ""])
+def test_dutch_as_the_preferred_language_is_stored_as_empty(typed: str) -> None:
+    assert validate(_input(language=typed), TODAY)["language"] == ""
+
+
+def test_the_dutch_of_the_programs_own_language_is_stored_as_empty() -> None:
+    i18n.set_language("en")
+    assert validate(_input(language="dutch"), TODAY)["language"] == ""
+
+
+def test_a_gp_or_language_longer_than_its_column_is_refused_with_a_message_naming_the_field() -> None:
+    i18n.set_language("en")
+
+    problems = _problems(_input(general_practitioner="x" * 201, language="y" * 101))
+
+    assert set(problems) == {"general_practitioner", "language"}
+    assert problems["general_practitioner"].startswith("The GP is longer than 200 characters")
+    assert problems["language"].startswith("The preferred language is longer than 100 characters")
+    # Just at the limit is fine (cleaning first: spaces around do not count).
+    values = validate(_input(general_practitioner=" " + "x" * 200 + " ", language="y" * 100), TODAY)
+    assert (len(values["general_practitioner"]), len(values["language"])) == (200, 100)
+
+
 @pytest.mark.parametrize(
     "data",
     [
         pytest.param(_input(given=""), id="no-given-name"),
+        pytest.param(_input(general_practitioner="x" * 201, interpreter_needed=True), id="long-gp"),
+        pytest.param(_input(language="y" * 101), id="long-language"),
         pytest.param(_input(birth="2099-01-01"), id="future-birth"),
         pytest.param(_input(bsn="123456789"), id="bad-bsn"),
         pytest.param(_input(email="anna@"), id="bad-email"),
@@ -228,6 +270,41 @@ def test_nothing_is_stored_when_validation_fails(db: Database, actor: Actor, dat
 
 
 # -- creating and client numbers --------------------------------------------------------------
+
+
+def test_gp_language_and_interpreter_are_stored_and_read_back_everywhere(db: Database, actor: Actor) -> None:
+    created = _create(
+        db,
+        actor,
+        _input(general_practitioner="Dr. H. de Wit, De Linde", language="Tigrinya", interpreter_needed=True),
+    )
+
+    assert (created.general_practitioner, created.language, created.interpreter_needed) == (
+        "Dr. H. de Wit, De Linde",
+        "Tigrinya",
+        True,
+    )
+    with db.transaction() as tx:
+        row = tx.get(Client, created.id)
+        assert (row.general_practitioner, row.language, row.interpreter_needed) == (
+            "Dr. H. de Wit, De Linde",
+            "Tigrinya",
+            True,
+        )
+        assert get_client(tx, actor, created.id) == created
+        assert client_record_unchecked(tx, created.id) == created
+    (found,) = _search(db, actor, "berg")
+    assert found == created
+
+
+def test_a_client_without_gp_or_language_reads_back_as_empty_dutch_and_no_interpreter(
+    db: Database, actor: Actor
+) -> None:
+    created = _create(db, actor, _input())
+
+    with db.transaction() as tx:
+        stored = get_client(tx, actor, created.id)
+    assert (stored.general_practitioner, stored.language, stored.interpreter_needed) == ("", "", False)
 
 
 def test_create_client_stores_the_cleaned_values(db: Database, actor: Actor) -> None:
@@ -494,6 +571,74 @@ def test_update_client_with_invalid_input_changes_nothing(
     assert set(caught.value.problems) == {"family_name"}
     with db.transaction() as tx:
         assert get_client(tx, actor, anna.id) == anna
+
+
+def test_changing_gp_language_and_interpreter_is_stored_and_audited_without_the_values(
+    db: Database, actor: Actor, people: dict[str, ClientRecord]
+) -> None:
+    anna = people["Anna Bakker"]
+    later = NOW + timedelta(days=1)
+
+    with db.transaction() as tx:
+        before = tx.exec(select(func.max(AuditEntry.id))).one()
+        update_client(
+            tx,
+            actor,
+            anna.id,
+            _input(
+                "Anna",
+                "Bakker",
+                anna.birth_date,
+                general_practitioner="Huisartsenpraktijk Oost",
+                language="Pools",
+                interpreter_needed=True,
+            ),
+            now=later,
+        )
+        entries = tx.exec(select(AuditEntry).where(AuditEntry.id > before)).all()
+    assert [(e.action, e.object_type, e.object_id, e.client_id) for e in entries] == [
+        (audit.Action.CHANGE, "client", anna.id, anna.id)
+    ]
+    assert "Oost" not in entries[0].detail and "Pools" not in entries[0].detail  # ids and kinds, never content
+
+    with db.transaction() as tx:
+        stored = get_client(tx, actor, anna.id)
+    assert (stored.general_practitioner, stored.language, stored.interpreter_needed) == (
+        "Huisartsenpraktijk Oost",
+        "Pools",
+        True,
+    )
+
+    # And back: Dutch again, no interpreter, no GP named.
+    with db.transaction() as tx:
+        update_client(tx, actor, anna.id, _input("Anna", "Bakker", anna.birth_date, language="Nederlands"), now=later)
+        stored = get_client(tx, actor, anna.id)
+    assert (stored.general_practitioner, stored.language, stored.interpreter_needed) == ("", "", False)
+
+
+def test_a_too_long_gp_changes_nothing_of_the_client(
+    db: Database, actor: Actor, people: dict[str, ClientRecord]
+) -> None:
+    anna = people["Anna Bakker"]
+    with db.transaction() as tx:
+        update_client(tx, actor, anna.id, _input("Anna", "Bakker", anna.birth_date, language="Turks"), now=NOW)
+        before = get_client(tx, actor, anna.id)
+        last_entry = tx.exec(select(func.max(AuditEntry.id))).one()
+
+    with pytest.raises(InvalidClient) as caught, db.transaction() as tx:
+        update_client(
+            tx,
+            actor,
+            anna.id,
+            _input("Anna", "Jansen", anna.birth_date, general_practitioner="x" * 201, language="Engels"),
+            now=NOW,
+        )
+
+    assert set(caught.value.problems) == {"general_practitioner"}
+    with db.transaction() as tx:
+        assert tx.exec(select(func.max(AuditEntry.id))).one() == last_entry
+        assert get_client(tx, actor, anna.id) == before
+    assert (before.family_name, before.language) == ("Bakker", "Turks")
 
 
 def test_update_of_an_unknown_client_is_not_found(db: Database, actor: Actor) -> None:

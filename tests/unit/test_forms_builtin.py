@@ -1,10 +1,12 @@
 """The three built-in conversation models: they load cleanly, have the agreed shape, are fully
-translated, and a published version never changes. Also the plain-data summary of a model."""
+translated, name every domain and scale end in plain words for the client, and a published
+version never changes. Also the plain-data summary of a model."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,12 +16,13 @@ from pydantic import BaseModel
 from broadtalk import i18n
 from broadtalk.forms.export import model_summary
 from broadtalk.forms.library import BUILTIN_DIR, builtin_models
-from broadtalk.forms.loader import load_model_file
-from broadtalk.forms.schema import ConversationModel, ItemType
+from broadtalk.forms.loader import load_model_file, load_model_text
+from broadtalk.forms.schema import ConversationModel, ItemType, Scale
 
 BUILTIN_FILES = ("four-domains.v1.yaml", "positive-health.v1.yaml", "self-sufficiency.v1.yaml")
 
-#: sha256 of the bytes of every published built-in model file. A published (id, version) is frozen.
+#: sha256 of the bytes of every published built-in model file, without its plain-language texts
+#: for the client (see ``pinned_bytes``). A published (id, version) is frozen.
 PUBLISHED_SHA256 = {
     "four-domains.v1.yaml": "d54cd9a606ca37060340ce3a4be16239627e9e1b8cf679de154f53eede436b67",
     "positive-health.v1.yaml": "4a4ad353b791a5518fff6cdb91696384e987739c64b521e2ea7803dc3adb13bb",
@@ -50,6 +53,48 @@ SELF_SUFFICIENCY_DOMAINS = [
     "community-participation",
     "justice",
 ]
+
+
+#: Display-only texts for the client's own copy. They say a domain or a scale end in plain words
+#: and never change what a score means, so they may be added to (or reworded in) a published
+#: version; every other byte of a published file is frozen.
+PLAIN_KEYS = ("plainTitle", "plainLabel")
+_PLAIN_KEY_LINE = re.compile(rf"^ *(?:{'|'.join(PLAIN_KEYS)}):(?: *\{{[^\n]*\}})? *\n")
+
+
+def pinned_bytes(text: str) -> bytes:
+    """The file without its plainTitle/plainLabel entries: each entry's key line and the lines
+    indented under it (block style) or the key line alone (``{nl: ..., en: ...}`` flow style)."""
+
+    def indent(line: str) -> int:
+        return len(line) - len(line.lstrip(" "))
+
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        if _PLAIN_KEY_LINE.match(lines[index]) is None:
+            kept.append(lines[index])
+            index += 1
+            continue
+        key_indent = indent(lines[index])
+        index += 1
+        while index < len(lines) and lines[index].strip() and indent(lines[index]) > key_indent:
+            index += 1
+    return "".join(kept).encode("utf-8")
+
+
+def without_plain_texts(model: ConversationModel) -> ConversationModel:
+    """The model as it reads without plainTitle and plainLabel."""
+
+    def scale(value: Scale | None) -> Scale | None:
+        if value is None:
+            return None
+        anchors = [a.model_copy(update={"plain_label": None}) for a in value.anchors]
+        return value.model_copy(update={"anchors": anchors})
+
+    domains = [d.model_copy(update={"plain_title": None, "scale": scale(d.scale)}) for d in model.domains]
+    return model.model_copy(update={"domains": domains, "scale": scale(model.scale)})
 
 
 def load_builtin(file_name: str) -> ConversationModel:
@@ -169,15 +214,126 @@ def test_builtin_link_ids_are_unique_and_prefixed_with_their_domain(file_name: s
 
 @pytest.mark.parametrize("file_name", BUILTIN_FILES)
 def test_published_builtin_model_file_is_frozen(file_name: str) -> None:
-    digest = hashlib.sha256((BUILTIN_DIR / file_name).read_bytes()).hexdigest()
+    digest = hashlib.sha256(pinned_bytes((BUILTIN_DIR / file_name).read_text(encoding="utf-8"))).hexdigest()
     model_id, version = file_name.removesuffix(".yaml").rsplit(".v", 1)
 
     assert digest == PUBLISHED_SHA256[file_name], (
-        f"The published built-in model {file_name} has changed (sha256 {digest}). "
-        f"A published (id, version) never changes, because conversations held with it must keep "
-        f"their meaning: restore {file_name} and put the change in a new file "
+        f"The published built-in model {file_name} has changed (sha256 {digest}, not counting its "
+        f"plainTitle/plainLabel texts). A published (id, version) never changes, because conversations "
+        f"held with it must keep their meaning: restore {file_name} and put the change in a new file "
         f"'{model_id}.v{int(version) + 1}.yaml' with 'version: {int(version) + 1}'."
     )
+
+
+@pytest.mark.parametrize("file_name", BUILTIN_FILES)
+def test_what_the_pin_leaves_out_of_a_builtin_is_only_its_plain_texts(file_name: str) -> None:
+    """The lines the pin skips are exactly the plain-language texts: without them the file reads
+    as the same model with no plainTitle and no plainLabel, so nothing that carries meaning
+    can hide in a skipped line."""
+    model = load_builtin(file_name)
+
+    stripped = load_model_text(pinned_bytes((BUILTIN_DIR / file_name).read_text(encoding="utf-8")).decode("utf-8"))
+
+    assert stripped.ok, stripped.messages()
+    assert stripped.model == without_plain_texts(model)
+    assert stripped.model != model  # the built-in does carry plain texts
+
+
+def test_the_pin_skips_plain_texts_in_block_and_flow_style_and_nothing_else() -> None:
+    published = "domains:\n  - id: body\n    title:\n      nl: Lichaam\n      en: Body\n    colour: '#0072B2'\n"
+    block = published.replace("    colour", "    plainTitle:\n      nl: Je lichaam\n      en: Your body\n    colour")
+    flow = published.replace("    colour", "    plainTitle: {nl: Je lichaam, en: Your body}\n    colour")
+    label = published.replace("    colour", "    plainLabel:\n      nl: Lukt helemaal zelf\n    colour")
+
+    assert pinned_bytes(block) == pinned_bytes(flow) == pinned_bytes(label) == published.encode()
+    assert pinned_bytes(published.replace("Body", "Bodies")) != published.encode()
+    assert pinned_bytes(published.replace("title:", "plainTitle:")) != published.encode()  # the title is kept
+
+
+# -- plain words for the client's copy ------------------------------------------------------------
+
+#: A plain title is a short heading on the client's copy; a scale end fits in "1 = ..., 5 = ...".
+PLAIN_TITLE_MAX = 50
+PLAIN_LABEL_MAX = 30
+#: Professional words that must not reach the client's copy.
+JARGON = re.compile(r"\bADL\b|zelfredza|self-sufficien|\bacute?\b|basale|instrumentele|middelengebruik", re.I)
+
+
+def both_languages(text: dict[str, str] | None) -> bool:
+    return text is not None and set(text) == {"nl", "en"} and all(v.strip() and "\n" not in v for v in text.values())
+
+
+@pytest.mark.parametrize("file_name", BUILTIN_FILES)
+def test_every_builtin_domain_has_a_short_plain_title_in_dutch_and_english(file_name: str) -> None:
+    model = load_builtin(file_name)
+
+    for domain in model.domains:
+        assert both_languages(domain.plain_title), f"{file_name}: {domain.id} has no plainTitle in nl and en"
+        assert domain.plain() == domain.plain_title
+        for language, text in domain.plain().items():
+            assert len(text) <= PLAIN_TITLE_MAX, f"{domain.id}.{language}: {text!r} is too long for a heading"
+            assert not JARGON.search(text), f"{domain.id}.{language}: {text!r}"
+
+
+@pytest.mark.parametrize("file_name", BUILTIN_FILES)
+def test_every_builtin_scale_names_its_two_ends_in_plain_words(file_name: str) -> None:
+    """The client's copy prints "1 = <lowest>, 5 = <highest>" so the person knows which end is good."""
+    model = load_builtin(file_name)
+
+    for domain in model.domains:
+        scale = model.scale_of(domain)
+        if scale is None:
+            continue
+        for end in (scale.min, scale.max):
+            anchor = scale.anchor(end)
+            assert anchor is not None, f"{domain.id}: no anchor at {end}"
+            plain = anchor.plain()
+            assert both_languages(plain), f"{domain.id}: anchor {end}"
+            for language, text in plain.items():
+                assert len(text) <= PLAIN_LABEL_MAX, f"{domain.id} {end} {language}: {text!r}"
+                assert "," not in text and "=" not in text, f"{domain.id} {end}: {text!r} breaks '1 = ..., 5 = ...'"
+                assert not JARGON.search(text), f"{domain.id} {end} {language}: {text!r}"
+
+
+def test_plain_titles_of_the_self_sufficiency_jargon_domains(self_sufficiency: ConversationModel) -> None:
+    def plain(domain_id: str) -> str:
+        domain = self_sufficiency.domain(domain_id)
+        assert domain is not None
+        return domain.plain()["nl"]
+
+    assert plain("instrumental-adl") == "Het huishouden en dagelijkse dingen regelen"
+    assert plain("justice") == "Politie en justitie"
+    assert plain("domestic-relations") == "Gezin en thuis"
+
+
+def test_self_sufficiency_plain_level_labels_are_the_same_in_every_domain(self_sufficiency: ConversationModel) -> None:
+    def plain_labels(domain_id: str) -> list[dict[str, str] | None]:
+        domain = self_sufficiency.domain(domain_id)
+        assert domain is not None
+        scale = self_sufficiency.scale_of(domain)
+        assert scale is not None
+        return [a.plain_label for a in sorted(scale.anchors, key=lambda a: a.value)]
+
+    first = plain_labels(SELF_SUFFICIENCY_DOMAINS[0])
+    assert all(both_languages(label) for label in first)
+    assert [label["nl"] for label in first if label] == [
+        "Grote problemen",
+        "Lukt niet zelf",
+        "Lukt zelf maar net",
+        "Lukt zelf goed genoeg",
+        "Lukt helemaal zelf",
+    ]
+    for domain_id in SELF_SUFFICIENCY_DOMAINS[1:]:
+        assert plain_labels(domain_id) == first, domain_id
+
+
+def test_positive_health_keeps_its_plain_anchor_labels_as_they_are(positive_health: ConversationModel) -> None:
+    scale = positive_health.scale
+    assert scale is not None
+
+    assert all(a.plain_label is None for a in scale.anchors)
+    assert scale.anchor(0).plain()["nl"] == "Heel slecht"  # type: ignore[union-attr]
+    assert scale.anchor(10).plain()["nl"] == "Uitstekend"  # type: ignore[union-attr]
 
 
 # -- positive health ----------------------------------------------------------------------------

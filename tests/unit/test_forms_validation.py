@@ -559,6 +559,119 @@ def test_deeply_nested_yaml_is_reported_as_a_problem_not_raised() -> None:
     assert result.problems
 
 
+# -- plain words for the client: plainTitle (domain) and plainLabel (anchor) ---------------------
+
+PLAIN = VALID.replace(
+    "    description: {nl: Het lichaam, en: The body}\n",
+    "    plainTitle: {nl: Je lichaam, en: Your body}\n    description: {nl: Het lichaam, en: The body}\n",
+).replace(
+    "domains:\n",
+    "scale:\n"
+    "  min: 1\n"
+    "  max: 5\n"
+    "  anchors:\n"
+    "    - value: 1\n"
+    "      label: {nl: Acute problemen, en: Acute problems}\n"
+    "      plainLabel: {nl: Grote problemen, en: Serious problems}\n"
+    "    - value: 5\n"
+    "      label: {nl: Volledig zelfredzaam, en: Fully self-sufficient}\n"
+    "domains:\n",
+)
+
+
+def test_plain_title_and_plain_label_are_accepted_and_fall_back_to_title_and_label() -> None:
+    result = load_model_text(PLAIN, "case.yaml")
+
+    assert result.ok, result.messages()
+    model = result.raise_for_problems()
+    [domain] = model.domains
+    assert domain.plain_title == {"nl": "Je lichaam", "en": "Your body"}
+    assert domain.plain() == {"nl": "Je lichaam", "en": "Your body"}
+    assert model.domain_label(domain, "nl") == "Lichaam"  # charts and tabs keep the professional's word
+    scale = model.scale_of(domain)
+    assert scale is not None
+    assert scale.anchor(1).plain() == {"nl": "Grote problemen", "en": "Serious problems"}  # type: ignore[union-attr]
+    assert scale.anchor(5).plain() == {"nl": "Volledig zelfredzaam", "en": "Fully self-sufficient"}  # type: ignore[union-attr]
+
+
+def test_without_a_plain_title_the_domain_is_named_by_its_title() -> None:
+    [domain] = load_model_text(VALID, "case.yaml").raise_for_problems().domains
+
+    assert domain.plain_title is None
+    assert domain.plain() == {"nl": "Lichaam", "en": "Body"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "line", "phrase"),
+    [
+        ("plainTitle:", "plainTitel:", "domains[0].plainTitel", 17, "did you mean 'plainTitle'?"),
+        ("plainLabel:", "plainlabel:", "scale.anchors[0].plainlabel", 11, "did you mean 'plainLabel'?"),
+        ("{nl: Je lichaam, en: Your body}", "{nl: Je lichaam, en: 7}", "domains[0].plainTitle.en", 17, "expected text"),
+        ("{nl: Je lichaam, en: Your body}", "[Je lichaam, Your body]", "domains[0].plainTitle", 17, "expected a"),
+        ("{nl: Je lichaam, en: Your body}", "Je lichaam", "domains[0].plainTitle", 17, "expected a"),
+    ],
+    ids=["plain-title-typo", "plain-label-wrong-case", "plain-title-not-text", "plain-title-list", "plain-title-line"],
+)
+def test_bad_plain_text_is_reported_with_its_line_and_path(
+    old: str, new: str, path: str, line: int, phrase: str
+) -> None:
+    text = PLAIN.replace(old, new, 1)
+    assert text != PLAIN
+
+    result = load_model_text(text, "case.yaml")
+
+    problem = only_problem_at(result, path)
+    assert problem.line == line, result.messages()
+    assert phrase in problem.message
+    assert f"case.yaml:{line}: {path}: {problem.message}" in result.messages()
+
+
+def test_plain_title_written_as_one_line_asks_for_a_text_per_language() -> None:
+    result = load_model_text(PLAIN.replace("{nl: Je lichaam, en: Your body}", "Je lichaam"), "case.yaml")
+
+    assert result.messages() == [
+        "case.yaml:17: domains[0].plainTitle: expected a text per language, e.g. nl: ... and en: ..."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "{nl: Je lichaam, en: Your body}",
+            "{nl: Je lichaam}",
+            "case.yaml:17: domains[0].plainTitle.en: the text has no 'en' translation; add one",
+        ),
+        (
+            "{nl: Je lichaam, en: Your body}",
+            "{nl: ' ', en: Your body}",
+            "case.yaml:17: domains[0].plainTitle.nl: the text has no 'nl' translation; add one",
+        ),
+        (
+            "{nl: Je lichaam, en: Your body}",
+            "{nl: Je lichaam, en: Your body, de: Dein Körper}",
+            "case.yaml:17: domains[0].plainTitle.de: 'de' is not one of the model's languages (nl, en); "
+            "add it to 'languages' or remove it",
+        ),
+        (
+            "{nl: Grote problemen, en: Serious problems}",
+            "{en: Serious problems}",
+            "case.yaml:11: scale.anchors[0].plainLabel.nl: the text has no 'nl' translation; add one",
+        ),
+    ],
+    ids=[
+        "plain-title-without-english",
+        "plain-title-blank-dutch",
+        "plain-title-other-language",
+        "plain-label-no-dutch",
+    ],
+)
+def test_plain_text_needs_every_language_of_the_model(old: str, new: str, message: str) -> None:
+    result = load_model_text(PLAIN.replace(old, new, 1), "case.yaml")
+
+    assert result.messages() == [message]
+
+
 # -- several problems at once -------------------------------------------------------------------
 
 
