@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("pdf", _("the handover for the recipient, as consented")),
         ("client-copy", _("the client's own copy in simple words")),
+        ("withdrawal-notice", _("after a withdrawal: the notice for the recipient (no content)")),
+        ("withdrawal-confirmation", _("after a withdrawal: the confirmation for the client")),
     ):
         document = handover_commands.add_parser(name, help=help_text, parents=[common])
         document.add_argument("referral", type=_positive_int, metavar=_("REFERRAL_ID"))
@@ -483,9 +485,20 @@ def cmd_referrals(args: argparse.Namespace) -> int:
 
 
 def cmd_handover(args: argparse.Namespace) -> int:
-    from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, export_document
+    from broadtalk.handover.export import (
+        CLIENT_COPY,
+        HANDOVER_PDF,
+        WITHDRAWAL_CONFIRMATION,
+        WITHDRAWAL_NOTICE,
+        export_document,
+    )
 
-    kind = HANDOVER_PDF if args.handover_command == "pdf" else CLIENT_COPY
+    kind = {
+        "pdf": HANDOVER_PDF,
+        "client-copy": CLIENT_COPY,
+        "withdrawal-notice": WITHDRAWAL_NOTICE,
+        "withdrawal-confirmation": WITHDRAWAL_CONFIRMATION,
+    }[args.handover_command]
     db = _open_database(args, create=False)
     try:
         actor = _acting(db)
@@ -881,6 +894,8 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("referrals", None): cmd_referrals,
     ("handover", "pdf"): cmd_handover,
     ("handover", "client-copy"): cmd_handover,
+    ("handover", "withdrawal-notice"): cmd_handover,
+    ("handover", "withdrawal-confirmation"): cmd_handover,
     ("backup", None): cmd_backup,
     ("restore", None): cmd_restore,
     ("audit", None): cmd_audit,

@@ -3,8 +3,12 @@
 Deterministic: the same seed and reference day give the same database, row for row. Dates
 count back from the reference day. Each client has 1-3 conversations over several months,
 across all built-in models, with scores that drift the way people's lives do, the client's
-own words, flagged domains, goals and agreed actions. The newest conversation of some clients
-is left as a draft, as in a real practice.
+own words, flagged domains, goals and agreed actions (some with a life domain of their own, a
+few with none). The newest conversation of some clients is left as a draft, as in a real practice.
+The practice and its practitioners have addresses and direct lines; some clients have another GP
+or prefer another language. Referrals show every state, each way of making the first contact, and
+consents sharing one, two or more scored domains (so the handover's chart varies) and pieces
+chosen by name; a handful are overdue.
 
 Every demo practitioner signs in with ``DEMO_SECRET``. The use cases write the audit trail as
 they would in the app, dated with the demo's own moments, so the trail is part of the demo.
@@ -23,17 +27,19 @@ from sqlmodel import Session, select
 from broadtalk import conversations as conv_module
 from broadtalk import demo_texts as texts
 from broadtalk.clients import ClientInput, create_client
-from broadtalk.consent import ConsentInput, record_consent, withdraw_consent
+from broadtalk.consent import ConsentInput, withdraw_consent
 from broadtalk.conversation_records import ActionEntry, ConversationContent, DomainEntry, GoalEntry, record_conversation
 from broadtalk.errors import RefusedError
 from broadtalk.forms.conditions import is_enabled
 from broadtalk.forms.library import builtin_models, find_model
 from broadtalk.forms.schema import ConversationModel, Item, ItemType
+from broadtalk.handover.content import WHAT_MATTERS_MOST, conversation_pieces, give_consent, piece_key
 from broadtalk.i18n import DISPLAY_ZONE, _
 from broadtalk.life_domains import tags_of
-from broadtalk.practitioners import Actor, Role, create_practitioner
+from broadtalk.practitioners import Actor, Role, check_contact, create_practitioner
 from broadtalk.referrals import (
     ACCEPTED,
+    AWAITING_FEEDBACK,
     CLOSED,
     DECLINED,
     DRAFT,
@@ -44,7 +50,19 @@ from broadtalk.referrals import (
     advance_referral,
     create_referral,
 )
-from broadtalk.settings import DEMO, PRACTICE_NAME, write_setting
+from broadtalk.settings import (
+    DEMO,
+    PRACTICE_ADDRESS,
+    PRACTICE_AGB,
+    PRACTICE_CITY,
+    PRACTICE_EMAIL,
+    PRACTICE_NAME,
+    PRACTICE_PHONE,
+    PRACTICE_POSTAL_CODE,
+    PracticeDetails,
+    check_practice_details,
+    write_setting,
+)
 from broadtalk.social_map import (
     OfferingInput,
     OfferingView,
@@ -98,8 +116,13 @@ def generate_demo(
             row = tx.get(Practitioner, actor.id)
             assert row is not None
             row.secret_hash = DEMO_SECRET_HASH
+            # Checked as the use case checks them (set_practitioner_contact), written without its
+            # audit entry: that entry would carry the wall-clock time, and the same seed must give
+            # the same database row for row.
+            row.phone, row.email = check_contact(*texts.PRACTITIONER_CONTACTS.get(actor.name, ("", "")))
             tx.add(row)
         write_setting(tx, PRACTICE_NAME, texts.PRACTICE_NAME)
+        _demo_practice_details(tx)
         write_setting(tx, DEMO, "1")
     carers = [a for a in actors if a.role in (Role.PRACTICE_NURSE, Role.SOCIAL_WORKER)]
     models = sorted(builtin_models(), key=lambda m: m.id)
@@ -125,6 +148,31 @@ def generate_demo(
     )
 
 
+def _demo_practice_details(tx: Session) -> None:
+    """The practice's address, phone, e-mail and AGB code, checked as ``set_practice_details``
+    checks them; written as the installation writes the practice name (no wall-clock audit entry)."""
+    details = check_practice_details(
+        PracticeDetails(
+            name=texts.PRACTICE_NAME,
+            address=texts.PRACTICE_ADDRESS,
+            postal_code=texts.PRACTICE_POSTAL_CODE,
+            city=texts.PRACTICE_CITY,
+            phone=texts.PRACTICE_PHONE,
+            email=texts.PRACTICE_EMAIL,
+            agb=texts.PRACTICE_AGB,
+        )
+    )
+    for key, value in (
+        (PRACTICE_ADDRESS, details.address),
+        (PRACTICE_POSTAL_CODE, details.postal_code),
+        (PRACTICE_CITY, details.city),
+        (PRACTICE_PHONE, details.phone),
+        (PRACTICE_EMAIL, details.email),
+        (PRACTICE_AGB, details.agb),
+    ):
+        write_setting(tx, key, value)
+
+
 def _at(day: date, hour: int, minute: int) -> datetime:
     """A Dutch wall-clock moment on a day, as the aware timestamp the store keeps."""
     return datetime.combine(day, time(hour, minute), tzinfo=DISPLAY_ZONE)
@@ -142,6 +190,11 @@ def _demo_client(
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
     first_visit = today - timedelta(days=rng.randint(60, 360))
     actor = rng.choice(carers)
+    # Some clients prefer the language their name suggests; a few of those need an interpreter.
+    spoken = texts.LANGUAGES_BY_NAME.get(given, ()) + texts.LANGUAGES_BY_NAME.get(family, ())
+    language = rng.choice(spoken) if spoken and rng.random() < 0.6 else ""
+    interpreter = bool(language) and rng.random() < 0.35
+    other_gp = rng.choice(texts.GENERAL_PRACTITIONERS) if rng.random() < 0.15 else ""
     client = create_client(
         tx,
         actor,
@@ -155,6 +208,9 @@ def _demo_client(
             city=rng.choice(texts.CITIES),
             phone=f"06-00{rng.randint(100000, 999999)}" if rng.random() < 0.8 else "",
             email=f"{given.lower()[:1]}.{rng.randint(100, 999)}@example.org" if rng.random() < 0.5 else "",
+            general_practitioner=other_gp,
+            language=language,
+            interpreter_needed=interpreter,
         ),
         now=_at(first_visit, 9, 0),
         rng=rng,
@@ -232,10 +288,29 @@ def _demo_conversation(
             for what, who in rng.sample(texts.ACTIONS, k=rng.randint(1, 2))
         ]
         content.goals.append(GoalEntry(texts.GOALS[theme], domain_id, actions))
-    if not draft:
-        content.completed_at = start + timedelta(minutes=minutes)
+    # An action of no life domain now and then: shared only when the client ticks it by name.
+    if rng.random() < 0.2:
+        what, who = rng.choice(texts.GENERAL_ACTIONS)
+        content.actions.append(ActionEntry(what, who, day + timedelta(days=rng.randint(7, 42))))
+    # An action of a flagged domain that serves no goal: added in the conversation (a draft), as
+    # the app adds it; the conversation is then completed.
+    own_step = None
+    if rng.random() < 0.15 and by_level:
+        domain_id = by_level[0][1]
+        what, who = texts.DOMAIN_ACTIONS[texts.THEMES.get(domain_id, "meaning")]
+        own_step = (domain_id, what, who, day + timedelta(days=rng.randint(7, 42)))
+    end = start + timedelta(minutes=minutes)
+    if own_step is None and not draft:
+        content.completed_at = end
         content.duration_seconds = minutes * 60
-    record_conversation(tx, actor, client_id, content, now=content.completed_at or start)
+    conversation_id = record_conversation(tx, actor, client_id, content, now=content.completed_at or start)
+    if own_step is not None:
+        domain_id, what, who, due = own_step
+        conv_module.add_action(
+            tx, actor, conversation_id, what, who=who, due_date=due, domain_id=domain_id, now=end - timedelta(minutes=5)
+        )
+        if not draft:
+            conv_module.complete_conversation(tx, actor, conversation_id, duration_seconds=minutes * 60, now=end)
 
 
 def _demo_answer(rng: random.Random, item: Item, level: float, day: date) -> Any:
@@ -311,6 +386,35 @@ REFERRAL_STORIES = (
     (CLOSED, "expired"),
     (SENT, "overdue"),
 )
+#: Turns of who makes the first contact and of how many domains a consent shares (one or two give
+#: the handover a bar chart, three or more the full chart). The referrals take the models in turn
+#: (three), so these lengths share no factor with 3 or with the 11 stories: every combination occurs.
+FIRST_CONTACT_TURNS = ("recipient", "client", "recipient", "practice")
+SHARED_DOMAIN_TURNS = (1, 2, 3, 2, 4)
+
+
+def _spread(rows: list[Conversation], count: int) -> list[Conversation]:
+    """``count`` rows spread evenly over the list (all of them when there are not more)."""
+    if len(rows) <= count:
+        return list(rows)
+    return [rows[i * len(rows) // count] for i in range(count)]
+
+
+def _referral_conversations(rows: list[Conversation], wanted: int) -> list[Conversation]:
+    """Conversations to refer from, the models taking turns: every model's referral (and chart)
+    shows up in the demo whenever that model was used."""
+    by_model: dict[str, list[Conversation]] = {}
+    for row in rows:
+        by_model.setdefault(row.model_id, []).append(row)
+    queues = [_spread(by_model[model_id], wanted) for model_id in sorted(by_model)]
+    chosen: list[Conversation] = []
+    turn = 0
+    while len(chosen) < wanted and any(queues):
+        queue = queues[turn % len(queues)]
+        turn += 1
+        if queue:
+            chosen.append(queue.pop(0))
+    return chosen
 
 
 def _demo_referrals(
@@ -319,14 +423,17 @@ def _demo_referrals(
     rows = tx.exec(
         select(Conversation).where(Conversation.status == conv_module.COMPLETED).order_by(Conversation.id)
     ).all()
-    chosen = rows[:: max(1, len(rows) // (len(REFERRAL_STORIES) * 3))][: len(REFERRAL_STORIES) * 3]
+    chosen = _referral_conversations(list(rows), len(REFERRAL_STORIES) * 3)
     made = 0
     for index, conversation in enumerate(chosen):
         status, consent_story = REFERRAL_STORIES[index % len(REFERRAL_STORIES)]
         actor = next((a for a in carers if a.id == conversation.practitioner_id), carers[0])
         day = conversation.started_at.astimezone(DISPLAY_ZONE).date()
         if consent_story == "overdue":
-            day = max(day, today - timedelta(days=60))
+            day = max(day, today - timedelta(days=rng.randint(35, 70)))
+        elif status in AWAITING_FEEDBACK:
+            # Sent recently and waiting for feedback: only the overdue story is past the due days.
+            day = max(day, today - timedelta(days=rng.randint(4, 18)))
         moment = _at(day, 16, 0)
         # The demo reads back what it wrote: no practitioner looks, so no view is recorded.
         snapshot = conv_module.snapshot_unchecked(tx, conversation)
@@ -337,6 +444,11 @@ def _demo_referrals(
         suggested = suggest_offerings(tx, tags, today) if tags else []
         offering = suggested[0] if suggested and rng.random() < 0.8 else rng.choice(offerings)
         question, purpose = texts.REFERRAL_BY_KIND.get(offering.kind, texts.REFERRAL_BY_KIND["welfare_coach"])
+        first_contact = FIRST_CONTACT_TURNS[index % len(FIRST_CONTACT_TURNS)]
+        preference = (
+            rng.choice(texts.CONTACT_PREFERENCES) if first_contact == "recipient" and rng.random() < 0.5 else ""
+        )
+        direct_line = texts.PRACTITIONER_CONTACTS.get(actor.name, ("", ""))[0] or texts.PRACTICE_PHONE
         referral = create_referral(
             tx,
             actor,
@@ -344,28 +456,44 @@ def _demo_referrals(
             offering_id=offering.id,
             question=question,
             urgency=rng.choice(("routine", "routine", "soon", "urgent")),
-            feedback_contact=f"{actor.name}, {texts.PRACTICE_NAME}, 030 - 000 0000",
+            feedback_contact=f"{actor.name}, {texts.PRACTICE_NAME}, {direct_line}",
             conversation_id=conversation.id,
+            first_contact=first_contact,
+            contact_preference=preference,
             now=moment,
             rng=rng,
         )
         made += 1
         if consent_story == "none":
             continue
+        # The client agrees to share the flagged domains first, then others they talked about.
+        count = SHARED_DOMAIN_TURNS[index % len(SHARED_DOMAIN_TURNS)]
+        domains = tuple(dict.fromkeys([*important, *snapshot.assessments]))[:count]
+        # The pieces of no domain, ticked by name: what matters most in about half the consents.
+        pieces = conversation_pieces(model, snapshot)
+        keys = {p.key for p in pieces}
+        ticked = [WHAT_MATTERS_MOST] if WHAT_MATTERS_MOST in keys and rng.random() < 0.5 else []
+        loose_actions = [p.key for p in pieces if p.key.startswith(piece_key("action", ""))]
+        if loose_actions and rng.random() < 0.6:
+            ticked.append(rng.choice(loose_actions))
+        answers = [p.key for p in pieces if p.key.startswith(piece_key("answer", ""))]
+        if answers and rng.random() < 0.2:
+            ticked.append(rng.choice(answers))
         valid_until = day + timedelta(days=30) if consent_story == "expired" else day + timedelta(days=365)
-        consent = record_consent(
+        consent = give_consent(
             tx,
             actor,
             referral.id,
             ConsentInput(
                 purpose=purpose,
-                domains=tuple(important[:2]),
-                share_identity_details=rng.random() < 0.5,
+                domains=domains,
+                share_identity_details=rng.random() < (0.9 if first_contact == "recipient" else 0.4),
                 share_goals_actions=rng.random() < 0.7,
                 share_own_words=rng.random() < 0.7,
                 method=rng.choice(("verbal", "written")),
                 given_on=day,
                 valid_until=valid_until,
+                pieces=tuple(ticked),
             ),
             now=moment,
         )

@@ -50,6 +50,8 @@ GIVEN_NAMES = (
     "Rob",
     "Ria",
     "Frans",
+    "Yonas",
+    "Semhar",
 )
 NAME_PREFIXES = ("", "", "", "", "", "van", "de", "van der", "van den", "van de", "ter", "den", "in 't")
 FAMILY_NAMES = (
@@ -93,6 +95,8 @@ FAMILY_NAMES = (
     "Hoek",
     "Wal",
     "Laar",
+    "Tesfay",
+    "Gebremariam",
 )
 STREETS = (
     "Lindelaan",
@@ -113,11 +117,68 @@ STREETS = (
 CITIES = ("Utrecht", "Amersfoort", "Zeist", "Nieuwegein", "Houten", "IJsselstein", "Maarssen", "Bunnik")
 
 PRACTICE_NAME = "Huisartsenpraktijk De Linde (demo)"
+#: The practice's own details (fictional; the phone number has no subscriber, the domain is reserved).
+PRACTICE_ADDRESS = "Lindeplein 1"
+PRACTICE_POSTAL_CODE = "3572 AB"
+PRACTICE_CITY = "Utrecht"
+PRACTICE_PHONE = "030 - 000 0000"
+PRACTICE_EMAIL = "praktijk@delinde.example.nl"
+PRACTICE_AGB = "00000000"
 PRACTITIONERS = (
     ("Anouk de Vries", "practice_nurse"),
     ("Sanne Bakker", "practice_nurse"),
     ("Mehmet Yıldız", "social_worker"),
     ("Joyce van Dijk", "practice_manager"),
+)
+#: Each practitioner's direct line and e-mail, by name (the practice manager has no direct line).
+PRACTITIONER_CONTACTS = {
+    "Anouk de Vries": ("030 - 000 0011", "a.devries@delinde.example.nl"),
+    "Sanne Bakker": ("030 - 000 0012", "s.bakker@delinde.example.nl"),
+    "Mehmet Yıldız": ("06 - 0000 0013", "m.yildiz@delinde.example.nl"),
+    "Joyce van Dijk": ("", "j.vandijk@delinde.example.nl"),
+}
+#: Another GP, for the clients whose own GP is not this practice (the social worker sees them too).
+GENERAL_PRACTITIONERS = (
+    "huisarts R. Smit, Gezondheidscentrum Lunetten (demo)",
+    "huisarts E. Kaya, Huisartsenpraktijk Kanaleneiland (demo)",
+    "huisarts M. de Groot, Huisartsen Zuilen (demo)",
+)
+#: The languages a client may prefer, by a given or family name that suggests them.
+LANGUAGES_BY_NAME = {
+    "Fatima": ("Arabisch", "Tamazight"),
+    "Mohamed": ("Arabisch", "Tamazight"),
+    "Yasmina": ("Arabisch",),
+    "Rachid": ("Arabisch", "Tamazight"),
+    "El Amrani": ("Arabisch", "Tamazight"),
+    "Bouzid": ("Arabisch",),
+    "Haddou": ("Tamazight", "Arabisch"),
+    "Ümit": ("Turks",),
+    "Zeynep": ("Turks",),
+    "Özlem": ("Turks",),
+    "Hüseyin": ("Turks",),
+    "Çelik": ("Turks",),
+    "Yılmaz": ("Turks",),
+    "Öztürk": ("Turks",),
+    "Łukasz": ("Pools",),
+    "Agnieszka": ("Pools",),
+    "Kowalski": ("Pools",),
+    "Wiśniewska": ("Pools",),
+    "Thảo": ("Vietnamees",),
+    "Minh": ("Vietnamees",),
+    "Nguyễn": ("Vietnamees",),
+    "Trần": ("Vietnamees",),
+    "Yonas": ("Tigrinya",),
+    "Semhar": ("Tigrinya",),
+    "Tesfay": ("Tigrinya",),
+    "Gebremariam": ("Tigrinya",),
+}
+#: How and when a client wants to be reached, as the referral says it.
+CONTACT_PREFERENCES = (
+    "Liefst 's ochtends bellen, na 10 uur.",
+    "Graag eerst een sms; onbekende nummers neemt ze niet op.",
+    "Bellen via haar dochter, die ook bij het gesprek is.",
+    "Niet op dinsdag en donderdag (dan is hij naar de dagbesteding).",
+    "Per e-mail, met een tolk bij het eerste gesprek.",
 )
 
 #: Which theme a domain id of the built-in models speaks to.
@@ -298,6 +359,26 @@ ACTIONS = (
     ("Contact opnemen met de woningcorporatie", "wijkteam"),
     ("Folder beweeggroep meegeven", "POH"),
     ("Dagelijkse belcirkel aanvragen", "welzijnscoach"),
+)
+
+#: Actions of a life domain that serve no goal (the client's own step in that domain).
+DOMAIN_ACTIONS = {
+    "body": ("Bloeddruk laten meten bij de POH", "cliënt"),
+    "mind": ("Slaapdagboek bijhouden tot de volgende afspraak", "cliënt"),
+    "meaning": ("Opschrijven waar ze vroeger blij van werd", "cliënt"),
+    "participation": ("Rondkijken op de vrijwilligersvacaturebank", "cliënt, met de welzijnscoach"),
+    "daily": ("Hulpmiddelen voor in de badkamer bespreken", "wijkverpleging"),
+    "money": ("Post van de laatste drie maanden meenemen", "cliënt"),
+    "housing": ("Reparatieverzoek schimmel indienen bij de corporatie", "cliënt, met hulp van zoon"),
+    "network": ("Buurvrouw vragen om samen naar de inloop te gaan", "cliënt"),
+    "substance": ("Drinkdagboek bijhouden", "cliënt"),
+}
+#: Actions of no life domain: shared only when the client ticks them by name.
+GENERAL_ACTIONS = (
+    ("Terugkomafspraak over zes weken inplannen", "POH"),
+    ("Samenvatting van het gesprek meegeven", "POH"),
+    ("Plan thuis doornemen met de kinderen", "cliënt"),
+    ("Toestemming vragen om de mantelzorger te bellen", "POH"),
 )
 
 #: (organisation, city, phone, [(offering, kind, life-domain tags, contact function)])

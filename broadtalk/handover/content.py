@@ -647,3 +647,69 @@ def give_consent(
     except RefusedError:
         pass  # record_consent says what is wrong with the dates
     return record_consent(tx, actor, referral_id, data, now=now, piece_digests=digests, content_digest=content_digest)
+
+
+# -- after a withdrawal ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WithdrawalContent:
+    """What the two withdrawal documents say: who, which referral, when; no conversation content."""
+
+    reference: str
+    created_on: date
+    withdrawn_on: date
+    given_on: date
+    sent_on: date | None
+    client_name: str
+    client_birth_date: date
+    recipient: Contact
+    practice: Contact
+    referrer: Contact
+    conversation_by: str
+
+
+def build_withdrawal(
+    *,
+    client: ClientRecord,
+    referral: ReferralView,
+    consent: ConsentView | None,
+    today: date,
+    practice: Contact,
+    referrer: Contact,
+    conversation_by: str,
+    recipient_contact: Contact,
+) -> WithdrawalContent:
+    """The content of the withdrawal notice (recipient) and confirmation (client); refuses unless
+    the referral's consent was withdrawn."""
+    if consent is None or consent.withdrawn_at is None:
+        raise RefusedError(_("The consent for this referral was not withdrawn; there is nothing to confirm."))
+    sent_on = to_display_time(referral.sent_at).date() if referral.sent_at is not None else None
+    return WithdrawalContent(
+        reference=referral.reference,
+        created_on=today,
+        withdrawn_on=to_display_time(consent.withdrawn_at).date(),
+        given_on=consent.given_on,
+        sent_on=sent_on,
+        client_name=client.name,
+        client_birth_date=client.birth_date,
+        recipient=recipient_contact,
+        practice=practice,
+        referrer=referrer,
+        conversation_by=conversation_by or referrer.name,
+    )
+
+
+def load_withdrawal_unchecked(tx: Session, referral_id: int, today: date) -> WithdrawalContent:
+    """Inside the core only: after ``require_export``; the caller records what it does with it."""
+    src = _sources(tx, referral_id, today)
+    return build_withdrawal(
+        client=src.client,
+        referral=src.referral,
+        consent=src.referral.consent,
+        today=today,
+        practice=src.extra["practice"],
+        referrer=src.extra["referrer"],
+        conversation_by=src.extra["conversation_by"],
+        recipient_contact=src.extra["recipient_contact"],
+    )

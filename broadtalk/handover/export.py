@@ -16,35 +16,59 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlmodel import Session
 
 from broadtalk import audit
 from broadtalk.consent import latest_consent_unchecked
 from broadtalk.errors import InputError
-from broadtalk.handover.content import HandoverContent, load_unchecked, require_export
+from broadtalk.handover.content import (
+    HandoverContent,
+    WithdrawalContent,
+    load_unchecked,
+    load_withdrawal_unchecked,
+    require_export,
+)
 from broadtalk.i18n import _
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Disclosure
 
 HANDOVER_PDF = "handover_pdf"
 CLIENT_COPY = "client_copy"
+#: After a withdrawal: the notice for the recipient and the confirmation for the client.
+WITHDRAWAL_NOTICE = "withdrawal_notice"
+WITHDRAWAL_CONFIRMATION = "withdrawal_confirmation"
+KINDS = (HANDOVER_PDF, CLIENT_COPY, WITHDRAWAL_NOTICE, WITHDRAWAL_CONFIRMATION)
+WITHDRAWAL_KINDS = (WITHDRAWAL_NOTICE, WITHDRAWAL_CONFIRMATION)
+
+Document = HandoverContent | WithdrawalContent
 
 
-def _renderer(kind: str) -> Callable[[HandoverContent, BinaryIO], None]:
+def _renderer(kind: str) -> Callable[[Any, BinaryIO], None]:
     from broadtalk.handover import pdf  # ReportLab is loaded only when a document is made
 
-    return pdf.render_handover_pdf if kind == HANDOVER_PDF else pdf.render_client_copy_pdf
+    return {
+        HANDOVER_PDF: pdf.render_handover_pdf,
+        CLIENT_COPY: pdf.render_client_copy_pdf,
+        WITHDRAWAL_NOTICE: pdf.render_withdrawal_notice_pdf,
+        WITHDRAWAL_CONFIRMATION: pdf.render_withdrawal_confirmation_pdf,
+    }[kind]
 
 
-def scope_of(content: HandoverContent) -> dict[str, object]:
-    """What a document holds, for the disclosure log: sections and domain ids, never the content."""
+def scope_of(content: Document) -> dict[str, object]:
+    """What a document holds, for the disclosure log: sections and domain ids, never the content.
+    A withdrawal document holds no content at all: only that consent was withdrawn."""
+    if isinstance(content, WithdrawalContent):
+        return {"withdrawal": True}
     return {
         "domains": [d.domain_id for d in content.domains],
         "identity_details": content.consent.share_identity_details,
         "goals_actions": content.goals_shared,
         "own_words": content.own_words_shared,
+        "pieces": len(content.consent.piece_labels),
+        "changed_after_consent": content.changed_after_consent,
+        "draft": content.draft,
     }
 
 
@@ -52,7 +76,7 @@ def log_disclosure(
     tx: Session,
     actor: Actor,
     referral_id: int,
-    content: HandoverContent,
+    content: Document,
     kind: str,
     now: datetime,
     *,
@@ -85,9 +109,7 @@ def log_disclosure(
     )
 
 
-def render_document(
-    tx: Session, actor: Actor, referral_id: int, kind: str, *, today: date
-) -> tuple[HandoverContent, bytes]:
+def render_document(tx: Session, actor: Actor, referral_id: int, kind: str, *, today: date) -> tuple[Document, bytes]:
     """The document as bytes (for the on-screen preview); refuses without a valid consent.
     Recorded as a view of the handover."""
     client_id = require_export(tx, actor, referral_id)
@@ -98,10 +120,16 @@ def render_document(
     return content, data
 
 
-def _render(tx: Session, referral_id: int, kind: str, today: date) -> tuple[HandoverContent, bytes]:
+def _render(tx: Session, referral_id: int, kind: str, today: date) -> tuple[Document, bytes]:
     import io
 
-    content = load_unchecked(tx, referral_id, today)
+    if kind not in KINDS:
+        raise InputError(_("Unknown kind of document '{kind}'.").format(kind=kind))
+    content: Document
+    if kind in WITHDRAWAL_KINDS:
+        content = load_withdrawal_unchecked(tx, referral_id, today)
+    else:
+        content = load_unchecked(tx, referral_id, today)
     buffer = io.BytesIO()
     _renderer(kind)(content, buffer)
     return content, buffer.getvalue()

@@ -35,7 +35,14 @@ from reportlab.platypus import (
 
 from broadtalk.errors import BroadtalkError
 from broadtalk.handover.chart import scores_drawing
-from broadtalk.handover.content import ActionLine, ClientIdentity, Contact, HandoverContent, SharedDomain
+from broadtalk.handover.content import (
+    ActionLine,
+    ClientIdentity,
+    Contact,
+    HandoverContent,
+    SharedDomain,
+    WithdrawalContent,
+)
 from broadtalk.handover.pdf_text import (
     ACCENT,
     BOX_FILL,
@@ -59,12 +66,12 @@ log = logging.getLogger(__name__)
 Target = Path | str | BinaryIO
 PAGE_WIDTH, PAGE_HEIGHT = A4
 #: The letter: calm body text for a professional reader.
-LETTER_BODY_SIZE = 10.5
+LETTER_BODY_SIZE = 10.0
 #: The client's copy: large type for everyone, also with poorer eyesight.
 CLIENT_BODY_SIZE = 14.0
 MARGIN_X = 22 * mm
-MARGIN_TOP = 26 * mm
-MARGIN_BOTTOM = 22 * mm
+MARGIN_TOP = 24 * mm
+MARGIN_BOTTOM = 20 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 CONFIDENTIAL_RED = "#8B1E1E"
 MUTED_HEX = MUTED.hexval().replace("0x", "#")
@@ -96,6 +103,28 @@ def render_client_copy_pdf(content: HandoverContent, target: Target) -> None:
         target,
         title=_("Your copy of the handover"),
         decorate=_client_page(content),
+    )
+
+
+def render_withdrawal_notice_pdf(content: WithdrawalContent, target: Target) -> None:
+    """For the recipient: the client withdrew consent; no conversation content (A4, current language)."""
+    styles = make_styles(LETTER_BODY_SIZE)
+    _render(
+        _withdrawal_notice_story(content, styles),
+        target,
+        title=_("Consent withdrawn"),
+        decorate=_simple_page(content.practice.name, _("Confidential"), content.reference),
+    )
+
+
+def render_withdrawal_confirmation_pdf(content: WithdrawalContent, target: Target) -> None:
+    """For the client: a short confirmation of the withdrawal, in large type."""
+    styles = client_copy_styles()
+    _render(
+        _withdrawal_confirmation_story(content, styles),
+        target,
+        title=_("Your consent has been withdrawn"),
+        decorate=_simple_page(content.practice.name, _("Personal"), content.reference),
     )
 
 
@@ -205,6 +234,10 @@ def _contact_lines(contact: Contact) -> list[str]:
     return lines
 
 
+def _one_line(parts: list[str]) -> str:
+    return " · ".join(parts)
+
+
 def first_contact_sentence(content: HandoverContent) -> str:
     """For the recipient: who makes the first contact, and how."""
     if content.first_contact == "client":
@@ -280,6 +313,16 @@ def _client_page(content: HandoverContent) -> Callable[[Canvas, int, int], None]
     return decorate
 
 
+def _simple_page(practice_name: str, right: str, reference: str) -> Callable[[Canvas, int, int], None]:
+    practice = line_text(practice_name, FONT_BOLD)
+    footer = _("Reference {reference}").format(reference=reference)
+
+    def decorate(canvas: Canvas, page: int, total: int) -> None:
+        _furniture(canvas, practice, right, footer, page, total)
+
+    return decorate
+
+
 # -- the letter --------------------------------------------------------------------------------
 
 
@@ -299,17 +342,25 @@ def _letter_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     story.append(Spacer(1, 8))
     sender = ", ".join(p for p in (content.referrer.name, content.referrer.role) if p)
     practice = content.practice
-    practice_lines = [practice.name, practice.address, *_contact_lines(practice)]
     story.append(
         _table(
             _rows(
                 [
                     (_("To"), content.recipient),
-                    (_("From"), "\n".join(p for p in (sender, *_contact_lines(content.referrer)) if p)),
-                    (_("Practice"), "\n".join(p for p in practice_lines if p)),
+                    (_("From"), "\n".join(p for p in (sender, _one_line(_contact_lines(content.referrer))) if p)),
+                    (
+                        _("Practice"),
+                        "\n".join(
+                            p
+                            for p in (
+                                ", ".join(p for p in (practice.name, practice.address) if p),
+                                _one_line(_contact_lines(practice)),
+                            )
+                            if p
+                        ),
+                    ),
                     (_("Sent on") if content.sent_on else _("Date"), _long_date(content.letter_date)),
                     (_("Reference"), content.reference),
-                    (_("Feedback expected by"), _long_date(content.feedback_due) if content.feedback_due else ""),
                 ],
                 styles,
             ),
@@ -331,14 +382,21 @@ def _letter_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
         for number, domain in enumerate(ranked, start=1):
             story.append(Paragraph(para_text(domain.title), styles.bullet, bulletText=f"{number}."))
     story += _consent_box(content, styles)
-    story += _scores_block(content, styles)
+    bars = len(content.scored_domains()) < 3
+    scores = _scores_block(content, styles)
+    if not bars:
+        story += scores
     if content.domains:
         for index, domain in enumerate(content.domains):
             parts = _domain_parts(domain, styles)
-            if index == 0:  # the section heading goes with the first domain, never alone at a page foot
+            head = 3
+            if index == 0 and bars and scores:
+                # The section heading stays with the bars (never alone at a page foot).
+                story.append(KeepTogether([_p(_("Per life domain"), styles.heading), *scores]))
+            elif index == 0:  # the section heading goes with the first domain, never alone at a page foot
                 parts.insert(0, _p(_("Per life domain"), styles.heading))
+                head += 1
             # A domain's heading and its first lines stay together; long texts may run over the page.
-            head = 4 if index == 0 else 3
             story += [KeepTogether(parts[:head]), *parts[head:]]
     if content.goals_shared or content.goals or content.actions:
         story += _goals_block(content, styles)
@@ -369,42 +427,48 @@ def _client_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
 
 
 def _question_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
+    when = _labelled(_("Urgency:"), content.urgency)
+    if content.feedback_due is not None:
+        when += " · " + _labelled(_("Feedback expected by:"), _long_date(content.feedback_due))
     return [
         _p(_("Our question to you"), styles.heading),
-        Paragraph(_labelled(_("Urgency:"), content.urgency), styles.body),
+        Paragraph(when, styles.body),
         _p(content.question, styles.boxed),
     ]
 
 
 def _consent_box(content: HandoverContent, styles: Styles) -> list[Flowable]:
     consent = content.consent
-    not_shared = [
-        label
-        for shared, label in (
-            (consent.share_identity_details, _("address, phone and e-mail")),
-            (consent.share_goals_actions, _("goals and actions")),
-            (consent.share_own_words, _("the client's own words")),
-        )
-        if not shared
-    ]
+    also, not_shared = [], []
+    for shared, label in (
+        (consent.share_identity_details, _("address, phone and e-mail")),
+        (consent.share_goals_actions, _("goals and actions")),
+        (consent.share_own_words, _("the client's own words")),
+    ):
+        (also if shared else not_shared).append(label)
+    also += list(consent.piece_labels)
     rows = _rows(
         [
-            (_("Shared with"), consent.recipient),
+            (_("Shared with"), consent.recipient if consent.recipient != content.recipient else ""),
             (_("Purpose"), consent.purpose),
             (_("Life domains"), ", ".join(consent.domain_titles) or _("None")),
-            (_("Address, phone and e-mail"), _yes_no(consent.share_identity_details)),
-            (_("Goals and actions"), _yes_no(consent.share_goals_actions)),
-            (_("The client's own words"), _yes_no(consent.share_own_words)),
+            (_("Also shared"), "; ".join(also)),
+            (_("Not shared"), "; ".join(not_shared)),
             (
                 _("Consent"),
-                _("{method}, given on {date}; valid until {until}").format(
+                _("{method}, given on {date}; valid until {until}; recorded by {name}").format(
+                    method=consent.method,
+                    date=format_short_date(consent.given_on),
+                    until=format_short_date(consent.valid_until),
+                    name=consent.recorded_by,
+                )
+                if consent.recorded_by
+                else _("{method}, given on {date}; valid until {until}").format(
                     method=consent.method,
                     date=format_short_date(consent.given_on),
                     until=format_short_date(consent.valid_until),
                 ),
             ),
-            (_("Recorded by"), consent.recorded_by),
-            (_("Chosen one by one"), "\n".join(consent.piece_labels)),
         ],
         styles,
     )
@@ -428,11 +492,7 @@ def _consent_box(content: HandoverContent, styles: Styles) -> list[Flowable]:
                 "",
             ]
         )
-    closing = (
-        _("Not shared: {items}. Only what is in this letter is shared.").format(items="; ".join(not_shared))
-        if not_shared
-        else _("Only what is in this letter is shared.")
-    )
+    closing = _("Only what is in this letter is shared.")
     rows.append([_p(closing, styles.small), ""])
     # The heading is the table's first row, outside the box: the box may run over a page break
     # (at least three rows stay with the heading, and the last row never stands alone).
@@ -507,6 +567,10 @@ def _scores_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
         ),
         Spacer(1, 4),
     ]
+    if drawing is not None and len(scored) < 3:
+        # One or two domains: bars at the head of the domains, which give each score's meaning; the
+        # bars' own axis shows the scale, and the model is named under the letter's title.
+        return [drawing, Spacer(1, 4)]
     if drawing is None:
         block.append(values)
     else:
@@ -580,13 +644,12 @@ def _feedback_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
     block: list[Flowable] = [
         _p(_("How to give feedback"), styles.heading),
         _p(request, styles.body),
-        Paragraph(_labelled(_("Feedback to:"), content.feedback_contact), styles.body),
     ]
+    signed = ", ".join(p for p in (content.referrer.role, content.practice.name) if p)
     contact = [
-        f"<b>{para_text(content.referrer.name, FONT_BOLD)}</b>" if content.referrer.name else "",
-        para_text(content.referrer.role),
-        *(para_text(line) for line in _contact_lines(content.referrer)),
-        para_text(content.practice.name),
+        (f"<b>{para_text(content.referrer.name, FONT_BOLD)}</b>, " if content.referrer.name else "")
+        + para_text(signed),
+        para_text(_one_line(_contact_lines(content.referrer))),
     ]
     block.append(Spacer(1, 4))
     block.append(_p(_("Kind regards,"), styles.body))
@@ -598,30 +661,22 @@ def _reply_form(content: HandoverContent, styles: Styles) -> list[Flowable]:
     """One section the recipient fills in and sends back: never split over two pages."""
     line = "_" * 60
     short = "_" * 24
+    client = _("{name}, born {date}").format(
+        name=content.client.name, date=format_short_date(content.client.birth_date)
+    )
     rows = _rows(
         [
-            (_("Reference"), content.reference),
-            (
-                _("Client"),
-                _("{name}, born {date}").format(
-                    name=content.client.name, date=format_short_date(content.client.birth_date)
-                ),
-            ),
+            (_("Reference"), f"{content.reference} · {client}"),
             (_("Referral"), _("☐ accepted    ☐ declined, because:")),
             (_("First contact on"), short),
-            (_("Feedback"), f"{line}\n{line}\n{line}"),
+            (_("Feedback"), f"{line}\n{line}"),
             (_("Name and function"), line),
-            (_("Phone or e-mail"), line),
             (_("Date"), short),
         ],
         styles,
     )
-    send_to = ", ".join(p for p in (content.referrer.name, *_contact_lines(content.referrer)) if p)
     heading = _p(_("Reply form"), styles.heading)
-    intro = _p(
-        _("Please fill in and return to: {contact}.").format(contact=send_to or content.feedback_contact),
-        styles.small,
-    )
+    intro = _p(_("Please fill in and return to: {contact}.").format(contact=content.feedback_contact), styles.small)
     form = _table(
         rows,
         [38 * mm, FRAME_WIDTH - 38 * mm],
@@ -807,3 +862,112 @@ def _client_urgency(urgency: str, first_contact: str) -> str:
             "urgent": _("The first contact will be within two days."),
         }
     return sentences.get(urgency, sentences["routine"])
+
+
+# -- after a withdrawal ----------------------------------------------------------------------------
+
+
+def _withdrawal_notice_story(content: WithdrawalContent, styles: Styles) -> list[Flowable]:
+    referrer = ", ".join(p for p in (content.referrer.name, content.referrer.role) if p)
+    practice = content.practice
+    rows = _rows(
+        [
+            (_("To"), ", ".join(p for p in (content.recipient.name, content.recipient.role) if p)),
+            (_("From"), "\n".join(p for p in (referrer, *_contact_lines(content.referrer)) if p)),
+            (_("Practice"), "\n".join(p for p in (practice.name, practice.address, *_contact_lines(practice)) if p)),
+            (_("Date"), _long_date(content.created_on)),
+            (_("Reference"), content.reference),
+            (
+                _("Client"),
+                _("{name}, born {date}").format(
+                    name=content.client_name, date=format_short_date(content.client_birth_date)
+                ),
+            ),
+        ],
+        styles,
+    )
+    sent = (
+        _("On {date} we sent you a handover with reference {reference}.").format(
+            date=_long_date(content.sent_on), reference=content.reference
+        )
+        if content.sent_on
+        else _("We prepared a handover for you with reference {reference}.").format(reference=content.reference)
+    )
+    return [
+        _p(_("Consent withdrawn"), styles.title),
+        Spacer(1, 8),
+        _table(rows, [38 * mm, FRAME_WIDTH - 38 * mm]),
+        Spacer(1, 10),
+        _p(sent, styles.body),
+        _p(
+            _(
+                "On {date} the client withdrew the consent under which we shared that information. "
+                "From that day on the consent no longer applies: please do not use the information "
+                "from our handover any further, and we will share nothing more."
+            ).format(date=_long_date(content.withdrawn_on)),
+            styles.body,
+        ),
+        _p(
+            _(
+                "Had you already been in contact with the client? Then please let us know. "
+                "Whether the client still wants help from you is for the client to decide with you."
+            ),
+            styles.body,
+        ),
+        Spacer(1, 8),
+        _p(_("Kind regards,"), styles.body),
+        Paragraph(
+            "<br/>".join(
+                c
+                for c in (
+                    f"<b>{para_text(content.referrer.name, FONT_BOLD)}</b>" if content.referrer.name else "",
+                    para_text(content.referrer.role),
+                    *(para_text(line) for line in _contact_lines(content.referrer)),
+                    para_text(practice.name),
+                )
+                if c
+            ),
+            styles.body,
+        ),
+    ]
+
+
+def _withdrawal_confirmation_story(content: WithdrawalContent, styles: Styles) -> list[Flowable]:
+    practice = content.practice
+    story: list[Flowable] = [
+        _p(_("Your consent has been withdrawn"), styles.title),
+        _p(
+            _("For {name}, {date}").format(name=content.client_name, date=_long_date(content.created_on)),
+            styles.small,
+        ),
+        Spacer(1, 6),
+        _p(
+            _("On {date} you withdrew your consent to share information with {recipient}.").format(
+                date=_long_date(content.withdrawn_on), recipient=content.recipient.name
+            ),
+            styles.body,
+        ),
+        _p(_("From that day on, we share nothing more with them."), styles.body),
+    ]
+    if content.sent_on:
+        story.append(
+            _p(
+                _(
+                    "On {date} we had already sent them some information. We have told them that you "
+                    "withdrew your consent and that they may no longer use it."
+                ).format(date=_long_date(content.sent_on)),
+                styles.body,
+            )
+        )
+    else:
+        story.append(_p(_("We had not sent them anything yet; nothing will be sent."), styles.body))
+    if practice.phone:
+        questions = _("Do you have questions, or do you want help after all? Call the practice: {phone}.").format(
+            phone=unbroken(practice.phone)
+        )
+    else:
+        questions = _("Do you have questions, or do you want help after all? Ask {name} at the practice.").format(
+            name=content.conversation_by
+        )
+    story.append(_p(questions, styles.body))
+    return story

@@ -294,7 +294,7 @@ def make_styles(body_size: float) -> Styles:
             fontSize=body_size * 1.22,
             leading=body_size * 1.6,
             textColor=ACCENT,
-            spaceBefore=body_size * 1.3,
+            spaceBefore=body_size * 1.1,
             spaceAfter=body_size * 0.4,
             keepWithNext=1,
         ),

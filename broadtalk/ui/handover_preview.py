@@ -23,7 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from broadtalk.errors import BroadtalkError, InputError
-from broadtalk.handover.export import CLIENT_COPY, export_document, log_disclosure, render_document
+from broadtalk.handover.export import (
+    CLIENT_COPY,
+    WITHDRAWAL_CONFIRMATION,
+    WITHDRAWAL_NOTICE,
+    export_document,
+    log_disclosure,
+    render_document,
+)
 from broadtalk.i18n import N_, _, to_display_time
 from broadtalk.practitioners import Actor
 from broadtalk.referrals import (
@@ -112,10 +119,13 @@ class HandoverPreview(QDialog):
         # The bytes, the buffer and the document live as long as the dialog: QtPdf reads lazily.
         self.document, self._buffer = _pdf_document(data, self)
 
-        if kind == CLIENT_COPY:
-            self.setWindowTitle(_("Copy for the client – referral {reference}").format(reference=referral.reference))
-        else:
-            self.setWindowTitle(_("Handover – referral {reference}").format(reference=referral.reference))
+        titles = {
+            CLIENT_COPY: _("Copy for the client – referral {reference}"),
+            WITHDRAWAL_NOTICE: _("Withdrawal notice for the recipient – referral {reference}"),
+            WITHDRAWAL_CONFIRMATION: _("Withdrawal confirmation for the client – referral {reference}"),
+        }
+        title = titles.get(kind, _("Handover – referral {reference}"))
+        self.setWindowTitle(title.format(reference=referral.reference))
         self.setSizeGripEnabled(True)
         self.resize(860, 900)
 
@@ -193,7 +203,12 @@ class HandoverPreview(QDialog):
         super().open()
 
     def _refuse(self) -> None:
-        title = _("No copy for the client") if self._kind == CLIENT_COPY else _("No handover document")
+        titles = {
+            CLIENT_COPY: _("No copy for the client"),
+            WITHDRAWAL_NOTICE: _("No withdrawal notice"),
+            WITHDRAWAL_CONFIRMATION: _("No withdrawal confirmation"),
+        }
+        title = titles.get(self._kind, _("No handover document"))
         QMessageBox.warning(self.parentWidget(), title, self.refusal)
 
     def current_page(self) -> int:
@@ -219,9 +234,12 @@ class HandoverPreview(QDialog):
 
     def default_file_name(self) -> str:
         """Named after the referral's reference: a file name never carries the client's name."""
-        if self._kind == CLIENT_COPY:
-            return _("client-copy-{reference}.pdf").format(reference=self._reference)
-        return _("handover-{reference}.pdf").format(reference=self._reference)
+        names = {
+            CLIENT_COPY: _("client-copy-{reference}.pdf"),
+            WITHDRAWAL_NOTICE: _("withdrawal-notice-{reference}.pdf"),
+            WITHDRAWAL_CONFIRMATION: _("withdrawal-confirmation-{reference}.pdf"),
+        }
+        return names.get(self._kind, _("handover-{reference}.pdf")).format(reference=self._reference)
 
     def save_as(self) -> None:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlmodel import Session
 
 from broadtalk.clients import get_client, parse_date
-from broadtalk.conversations import load_conversation
-from broadtalk.errors import BroadtalkError, InputError
+from broadtalk.conversations import AMENDING, ConversationSummary, list_conversations, load_conversation
+from broadtalk.errors import BroadtalkError, InputError, RefusedError
 from broadtalk.forms.library import find_model
-from broadtalk.i18n import N_, _, pick
+from broadtalk.forms.schema import Domain
+from broadtalk.i18n import N_, _, format_short_date, pick
 from broadtalk.life_domains import tags_of
 from broadtalk.practitioners import Actor, practitioner_contact, role_label
 from broadtalk.referrals import (
@@ -83,6 +85,10 @@ STEP_DATE_MESSAGES = {
         N_("The step cannot have happened before the step before it ({date}); choose that day or later."),
     )
 }
+DRAFT_WARNING_STYLE = (
+    "#draftWarning { background: #FFF3CD; color: #664D03; border: 1px solid #F0D78C;"
+    " border-radius: 6px; padding: 6px 10px; }"
+)
 CHOSEN_STYLE = (
     "#chosenRecipient { background: #EAF2F8; color: #17324D; border: 1px solid #B9D3E8;"
     " border-radius: 6px; padding: 8px 10px; }"
@@ -120,64 +126,102 @@ class OfferingList(OfferingSuggestions):
 # -- choosing the recipient ---------------------------------------------------------------------
 
 
+def default_conversation(conversations: list[ConversationSummary], preferred: int | None = None) -> int | None:
+    """The conversation a handover is made from unless chosen otherwise: ``preferred`` when it is
+    completed, else the newest completed one, else ``preferred`` or the newest (a draft letter)."""
+    completed = [summary.id for summary in conversations if summary.is_completed]
+    if preferred in completed:
+        return preferred
+    if completed:
+        return completed[0]
+    if preferred is not None and any(summary.id == preferred for summary in conversations):
+        return preferred
+    return conversations[0].id if conversations else None
+
+
 class ReferralDialog(QDialog):
     """A new referral from a conversation: to whom, the question, urgency and how to give feedback.
+
+    The handover is made from a conversation chosen in the dialog: by default the newest completed
+    one (or ``conversation_id`` when that is completed); a draft gives a letter marked as draft,
+    which the dialog says. The suggested offerings follow the chosen conversation.
 
     Saving makes a draft referral and opens the consent dialog at once: nothing is sent without
     consent, so recording it is the next step. ``referral`` holds the draft after accept.
     """
 
     def __init__(
-        self, db: Database, actor: Actor, client_id: int, conversation_id: int, parent: QWidget | None = None
+        self,
+        db: Database,
+        actor: Actor,
+        client_id: int,
+        conversation_id: int | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
         self._client_id = client_id
-        self._conversation_id = conversation_id
         self._today = local_today()
         self._referral: ReferralView | None = None
         self._chosen: OfferingView | None = None
         self._syncing = False
+        self._suggested: list[OfferingView] = []
+        self._important: dict[int, tuple[list[Domain], list[OfferingView]]] = {}
         self.consent_dialog: ConsentDialog | None = None
 
         with db.transaction() as tx:
             client = get_client(tx, actor, client_id)
-            snapshot = load_conversation(tx, actor, conversation_id)
-            model = find_model(tx, snapshot.summary.model_id, snapshot.summary.model_version)
-            important = [
-                domain
-                for domain in model.domains
-                if (assessment := snapshot.assessments.get(domain.id)) is not None and assessment.important
-            ]
-            tags = list(dict.fromkeys(tag for domain in important for tag in tags_of(model, domain)))
-            self._suggested = suggest_offerings(tx, tags, self._today) if tags else []
+            self._conversations = list_conversations(tx, actor, client_id)
+            if not self._conversations:
+                raise RefusedError(
+                    _("A referral starts from a conversation: hold a conversation with {name} first.").format(
+                        name=client.name
+                    )
+                )
+            titles = {
+                key: find_model(tx, *key).display_title()
+                for key in {(summary.model_id, summary.model_version) for summary in self._conversations}
+            }
+            self._conversation_id = default_conversation(self._conversations, conversation_id)
             practice = practice_details(tx)
             me = practitioner_contact(tx, actor.id)
+        self._given_name = client.given_name
 
         self.setWindowTitle(_("New referral for {name}").format(name=client.name))
         self.setSizeGripEnabled(True)
 
-        # Left: to whom.
-        if important:
-            titles = ", ".join(pick(domain.title) for domain in important)
-            if self._suggested:
-                intro = _("Suggested for what {name} marked as important: {domains}.")
-            else:
-                intro = _(
-                    "{name} marked as important: {domains}. The social map has nothing for these domains yet; "
-                    "search below."
-                )
-            intro = intro.format(name=client.given_name, domains=titles)
-        else:
-            intro = _("No domain was marked as important in this conversation; search the social map below.")
-        self.suggestions_intro = quiet_label(intro)
+        # Top: the conversation the handover is made from.
+        self.conversation = QComboBox()
+        for summary in self._conversations:
+            self.conversation.addItem(
+                self._conversation_text(summary, titles[(summary.model_id, summary.model_version)]), summary.id
+            )
+        self.conversation.setCurrentIndex(self.conversation.findData(self._conversation_id))
+        self.conversation.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        conversation_label = bold_label(buddy_label(_("&Conversation"), self.conversation))
+        conversation_hint = quiet_label(_("The handover letter is made from this conversation."))
+        self.draft_warning = QLabel(
+            _(
+                "This conversation is not completed: the handover letter will be marked as a draft. "
+                "Complete the conversation first, or choose a completed one."
+            )
+        )
+        self.draft_warning.setWordWrap(True)
+        self.draft_warning.setObjectName("draftWarning")
+        self.draft_warning.setStyleSheet(DRAFT_WARNING_STYLE)
+        self.draft_warning.setAccessibleName(self.draft_warning.text())
+        self.draft_warning.hide()
+        conversation_row = QHBoxLayout()
+        conversation_row.setSpacing(10)
+        conversation_row.addWidget(conversation_label)
+        conversation_row.addWidget(self.conversation)
+        conversation_row.addWidget(conversation_hint, 1)
+
+        # Left: to whom (suggested from what the chosen conversation marked as important).
+        self.suggestions_intro = quiet_label()
         self.suggestions = OfferingList()
-        self.suggestions.set_suggestions(self._suggested)
-        self.suggestions.clearSelection()  # the recipient is chosen, never assumed
-        self.suggestions.setCurrentRow(-1)
         self.suggestions.setAccessibleName(_("Suggested offerings"))
-        self.suggestions.setVisible(bool(self._suggested))
         self.suggestions.setFixedHeight(175)  # three suggestions at a glance
         self.suggestions.itemSelectionChanged.connect(lambda: self._list_selected(self.suggestions))
         self.suggestions.offering_chosen.connect(lambda _id: self.question.setFocus())
@@ -303,11 +347,14 @@ class ReferralDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 18, 18, 14)
         layout.setSpacing(12)
+        layout.addLayout(conversation_row)
+        layout.addWidget(self.draft_warning)
         layout.addLayout(columns, 1)
         layout.addWidget(self.error)
         layout.addLayout(bottom)
 
         order = [
+            self.conversation,
             self.suggestions,
             self.search,
             self.results,
@@ -319,6 +366,8 @@ class ReferralDialog(QDialog):
         ]
         for first, second in pairwise([*order, self.save_button, self.cancel_button]):
             QWidget.setTabOrder(first, second)
+        self._show_conversation()
+        self.conversation.currentIndexChanged.connect(lambda _index: self._conversation_chosen())
         self._search("")
         settle_size(self, 940, 700)
         if self._suggested:
@@ -333,6 +382,75 @@ class ReferralDialog(QDialog):
     @property
     def chosen(self) -> OfferingView | None:
         return self._chosen
+
+    @property
+    def conversation_id(self) -> int | None:
+        """The conversation the handover is made from."""
+        return self._conversation_id
+
+    # -- the conversation -----------------------------------------------------------------------
+
+    @staticmethod
+    def _conversation_text(summary: ConversationSummary, model_title: str) -> str:
+        day = format_short_date(summary.started_at)
+        if summary.is_completed:
+            return _("{date} · {model}").format(date=day, model=model_title)
+        if summary.status == AMENDING:
+            return _("{date} · {model} — being amended, draft").format(date=day, model=model_title)
+        return _("{date} · {model} — draft, not completed").format(date=day, model=model_title)
+
+    def _important_in(self, tx: Session, conversation_id: int) -> tuple[list[Domain], list[OfferingView]]:
+        """The domains the conversation marked as important and the offerings for them (opened
+        once per conversation: opening one is written to the audit trail)."""
+        if conversation_id not in self._important:
+            snapshot = load_conversation(tx, self._actor, conversation_id)
+            model = find_model(tx, snapshot.summary.model_id, snapshot.summary.model_version)
+            important = [
+                domain
+                for domain in model.domains
+                if (assessment := snapshot.assessments.get(domain.id)) is not None and assessment.important
+            ]
+            tags = list(dict.fromkeys(tag for domain in important for tag in tags_of(model, domain)))
+            suggested = suggest_offerings(tx, tags, self._today) if tags else []
+            self._important[conversation_id] = (important, suggested)
+        return self._important[conversation_id]
+
+    def _conversation_chosen(self) -> None:
+        self._conversation_id = self.conversation.currentData()
+        self._show_conversation()
+        self._search(self.search.text())
+
+    def _show_conversation(self) -> None:
+        """The suggestions and the draft warning for the chosen conversation."""
+        summary = next(s for s in self._conversations if s.id == self._conversation_id)
+        draft = not summary.is_completed
+        self.draft_warning.setVisible(draft)
+        self.conversation.setAccessibleDescription(self.draft_warning.text() if draft else "")
+        with self._db.transaction() as tx:
+            important, self._suggested = self._important_in(tx, summary.id)
+        if important:
+            titles = ", ".join(pick(domain.title) for domain in important)
+            if self._suggested:
+                intro = _("Suggested for what {name} marked as important: {domains}.")
+            else:
+                intro = _(
+                    "{name} marked as important: {domains}. The social map has nothing for these domains yet; "
+                    "search below."
+                )
+            intro = intro.format(name=self._given_name, domains=titles)
+        else:
+            intro = _("No domain was marked as important in this conversation; search the social map below.")
+        self.suggestions_intro.setText(intro)
+        self._syncing = True  # refilling the list must not change who is chosen
+        self.suggestions.set_suggestions(self._suggested)
+        self.suggestions.clearSelection()  # the recipient is chosen, never assumed
+        self.suggestions.setCurrentRow(-1)
+        if self._chosen is not None:
+            row = next((i for i, view in enumerate(self._suggested) if view.id == self._chosen.id), -1)
+            if row >= 0:
+                self.suggestions.setCurrentRow(row)
+        self._syncing = False
+        self.suggestions.setVisible(bool(self._suggested))
 
     # -- choosing -------------------------------------------------------------------------------
 

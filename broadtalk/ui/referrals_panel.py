@@ -36,7 +36,7 @@ from broadtalk.consent import EXPIRED, GIVEN, NONE, WITHDRAWN
 from broadtalk.consent import status_label as consent_status_label
 from broadtalk.conversations import list_conversations
 from broadtalk.errors import BroadtalkError
-from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF
+from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, WITHDRAWAL_CONFIRMATION, WITHDRAWAL_NOTICE
 from broadtalk.i18n import _, format_datetime, format_short_date, ngettext, to_display_time
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 from broadtalk.ui.common import read_only_table, run_use_case, show_refusal
 from broadtalk.ui.consent_dialogs import ConsentDialog, WithdrawConsentDialog
 from broadtalk.ui.dialog_parts import local_today
-from broadtalk.ui.referral_dialogs import AdvanceReferralDialog, ReferralDialog
+from broadtalk.ui.referral_dialogs import AdvanceReferralDialog, ReferralDialog, default_conversation
 
 Index = QModelIndex | QPersistentModelIndex
 #: The referral's database id on a row: used to act on it, never shown.
@@ -240,6 +240,11 @@ class ReferralsPanel(QWidget):
         self.advance_button = _button(_("Ne&xt step…"), self.advance)
         self.handover_button = _button(_("&Preview handover…"), lambda: self.preview(HANDOVER_PDF))
         self.client_copy_button = _button(_("Client c&opy…"), lambda: self.preview(CLIENT_COPY))
+        # After a withdrawal: a notice for the recipient and a confirmation for the client.
+        self.notice_button = _button(_("&Notice to the recipient…"), lambda: self.preview(WITHDRAWAL_NOTICE))
+        self.confirmation_button = _button(
+            _("Confirmation for the c&lient…"), lambda: self.preview(WITHDRAWAL_CONFIRMATION)
+        )
         self.buttons = (
             self.new_button,
             self.consent_button,
@@ -247,6 +252,8 @@ class ReferralsPanel(QWidget):
             self.advance_button,
             self.handover_button,
             self.client_copy_button,
+            self.notice_button,
+            self.confirmation_button,
         )
 
         top = QHBoxLayout()
@@ -343,8 +350,13 @@ class ReferralsPanel(QWidget):
         exports = allows(self._actor, Permission.EXPORT_HANDOVERS)
         for button in (self.new_button, self.consent_button, self.withdraw_button, self.advance_button):
             button.setVisible(manages)  # a practice manager follows referrals, the care roles make them
+        withdrawn = row is not None and row.consent == WITHDRAWN
         for button in (self.handover_button, self.client_copy_button):
-            button.setVisible(exports)
+            button.setVisible(exports and not withdrawn)
+        for button in (self.notice_button, self.confirmation_button):
+            button.setVisible(exports and withdrawn)
+        self.notice_button.setToolTip(_("For the recipient: consent was withdrawn; no content."))
+        self.confirmation_button.setToolTip(_("For the client: their withdrawal confirmed, on paper."))
         self.new_button.setEnabled(self._client_id is not None)
         finished = row is not None and row.referral.status in (CLOSED, DECLINED)
         self.consent_button.setEnabled(row is not None and not finished and row.consent != GIVEN)
@@ -368,7 +380,8 @@ class ReferralsPanel(QWidget):
         self.changed.emit()
 
     def new_referral(self) -> None:
-        """A referral from the client's most recent conversation (there must be one)."""
+        """A referral from one of the client's conversations (there must be one): the newest
+        completed one unless chosen otherwise in the dialog, else the newest (a draft letter)."""
         if self._client_id is None:
             return
         client_id = self._client_id
@@ -386,7 +399,7 @@ class ReferralsPanel(QWidget):
             )
             return
         try:
-            dialog = ReferralDialog(self._db, self._actor, client_id, conversations[0].id, self)
+            dialog = ReferralDialog(self._db, self._actor, client_id, default_conversation(conversations), self)
         except BroadtalkError as error:
             show_refusal(self, error)
             return
@@ -404,7 +417,16 @@ class ReferralsPanel(QWidget):
         row = self.selected()
         if row is None:
             return
-        WithdrawConsentDialog(self._db, self._actor, row.referral.id, self).exec()
+        dialog = WithdrawConsentDialog(self._db, self._actor, row.referral.id, self)
+        if dialog.exec() and dialog.consent is not None:
+            QMessageBox.information(
+                self,
+                _("Consent withdrawn"),
+                _(
+                    "Let the recipient know, and give the client a confirmation: use 'Notice to the recipient…' and "
+                    "'Confirmation for the client…'. Neither carries anything from the conversation."
+                ),
+            )
         self._after(row.referral.id)
 
     def advance(self) -> None:

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from broadtalk import conversations as conv
 from broadtalk.clients import search_clients
 from broadtalk.conversation_changes import list_changes
+from broadtalk.i18n import _
 from broadtalk.ui.client_dialog import ClientDialog
+from broadtalk.ui.conversation.closing_page import DETAIL_ROLE
 from broadtalk.ui.conversation.conversation_page import ConversationPage
 from broadtalk.ui.conversation.model_picker import ModelPicker
 from broadtalk.ui.main_window import MainWindow
@@ -225,3 +227,90 @@ def test_the_client_view_hides_everything_else_until_the_practitioners_key(qtbot
     assert view.isVisible()
     qtbot.keyClick(view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: window.isVisible() and window.client_view is None)
+
+
+def _choose(qtbot, combo, data) -> None:
+    """Choose an entry of a combo box by keyboard, as a practitioner would (Down from the top)."""
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    for _step in range(combo.count()):
+        if combo.currentData() == data:
+            return
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == data
+
+
+def test_an_action_without_a_goal_gets_a_life_domain_of_its_own(qtbot, window, db, actor):
+    page = _new_conversation(qtbot, window, "positive-health")
+    _go_to(qtbot, page, "closing")
+    closing = page.closing
+    assert closing.action_domain.isEnabled() and closing.action_domain.currentData() is None
+    assert closing.action_domain.accessibleName()
+    # From the goal, Tab goes on to the life domain.
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    closing.action_goal.setFocus()
+    qtbot.keyClick(closing.action_goal, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is closing.action_domain
+
+    qtbot.keyClicks(closing.action_what, "Wandelen met de buurvrouw")
+    qtbot.keyClicks(closing.action_who, "Ron")
+    _choose(qtbot, closing.action_domain, "daily-functioning")
+    qtbot.mouseClick(closing.add_action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: closing.actions.count() == 1)
+    # The list says which domain; an action without any says it is shared only when ticked by name.
+    qtbot.keyClicks(closing.action_what, "Huisarts belt terug")
+    _choose(qtbot, closing.action_domain, None)
+    qtbot.keyClick(closing.action_what, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: closing.actions.count() == 2)
+
+    with db.transaction() as tx:
+        snapshot = conv.load_conversation(tx, actor, page.conversation_id)
+    walk, call = snapshot.actions
+    assert (walk.what, walk.goal_id, walk.domain_id) == ("Wandelen met de buurvrouw", None, "daily-functioning")
+    assert (call.what, call.domain_id) == ("Huisarts belt terug", None)
+    title = closing.action_domain.itemText(closing.action_domain.findData("daily-functioning"))
+    first, second = closing.actions.item(0), closing.actions.item(1)
+    assert title in first.data(DETAIL_ROLE)
+    assert title in first.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert second.data(DETAIL_ROLE) == _("no life domain: shared only if the client ticks it separately")
+
+
+def test_an_action_for_a_goal_with_a_domain_has_the_goals_domain(qtbot, window, db, actor):
+    page = _new_conversation(qtbot, window, "positive-health")
+    _go_to(qtbot, page, "closing")
+    closing = page.closing
+    qtbot.keyClicks(closing.goal_text, "Een dag in de week vrijwilligerswerk")
+    _choose(qtbot, closing.goal_domain, "participation")
+    qtbot.mouseClick(closing.add_goal_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(closing.goal_text, "Beter slapen")
+    _choose(qtbot, closing.goal_domain, None)
+    qtbot.mouseClick(closing.add_goal_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: closing.goals.count() == 2)
+    with db.transaction() as tx:
+        volunteering, sleep = conv.load_conversation(tx, actor, page.conversation_id).goals
+
+    # An own choice first; then a goal with a domain shows that domain and cannot be changed.
+    _choose(qtbot, closing.action_domain, "mental-wellbeing")
+    _choose(qtbot, closing.action_goal, volunteering.id)
+    assert not closing.action_domain.isEnabled()
+    assert closing.action_domain.currentData() == "participation"
+    # A goal without a domain: the action's own domain may be chosen again, the earlier choice back.
+    _choose(qtbot, closing.action_goal, sleep.id)
+    assert closing.action_domain.isEnabled()
+    assert closing.action_domain.currentData() == "mental-wellbeing"
+    _choose(qtbot, closing.action_goal, volunteering.id)
+
+    qtbot.keyClicks(closing.action_what, "Kennismaken bij het buurthuis")
+    qtbot.keyClick(closing.action_what, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: closing.actions.count() == 1)
+    with db.transaction() as tx:
+        (action,) = conv.load_conversation(tx, actor, page.conversation_id).actions
+    assert action.goal_id == volunteering.id and action.domain_id is None  # it has its goal's domain
+    title = closing.goal_domain.itemText(closing.goal_domain.findData("participation"))
+    assert title in closing.actions.item(0).data(DETAIL_ROLE)
+    assert not closing.action_domain.isEnabled()  # the goal stays chosen for the next action
+
+    # A completed conversation is read only: the domain cannot be chosen either.
+    assert page.complete()
+    assert not closing.action_domain.isEnabled()

@@ -319,6 +319,7 @@ def test_the_recipient_and_the_question_are_asked_for_under_their_fields(qtbot, 
 def test_a_conversation_without_flagged_domains_suggests_nothing_and_offers_the_search(qtbot, db, actor, practice):
     with db.transaction() as tx:
         cid = conv.start_conversation(tx, actor, practice.client_id, "four-domains", 1).id
+        conv.complete_conversation(tx, actor, cid)  # a handover is made from a completed conversation
     dialog = ReferralDialog(db, actor, practice.client_id, cid)
     qtbot.addWidget(dialog)
     assert not dialog.suggestions.isVisibleTo(dialog)
@@ -786,3 +787,113 @@ def test_a_bad_date_is_refused_under_the_date_field_and_nothing_changes(qtbot, d
     assert not dialog.date_error.isVisible()
     _click(qtbot, dialog.save_button)
     assert dialog.referral is not None and dialog.referral.status == SENT
+
+
+# -- the conversation the handover is made from ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class History:
+    earlier: int  # completed a month ago, 4D: work, money and housing marked as important
+    draft: int  # started after Greet's last completed conversation, not completed
+
+
+@pytest.fixture
+def history(db, actor, practice) -> History:
+    with db.transaction() as tx:
+        earlier = conv.start_conversation(
+            tx, actor, practice.client_id, "four-domains", 1, now=datetime.now(UTC) - timedelta(days=30)
+        ).id
+        conv.assess_domain(tx, actor, earlier, "societal", own_words="Ik heb schulden", important=True)
+        conv.complete_conversation(tx, actor, earlier)
+        draft = conv.start_conversation(tx, actor, practice.client_id, "positive-health", 1).id
+    return History(earlier, draft)
+
+
+def _conversations(dialog: ReferralDialog) -> list[int]:
+    return [dialog.conversation.itemData(row) for row in range(dialog.conversation.count())]
+
+
+def test_the_referral_is_made_from_the_newest_completed_conversation_or_the_one_chosen(
+    qtbot, db, actor, practice, history, panel, dialogs
+):
+    def fill_referral(dialog: ReferralDialog) -> None:
+        # Newest first; the newest is a draft, so the newest completed one is chosen.
+        assert _conversations(dialog) == [history.draft, practice.conversation_id, history.earlier]
+        assert dialog.conversation.currentData() == practice.conversation_id == dialog.conversation_id
+        assert dialog.conversation.accessibleName() == _("&Conversation").replace("&", "")
+        draft_mark = _("{date} · {model} — draft, not completed").split("{model}")[1]
+        assert draft_mark in dialog.conversation.itemText(0)
+        assert not any(draft_mark in dialog.conversation.itemText(row) for row in (1, 2))
+        assert not dialog.draft_warning.isVisible()
+        suggestions = _texts(dialog.suggestions)
+        assert suggestions[0].startswith("Welzijn Overvecht — Welzijn op Recept")
+        assert not any("Schuldhulp" in text for text in suggestions)
+
+        # The earlier conversation, by keyboard: its money worries suggest the debt counselling.
+        dialog.conversation.setFocus()
+        qtbot.keyClick(dialog.conversation, Qt.Key.Key_Down)
+        assert dialog.conversation_id == history.earlier
+        assert not dialog.draft_warning.isVisible()
+        suggestions = _texts(dialog.suggestions)
+        assert any(text.startswith("Schuldhulp Utrecht — Schuldhulpmaatje") for text in suggestions)
+        assert not dialog.suggestions.selectedItems()  # a new list chooses nobody
+        row = next(i for i, text in enumerate(suggestions) if text.startswith("Schuldhulp Utrecht"))
+        _click_row(qtbot, dialog.suggestions, row)
+        assert dialog.chosen is not None and dialog.chosen.id == practice.schuldhulp
+        qtbot.keyClicks(dialog.question, "Wilt u Greet helpen met een overzicht van haar schulden?")
+        dialogs.when_open(ConsentDialog, lambda consent: consent.reject())
+        _click(qtbot, dialog.save_button)
+
+    dialogs.when_open(ReferralDialog, fill_referral)
+    _click(qtbot, panel.new_button)
+    dialogs.check()
+    with db.transaction() as tx:
+        (referral,) = list_referrals(tx, actor, client_id=practice.client_id)
+    assert referral.conversation_id == history.earlier
+    assert referral.offering_id == practice.schuldhulp
+
+
+def test_choosing_a_draft_conversation_warns_that_the_letter_is_marked_as_draft(
+    qtbot, db, actor, practice, history, dialogs
+):
+    dialog = _open_referral_dialog(qtbot, db, actor, practice)
+    _click_row(qtbot, dialog.suggestions, 0)  # Welzijn op Recept, for meaning and participation
+    chosen = dialog.chosen
+    assert chosen is not None and not dialog.draft_warning.isVisible()
+
+    dialog.conversation.setFocus()
+    qtbot.keyClick(dialog.conversation, Qt.Key.Key_Up)
+    assert dialog.conversation_id == history.draft
+    assert dialog.draft_warning.isVisible() and dialog.draft_warning.text()
+    assert dialog.conversation.accessibleDescription() == dialog.draft_warning.text()
+    # Nothing is marked as important in the draft: no suggestions, the recipient stays chosen.
+    assert not dialog.suggestions.isVisible() and dialog.chosen == chosen
+
+    # Back to a completed one: the warning goes, the chosen recipient is selected among the suggestions.
+    qtbot.keyClick(dialog.conversation, Qt.Key.Key_Down)
+    assert dialog.conversation_id == practice.conversation_id
+    assert not dialog.draft_warning.isVisible() and dialog.conversation.accessibleDescription() == ""
+    assert [dialog.suggestions.row(item) for item in dialog.suggestions.selectedItems()] == [0]
+
+    # A draft may still be chosen: the referral refers to it (its letter says "draft").
+    qtbot.keyClick(dialog.conversation, Qt.Key.Key_Up)
+    qtbot.keyClicks(dialog.question, "Wilt u kennismaken met Greet?")
+    dialogs.when_open(ConsentDialog, lambda consent: consent.reject())
+    _click(qtbot, dialog.save_button)
+    dialogs.check()
+    with db.transaction() as tx:
+        (referral,) = list_referrals(tx, actor, client_id=practice.client_id)
+    assert referral.conversation_id == history.draft and referral.offering_id == practice.welzijn_op_recept
+
+
+def test_a_conversation_passed_in_is_chosen_when_completed_and_otherwise_the_newest_completed(
+    qtbot, db, actor, practice, history
+):
+    dialog = ReferralDialog(db, actor, practice.client_id, history.earlier)
+    qtbot.addWidget(dialog)
+    assert dialog.conversation_id == history.earlier
+    dialog = ReferralDialog(db, actor, practice.client_id, history.draft)
+    qtbot.addWidget(dialog)
+    assert dialog.conversation_id == practice.conversation_id
+    assert not dialog.draft_warning.isVisibleTo(dialog)

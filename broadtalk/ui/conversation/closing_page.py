@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -16,6 +18,9 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +33,60 @@ from broadtalk.ui.common import ErrorLabel
 from broadtalk.ui.conversation.domain_page import heading
 from broadtalk.ui.conversation.item_editors import ItemForm, TextBox
 
+#: The calm second line of an entry in the list of actions: its life domain, or the hint.
+DETAIL_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class DetailLineDelegate(QStyledItemDelegate):
+    """An entry on two lines: its text as usual, and under it a smaller line in the palette's calm
+    placeholder colour (``DETAIL_ROLE``). A screen reader reads both (``AccessibleTextRole``)."""
+
+    PADDING = 6
+
+    def _detail_font(self, option: QStyleOptionViewItem) -> QFont:
+        font = QFont(option.font)
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        return font
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        detail = index.data(DETAIL_ROLE)
+        if not detail:
+            return hint
+        metrics = QFontMetrics(self._detail_font(option))
+        width = max(hint.width(), metrics.horizontalAdvance(detail) + 2 * self.PADDING)
+        return QSize(width, hint.height() + metrics.height() + self.PADDING)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        detail = index.data(DETAIL_ROLE)
+        if not detail:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        rect = opt.rect.adjusted(self.PADDING, self.PADDING // 2, -self.PADDING, -self.PADDING // 2)
+        main_height = QFontMetrics(opt.font).height()
+        painter.save()
+        painter.setFont(opt.font)
+        painter.setPen(opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        top = rect.adjusted(0, 0, 0, -(rect.height() - main_height))
+        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        font = self._detail_font(opt)
+        painter.setFont(font)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        painter.setPen(opt.palette.color(role))
+        bottom = rect.adjusted(0, main_height, 0, 0)
+        elided = QFontMetrics(font).elidedText(detail, Qt.TextElideMode.ElideRight, bottom.width())
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, elided)
+        painter.restore()
+
 
 class ClosingPage(QScrollArea):
     what_matters_changed = Signal(str)
@@ -35,7 +94,7 @@ class ClosingPage(QScrollArea):
     ranking_changed = Signal(list)
     add_goal_requested = Signal(str, object)  # description, domain id | None
     remove_goal_requested = Signal(int)
-    add_action_requested = Signal(str, str, object, object)  # what, who, due date, goal id
+    add_action_requested = Signal(str, str, object, object, object)  # what, who, due date, goal id, domain id
     remove_action_requested = Signal(int)
 
     def __init__(self, model: ConversationModel, parent: QWidget | None = None):
@@ -43,6 +102,9 @@ class ClosingPage(QScrollArea):
         self._model = model
         self._loading = False
         self._started: date | None = None
+        self._goal_domains: dict[int, str | None] = {}
+        self._own_action_domain: str | None = None  # chosen for an action without a goal
+        self._showing_goal_domain = False
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
@@ -124,7 +186,9 @@ class ClosingPage(QScrollArea):
         layout.addWidget(heading(_("Agreed actions"), 1.1))
         self.actions = QListWidget()
         self.actions.setAccessibleName(_("Agreed actions"))
-        self.actions.setMaximumHeight(160)
+        self.actions.setItemDelegate(DetailLineDelegate(self.actions))
+        self.actions.setSpacing(1)
+        self.actions.setMaximumHeight(180)
         layout.addWidget(self.actions)
         action_form = QFormLayout()
         self.action_what = QLineEdit()
@@ -136,10 +200,27 @@ class ClosingPage(QScrollArea):
         self.action_due.setAccessibleName(_("By when"))
         self.action_goal = QComboBox()
         self.action_goal.setAccessibleName(_("Goal the action serves"))
+        self.action_goal.currentIndexChanged.connect(lambda _index: self._action_goal_changed())
+        # An action that serves no goal may have a life domain of its own (one serving a goal with
+        # a domain has the goal's): in a handover it is then shared with that domain.
+        self.action_domain = QComboBox()
+        self.action_domain.setAccessibleName(_("Life domain of the action"))
+        self.action_domain.addItem(_("(no domain)"), None)
+        for domain in model.domains:
+            self.action_domain.addItem(pick(domain.title), domain.id)
+        self.action_domain.currentIndexChanged.connect(lambda _index: self._action_domain_chosen())
+        goal_and_domain = QHBoxLayout()
+        goal_and_domain.setSpacing(8)
+        goal_and_domain.addWidget(self.action_goal, 3)
+        goal_and_domain.addSpacing(8)
+        self.action_domain_label = QLabel(_("Life domai&n:"))
+        self.action_domain_label.setBuddy(self.action_domain)
+        goal_and_domain.addWidget(self.action_domain_label)
+        goal_and_domain.addWidget(self.action_domain, 2)
         action_form.addRow(_("&What:"), self.action_what)
         action_form.addRow(_("W&ho:"), self.action_who)
         action_form.addRow(_("&By when:"), self.action_due)
-        action_form.addRow(_("For goal:"), self.action_goal)
+        action_form.addRow(_("For goal:"), goal_and_domain)
         layout.addLayout(action_form)
         action_buttons = QHBoxLayout()
         self.add_action_button = QPushButton(_("Add &action"))
@@ -208,6 +289,7 @@ class ClosingPage(QScrollArea):
 
     def _load_goals(self, goals: list[GoalView]) -> None:
         self.goals.clear()
+        self._goal_domains = {goal.id: goal.domain_id for goal in goals}
         for goal in goals:
             domain = self._model.domain(goal.domain_id) if goal.domain_id else None
             text = (
@@ -225,9 +307,11 @@ class ClosingPage(QScrollArea):
             self.action_goal.addItem(goal.description, goal.id)
         index = self.action_goal.findData(current)
         self.action_goal.setCurrentIndex(max(0, index))
+        self._action_goal_changed()
 
     def _load_actions(self, actions: list[ActionView], goals: list[GoalView]) -> None:
         self.actions.clear()
+        goal_domains = {goal.id: goal.domain_id for goal in goals}
         for action in actions:
             who = action.who or _("(nobody named yet)")
             if action.due_date:
@@ -236,9 +320,46 @@ class ClosingPage(QScrollArea):
                 )
             else:
                 text = _("{what} — {who}, no date agreed").format(what=action.what, who=who)
+            domain_id = goal_domains.get(action.goal_id) if action.goal_id is not None else None
+            domain = self._model.domain(domain_id or action.domain_id or "")
+            if domain is not None:
+                detail = _("Life domain: {domain}").format(domain=pick(domain.title))
+            else:
+                detail = _("no life domain: shared only if the client ticks it separately")
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, action.id)
+            item.setData(DETAIL_ROLE, detail)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, _("{action}; {detail}").format(action=text, detail=detail))
+            item.setToolTip(detail)
             self.actions.addItem(item)
+
+    def _action_goal_changed(self) -> None:
+        """A goal with a life domain gives the action that domain: shown, not to be chosen."""
+        goal_id = self.action_goal.currentData()
+        goal_domain = self._goal_domains.get(goal_id) if goal_id is not None else None
+        self._showing_goal_domain = True
+        try:
+            shown = goal_domain if goal_domain is not None else self._own_action_domain
+            self.action_domain.setCurrentIndex(max(0, self.action_domain.findData(shown)))
+        finally:
+            self._showing_goal_domain = False
+        self._apply_action_domain_state()
+
+    def _action_domain_chosen(self) -> None:
+        if not self._showing_goal_domain:
+            self._own_action_domain = self.action_domain.currentData()
+
+    def _goal_has_domain(self) -> bool:
+        goal_id = self.action_goal.currentData()
+        return goal_id is not None and self._goal_domains.get(goal_id) is not None
+
+    def _apply_action_domain_state(self) -> None:
+        enabled = self.action_goal.isEnabled() and not self._goal_has_domain()
+        self.action_domain.setEnabled(enabled)
+        self.action_domain_label.setEnabled(enabled)
+        why = "" if enabled or not self.action_goal.isEnabled() else _("The action has the life domain of its goal.")
+        self.action_domain.setToolTip(why)
+        self.action_domain.setAccessibleDescription(why)
 
     # -- edits --------------------------------------------------------------------------------
 
@@ -309,8 +430,9 @@ class ClosingPage(QScrollArea):
             self.action_error.show_message(_("Type the date as dd-mm-yyyy."))
             self.action_due.setFocus()
             return
+        domain_id = None if self._goal_has_domain() else self.action_domain.currentData()
         self.add_action_requested.emit(
-            self.action_what.text(), self.action_who.text(), due, self.action_goal.currentData()
+            self.action_what.text(), self.action_who.text(), due, self.action_goal.currentData(), domain_id
         )
 
     def action_added(self) -> None:
@@ -343,6 +465,7 @@ class ClosingPage(QScrollArea):
             self.action_goal,
         ):
             widget.setEnabled(not read_only)
+        self._apply_action_domain_state()
         if self.ranking is not None:
             self.ranking.setEnabled(not read_only)
         self.items.set_read_only(read_only)

@@ -226,11 +226,18 @@ class ConversationPage(QWidget):
         self.closing.goal_added()
         self._reload_closing()
 
-    def _add_action(self, what: str, who: str, due: date | None, goal_id: int | None) -> None:
+    def _add_action(self, what: str, who: str, due: date | None, goal_id: int | None, domain_id: str | None) -> None:
         try:
             self.session.run_now(
                 lambda tx: conv.add_action(
-                    tx, self._actor, self.conversation_id, what, who=who, due_date=due, goal_id=goal_id
+                    tx,
+                    self._actor,
+                    self.conversation_id,
+                    what,
+                    who=who,
+                    due_date=due,
+                    goal_id=goal_id,
+                    domain_id=domain_id,
                 )
             )
         except BroadtalkError as error:
