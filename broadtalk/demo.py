@@ -75,6 +75,9 @@ from broadtalk.store.database import Database
 from broadtalk.store.tables import Client, Conversation, Practitioner
 
 BATCH = 250  # clients per transaction: big enough to be fast, small enough to show progress
+#: Only the first clients may have an action of a domain but no goal: adding one goes through the
+#: draft conversation's use cases (slower than recording a conversation at once), and some are enough.
+OWN_STEP_CLIENTS = 300
 
 #: The PIN every demo practitioner signs in with (demo data is fictional; the PIN is no secret).
 DEMO_SECRET = "12345"
@@ -131,8 +134,9 @@ def generate_demo(
     while done < clients:
         size = min(BATCH, clients - done)
         with db.transaction() as tx:
-            for _index in range(size):
-                total_conversations += _demo_client(tx, rng, carers, models, today)
+            for index in range(done, done + size):
+                own_steps = index < OWN_STEP_CLIENTS
+                total_conversations += _demo_client(tx, rng, carers, models, today, own_steps=own_steps)
         done += size
         if progress is not None:
             progress(done, clients)
@@ -179,7 +183,13 @@ def _at(day: date, hour: int, minute: int) -> datetime:
 
 
 def _demo_client(
-    tx: Session, rng: random.Random, carers: list[Actor], models: list[ConversationModel], today: date
+    tx: Session,
+    rng: random.Random,
+    carers: list[Actor],
+    models: list[ConversationModel],
+    today: date,
+    *,
+    own_steps: bool = True,
 ) -> int:
     given = rng.choice(texts.GIVEN_NAMES)
     prefix = rng.choice(texts.NAME_PREFIXES)
@@ -228,7 +238,9 @@ def _demo_client(
         day = first_visit + timedelta(days=offset)
         is_last = index == count - 1
         draft = is_last and rng.random() < 0.08
-        _demo_conversation(tx, rng, actor, client.id, model, day, levels, improvement=0.08 * index, draft=draft)
+        _demo_conversation(
+            tx, rng, actor, client.id, model, day, levels, improvement=0.08 * index, draft=draft, own_steps=own_steps
+        )
     return count
 
 
@@ -243,6 +255,7 @@ def _demo_conversation(
     *,
     improvement: float,
     draft: bool,
+    own_steps: bool = True,
 ) -> None:
     start = _at(day, rng.randint(8, 15), rng.choice((0, 15, 30, 45)))
     minutes = rng.randint(35, 75)
@@ -295,7 +308,7 @@ def _demo_conversation(
     # An action of a flagged domain that serves no goal: added in the conversation (a draft), as
     # the app adds it; the conversation is then completed.
     own_step = None
-    if rng.random() < 0.15 and by_level:
+    if rng.random() < 0.15 and by_level and own_steps:
         domain_id = by_level[0][1]
         what, who = texts.DOMAIN_ACTIONS[texts.THEMES.get(domain_id, "meaning")]
         own_step = (domain_id, what, who, day + timedelta(days=rng.randint(7, 42)))

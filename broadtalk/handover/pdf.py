@@ -24,6 +24,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     Paragraph,
@@ -389,7 +390,7 @@ def _letter_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     if content.domains:
         for index, domain in enumerate(content.domains):
             parts = _domain_parts(domain, styles)
-            head = 3
+            head = _head_length(parts)
             if index == 0 and bars and scores:
                 # The section heading stays with the bars (never alone at a page foot).
                 story.append(KeepTogether([_p(_("Per life domain"), styles.heading), *scores]))
@@ -578,6 +579,15 @@ def _scores_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
     return [KeepTogether(block)]
 
 
+def _head_length(parts: list[Flowable]) -> int:
+    """How many of a domain's parts stay together: its title with the score lines, and with the
+    first short label and text after them (a long text may start on the page)."""
+    head = 1
+    while head < len(parts) and not isinstance(parts[head], CondPageBreak) and head < 3:
+        head += 1
+    return head
+
+
 def _domain_parts(domain: SharedDomain, styles: Styles) -> list[Flowable]:
     title = f'<font color="{colour_hex(domain.colour)}">■</font> {para_text(domain.title, FONT_BOLD)}'
     if domain.important:
@@ -592,17 +602,29 @@ def _domain_parts(domain: SharedDomain, styles: Styles) -> list[Flowable]:
         if domain.score is not None and domain.anchor_description:
             parts.append(_p(domain.anchor_description, styles.small))
     for answer in domain.answers:
-        parts.append(_p(answer.question, styles.label))
-        parts.append(_p(answer.answer, styles.body))
+        parts += _labelled_text(answer.question, answer.answer, styles.body, styles)
     if domain.notes:
-        parts.append(_p(_("Notes from the practitioner"), styles.label))
-        parts.append(_p(domain.notes, styles.body))
+        parts += _labelled_text(_("Notes from the practitioner"), domain.notes, styles.body, styles)
     if domain.own_words:
-        parts.append(_p(_("In their own words"), styles.label))
-        parts.append(_p(_quoted(domain.own_words), styles.quote))
+        parts += _labelled_text(_("In their own words"), _quoted(domain.own_words), styles.quote, styles)
     if len(parts) == 1:
         parts.append(_p(_("Nothing was written down for this domain."), styles.small))
     return parts
+
+
+#: A text longer than this may run over a page break: it starts where it is, never on a new page.
+LONG_TEXT = 600
+
+
+def _labelled_text(label: str, text: str, style: ParagraphStyle, styles: Styles) -> list[Flowable]:
+    """A label and its text. A short text stays with its label; a long one starts on this page
+    (a page more than half empty before a long note is a poor letter) unless fewer than four of
+    its lines fit, and its label never ends a page alone."""
+    if len(text) <= LONG_TEXT:
+        return [_p(label, styles.label), _p(text, style)]
+    loose = ParagraphStyle("label_loose", styles.label, keepWithNext=0)
+    room = styles.label.leading + styles.label.spaceBefore + 4 * style.leading
+    return [CondPageBreak(room), _p(label, loose), _p(text, style)]
 
 
 def _goals_block(content: HandoverContent, styles: Styles) -> list[Flowable]:

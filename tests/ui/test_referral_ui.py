@@ -490,6 +490,13 @@ def test_after_the_client_withdraws_consent_there_is_no_preview_and_no_file(
     assert panel.model.index(0, ReferralTableModel.CONSENT).data() == consent_label(WITHDRAWN)
     assert not panel.handover_button.isEnabled() and not panel.withdraw_button.isEnabled()
     assert panel.consent_button.isEnabled()  # a new consent may be recorded
+    # Instead of the handover: the withdrawal notice and the client's confirmation, and a word on them.
+    assert not panel.handover_button.isVisibleTo(panel) and panel.notice_button.isVisibleTo(panel)
+    assert panel.confirmation_button.isVisibleTo(panel)
+    assert messages.pop() == _(
+        "Let the recipient know, and give the client a confirmation: use 'Notice to the recipient…' and "
+        "'Confirmation for the client…'. Neither carries anything from the conversation."
+    )
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: pytest.fail("no file dialog")))
     preview = HandoverPreview(db, actor, referral_id, HANDOVER_PDF)
@@ -581,7 +588,9 @@ def test_the_client_page_holds_the_referrals_section(qtbot, db, actor, practice)
     assert page.referrals_panel.client_id == practice.client_id
     assert page.referrals_panel.selected_id() == referral_id
     ours = [b for b in page.referrals_panel.findChildren(QAbstractButton) if not b.objectName().startswith("qt_")]
-    assert len(ours) == 6 and all(button.text() for button in ours)
+    # Six for a referral; two more (the withdrawal notices) appear only after a withdrawal.
+    assert len(ours) == 8 and all(button.text() for button in ours)
+    assert sum(button.isVisibleTo(page) for button in ours) == 6
 
 
 # -- the main window ------------------------------------------------------------------------------

@@ -20,7 +20,17 @@ from broadtalk.forms.library import builtin_models
 from broadtalk.practitioners import Role, create_practitioner, list_practitioners
 from broadtalk.settings import PRACTICE_NAME, is_demo, read_setting
 from broadtalk.store.database import Database
-from broadtalk.store.tables import Action, Answer, Client, Conversation, DomainAssessment, Goal, Practitioner
+from broadtalk.store.tables import (
+    Action,
+    Answer,
+    Client,
+    Consent,
+    Conversation,
+    DomainAssessment,
+    Goal,
+    Practitioner,
+    Referral,
+)
 
 TODAY = date(2026, 3, 2)
 CLIENTS = 40
@@ -114,6 +124,58 @@ def test_the_database_is_marked_as_demo_with_a_practice_and_practitioners(demo_d
     assert {by_id[i] for i in conversation_practitioners} <= {Role.PRACTICE_NURSE, Role.SOCIAL_WORKER}
 
 
+def test_the_practice_has_its_details_and_the_practitioners_their_direct_lines(demo_db: Database) -> None:
+    from broadtalk.practitioners import check_contact, practitioner_contact
+    from broadtalk.settings import check_practice_details, practice_details
+
+    with demo_db.transaction() as tx:
+        details = practice_details(tx)
+        contacts = [practitioner_contact(tx, p.id) for p in list_practitioners(tx)]
+
+    assert details.name == "Huisartsenpraktijk De Linde (demo)"
+    assert details.address and details.postal_code and details.city and details.phone and details.agb
+    assert check_practice_details(details) == details  # valid by the settings screen's own rules
+    assert details.email.endswith((".example.nl", ".example.org", "@example.nl", "@example.org"))
+    for contact in contacts:
+        assert check_contact(contact.phone, contact.email) == (contact.phone, contact.email)
+        assert contact.email.endswith(".example.nl")
+        if contact.role in (Role.PRACTICE_NURSE, Role.SOCIAL_WORKER):
+            assert contact.phone  # colleagues elsewhere reach the referrer directly
+    assert len({c.phone for c in contacts if c.phone}) == len([c for c in contacts if c.phone])
+
+
+def test_some_clients_have_another_gp_another_language_and_a_few_an_interpreter(demo_db: Database) -> None:
+    with demo_db.transaction() as tx:
+        clients = tx.exec(select(Client)).all()
+
+    languages = Counter(c.language for c in clients)
+    assert languages[""] > len(clients) // 2  # most prefer Dutch
+    assert len(languages) >= 3  # and several other languages occur
+    interpreters = [c for c in clients if c.interpreter_needed]
+    assert interpreters
+    assert all(c.language for c in interpreters)
+    assert len(interpreters) < len([c for c in clients if c.language])
+    with_gp = [c for c in clients if c.general_practitioner]
+    assert 0 < len(with_gp) < len(clients) // 2
+
+
+def test_referrals_vary_first_contact_contact_preference_and_the_pieces_chosen(demo_db: Database) -> None:
+    from broadtalk.handover.content import WHAT_MATTERS_MOST
+
+    with demo_db.transaction() as tx:
+        referrals = tx.exec(select(Referral)).all()
+        consents = tx.exec(select(Consent)).all()
+
+    assert {r.first_contact for r in referrals} == {"recipient", "client", "practice"}
+    preferences = [r for r in referrals if r.contact_preference]
+    assert 0 < len(preferences) < len(referrals)
+    chosen = [json.loads(c.pieces) for c in consents]
+    with_what_matters = [p for p in chosen if WHAT_MATTERS_MOST in p]
+    assert len(consents) // 4 <= len(with_what_matters) <= 3 * len(consents) // 4  # roughly half
+    assert any(key.startswith("action:") for p in chosen for key in p)
+    assert any(not p for p in chosen)
+
+
 def test_every_client_has_one_to_three_conversations(demo_db: Database) -> None:
     with demo_db.transaction() as tx:
         client_ids = tx.exec(select(Client.id)).all()
@@ -175,6 +237,12 @@ def test_goals_and_actions_exist_and_belong_to_their_conversation(demo_db: Datab
     for action in actions:
         if action.goal_id is not None:
             assert goals[action.goal_id].conversation_id == action.conversation_id
+            assert action.domain_id is None  # it has its goal's domain
+    loose = [a for a in actions if a.goal_id is None]
+    # Some actions serve no goal but have a domain of their own; a few have neither.
+    assert any(a.domain_id for a in loose)
+    assert any(a.domain_id is None for a in loose)
+    assert len(loose) < len(actions) // 2
 
 
 def test_the_demo_data_obeys_the_rules_of_the_models(demo_db: Database) -> None:
@@ -288,7 +356,34 @@ def test_demo_has_a_social_map_and_referrals_in_every_state_with_withdrawn_and_e
     assert {r.status for r in referrals} >= {*ORDER, "declined"}
     assert {r.consent_status(TODAY) for r in referrals} == {"given", "withdrawn", "expired", "none"}
     assert any(o.stale for o in offerings) and any(not o.stale for o in offerings)
-    assert overdue
+    assert 0 < len(overdue) <= len(referrals) // 4  # a handful, not half the list
+
+
+def test_demo_handovers_share_one_two_or_more_scored_domains_from_every_model(tmp_path: Path) -> None:
+    from broadtalk.handover.content import load_handover
+    from broadtalk.referrals import list_referrals
+
+    database, _ = _generate(tmp_path / "handovers.sqlite", clients=60)
+    try:
+        with database.transaction() as tx:
+            nurse = next(p for p in list_practitioners(tx) if p.role == Role.PRACTICE_NURSE)
+            models = {r.id: tx.get(Conversation, r.conversation_id).model_id for r in tx.exec(select(Referral)).all()}
+            given = [r for r in list_referrals(tx, nurse, today=TODAY) if r.consent_status(TODAY) == "given"]
+            contents = {r.id: load_handover(tx, nurse, r.id, today=TODAY) for r in given}
+    finally:
+        database.close()
+
+    assert set(models.values()) == {"positive-health", "four-domains", "self-sufficiency"}
+    scored = Counter(len(c.scored_domains()) for c in contents.values())
+    assert scored[1] and scored[2]  # the bar chart
+    assert any(count >= 3 for count in scored)  # the full chart
+    charted = {models[i] for i, c in contents.items() if c.scored_domains()}
+    assert charted == {"positive-health", "self-sufficiency"}
+    # What the client saw at consent is what the recipient gets: nothing changed or left out.
+    assert all(not c.changed_after_consent and c.pieces_left_out == 0 for c in contents.values())
+    assert any(c.what_matters_most for c in contents.values())
+    assert any(not c.what_matters_most for c in contents.values())
+    assert {c.first_contact for c in contents.values()} >= {"recipient", "client", "practice"}
 
 
 def test_every_demo_practitioner_signs_in_with_the_demo_pin(demo_db: Database) -> None:

@@ -734,7 +734,8 @@ def test_sections_without_consent_are_absent_and_the_box_says_so(db: Database, a
     for detail in ("Lindelaan", "3521 AB", "06 12 34 56 78", "ron.dewit@example.nl"):
         assert detail not in text
     not_shared = "; ".join([_("address, phone and e-mail"), _("goals and actions"), _("the client's own words")])
-    assert _("Not shared: {items}. Only what is in this letter is shared.").format(items=not_shared) in text
+    assert f"{_('Not shared')} {not_shared}" in text
+    assert _("Only what is in this letter is shared.") in text
     copy_text = flat(" ".join(pages_text(copy)))
     assert _("What you agreed to do") not in copy_text and _("What matters to you") not in copy_text
 
