@@ -24,8 +24,9 @@ from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from broadtalk.i18n import N_, _
-from broadtalk.permissions import DESCRIPTIONS, Permission, require
+from broadtalk.permissions import DESCRIPTIONS, Permission, allows, refusal
 from broadtalk.practitioners import Actor
+from broadtalk.referral_steps import STATUS_LABELS
 from broadtalk.store.tables import AuditEntry
 
 GENESIS = "0" * 64
@@ -150,8 +151,6 @@ def detail_label(detail: str) -> str:
     numbers and other details as they are."""
     if detail in DETAIL_LABELS:
         return _(DETAIL_LABELS[detail])
-    from broadtalk.referrals import STATUS_LABELS  # referrals writes entries: imported late
-
     if detail in STATUS_LABELS:
         return _(STATUS_LABELS[detail])
     if detail.startswith("chain broken at "):
@@ -265,6 +264,25 @@ def record_once(
         return None
     return record(
         tx, actor, action, object_type=object_type, object_id=object_id, client_id=client_id, detail=detail, now=now
+    )
+
+
+def require(actor: Actor, permission: Permission, *, client_id: int | None = None) -> None:
+    """Raise PermissionRefused unless the actor's role has the permission (the role matrix in
+    ``permissions``); the refusal is written to the audit trail after the use case's
+    transaction is rolled back."""
+    if allows(actor, permission):
+        return
+    raise after_rollback(
+        refusal(actor, permission),
+        lambda tx: record(
+            tx,
+            actor,
+            Action.REFUSED,
+            object_type=permission.value,
+            client_id=client_id,
+            outcome=Outcome.REFUSED,
+        ),
     )
 
 

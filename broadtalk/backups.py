@@ -13,9 +13,10 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError, StoreError
 from broadtalk.i18n import _
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import BACKUP_SUFFIX, Database, companion_files, inspect_file, list_backups
 from broadtalk.store.tables import AuditEntry

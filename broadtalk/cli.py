@@ -448,7 +448,8 @@ def cmd_clients(args: argparse.Namespace) -> int:
 
 def cmd_referrals(args: argparse.Namespace) -> int:
     from broadtalk import audit
-    from broadtalk.referrals import list_referrals, status_label
+    from broadtalk.referral_steps import status_label
+    from broadtalk.referrals import list_referrals
 
     today = date.today()
     db = _open_database(args, create=False)
@@ -544,8 +545,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from broadtalk import audit
+    from broadtalk.audit import require
     from broadtalk.backups import carry_over_trail, read_trail
-    from broadtalk.permissions import Permission, require
+    from broadtalk.permissions import Permission
     from broadtalk.store.database import DamagedDatabase, Database, inspect_file, restore_backup
 
     target = _database_path(args)
@@ -792,7 +794,8 @@ def _new_passphrase() -> str:
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
     from broadtalk import audit
-    from broadtalk.permissions import Permission, require
+    from broadtalk.audit import require
+    from broadtalk.permissions import Permission
     from broadtalk.store import migrations
     from broadtalk.store.database import Database, encrypt_database, inspect_file, is_encrypted_file, list_backups
 
@@ -854,7 +857,8 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
 
 def cmd_passphrase(args: argparse.Namespace) -> int:
     from broadtalk import audit
-    from broadtalk.permissions import Permission, require
+    from broadtalk.audit import require
+    from broadtalk.permissions import Permission
 
     current = _passphrase()
     if current is None:

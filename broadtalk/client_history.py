@@ -17,13 +17,14 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.clients import ClientRecord, get_client
 from broadtalk.conversations import COMPLETED
 from broadtalk.errors import NotFoundError
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel
 from broadtalk.i18n import _, pick
-from broadtalk.permissions import Permission, allows, require
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Action, Conversation, Goal, Practitioner
 

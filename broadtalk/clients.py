@@ -19,9 +19,10 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.i18n import _, format_short_date, to_display_time
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import AuditEntry, Client, Conversation
 from broadtalk.text import clean_line, fold

@@ -20,10 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.forms.library import find_model
-from broadtalk.i18n import N_, _, format_short_date
-from broadtalk.permissions import Permission, allows, require
+from broadtalk.i18n import N_, _, format_short_date, ngettext
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Consent, Conversation, Practitioner, Referral
 from broadtalk.text import clean_block
@@ -222,9 +223,11 @@ def record_consent(
     missing = [key for key in chosen if key not in available]
     if missing:
         raise InputError(
-            _("{count} chosen pieces are no longer part of the conversation; look at the consent again.").format(
-                count=len(missing)
-            )
+            ngettext(
+                "{count} chosen piece is no longer part of the conversation; look at the consent again.",
+                "{count} chosen pieces are no longer part of the conversation; look at the consent again.",
+                len(missing),
+            ).format(count=len(missing))
         )
     row = Consent(
         referral_id=referral_id,

@@ -15,9 +15,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import NotFoundError
 from broadtalk.i18n import _
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Conversation, ConversationChange, Practitioner
 

@@ -17,11 +17,12 @@ from sqlmodel import Session
 
 from broadtalk import audit
 from broadtalk import conversations as conv
+from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel
 from broadtalk.i18n import _
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Action, Answer, Client, Conversation, DomainAssessment, Goal
 from broadtalk.text import clean_block

@@ -23,13 +23,14 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.conversation_changes import AMENDING, log_change, start_amendment_log
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.forms.conditions import enabled_link_ids
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel, Domain, Item, ItemType
 from broadtalk.i18n import _, pick
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Action, Answer, Client, Conversation, DomainAssessment, Goal
 from broadtalk.text import clean_block, clean_line

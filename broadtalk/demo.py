@@ -37,7 +37,7 @@ from broadtalk.handover.content import WHAT_MATTERS_MOST, conversation_pieces, g
 from broadtalk.i18n import DISPLAY_ZONE, _
 from broadtalk.life_domains import tags_of
 from broadtalk.practitioners import Actor, Role, check_contact, create_practitioner
-from broadtalk.referrals import (
+from broadtalk.referral_steps import (
     ACCEPTED,
     AWAITING_FEEDBACK,
     CLOSED,
@@ -47,9 +47,8 @@ from broadtalk.referrals import (
     FIRST_CONTACT,
     ORDER,
     SENT,
-    advance_referral,
-    create_referral,
 )
+from broadtalk.referrals import advance_referral, create_referral
 from broadtalk.settings import (
     DEMO,
     PRACTICE_ADDRESS,

@@ -21,9 +21,10 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import NotFoundError
 from broadtalk.i18n import _
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import (
     Action,

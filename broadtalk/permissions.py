@@ -1,7 +1,7 @@
 """What each role may do: the role matrix, enforced in the core.
 
-Every use case that reads or changes client data calls ``require(actor, Permission.X)`` before
-it touches anything, so a screen that forgets to hide a button still cannot show or change
+Every use case that reads or changes client data calls ``audit.require(actor, Permission.X)``
+(which checks here and records a refusal in the audit trail) before it touches anything, so a screen that forgets to hide a button still cannot show or change
 what the role does not allow. The screens ask ``allows`` to decide what to show.
 """
 
@@ -111,26 +111,13 @@ class PermissionRefused(RefusedError):
     """The actor's role does not allow what was asked."""
 
 
-def require(actor: Actor, permission: Permission, *, client_id: int | None = None) -> None:
-    """Raise PermissionRefused unless the actor's role has the permission; the refusal is
-    written to the audit trail (after the use case's transaction is rolled back)."""
-    if allows(actor, permission):
-        return
-    from broadtalk import audit  # audit needs this module for its own checks
+def refusal(actor: Actor, permission: Permission) -> PermissionRefused:
+    """The refusal for an actor whose role lacks the permission: what, and whom to ask.
 
-    error = PermissionRefused(
+    ``audit.require`` raises it and records it in the audit trail; this module knows nothing of
+    the trail (the trail builds on the matrix, not the other way round)."""
+    return PermissionRefused(
         _("As {role} you may not {action}; ask a colleague whose role allows it.").format(
             role=role_in_sentence(actor.role), action=_(DESCRIPTIONS[permission])
         )
-    )
-    raise audit.after_rollback(
-        error,
-        lambda tx: audit.record(
-            tx,
-            actor,
-            audit.Action.REFUSED,
-            object_type=permission.value,
-            client_id=client_id,
-            outcome=audit.Outcome.REFUSED,
-        ),
     )

@@ -197,32 +197,6 @@ def practitioner_contact(tx: Session, practitioner_id: int) -> PractitionerConta
     return PractitionerContact(name=row.name, role=Role(row.role), phone=row.phone, email=row.email)
 
 
-def set_practitioner_contact(
-    tx: Session, actor: Actor, practitioner_id: int, *, phone: str, email: str
-) -> PractitionerContact:
-    """Set a direct line and e-mail address: one's own (any role) or a colleague's
-    (``MANAGE_PRACTITIONERS``). Either may be empty. A bad value raises InvalidContact naming
-    each field, and nothing changes; a change is recorded in the audit trail."""
-    # permissions and audit build on this module (the Actor), so they are imported here.
-    from broadtalk import audit
-    from broadtalk.permissions import Permission, require
-
-    if practitioner_id != actor.id:
-        require(actor, Permission.MANAGE_PRACTITIONERS)
-    row = tx.get(Practitioner, practitioner_id)
-    if row is None or not row.active:
-        raise NotFoundError(_("There is no practitioner with number {id}.").format(id=practitioner_id))
-    phone, email = check_contact(phone, email)
-    if (row.phone, row.email) != (phone, email):
-        row.phone, row.email = phone, email
-        tx.add(row)
-        tx.flush()
-        audit.record(
-            tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=practitioner_id, detail="contact"
-        )
-    return PractitionerContact(name=row.name, role=Role(row.role), phone=phone, email=email)
-
-
 COMMAND_LINE_KEY = "command_line_practitioner_id"
 
 

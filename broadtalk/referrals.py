@@ -22,36 +22,26 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.consent import ConsentView, consent_status, latest_consent_unchecked, shows_content
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.i18n import DISPLAY_ZONE, N_, _, format_short_date, to_display_time
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
+from broadtalk.referral_steps import (
+    AWAITING_FEEDBACK,
+    CLOSED,
+    DECLINED,
+    DRAFT,
+    FEEDBACK,
+    ORDER,
+    SENT,
+    status_label,
+)
 from broadtalk.settings import change_setting, read_setting
 from broadtalk.store.tables import Client, Conversation, Offering, Organisation, Practitioner, Referral, ReferralEvent
 from broadtalk.text import clean_block, clean_line
 
-DRAFT, SENT, ACCEPTED, FIRST_CONTACT, FEEDBACK, CLOSED, DECLINED = (
-    "draft",
-    "sent",
-    "accepted",
-    "first_contact",
-    "feedback_received",
-    "closed",
-    "declined",
-)
-ORDER = (DRAFT, SENT, ACCEPTED, FIRST_CONTACT, FEEDBACK, CLOSED)
-STATUS_LABELS = {
-    DRAFT: N_("Draft"),
-    SENT: N_("Sent"),
-    ACCEPTED: N_("Accepted"),
-    FIRST_CONTACT: N_("First contact"),
-    FEEDBACK: N_("Feedback received"),
-    CLOSED: N_("Closed"),
-    DECLINED: N_("Declined"),
-}
-#: Waiting for feedback: these count towards "overdue".
-AWAITING_FEEDBACK = (SENT, ACCEPTED, FIRST_CONTACT)
 URGENCIES = {"routine": N_("Routine"), "soon": N_("Within a week"), "urgent": N_("Urgent: within two days")}
 #: Who makes the first contact. "recipient" needs the client's contact details shared (or the
 #: practice passes them on by phone); the others work without them.
@@ -63,10 +53,6 @@ FIRST_CONTACTS = {
 FEEDBACK_DUE_KEY = "referral_feedback_due_days"
 DEFAULT_FEEDBACK_DUE_DAYS = 28
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
 
 
 def urgency_label(urgency: str) -> str:

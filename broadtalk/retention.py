@@ -28,11 +28,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError
 from broadtalk.i18n import DISPLAY_ZONE, N_, _
-from broadtalk.permissions import Permission, allows, require
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
-from broadtalk.referrals import CLOSED, DECLINED
+from broadtalk.referral_steps import CLOSED, DECLINED
 from broadtalk.settings import read_setting, write_setting
 from broadtalk.store.tables import Client, Conversation, Referral, ReferralEvent
 

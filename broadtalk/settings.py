@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError
 from broadtalk.i18n import _
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor, check_email, check_phone
 from broadtalk.store.tables import Setting
 from broadtalk.text import clean_line

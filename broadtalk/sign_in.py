@@ -18,10 +18,19 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.i18n import _, ngettext
-from broadtalk.permissions import Permission, require
-from broadtalk.practitioners import Actor, Role, command_line_actor, create_practitioner, get_actor
+from broadtalk.permissions import Permission
+from broadtalk.practitioners import (
+    Actor,
+    PractitionerContact,
+    Role,
+    check_contact,
+    command_line_actor,
+    create_practitioner,
+    get_actor,
+)
 from broadtalk.store.tables import AuditEntry, Practitioner
 
 SECRET_MIN_LENGTH = 5
@@ -294,3 +303,34 @@ def environment_actor(tx: Session, environ: Mapping[str, str] | None = None) -> 
             _("{user} must be a practitioner number, not '{value}'.").format(user=USER_VARIABLE, value=user[:40])
         ) from None
     return sign_in(tx, practitioner_id, pin)
+
+
+# -- contact details --------------------------------------------------------------------------
+
+
+def set_practitioner_contact(
+    tx: Session, actor: Actor, practitioner_id: int, *, phone: str, email: str, now: datetime | None = None
+) -> PractitionerContact:
+    """Set a direct line and e-mail address: one's own (any role) or a colleague's
+    (``MANAGE_PRACTITIONERS``). Either may be empty. A bad value raises InvalidContact naming
+    each field, and nothing changes; a change is recorded in the audit trail."""
+    if practitioner_id != actor.id:
+        require(actor, Permission.MANAGE_PRACTITIONERS)
+    row = tx.get(Practitioner, practitioner_id)
+    if row is None or not row.active:
+        raise NotFoundError(_("There is no practitioner with number {id}.").format(id=practitioner_id))
+    phone, email = check_contact(phone, email)
+    if (row.phone, row.email) != (phone, email):
+        row.phone, row.email = phone, email
+        tx.add(row)
+        tx.flush()
+        audit.record(
+            tx,
+            actor,
+            audit.Action.CHANGE,
+            object_type="practitioner",
+            object_id=practitioner_id,
+            detail="contact",
+            now=now,
+        )
+    return PractitionerContact(name=row.name, role=Role(row.role), phone=phone, email=email)

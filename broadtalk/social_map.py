@@ -24,11 +24,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.clients import DUTCH_POSTAL_CODE, EMAIL, parse_date
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.i18n import N_, _, format_short_date, ngettext, to_display_time
 from broadtalk.life_domains import TAGS, tag_label
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.settings import change_setting, read_setting
 from broadtalk.store.tables import Offering, Organisation, Referral
@@ -513,12 +514,12 @@ def create_organisation(
 ) -> OrganisationView:
     require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
-    row = _add_organisation(tx, data, now)
+    row = add_checked_organisation(tx, data, now)
     _audit(tx, actor, audit.Action.CREATE, "organisation", row.id, now)
     return _organisation_view(row)
 
 
-def _add_organisation(tx: Session, data: OrganisationInput, now: datetime) -> Organisation:
+def add_checked_organisation(tx: Session, data: OrganisationInput, now: datetime) -> Organisation:
     """Checked and stored, not audited: for ``create_organisation`` and the CSV import (one entry per file)."""
     values = validate_organisation(data, _local_day(now))
     row = Organisation(**values, created_at=now, updated_at=now)

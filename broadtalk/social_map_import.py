@@ -27,18 +27,19 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError
 from broadtalk.i18n import _, ngettext, translations_for
 from broadtalk.life_domains import TAGS
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.social_map import (
     KINDS,
     InvalidEntry,
     OfferingInput,
     OrganisationInput,
-    _add_organisation,
     add_checked_offering,
+    add_checked_organisation,
     validate_offering,
     validate_organisation,
 )
@@ -429,7 +430,7 @@ def import_social_map(
             duplicates.append(RejectedRow(line, message, (message,)))
             continue
         if organisation_id is None:
-            organisation_id = _add_organisation(tx, organisation, now).id
+            organisation_id = add_checked_organisation(tx, organisation, now).id
             organisations[key] = organisation_id
             created += 1
         # Checked above with the editor's rules, duplicates included: stored without asking again.

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.i18n import _
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor, Role, create_practitioner, get_actor, role_label
 from broadtalk.settings import PRACTICE_NAME, change_setting, read_setting, write_setting
 from broadtalk.sign_in import check_new_secret, hash_secret, may_hand_out

@@ -17,11 +17,12 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.forms.loader import load_model_file, load_model_text
 from broadtalk.forms.schema import ConversationModel
 from broadtalk.i18n import _
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import CustomModel
 

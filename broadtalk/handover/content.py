@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from broadtalk import audit
+from broadtalk.audit import require
 from broadtalk.clients import ClientRecord, client_record_unchecked
 from broadtalk.consent import ConsentInput, ConsentView, method_label, record_consent, require_valid_consent
 from broadtalk.conversations import ActionView, ConversationSnapshot, snapshot_unchecked
@@ -29,7 +30,7 @@ from broadtalk.forms.conditions import is_enabled
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel, Domain, Item, ItemType
 from broadtalk.i18n import _, format_short_date, pick, to_display_time
-from broadtalk.permissions import Permission, require
+from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.referrals import ReferralView, feedback_due_days, referral_view_unchecked, urgency_label
 from broadtalk.settings import practice_details

@@ -247,7 +247,7 @@ def first_contact_sentence(content: HandoverContent) -> str:
         if content.consent.share_identity_details:
             return _("The practice will call you to arrange the first contact with the client.")
         return _(
-            "The client's address and phone number are not shared. The practice will call you to arrange "
+            "The client's address, phone number and e-mail address are not shared. The practice will call you to arrange "
             "the first contact with the client."
         )
     return _("Please contact the client yourself to make a first appointment.")
@@ -755,7 +755,7 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
             story.append(_p(_quoted(content.what_matters_most), styles.quote))
         for domain in own_words:
             story.append(
-                _p(_("About {domain}, you said:").format(domain=domain.plain_title or domain.title), styles.body)
+                _p(_("About ‘{domain}’, you said:").format(domain=domain.plain_title or domain.title), styles.body)
             )
             story.append(_p(_quoted(domain.own_words), styles.quote))
 
@@ -915,20 +915,24 @@ def _withdrawal_notice_story(content: WithdrawalContent, styles: Styles) -> list
         if content.sent_on
         else _("We prepared a handover for you with reference {reference}.").format(reference=content.reference)
     )
+    if content.sent_on:
+        withdrawn = _(
+            "On {date} the client withdrew the consent under which we shared that information. "
+            "From that day on the consent no longer applies: please do not use the information "
+            "from our handover any further, and we will share nothing more."
+        )
+    else:
+        withdrawn = _(
+            "On {date} the client withdrew the consent for it. We will not send it, and we will share nothing "
+            "about the client with you under this referral."
+        )
     return [
         _p(_("Consent withdrawn"), styles.title),
         Spacer(1, 8),
         _table(rows, [38 * mm, FRAME_WIDTH - 38 * mm]),
         Spacer(1, 10),
         _p(sent, styles.body),
-        _p(
-            _(
-                "On {date} the client withdrew the consent under which we shared that information. "
-                "From that day on the consent no longer applies: please do not use the information "
-                "from our handover any further, and we will share nothing more."
-            ).format(date=_long_date(content.withdrawn_on)),
-            styles.body,
-        ),
+        _p(withdrawn.format(date=_long_date(content.withdrawn_on)), styles.body),
         _p(
             _(
                 "Had you already been in contact with the client? Then please let us know. "

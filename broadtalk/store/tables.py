@@ -93,9 +93,7 @@ class Client(SQLModel, table=True):
     #: The language the client prefers to speak, when it is not Dutch ("Arabisch", "Pools").
     language: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
     #: An interpreter is needed for a conversation.
-    interpreter_needed: bool = Field(
-        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0"))
-    )
+    interpreter_needed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0")))
     #: Lower-case name without diacritics, for search-as-you-type ("celik" finds "Çelik").
     search_key: str = Field(sa_column=Column(String(300), nullable=False, index=True))
     #: Folded "family given prefix": the Dutch list order.

@@ -82,7 +82,6 @@ SUMMARY_STYLE = (
 
 #: Up to this many domains are listed as they are; more (the 13 of the matrix) scroll.
 DOMAINS_WITHOUT_SCROLLING = 8
-#: Pages are rasterised for the printer at this resolution at most: sharp on paper, without
 
 # -- consent ------------------------------------------------------------------------------------
 
@@ -174,11 +173,13 @@ class ConsentDialog(QDialog):
             nothing = ConsentInput("", (), False, False, False, "", self._today, self._today + DEFAULT_VALIDITY)
             _content, pieces = preview_handover(tx, actor, referral_id, nothing, today=self._today)
         self.piece_boxes: dict[str, QCheckBox] = {}
-        pieces_box = QGroupBox(_("Chosen one by one"))
+        pieces_box = QGroupBox(_("Chosen separately"))
         pieces_layout = QVBoxLayout(pieces_box)
         pieces_layout.setSpacing(6)
         pieces_layout.addWidget(
-            quiet_label(_("These belong to no life domain: each is shared only when the client agrees to it by name."))
+            quiet_label(
+                _("These belong to no life domain: each is shared only when the client agrees to it separately.")
+            )
         )
         for piece in pieces:
             box = QCheckBox(piece.label)

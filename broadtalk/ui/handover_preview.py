@@ -31,7 +31,7 @@ from broadtalk.handover.export import (
     log_disclosure,
     render_document,
 )
-from broadtalk.i18n import N_, _, to_display_time
+from broadtalk.i18n import _, to_display_time
 from broadtalk.practitioners import Actor
 from broadtalk.referrals import (
     get_referral,
@@ -40,40 +40,6 @@ from broadtalk.store.database import Database
 from broadtalk.ui.common import show_refusal
 from broadtalk.ui.dialog_parts import local_today, quiet_label
 
-#: Core messages and the field they are about, so each shows under its own field.
-REFERRAL_FIELD_MESSAGES = {
-    "question": (
-        N_("The question for the recipient is empty; write what you ask of them."),
-        N_("The question is longer than 5,000 characters; shorten it."),
-    ),
-    "feedback_contact": (
-        N_("Say how the recipient can give feedback: a function and a phone number or e-mail address."),
-        N_("The contact for feedback is longer than 300 characters; shorten it."),
-    ),
-    "recipient": (N_("This offering is not on the social map (any more); choose another one."),),
-}
-CONSENT_FIELD_MESSAGES = {
-    "purpose": (
-        N_("Write down the purpose the client agreed to, e.g. 'support with debts'."),
-        N_("The purpose is longer than 2,000 characters; shorten it."),
-    ),
-    "method": (N_("Say how consent was given: verbally or in writing."),),
-    "given_on": (N_("The date of consent lies in the future; consent counts from when it was given."),),
-    "valid_until": (
-        N_("'Valid until' lies before the date of consent; choose a later date."),
-        N_("Consent can be valid for two years at most (until {date}); choose an earlier date."),
-    ),
-}
-SUMMARY_STYLE = (
-    "#consentSummary { background: #EAF2F8; color: #17324D; border: 1px solid #B9D3E8;"
-    " border-radius: 6px; padding: 10px 12px; }"
-)
-CHOSEN_STYLE = (
-    "#chosenRecipient { background: #EAF2F8; color: #17324D; border: 1px solid #B9D3E8;"
-    " border-radius: 6px; padding: 8px 10px; }"
-)
-#: Up to this many domains are listed as they are; more (the 13 of the matrix) scroll.
-DOMAINS_WITHOUT_SCROLLING = 8
 #: Pages are rasterised for the printer at this resolution at most: sharp on paper, without
 #: building an image of hundreds of megabytes per page for a 1200 dpi printer.
 PRINT_DPI = 300

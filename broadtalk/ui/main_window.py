@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
 
 from broadtalk import __version__, audit, backups, settings
 from broadtalk import conversations as conv
+from broadtalk.audit import require
 from broadtalk.errors import BroadtalkError
 from broadtalk.forms.library import latest_models
 from broadtalk.i18n import _, ngettext
-from broadtalk.permissions import Permission, allows, require
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, role_label
 from broadtalk.referrals import feedback_due_days, list_referrals
 from broadtalk.sign_in import unlock

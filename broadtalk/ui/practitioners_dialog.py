@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from broadtalk.audit import require
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _
-from broadtalk.permissions import Permission, PermissionRefused, allows, require
+from broadtalk.permissions import Permission, PermissionRefused, allows
 from broadtalk.practitioners import (
     COMMAND_LINE_KEY,
     EMAIL,
@@ -48,7 +49,6 @@ from broadtalk.practitioners import (
     list_practitioners,
     practitioner_contact,
     role_label,
-    set_practitioner_contact,
 )
 from broadtalk.settings import read_setting
 from broadtalk.sign_in import (
@@ -58,15 +58,16 @@ from broadtalk.sign_in import (
     deactivate_account,
     reset_secret,
     set_own_secret,
+    set_practitioner_contact,
 )
 from broadtalk.store.database import Database
 from broadtalk.ui.common import ErrorLabel
 from broadtalk.ui.dialog_parts import bold_label, buddy_label, quiet_label
-from broadtalk.ui.sign_in_dialogs import _TryDialog, secret_field
+from broadtalk.ui.sign_in_dialogs import TryDialog, secret_field
 from broadtalk.ui.welcome import without_mnemonic
 
 
-class AddAccountDialog(_TryDialog):
+class AddAccountDialog(TryDialog):
     """A new practitioner with a first PIN or password, typed twice. ``added`` after accept."""
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None):
@@ -127,7 +128,7 @@ class AddAccountDialog(_TryDialog):
         return error.message
 
 
-class ResetSecretDialog(_TryDialog):
+class ResetSecretDialog(TryDialog):
     """A practice manager or administrator gives a colleague who forgot theirs a new PIN or password."""
 
     def __init__(self, db: Database, actor: Actor, account: Actor, parent: QWidget | None = None):
@@ -167,7 +168,7 @@ class ResetSecretDialog(_TryDialog):
         return None
 
 
-class ChangeOwnSecretDialog(_TryDialog):
+class ChangeOwnSecretDialog(TryDialog):
     """Any practitioner changes their own PIN or password, knowing the current one."""
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None):

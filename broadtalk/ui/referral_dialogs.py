@@ -36,9 +36,8 @@ from broadtalk.forms.schema import Domain
 from broadtalk.i18n import N_, _, format_short_date, pick
 from broadtalk.life_domains import tags_of
 from broadtalk.practitioners import Actor, practitioner_contact, role_label
+from broadtalk.referral_steps import DECLINED, FEEDBACK, status_label
 from broadtalk.referrals import (
-    DECLINED,
-    FEEDBACK,
     FIRST_CONTACTS,
     URGENCIES,
     ReferralView,
@@ -46,7 +45,6 @@ from broadtalk.referrals import (
     allowed_next,
     create_referral,
     get_referral,
-    status_label,
 )
 from broadtalk.settings import practice_details
 from broadtalk.social_map import OfferingView, list_offerings, suggest_offerings

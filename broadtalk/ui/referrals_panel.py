@@ -40,16 +40,13 @@ from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, WITHDRAWAL_CONF
 from broadtalk.i18n import _, format_datetime, format_short_date, ngettext, to_display_time
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
+from broadtalk.referral_steps import AWAITING_FEEDBACK, CLOSED, DECLINED, status_label
 from broadtalk.referrals import (
-    AWAITING_FEEDBACK,
-    CLOSED,
-    DECLINED,
     ReferralView,
     allowed_next,
     feedback_due_days,
     get_referral,
     list_referrals,
-    status_label,
     urgency_label,
 )
 from broadtalk.store.database import Database

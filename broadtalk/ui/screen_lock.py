@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QVBoxLayout, QWid
 from shiboken6 import isValid
 
 from broadtalk.i18n import _
-from broadtalk.ui.sign_in_dialogs import _TryDialog, secret_field
+from broadtalk.ui.sign_in_dialogs import TryDialog, secret_field
 
 #: What counts as someone at the keyboard: any key, click, wheel or touch, and moving the mouse.
 ACTIVITY = {
@@ -98,7 +98,7 @@ class Curtain(QWidget):
         self.deleteLater()
 
 
-class UnlockDialog(_TryDialog):
+class UnlockDialog(TryDialog):
     """Only the signed-in practitioner's PIN or password opens the screen again; Escape does not."""
 
     def __init__(self, name: str, parent: QWidget | None = None):

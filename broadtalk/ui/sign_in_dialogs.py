@@ -54,7 +54,7 @@ def _explanation(text: str) -> QLabel:
     return label
 
 
-class _TryDialog(QDialog):
+class TryDialog(QDialog):
     """A small dialog whose main button tries what was typed; a failure keeps it open."""
 
     def __init__(self, title: str, heading: str, text: str, button: str, parent: QWidget | None = None):
@@ -120,7 +120,7 @@ class _TryDialog(QDialog):
         self.accept()
 
 
-class PassphraseDialog(_TryDialog):
+class PassphraseDialog(TryDialog):
     """Unlock an encrypted database with its passphrase."""
 
     def __init__(self, location: str, parent: QWidget | None = None):
@@ -142,7 +142,7 @@ class PassphraseDialog(_TryDialog):
         return self.passphrase_edit.text()
 
 
-class SignInDialog(_TryDialog):
+class SignInDialog(TryDialog):
     """Who is working: choose your name, type your own PIN or password."""
 
     def __init__(self, accounts: list[Actor], hint: str = "", parent: QWidget | None = None):
@@ -179,7 +179,7 @@ class SignInDialog(_TryDialog):
         return self.secret_edit.text()
 
 
-class NewSecretDialog(_TryDialog):
+class NewSecretDialog(TryDialog):
     """A practitioner from before sign-in existed chooses a personal PIN or password."""
 
     def __init__(self, name: str, parent: QWidget | None = None):
@@ -233,7 +233,7 @@ PASSPHRASE_ADVICE = N_(
 )
 
 
-class EncryptOfferDialog(_TryDialog):
+class EncryptOfferDialog(TryDialog):
     """Data from before encryption existed: offer to encrypt it now."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -259,7 +259,7 @@ class EncryptOfferDialog(_TryDialog):
         return self.fields.values()
 
 
-class ChangePassphraseDialog(_TryDialog):
+class ChangePassphraseDialog(TryDialog):
     """Re-encrypt the data with a new passphrase: the current one first, the new one twice."""
 
     def __init__(self, parent: QWidget | None = None):

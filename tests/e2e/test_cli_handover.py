@@ -11,7 +11,8 @@ from sqlmodel import select
 from broadtalk import conversations as conv
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.consent import ConsentInput, record_consent, withdraw_consent
-from broadtalk.referrals import SENT, advance_referral, create_referral
+from broadtalk.referral_steps import SENT
+from broadtalk.referrals import advance_referral, create_referral
 from broadtalk.store.database import Database
 from broadtalk.store.tables import Disclosure, Offering, Organisation
 from tests.conftest import NOW

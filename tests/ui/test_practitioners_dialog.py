@@ -24,9 +24,8 @@ from broadtalk.practitioners import (
     create_practitioner,
     list_practitioners,
     practitioner_contact,
-    set_practitioner_contact,
 )
-from broadtalk.sign_in import add_account, can_sign_in, reset_secret, sign_in
+from broadtalk.sign_in import add_account, can_sign_in, reset_secret, set_practitioner_contact, sign_in
 from broadtalk.store.tables import AuditEntry
 from broadtalk.ui.practitioners_dialog import (
     AddAccountDialog,

@@ -24,17 +24,8 @@ from broadtalk.consent import GIVEN, NONE, WITHDRAWN, ConsentInput, method_label
 from broadtalk.consent import status_label as consent_label
 from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF
 from broadtalk.i18n import _
-from broadtalk.referrals import (
-    CLOSED,
-    DRAFT,
-    FEEDBACK,
-    SENT,
-    advance_referral,
-    create_referral,
-    get_referral,
-    list_referrals,
-    status_label,
-)
+from broadtalk.referral_steps import CLOSED, DRAFT, FEEDBACK, SENT, status_label
+from broadtalk.referrals import advance_referral, create_referral, get_referral, list_referrals
 from broadtalk.social_map import OfferingInput, OrganisationInput, create_offering, create_organisation
 from broadtalk.store.tables import Disclosure
 from broadtalk.ui import handover_preview
@@ -652,8 +643,9 @@ def _open_referral_dialog(qtbot, db, actor, practice: Practice) -> ReferralDialo
 
 
 def test_the_feedback_line_is_filled_in_with_the_direct_line_and_email(qtbot, db, actor, practice):
-    from broadtalk.practitioners import role_label, set_practitioner_contact
+    from broadtalk.practitioners import role_label
     from broadtalk.settings import PRACTICE_NAME, PRACTICE_PHONE, write_setting
+    from broadtalk.sign_in import set_practitioner_contact
 
     with db.transaction() as tx:
         write_setting(tx, PRACTICE_NAME, "Huisartsenpraktijk De Linde")
@@ -676,7 +668,11 @@ def test_without_any_number_the_hint_asks_for_one_and_says_where_to_set_it(qtbot
 
     dialog = _open_referral_dialog(qtbot, db, actor, practice)
     assert dialog.feedback_contact.text() == f"Anouk de Vries, {role_label(actor.role)}"
-    hints = [label for label in dialog.findChildren(type(dialog.next_note)) if "My details" in label.text()]
+    hint = _(
+        "Add a phone number or e-mail address at which you can be reached. Set them once under "
+        "File › My details… and they are filled in here."
+    )
+    hints = [label for label in dialog.findChildren(type(dialog.next_note)) if label.text() == hint]
     assert len(hints) == 1 and hints[0].isVisible()
 
 

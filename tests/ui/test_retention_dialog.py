@@ -12,7 +12,8 @@ from broadtalk import i18n, permissions
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Role, create_practitioner
-from broadtalk.referrals import CLOSED, advance_referral, create_referral
+from broadtalk.referral_steps import CLOSED
+from broadtalk.referrals import advance_referral, create_referral
 from broadtalk.retention import RecordType, record_type_label, retention_periods
 from broadtalk.store.tables import AuditEntry, Offering, Organisation
 from broadtalk.ui.retention_dialog import DueTableModel, RetentionDialog

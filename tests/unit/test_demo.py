@@ -340,7 +340,8 @@ def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
 
 
 def test_demo_has_a_social_map_and_referrals_in_every_state_with_withdrawn_and_expired_consent(tmp_path: Path) -> None:
-    from broadtalk.referrals import ORDER, list_referrals
+    from broadtalk.referral_steps import ORDER
+    from broadtalk.referrals import list_referrals
     from broadtalk.social_map import list_offerings
 
     database, report = _generate(tmp_path / "referrals.sqlite", clients=60)

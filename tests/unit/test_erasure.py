@@ -18,7 +18,8 @@ from broadtalk.errors import NotFoundError
 from broadtalk.handover.export import HANDOVER_PDF, export_document
 from broadtalk.permissions import PermissionRefused
 from broadtalk.practitioners import Role, create_practitioner
-from broadtalk.referrals import CLOSED, FEEDBACK, SENT, advance_referral, create_referral
+from broadtalk.referral_steps import CLOSED, FEEDBACK, SENT
+from broadtalk.referrals import advance_referral, create_referral
 from broadtalk.store.database import Database, companion_files
 from broadtalk.store.tables import (
     Action,

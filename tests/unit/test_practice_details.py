@@ -19,7 +19,6 @@ from broadtalk.practitioners import (
     check_phone,
     create_practitioner,
     practitioner_contact,
-    set_practitioner_contact,
 )
 from broadtalk.settings import (
     PRACTICE_ADDRESS,
@@ -36,6 +35,7 @@ from broadtalk.settings import (
     set_practice_details,
     write_setting,
 )
+from broadtalk.sign_in import set_practitioner_contact
 from broadtalk.store.tables import AuditEntry
 from tests.conftest import NOW
 

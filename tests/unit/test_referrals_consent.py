@@ -13,20 +13,8 @@ from broadtalk.consent import ConsentInput, record_consent, withdraw_consent
 from broadtalk.errors import InputError, RefusedError
 from broadtalk.handover.content import load_handover
 from broadtalk.practitioners import Role, create_practitioner
-from broadtalk.referrals import (
-    ACCEPTED,
-    CLOSED,
-    DECLINED,
-    DRAFT,
-    FEEDBACK,
-    FIRST_CONTACT,
-    SENT,
-    advance_referral,
-    create_referral,
-    get_referral,
-    list_referrals,
-    set_feedback_due_days,
-)
+from broadtalk.referral_steps import ACCEPTED, CLOSED, DECLINED, DRAFT, FEEDBACK, FIRST_CONTACT, SENT
+from broadtalk.referrals import advance_referral, create_referral, get_referral, list_referrals, set_feedback_due_days
 from broadtalk.store.tables import Offering, Organisation
 from tests.conftest import NOW
 

@@ -14,7 +14,8 @@ from broadtalk.clients import ClientInput, create_client
 from broadtalk.errors import InputError
 from broadtalk.permissions import Permission, PermissionRefused
 from broadtalk.practitioners import Role, create_practitioner
-from broadtalk.referrals import CLOSED, advance_referral, create_referral
+from broadtalk.referral_steps import CLOSED
+from broadtalk.referrals import advance_referral, create_referral
 from broadtalk.retention import (
     DEFAULT_YEARS,
     RecordType,

@@ -325,7 +325,7 @@ class ClosingPage(QScrollArea):
             if domain is not None:
                 detail = _("Life domain: {domain}").format(domain=pick(domain.title))
             else:
-                detail = _("no life domain: shared only if the client ticks it separately")
+                detail = _("no life domain: shared only when the client agrees to it separately")
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, action.id)
             item.setData(DETAIL_ROLE, detail)

@@ -26,7 +26,9 @@ def upgrade() -> None:
     with op.batch_alter_table("action", schema=None) as batch_op:
         batch_op.add_column(sa.Column("domain_id", sa.String(length=64), nullable=True))
     with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("first_contact", sa.String(length=16), nullable=False, server_default="recipient"))
+        batch_op.add_column(
+            sa.Column("first_contact", sa.String(length=16), nullable=False, server_default="recipient")
+        )
         batch_op.add_column(sa.Column("contact_preference", sa.String(length=300), nullable=False, server_default=""))
     with op.batch_alter_table("consent", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pieces", sa.Text(), nullable=False, server_default="{}"))
