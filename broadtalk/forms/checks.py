@@ -129,6 +129,7 @@ def check_model(model: ConversationModel, source: SourceMap | None = None) -> li
                 (*path, "linkId"), _("linkId '{id}' is used twice; every item needs its own").format(id=item.link_id)
             )
         text(item.text, (*path, "text"))
+        text(item.report_label, (*path, "reportLabel"))
         text(item.help, (*path, "help"))
         _check_options(item, path, out, text, slug)
         _check_conditions(item, path, earlier, every_link_id, out)

@@ -23,7 +23,18 @@ from broadtalk.i18n import _
 MAX_FILE_BYTES = 2_000_000
 
 #: Fields that hold a text per language (``{nl: ..., en: ...}``).
-TEXT_FIELDS = ("title", "description", "text", "help", "display", "label", "shortTitle", "plainTitle", "plainLabel")
+TEXT_FIELDS = (
+    "title",
+    "description",
+    "text",
+    "help",
+    "display",
+    "label",
+    "shortTitle",
+    "plainTitle",
+    "plainLabel",
+    "reportLabel",
+)
 
 
 @dataclass

@@ -70,6 +70,9 @@ class Item(Strict):
     link_id: Identifier = Field(alias="linkId")
     type: ItemType
     text: LocalizedText
+    #: How the item is named in a document for another professional, where ``text`` is a
+    #: question put to the client ("Wil je hier iets mee doen?" is "Wil hier iets mee doen").
+    report_label: LocalizedText | None = Field(default=None, alias="reportLabel")
     help: LocalizedText | None = None
     required: bool = False
     #: For choice items: several options may be chosen.
@@ -78,6 +81,10 @@ class Item(Strict):
     enable_when: list[EnableWhen] = Field(default_factory=list, alias="enableWhen")
     enable_behavior: Literal["all", "any"] = Field(default="all", alias="enableBehavior")
     max_length: int | None = Field(default=None, alias="maxLength", ge=1)
+
+    def document_label(self) -> LocalizedText:
+        """The item's name in a handover: its neutral report label, else its text."""
+        return self.report_label or self.text
 
     def option(self, code: str) -> AnswerOption | None:
         return next((o for o in self.answer_options if o.code == code), None)

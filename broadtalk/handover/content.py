@@ -178,8 +178,9 @@ class HandoverContent:
     practice: Contact = field(default_factory=Contact)
     #: The referrer's direct line and e-mail.
     referrer: Contact = field(default_factory=Contact)
-    #: Who held the conversation (not always who referred).
+    #: Who held the conversation (not always who referred), and their function in words.
     conversation_by: str = ""
+    conversation_by_role: str = ""
     #: The recipient's own phone and e-mail from the social map (for the client's copy).
     recipient_contact: Contact = field(default_factory=Contact)
     #: Who makes the first contact, as decided for this letter (see ``first_contact_for``).
@@ -257,7 +258,7 @@ def conversation_pieces(model: ConversationModel | None, snapshot: ConversationS
     if snapshot.what_matters_most.strip():
         pieces.append(Piece(WHAT_MATTERS_MOST, _("What matters most to the client"), snapshot.what_matters_most))
     for item, text in _answered(model, model.closing.items, snapshot.answers):
-        pieces.append(Piece(piece_key("answer", item.link_id), pick(item.text), text))
+        pieces.append(Piece(piece_key("answer", item.link_id), pick(item.document_label()), text))
     for goal in snapshot.goals:
         if goal.domain_id is None:
             pieces.append(
@@ -312,6 +313,7 @@ def build_handover(
     practice: Contact | None = None,
     referrer: Contact | None = None,
     conversation_by: str = "",
+    conversation_by_role: str = "",
     recipient_contact: Contact | None = None,
     feedback_due_days: int = 28,
 ) -> HandoverContent:
@@ -346,7 +348,9 @@ def build_handover(
                     scale_max=scale.max if scale else None,
                     anchor_label=pick(anchor.label) if anchor else "",
                     anchor_description=pick(anchor.description) if anchor and anchor.description else "",
-                    answers=tuple(SharedAnswer(pick(i.text), t) for i, t in _answered(model, domain.items, answers)),
+                    answers=tuple(
+                        SharedAnswer(pick(i.document_label()), t) for i, t in _answered(model, domain.items, answers)
+                    ),
                     notes=assessment.notes if assessment else "",
                     own_words=assessment.own_words if assessment and consent.share_own_words else "",
                     important=bool(assessment and assessment.important),
@@ -390,7 +394,7 @@ def build_handover(
     conversation_answers: tuple[SharedAnswer, ...] = ()
     if model is not None and snapshot is not None:
         conversation_answers = tuple(
-            SharedAnswer(pick(item.text), text)
+            SharedAnswer(pick(item.document_label()), text)
             for item, text in _answered(model, model.closing.items, answers)
             if ticked(piece_key("answer", item.link_id))
         )
@@ -447,6 +451,9 @@ def build_handover(
         practice=practice or Contact(name=practice_name),
         referrer=referrer or Contact(name=referrer_name, role=referrer_role),
         conversation_by=conversation_by or referrer_name,
+        conversation_by_role=conversation_by_role
+        if conversation_by
+        else (referrer.role if referrer else referrer_role),
         recipient_contact=recipient_contact or Contact(name=referral.recipient),
         first_contact=first_contact_for(referral.first_contact, consent.share_identity_details),
         contact_preference=referral.contact_preference if consent.share_identity_details else "",
@@ -502,7 +509,7 @@ class _Sources:
 
 
 def _sources(tx: Session, referral_id: int, today: date) -> _Sources:
-    from broadtalk.practitioners import role_label
+    from broadtalk.practitioners import role_in_sentence, role_label
 
     referral = referral_view_unchecked(tx, referral_id, today=today)
     client = client_record_unchecked(tx, referral.client_id)
@@ -548,6 +555,7 @@ def _sources(tx: Session, referral_id: int, today: date) -> _Sources:
             email=referrer.email if referrer else "",
         ),
         "conversation_by": held_by.name if held_by else "",
+        "conversation_by_role": role_in_sentence(held_by.role) if held_by else "",
         "recipient_contact": recipient,
         "feedback_due_days": feedback_due_days(tx),
     }

@@ -828,15 +828,18 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     story.append(_p(_("Why: {purpose}").format(purpose=consent.purpose), styles.body))
 
     story.append(_p(_("Withdrawing your consent"), styles.heading))
+    who = talked_with
+    if content.conversation_by_role and talked_with == content.conversation_by:
+        who = _("{name}, {role}").format(name=talked_with, role=content.conversation_by_role)
     if practice.phone:
         withdraw = _(
             "Have you changed your mind? You may withdraw your consent at any time. "
             "Tell {name}, or call the practice: {phone}."
-        ).format(name=talked_with, phone=unbroken(practice.phone))
+        ).format(name=who, phone=unbroken(practice.phone))
     else:
         withdraw = _(
             "Have you changed your mind? You may withdraw your consent at any time. Tell {name} at the practice."
-        ).format(name=talked_with)
+        ).format(name=who)
     story.append(_p(withdraw, styles.body))
     story.append(_p(_("After that, we share nothing more."), styles.body))
     return story

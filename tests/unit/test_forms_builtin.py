@@ -58,7 +58,7 @@ SELF_SUFFICIENCY_DOMAINS = [
 #: Display-only texts for the client's own copy. They say a domain or a scale end in plain words
 #: and never change what a score means, so they may be added to (or reworded in) a published
 #: version; every other byte of a published file is frozen.
-PLAIN_KEYS = ("plainTitle", "plainLabel")
+PLAIN_KEYS = ("plainTitle", "plainLabel", "reportLabel")
 _PLAIN_KEY_LINE = re.compile(rf"^ *(?:{'|'.join(PLAIN_KEYS)}):(?: *\{{[^\n]*\}})? *\n")
 
 
@@ -85,7 +85,8 @@ def pinned_bytes(text: str) -> bytes:
 
 
 def without_plain_texts(model: ConversationModel) -> ConversationModel:
-    """The model as it reads without plainTitle and plainLabel."""
+    """The model as it reads without plainTitle, plainLabel and reportLabel (how things are said
+    on the documents, never what they mean)."""
 
     def scale(value: Scale | None) -> Scale | None:
         if value is None:
@@ -93,8 +94,15 @@ def without_plain_texts(model: ConversationModel) -> ConversationModel:
         anchors = [a.model_copy(update={"plain_label": None}) for a in value.anchors]
         return value.model_copy(update={"anchors": anchors})
 
-    domains = [d.model_copy(update={"plain_title": None, "scale": scale(d.scale)}) for d in model.domains]
-    return model.model_copy(update={"domains": domains, "scale": scale(model.scale)})
+    def items(values: list) -> list:
+        return [item.model_copy(update={"report_label": None}) for item in values]
+
+    domains = [
+        d.model_copy(update={"plain_title": None, "scale": scale(d.scale), "items": items(d.items)})
+        for d in model.domains
+    ]
+    closing = model.closing.model_copy(update={"items": items(model.closing.items)})
+    return model.model_copy(update={"domains": domains, "scale": scale(model.scale), "closing": closing})
 
 
 def load_builtin(file_name: str) -> ConversationModel:

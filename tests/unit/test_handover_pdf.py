@@ -913,3 +913,14 @@ def test_the_client_copy_is_short_and_says_how_to_withdraw(content: HandoverCont
     assert "Meedoen, dat is wat ik wil." in text  # own words of a domain the client marked important
     assert "Ik lig 's nachts wakker" not in text  # own words of a domain not marked important
     assert "Piekert veel" not in text  # the practitioner's notes are for the recipient
+
+
+def test_a_question_put_to_the_client_is_printed_as_a_neutral_label(content: HandoverContent):
+    """'Wat gaat goed?' is asked of the client; the recipient reads 'Wat goed gaat'."""
+    model = MODELS["positive-health"]
+    item = model.domain("meaningfulness").items[0]
+    assert item.report_label is not None
+    letter, _copy = render(content)
+    text = flat(" ".join(pages_text(letter)))
+    assert i18n.pick(item.report_label) in text
+    assert i18n.pick(item.text) not in text
