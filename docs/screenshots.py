@@ -39,6 +39,27 @@ def settle(app: QApplication, window: MainWindow | None = None) -> None:
         app.processEvents()
 
 
+def pages(data: bytes, *names: str) -> None:
+    """The first pages of a PDF as PNG files, one per name, on white paper."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtPdf import QPdfDocument
+
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    for index, name in enumerate(names):
+        page_image = document.render(index, QSize(900, 1273))
+        sheet = QImage(page_image.size(), QImage.Format.Format_RGB32)
+        sheet.fill(QColor("white"))  # the rendered page is transparent where the paper is
+        painter = QPainter(sheet)
+        painter.drawImage(0, 0, page_image)
+        painter.end()
+        sheet.save(str(OUT / name))
+
+
 def main() -> int:
     i18n.set_language(os.environ.get("BROADTALK_LANGUAGE", "nl"))
     app = QApplication(sys.argv[:1])
@@ -109,34 +130,39 @@ def main() -> int:
     view.grab().save(str(OUT / "client-view.png"))
     view.leave()
 
-    # The first page of a handover, as the recipient sees it (rendered with QtPdf, as the preview does).
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
-    from PySide6.QtGui import QColor, QImage, QPainter
-    from PySide6.QtPdf import QPdfDocument
-
-    from broadtalk.handover.export import HANDOVER_PDF, render_document
+    # The handover as the recipient sees it, the client's copy, and the consent dialog that shows
+    # the recipient's content before consent is saved (rendered with QtPdf, as the preview does).
+    from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, render_document
     from broadtalk.referrals import list_referrals
+    from broadtalk.ui.consent_dialogs import ConsentDialog
 
+    today = date(2026, 11, 20)
     with db.transaction() as tx:
-        today = date(2026, 11, 20)
         referral = next(
             r
             for r in list_referrals(tx, actor, today=today)
-            if r.consent_status(today) == "given" and r.consent and len(r.consent.domains) >= 2
+            if r.consent_status(today) == "given"
+            and r.consent
+            and len(r.consent.domains) == 2
+            and render_document(tx, actor, r.id, HANDOVER_PDF, today=today)[0].scored_domains()
         )
-        _content, data = render_document(tx, actor, referral.id, HANDOVER_PDF, today=today)
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document = QPdfDocument()
-    document.load(buffer)
-    page_image = document.render(0, QSize(900, 1273))
-    sheet = QImage(page_image.size(), QImage.Format.Format_RGB32)
-    sheet.fill(QColor("white"))  # the rendered page is transparent where the paper is
-    painter = QPainter(sheet)
-    painter.drawImage(0, 0, page_image)
-    painter.end()
-    sheet.save(str(OUT / "handover-page1.png"))
+        _content, letter = render_document(tx, actor, referral.id, HANDOVER_PDF, today=today)
+        _content, copy = render_document(tx, actor, referral.id, CLIENT_COPY, today=today)
+    pages(letter, "handover-page1.png", "handover-page2.png")
+    pages(copy, "client-copy-page1.png")
+
+    dialog = ConsentDialog(db, actor, referral.id, window)
+    for domain_id in referral.consent.domains:
+        dialog.domain_boxes[domain_id].setChecked(True)
+    dialog.share_goals.setChecked(True)
+    dialog.share_own_words.setChecked(True)
+    dialog.purpose.setPlainText(referral.consent.purpose)
+    dialog.method_buttons["verbal"].setChecked(True)
+    dialog.tabs.setCurrentIndex(1)  # what the recipient will get
+    dialog.show()
+    settle(app)
+    dialog.grab().save(str(OUT / "consent-dialog.png"))
+    dialog.reject()
     window.close()
     db.close()
     print(f"screenshots written to {OUT}")

@@ -447,7 +447,7 @@ def _consent_box(content: HandoverContent, styles: Styles) -> list[Flowable]:
         (consent.share_own_words, _("the client's own words")),
     ):
         (also if shared else not_shared).append(label)
-    also += list(consent.piece_labels)
+    also += [label[:1].lower() + label[1:] for label in consent.piece_labels]  # inside a list
     rows = _rows(
         [
             (_("Shared with"), consent.recipient if consent.recipient != content.recipient else ""),

@@ -60,7 +60,6 @@ from broadtalk.ui.dialog_parts import (
     field_of,
     local_today,
     quiet_label,
-    settle_size,
 )
 
 CONSENT_FIELD_MESSAGES = {
@@ -80,8 +79,6 @@ SUMMARY_STYLE = (
     " border-radius: 6px; padding: 10px 12px; }"
 )
 
-#: Up to this many domains are listed as they are; more (the 13 of the matrix) scroll.
-DOMAINS_WITHOUT_SCROLLING = 8
 
 # -- consent ------------------------------------------------------------------------------------
 
@@ -155,18 +152,7 @@ class ConsentDialog(QDialog):
                 quiet_label(_("This referral is not linked to a conversation, so there are no life domains to share."))
             )
         domains_layout = QVBoxLayout(domains_box)
-        if len(self.domain_boxes) > DOMAINS_WITHOUT_SCROLLING:
-            domain_layout.addStretch(1)
-            scroller = QScrollArea()
-            scroller.setWidget(domain_list)
-            scroller.setWidgetResizable(True)
-            scroller.setFrameShape(QFrame.Shape.NoFrame)
-            scroller.setMinimumHeight(240)
-            scroller.viewport().setAutoFillBackground(False)
-            domain_list.setAutoFillBackground(False)
-            domains_layout.addWidget(scroller)
-        else:
-            domains_layout.addWidget(domain_list)
+        domains_layout.addWidget(domain_list)  # the whole left column scrolls (13 ZRM domains)
 
         # Pieces of no life domain: each is shared only when ticked by name.
         with db.transaction() as tx:
@@ -255,7 +241,6 @@ class ConsentDialog(QDialog):
         dates.addRow(until_label, self.valid_until)
         dates.addRow("", self.until_error)
         terms.addLayout(dates)
-        terms.addStretch(1)
 
         # The summary, to read back to the client.
         summary_heading = bold_label(QLabel(_("Read this back to the client")))
@@ -280,16 +265,29 @@ class ConsentDialog(QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
 
-        left = QVBoxLayout()
+        # Left, what is shared (scrolls: the matrix has thirteen domains); right, the terms and,
+        # below them, the summary to read back and exactly what the recipient will get.
+        choices = QWidget()
+        left = QVBoxLayout(choices)
+        left.setContentsMargins(0, 0, 8, 0)
         left.setSpacing(12)
         left.addWidget(domains_box)
         left.addWidget(details_box)
         left.addWidget(pieces_box)
         left.addStretch(1)
+        self.choices_area = QScrollArea()
+        self.choices_area.setWidget(choices)
+        self.choices_area.setWidgetResizable(True)
+        self.choices_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.choices_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.choices_area.setMinimumWidth(choices.sizeHint().width() + 24)
+        right = QVBoxLayout()
+        right.setSpacing(10)
+        right.addWidget(terms_box)
         columns = QHBoxLayout()
         columns.setSpacing(16)
-        columns.addLayout(left, 1)
-        columns.addWidget(terms_box, 1)
+        columns.addWidget(self.choices_area, 5)
+        columns.addLayout(right, 6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 18, 18, 14)
         layout.setSpacing(10)
@@ -298,12 +296,11 @@ class ConsentDialog(QDialog):
         layout.addWidget(explain)
         layout.addSpacing(4)
         layout.addLayout(columns, 1)
-        layout.addSpacing(4)
         # Read back to the client, and exactly what the recipient will get (the letter's content).
         self.preview = QTextBrowser()
         self.preview.setOpenLinks(False)
         self.preview.setAccessibleName(_("What the recipient will get"))
-        self.preview.setMinimumHeight(220)
+        self.preview.setMinimumHeight(200)
         read_back = QWidget()
         read_back_layout = QVBoxLayout(read_back)
         read_back_layout.setContentsMargins(6, 6, 6, 6)
@@ -313,7 +310,7 @@ class ConsentDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(read_back, _("Read back to the client"))
         self.tabs.addTab(self.preview, _("What {recipient} will get").format(recipient=_short(referral.recipient)))
-        layout.addWidget(self.tabs, 1)
+        right.addWidget(self.tabs, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.save_button.setDefault(True)
@@ -334,7 +331,9 @@ class ConsentDialog(QDialog):
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
         self._update_summary()
-        settle_size(self, 900, 640)
+        # A laptop of 1366 × 768 shows it whole; the left column scrolls when it must.
+        self.setMinimumSize(1040, 600)
+        self.resize(1120, 680)
 
     @property
     def consent(self) -> ConsentView | None:
