@@ -782,13 +782,7 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     )
     story.append(_p(_client_first_contact(content), styles.body))
     story.append(_p(_client_urgency(content.urgency_code, content.first_contact), styles.body))
-    if practice.phone:
-        not_heard = _("Have you not heard anything within two weeks? Then call the practice: {phone}.").format(
-            phone=unbroken(practice.phone)
-        )
-    else:
-        not_heard = _("Have you not heard anything within two weeks? Then call the practice.")
-    story.append(_p(not_heard, styles.body))
+    story.append(_p(_client_if_stuck(content), styles.body))
 
     story.append(_p(_("What you agreed we may share, and with whom"), styles.heading))
     story.append(
@@ -859,6 +853,23 @@ def _plain_domain(domain: SharedDomain) -> str:
             high_label=domain.scale_max_label,
         )
     return text
+
+
+def _client_if_stuck(content: HandoverContent) -> str:
+    """What the client does when the contact does not come about: call the practice, in a time
+    that fits the urgency (and the practice's number when it is known)."""
+    if content.first_contact == "client":
+        question = _("Can you not reach them?")
+    else:
+        question = {
+            "urgent": _("Have you not heard anything within three days?"),
+            "soon": _("Have you not heard anything within a week?"),
+        }.get(content.urgency_code, _("Have you not heard anything within two weeks?"))
+    phone = content.practice.phone
+    then = (
+        _("Then call the practice: {phone}.").format(phone=unbroken(phone)) if phone else _("Then call the practice.")
+    )
+    return f"{question} {then}"
 
 
 def _client_first_contact(content: HandoverContent) -> str:
