@@ -258,7 +258,7 @@ def test_an_action_without_a_goal_gets_a_life_domain_of_its_own(qtbot, window, d
     _choose(qtbot, closing.action_domain, "daily-functioning")
     qtbot.mouseClick(closing.add_action_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: closing.actions.count() == 1)
-    # The list says which domain; an action without any says it is shared only when ticked by name.
+    # The list says which domain; an action without any says it is shared only when the client agrees to it separately.
     qtbot.keyClicks(closing.action_what, "Huisarts belt terug")
     _choose(qtbot, closing.action_domain, None)
     qtbot.keyClick(closing.action_what, Qt.Key.Key_Return)
@@ -273,7 +273,7 @@ def test_an_action_without_a_goal_gets_a_life_domain_of_its_own(qtbot, window, d
     first, second = closing.actions.item(0), closing.actions.item(1)
     assert title in first.data(DETAIL_ROLE)
     assert title in first.data(Qt.ItemDataRole.AccessibleTextRole)
-    assert second.data(DETAIL_ROLE) == _("no life domain: shared only if the client ticks it separately")
+    assert second.data(DETAIL_ROLE) == _("no life domain: shared only when the client agrees to it separately")
 
 
 def test_an_action_for_a_goal_with_a_domain_has_the_goals_domain(qtbot, window, db, actor):
