@@ -676,7 +676,8 @@ def _feedback_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
     block.append(Spacer(1, 4))
     block.append(_p(_("Kind regards,"), styles.body))
     block.append(Paragraph("<br/>".join(c for c in contact if c), styles.body))
-    return [KeepTogether(block), *_reply_form(content, styles)]
+    # The request, the signature and the reply form stay together: the form never stands alone.
+    return [KeepTogether([*block, *_reply_form(content, styles)])]
 
 
 def _reply_form(content: HandoverContent, styles: Styles) -> list[Flowable]:
@@ -708,7 +709,7 @@ def _reply_form(content: HandoverContent, styles: Styles) -> list[Flowable]:
             ("TOPPADDING", (0, 0), (-1, -1), 4),
         ],
     )
-    return [KeepTogether([heading, intro, form])]
+    return [heading, intro, form]
 
 
 # -- the client's copy ---------------------------------------------------------------------------
