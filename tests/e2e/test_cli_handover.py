@@ -162,3 +162,39 @@ def test_an_unknown_referral_or_a_bad_target_is_one_line_and_exit_1(practice, tm
         capsys,
     )
     assert code == 1 and len(err.strip().splitlines()) == 1
+
+
+def test_withdrawal_documents_need_a_withdrawal_and_carry_no_content(practice, tmp_path, capsys, actor):
+    from pypdf import PdfReader
+
+    notice = tmp_path / "notice.pdf"
+    args = ["--db", practice["path"], "handover", "withdrawal-notice", str(practice["consented"]), "--out"]
+    code, _out, err = run([*args, str(notice)], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1  # consent still holds: nothing to confirm
+    assert not notice.exists()
+
+    with practice["db"].transaction() as tx:
+        from broadtalk.referrals import get_referral
+
+        withdraw_consent(tx, actor, get_referral(tx, actor, practice["consented"]).consent.id, note="zelf geregeld")
+    confirmation = tmp_path / "confirmation.pdf"
+    code, _out, err = run([*args, str(notice)], capsys)
+    assert code == 0, err
+    args[3] = "withdrawal-confirmation"
+    code, _out, err = run([*args, str(confirmation)], capsys)
+    assert code == 0, err
+    for path in (notice, confirmation):
+        text = " ".join(page.extract_text() or "" for page in PdfReader(path).pages)
+        assert "Ron Bakker" in text
+        for content in ("De post maak ik niet meer open", "Hulp bij schulden", "zelf geregeld"):
+            assert content not in text, content
+    reopened = Database.open(practice["db"].path)
+    try:
+        with reopened.transaction() as tx:
+            rows = tx.exec(select(Disclosure)).all()
+    finally:
+        reopened.close()
+    assert [(d.kind, json.loads(d.scope)) for d in rows] == [
+        ("withdrawal_notice", {"withdrawal": True}),
+        ("withdrawal_confirmation", {"withdrawal": True}),
+    ]
