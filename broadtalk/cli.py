@@ -397,7 +397,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     db = _open_database(args)
     try:
-        report = generate_demo(db, clients=args.clients, seed=args.seed, today=args.today or date.today())
+        report = generate_demo(db, clients=args.clients, seed=args.seed, today=args.today or i18n.dutch_today())
     finally:
         db.close()
     print(
@@ -451,7 +451,7 @@ def cmd_referrals(args: argparse.Namespace) -> int:
     from broadtalk.referral_steps import status_label
     from broadtalk.referrals import list_referrals
 
-    today = date.today()
+    today = i18n.dutch_today()
     db = _open_database(args, create=False)
     try:
         actor = _acting(db)
@@ -719,7 +719,7 @@ def cmd_record_erase(args: argparse.Namespace) -> int:
 def cmd_retention(args: argparse.Namespace) -> int:
     from broadtalk.retention import RecordType, due_for_review, retention_periods, set_retention_period
 
-    today = args.today or date.today()
+    today = args.today or i18n.dutch_today()
     years = None
     if args.set is not None:  # checked before the database is opened
         kind, years_text = args.set

@@ -23,7 +23,7 @@ from broadtalk import audit
 from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.forms.library import find_model
-from broadtalk.i18n import N_, _, format_short_date, ngettext
+from broadtalk.i18n import N_, _, dutch_today, format_short_date, ngettext
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Consent, Conversation, Practitioner, Referral
@@ -187,7 +187,8 @@ def record_consent(
     referral = _referral(tx, actor, Permission.MANAGE_REFERRALS, referral_id)
     now = now or datetime.now(UTC)
     existing = latest_consent_unchecked(tx, referral_id)
-    if existing is not None and existing.status(now.date()) == GIVEN:
+    today = dutch_today(now)
+    if existing is not None and existing.status(today) == GIVEN:
         raise RefusedError(_("This referral already has a valid consent; withdraw it first to record a different one."))
     purpose = clean_block(data.purpose)
     if not purpose:
@@ -196,10 +197,16 @@ def record_consent(
         raise InputError(_("The purpose is longer than 2,000 characters; shorten it."))
     if data.method not in METHODS:
         raise InputError(_("Say how consent was given: verbally or in writing."))
-    if data.given_on > now.date():
+    if data.given_on > today:
         raise InputError(_("The date of consent lies in the future; consent counts from when it was given."))
     if data.valid_until < data.given_on:
         raise InputError(_("'Valid until' lies before the date of consent; choose a later date."))
+    if data.valid_until < today:
+        raise InputError(
+            _("This consent already ended on {date}; a consent is recorded for a period that is still to come.").format(
+                date=format_short_date(data.valid_until)
+            )
+        )
     if data.valid_until - data.given_on > MAX_VALIDITY:
         raise InputError(
             _("Consent can be valid for two years at most (until {date}); choose an earlier date.").format(

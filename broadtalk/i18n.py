@@ -122,6 +122,12 @@ def to_display_time(moment: datetime) -> datetime:
     return moment.astimezone(DISPLAY_ZONE)
 
 
+def dutch_today(now: datetime | None = None) -> date:
+    """Today's date in the Netherlands (just after midnight it is still yesterday in UTC): the day
+    consent dates, due days and the letter's date are judged on."""
+    return to_display_time(now or datetime.now(UTC)).date()
+
+
 def format_date(value: date, format: str = "medium") -> str:
     """A date in the current language, e.g. '3 mrt 2026' or '3 Mar 2026'."""
     if isinstance(value, datetime):

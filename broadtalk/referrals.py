@@ -25,7 +25,7 @@ from broadtalk import audit
 from broadtalk.audit import require
 from broadtalk.consent import ConsentView, consent_status, latest_consent_unchecked, shows_content
 from broadtalk.errors import InputError, NotFoundError, RefusedError
-from broadtalk.i18n import DISPLAY_ZONE, N_, _, format_short_date, to_display_time
+from broadtalk.i18n import DISPLAY_ZONE, N_, _, dutch_today, format_short_date, to_display_time
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.referral_steps import (
@@ -214,7 +214,7 @@ def create_referral(
     tx.add(ReferralEvent(referral_id=row.id, status=DRAFT, at=now, practitioner_id=actor.id))
     tx.flush()
     audit.record(tx, actor, audit.Action.CREATE, object_type="referral", object_id=row.id, client_id=client_id, now=now)
-    return _view(tx, row, now.date(), shows_content(actor))
+    return _view(tx, row, dutch_today(now), shows_content(actor))
 
 
 def _contact(first_contact: str, contact_preference: str) -> tuple[str, str]:
@@ -302,7 +302,7 @@ def advance_referral(
     now = now or datetime.now(UTC)
     recorded_now = now
     if happened_on is not None:
-        today = to_display_time(now).date()
+        today = dutch_today(now)
         if happened_on > today:
             raise InputError(_("The step cannot have happened in the future; choose today or an earlier day."))
         last = tx.exec(
@@ -329,7 +329,7 @@ def advance_referral(
     note = clean_block(note)
     if status == SENT:
         consent = latest_consent_unchecked(tx, referral_id)
-        if consent_status(consent, to_display_time(now).date()) != "given":
+        if consent_status(consent, dutch_today(now)) != "given":
             raise RefusedError(_("Record the client's consent first: nothing is shared without it."))
     if status == FEEDBACK and not note:
         raise InputError(_("Write down the feedback that came back, so it stays with the referral."))
@@ -358,7 +358,7 @@ def advance_referral(
         detail=status,
         now=recorded_now,
     )
-    return _view(tx, row, now.date(), shows_content(actor))
+    return _view(tx, row, dutch_today(now), shows_content(actor))
 
 
 def _view(tx: Session, row: Referral, today: date | None = None, content: bool = True) -> ReferralView:
@@ -423,7 +423,7 @@ def list_referrals(
     A list (not audited); the question and notes only for roles that read conversations."""
     require(actor, Permission.VIEW_REFERRAL_STATUS, client_id=client_id)
     content = shows_content(actor)
-    today = today or date.today()
+    today = today or dutch_today()
     query = select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc())
     if client_id is not None:
         query = query.where(Referral.client_id == client_id)

@@ -27,7 +27,7 @@ from broadtalk import audit
 from broadtalk.audit import require
 from broadtalk.clients import DUTCH_POSTAL_CODE, EMAIL, parse_date
 from broadtalk.errors import InputError, NotFoundError, RefusedError
-from broadtalk.i18n import N_, _, format_short_date, ngettext, to_display_time
+from broadtalk.i18n import N_, _, dutch_today, format_short_date, ngettext, to_display_time
 from broadtalk.life_domains import TAGS, tag_label
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
@@ -397,7 +397,7 @@ def get_organisation(tx: Session, organisation_id: int) -> OrganisationView:
 def get_offering(tx: Session, offering_id: int, *, today: date | None = None) -> OfferingView:
     row = _offering_row(tx, offering_id)
     organisation = _organisation_row(tx, row.organisation_id)
-    return _offering_view(row, organisation, today or date.today(), stale_after_months(tx))
+    return _offering_view(row, organisation, today or dutch_today(), stale_after_months(tx))
 
 
 def _matches(words: list[str], *texts: str) -> bool:

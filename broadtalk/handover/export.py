@@ -30,7 +30,7 @@ from broadtalk.handover.content import (
     load_withdrawal_unchecked,
     require_export,
 )
-from broadtalk.i18n import _
+from broadtalk.i18n import _, dutch_today
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Disclosure
 
@@ -148,7 +148,7 @@ def export_document(
         raise InputError(
             _("The folder {folder} does not exist; choose an existing folder.").format(folder=target.parent)
         )
-    content, data = _render(tx, referral_id, kind, now.date())
+    content, data = _render(tx, referral_id, kind, dutch_today(now))
     try:
         handle, partial = tempfile.mkstemp(prefix=".broadtalk-", suffix=".partial", dir=target.parent)
     except OSError as error:

@@ -72,6 +72,7 @@ CONSENT_FIELD_MESSAGES = {
     "valid_until": (
         N_("'Valid until' lies before the date of consent; choose a later date."),
         N_("Consent can be valid for two years at most (until {date}); choose an earlier date."),
+        N_("This consent already ended on {date}; a consent is recorded for a period that is still to come."),
     ),
 }
 SUMMARY_STYLE = (

@@ -3,18 +3,18 @@ message to its field, sizing a dialog with wrapped text, and calm labels."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
-from broadtalk.i18n import _, to_display_time
+from broadtalk.i18n import _, dutch_today
 from broadtalk.ui.welcome import without_mnemonic
 
 
 def local_today() -> date:
     """Today in the Netherlands (just after midnight it is still yesterday in UTC)."""
-    return to_display_time(datetime.now(UTC)).date()
+    return dutch_today()
 
 
 def field_of(message: str, fields: dict[str, tuple[str, ...]]) -> str | None:
