@@ -25,6 +25,7 @@ from typing import Any
 
 from broadtalk import __version__, config, i18n
 from broadtalk.errors import BroadtalkError, InputError, RefusedError, StoreError
+from broadtalk.files import private_umask
 from broadtalk.i18n import _, ngettext
 from broadtalk.logs import log_path, log_unexpected, setup_logging
 
@@ -917,6 +918,7 @@ def _translate_argparse() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    private_umask()  # the database, backups, logs and documents are the owner's alone
     i18n.set_language(config.interface_language())
     _translate_argparse()
     setup_logging()

@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 
 from broadtalk import config
+from broadtalk.files import private_file, private_folder
 
 
 def log_path() -> Path:
@@ -20,7 +21,8 @@ def setup_logging(level: int = logging.INFO) -> None:
         return
     path = log_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
+        private_file(path)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
         )

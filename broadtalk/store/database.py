@@ -29,6 +29,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from broadtalk.errors import StoreError
+from broadtalk.files import keep_private, private_file, private_folder
 from broadtalk.i18n import _
 from broadtalk.store import migrations
 
@@ -292,7 +293,8 @@ class Database:
             if passphrase is not None:
                 check_new_passphrase(passphrase)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                private_folder(path.parent)
+                private_file(path)  # SQLite opens it as it is; its -wal and -shm follow its mode
             except OSError as error:
                 raise StoreError(
                     _("The folder {folder} cannot be created ({reason}); choose another place with --db").format(
@@ -302,6 +304,8 @@ class Database:
             state = FileState(revision=None, encrypted=passphrase is not None)
         else:
             state = inspect_file(path, passphrase, full_check=full_check)
+            for file in (path, *companion_files(path)):
+                keep_private(file)  # a file made readable by others (a copy, an old version) is not left so
         database = cls(path, passphrase if state.encrypted else None)
         try:
             if migrate:
@@ -364,7 +368,7 @@ class Database:
         database, checked, then put in place atomically."""
         target = Path(target)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(target.parent)
         except OSError as error:
             raise StoreError(
                 _("The folder {folder} cannot be created ({reason}); choose another place.").format(
@@ -374,6 +378,7 @@ class Database:
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
         try:
+            private_file(partial)
             source = _connect(self.path, self._passphrase)
             try:
                 destination = _connect(partial, self._passphrase)
@@ -521,9 +526,12 @@ def restore_backup(backup: Path, target: Path, passphrase: str | None, *, safety
         except StoreError:
             # The current file may be the damaged one we are restoring over: keep its bytes.
             safety = Path(safety_dir) / f"{target.stem}-damaged-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}{BACKUP_SUFFIX}"
-            safety.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(safety.parent)
+            private_file(safety)
             safety.write_bytes(target.read_bytes())
     partial = target.with_name(target.name + ".restoring")
+    partial.unlink(missing_ok=True)
+    private_file(partial)
     partial.write_bytes(backup.read_bytes())
     _fsync(partial)
     for companion in companion_files(target):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from datetime import timedelta
 
 import pytest
@@ -97,6 +99,7 @@ def test_handover_pdf_is_written_and_logged(practice, tmp_path, capsys):
     )
     assert code == 0, err
     assert out.read_bytes().startswith(b"%PDF")
+    assert os.name != "posix" or stat.S_IMODE(out.stat().st_mode) == 0o600  # the owner's alone
     reopened = Database.open(practice["db"].path)
     try:
         with reopened.transaction() as tx:
