@@ -53,14 +53,41 @@ def _date_argument(text: str) -> date:
     return parsed
 
 
-def _positive_int(text: str) -> int:
+#: The largest id the database holds (SQLite's 64-bit integers).
+LARGEST_ID = 2**63 - 1
+#: A demo of more clients would take hours; a practice has a few thousand.
+LARGEST_DEMO = 100_000
+#: Reference days (``--today``) the app's dates make sense for.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
+
+
+def _positive_int(text: str, largest: int = LARGEST_ID) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(_("'{value}' is not a whole number").format(value=text)) from None
     if value < 0:
         raise argparse.ArgumentTypeError(_("'{value}' is negative; give 0 or more").format(value=text))
+    if value > largest:
+        raise argparse.ArgumentTypeError(
+            _("'{value}' is too large; give at most {largest}").format(value=text, largest=largest)
+        )
     return value
+
+
+def _client_count(text: str) -> int:
+    return _positive_int(text, LARGEST_DEMO)
+
+
+def _reference_day(text: str) -> date:
+    day = _date_argument(text)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            _("'{value}' lies outside the years {first} to {last} that the app works with").format(
+                value=text, first=FIRST_DAY.year, last=LAST_DAY.year
+            )
+        )
+    return day
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -133,12 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file", type=_path_argument, metavar=_("FILE"))
 
     demo = commands.add_parser("demo", help=_("fill a new database with fictional demo data"), parents=[common])
-    demo.add_argument("--clients", type=_positive_int, required=True, metavar="N", help=_("how many clients"))
+    demo.add_argument("--clients", type=_client_count, required=True, metavar="N", help=_("how many clients"))
     demo.add_argument(
-        "--seed", type=int, default=1, metavar="S", help=_("the same seed gives the same data (default 1)")
+        "--seed", type=_positive_int, default=1, metavar="S", help=_("the same seed gives the same data (default 1)")
     )
     demo.add_argument(
-        "--today", type=_date_argument, default=None, metavar=_("DATE"), help=_("the reference day (default: today)")
+        "--today", type=_reference_day, default=None, metavar=_("DATE"), help=_("the reference day (default: today)")
     )
 
     referrals = commands.add_parser("referrals", help=_("list referrals and their consent"), parents=[common])
@@ -234,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("change a retention period first; TYPE is client_record or referral"),
     )
     retention.add_argument(
-        "--today", type=_date_argument, default=None, metavar=_("DATE"), help=_("the reference day (default: today)")
+        "--today", type=_reference_day, default=None, metavar=_("DATE"), help=_("the reference day (default: today)")
     )
 
     commands.add_parser(

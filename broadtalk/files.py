@@ -5,8 +5,41 @@ with a private umask, so whatever else they create is private too."""
 from __future__ import annotations
 
 import os
+import stat
 from contextlib import suppress
 from pathlib import Path
+
+
+class NotAnOrdinaryFile(OSError):
+    """A device, a pipe (FIFO) or a socket: reading it could hang or never end."""
+
+
+class FileTooLarge(OSError):
+    """Larger than the caller reads; ``size`` says how large (at least)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"larger than allowed: {size} bytes")
+        self.size = size
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of an ordinary file of at most ``limit`` bytes, judged by type and size before
+    reading (and again while reading: a file that grows is cut off, not followed).
+
+    Raises FileNotFoundError, IsADirectoryError, NotAnOrdinaryFile, FileTooLarge or OSError."""
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise NotAnOrdinaryFile(str(path))
+    if info.st_size > limit:
+        raise FileTooLarge(info.st_size)
+    with open(path, "rb") as handle:
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        raise FileTooLarge(len(raw))
+    return raw
+
 
 #: Files with client data are the owner's alone; so are the folders broadtalk makes for them.
 PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700

@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from broadtalk import audit
 from broadtalk.audit import require
 from broadtalk.errors import InputError
+from broadtalk.files import FileTooLarge, NotAnOrdinaryFile, read_limited
 from broadtalk.i18n import _, ngettext, translations_for
 from broadtalk.life_domains import TAGS
 from broadtalk.permissions import Permission
@@ -169,25 +170,26 @@ def column_names() -> dict[str, str]:
 # -- reading the file -----------------------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
+def read_social_map_csv(path: Path) -> str:
+    """The text of a social-map CSV file, judged by type and size before it is read."""
     try:
-        size = path.stat().st_size
+        raw = read_limited(path, MAX_BYTES)
     except FileNotFoundError:
         raise InputError(_("The file {path} does not exist; check the name and folder.").format(path=path)) from None
-    except OSError as error:
+    except IsADirectoryError:
+        raise InputError(_("{path} is a folder, not a CSV file; choose a file.").format(path=path)) from None
+    except NotAnOrdinaryFile:
         raise InputError(
-            _("The file {path} cannot be read ({reason}).").format(path=path, reason=error.strerror)
+            _("{path} is not an ordinary file (a device or a pipe); save the social map as a CSV file.").format(
+                path=path
+            )
         ) from None
-    if path.is_dir():
-        raise InputError(_("{path} is a folder, not a CSV file; choose a file.").format(path=path))
-    if size > MAX_BYTES:
+    except FileTooLarge as error:
         raise InputError(
             _(
                 "The file is {size} MB; a social map file may be at most {limit} MB. Split it into smaller files."
-            ).format(size=round(size / 1024 / 1024, 1), limit=MAX_BYTES // 1024 // 1024)
-        )
-    try:
-        raw = path.read_bytes()
+            ).format(size=round(error.size / 1024 / 1024, 1), limit=MAX_BYTES // 1024 // 1024)
+        ) from None
     except OSError as error:
         raise InputError(
             _("The file {path} cannot be read ({reason}).").format(path=path, reason=error.strerror)
@@ -357,7 +359,7 @@ def import_social_map(
     """Read the file and add its good rows in ``tx``; the caller commits (or, on failure, nothing)."""
     require(actor, Permission.EDIT_SOCIAL_MAP)
     now = now or datetime.now(UTC)
-    text = _read_text(Path(path))
+    text = read_social_map_csv(Path(path))
     rows = _rows(text, _delimiter(text))
     header = next(rows, None)
     if header is None:

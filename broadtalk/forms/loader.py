@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from broadtalk.errors import InputError
+from broadtalk.files import FileTooLarge, NotAnOrdinaryFile, read_limited
 from broadtalk.forms.checks import check_model
 from broadtalk.forms.schema import ConversationModel, Item, ItemType
 from broadtalk.forms.yamlsource import Path, Problem, SourceMap, YamlSyntaxError, parse_yaml, refused_paths, yes_no_hint
@@ -99,17 +100,22 @@ def load_model_file(path: FsPath) -> LoadResult:
     path = FsPath(path)
     result = LoadResult(path.name)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            result.problems.append(
-                Problem((), None, _("the file is larger than 2 MB; a conversation model is much smaller"))
-            )
-            return result
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except FileTooLarge:
+        result.problems.append(
+            Problem((), None, _("the file is larger than 2 MB; a conversation model is much smaller"))
+        )
+        return result
     except FileNotFoundError:
         result.problems.append(Problem((), None, _("the file does not exist; check the path")))
         return result
     except IsADirectoryError:
         result.problems.append(Problem((), None, _("this is a folder, not a file")))
+        return result
+    except NotAnOrdinaryFile:
+        result.problems.append(
+            Problem((), None, _("this is not an ordinary file (a device or a pipe); save the model as a file"))
+        )
         return result
     except OSError as error:
         result.problems.append(Problem((), None, _("the file cannot be read ({reason})").format(reason=error.strerror)))
