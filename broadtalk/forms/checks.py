@@ -7,6 +7,7 @@ once with its path, so a practice adapting a model fixes a file in one pass.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from broadtalk.forms.schema import ConversationModel, Item, ItemType, LocalizedText, Scale
 from broadtalk.forms.yamlsource import Path, Problem, SourceMap, yes_no_hint
@@ -39,6 +40,9 @@ def check_model(model: ConversationModel, source: SourceMap | None = None) -> li
                 out.add(
                     (*path, language), _("the text has no '{language}' translation; add one").format(language=language)
                 )
+        for language, words in value.items():
+            if any(_unprintable(ch) for ch in words or ""):
+                out.add((*path, language), _("the text holds a control character or a broken character; retype it"))
         for language in value:
             if language not in languages:
                 out.add(
@@ -210,3 +214,10 @@ def _check_conditions(item: Item, path: Path, earlier: dict[str, Item], every: s
                 )
         elif condition.operator not in ("=", "!="):
             out.add((*c_path, "operator"), _("text answers can only be compared with '=' or '!='"))
+
+
+def _unprintable(ch: str) -> bool:
+    """A control character (a terminal escape, a bell) or half of a broken character pair (an
+    unpaired surrogate): never meant in a text, and harmful where it is printed. Line breaks
+    and tabs are text."""
+    return ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs")
