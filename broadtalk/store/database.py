@@ -127,6 +127,12 @@ def _set_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def _busy(error: OperationalError) -> bool:
+    """SQLite's "database is locked" or "busy": another connection holds the write lock."""
+    text = str(getattr(error, "orig", error)).lower()
+    return "locked" in text or "busy" in text
+
+
 def _begin(connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
@@ -346,6 +352,14 @@ class Database:
         try:
             with self.session() as session, session.begin():
                 yield session
+        except OperationalError as error:
+            if not _busy(error):
+                raise
+            # SQLite waited (busy_timeout) for the other writer and gave up: say so plainly.
+            log.warning("database busy: another connection kept it locked")
+            raise StoreError(
+                _("Another broadtalk is using this database right now; wait a moment and try again.")
+            ) from None
         except Exception as error:
             write = getattr(error, "record_after_rollback", None)
             if write is not None:

@@ -62,8 +62,10 @@ from broadtalk.store.database import Database
 from broadtalk.store.tables import Offering, Organisation
 
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)  # as in conftest
-#: Examples of the consent property test: 200 in the suite, more with BROADTALK_SLOW=1.
-EXAMPLES = 1000 if os.environ.get("BROADTALK_SLOW") else 200
+#: Examples of the consent property test: 200 in the suite (the same 200 every run, so a run is
+#: repeatable), 1,000 new ones each run with BROADTALK_SLOW=1.
+SLOW = bool(os.environ.get("BROADTALK_SLOW"))
+EXAMPLES = 1000 if SLOW else 200
 TODAY = NOW.date()
 MODELS = {m.id: m for m in builtin_models()}
 #: A free-text item per model that is always shown (no enableWhen), so its answer is always shared.
@@ -301,7 +303,10 @@ def printed_as_typed(typed: str, extracted: str) -> bool:
     expected = squeeze(clean_for_pdf(typed))
     if not any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in expected):
         return expected in extracted
-    return not (Counter(expected) - Counter(extracted))
+    # Beside a right-to-left run a bracket is drawn (and extracted) mirrored: "»" may come back
+    # as "«". Each mirrored pair counts as one character.
+    pairs = str.maketrans("»›)]}>", "«‹([{<")
+    return not (Counter(expected.translate(pairs)) - Counter(extracted.translate(pairs)))
 
 
 def flat(text: str) -> str:
@@ -594,6 +599,7 @@ def case_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database
 @given(case=cases())
 @settings(
     max_examples=EXAMPLES,
+    derandomize=not SLOW,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
