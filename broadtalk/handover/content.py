@@ -467,6 +467,13 @@ def build_handover(
     return content
 
 
+def _differs(content: HandoverContent, shown: HandoverContent) -> bool:
+    """Whether the recipient would get something other than what was shown (the day it is made
+    and the consent's own wording aside)."""
+    same_day = replace(content, created_on=shown.created_on, feedback_due=shown.feedback_due, consent=shown.consent)
+    return same_day != shown
+
+
 def scoped_digest(content: HandoverContent) -> str:
     """A fingerprint of the domain-scoped content: what the client saw for the chosen domains."""
     domain_goals = [asdict(g) for g in content.goals if g.domain_title]
@@ -629,10 +636,19 @@ def preview_handover(
 
 
 def give_consent(
-    tx: Session, actor: Actor, referral_id: int, data: ConsentInput, *, now: datetime | None = None
+    tx: Session,
+    actor: Actor,
+    referral_id: int,
+    data: ConsentInput,
+    *,
+    shown: HandoverContent | None = None,
+    now: datetime | None = None,
 ) -> ConsentView:
     """Record the client's consent with the fingerprints of what they were shown: each piece
-    chosen by name, and the domain-scoped content (so a later change is visible on the letter)."""
+    chosen by name, and the domain-scoped content (so a later change is visible on the letter).
+
+    ``shown`` is the preview the client agreed to: when the conversation or the referral changed
+    since (another practitioner, another computer), nothing is recorded and the refusal says so."""
     now = now or datetime.now(UTC)
     today = to_display_time(now).date()
     row = tx.get(Referral, referral_id)
@@ -641,7 +657,7 @@ def give_consent(
         raise NotFoundError(_("There is no referral with number {id}.").format(id=referral_id))
     src = _sources(tx, referral_id, today)
     digests = {p.key: digest(p.text) for p in conversation_pieces(src.model, src.snapshot)}
-    content_digest = ""
+    content: HandoverContent | None
     try:
         content = build_handover(
             client=src.client,
@@ -652,9 +668,16 @@ def give_consent(
             today=today,
             **src.extra,
         )
-        content_digest = scoped_digest(content)
     except RefusedError:
-        pass  # record_consent says what is wrong with the dates
+        content = None  # record_consent says what is wrong with the dates
+    if content is not None and shown is not None and _differs(content, shown):
+        raise RefusedError(
+            _(
+                "The conversation or the referral changed while consent was being recorded; "
+                "look at what the recipient will get again, then record consent."
+            )
+        )
+    content_digest = scoped_digest(content) if content is not None else ""
     return record_consent(tx, actor, referral_id, data, now=now, piece_digests=digests, content_digest=content_digest)
 
 

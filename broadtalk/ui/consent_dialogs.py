@@ -98,6 +98,7 @@ class ConsentDialog(QDialog):
         self._actor = actor
         self._referral_id = referral_id
         self._consent: ConsentView | None = None
+        self._shown: HandoverContent | None = None
         self._today = local_today()
         self._until_edited = False
 
@@ -410,11 +411,13 @@ class ConsentDialog(QDialog):
         return content
 
     def _update_preview(self) -> None:
+        self._shown = None
         try:
             content = self.preview_content()
         except BroadtalkError as error:
             self.preview.setPlainText(error.message)
             return
+        self._shown = content  # what the client agrees to: saving checks it still holds
         scroll = self.preview.verticalScrollBar().value()
         self.preview.setHtml(handover_html(content))
         self.preview.verticalScrollBar().setValue(scroll)
@@ -448,9 +451,10 @@ class ConsentDialog(QDialog):
         data = replace(self._input(), given_on=given, valid_until=until)
         try:
             with self._db.transaction() as tx:
-                consent = give_consent(tx, self._actor, self._referral_id, data)
+                consent = give_consent(tx, self._actor, self._referral_id, data, shown=self._shown)
         except BroadtalkError as error:
             self._show_error(error.message)
+            self._update_preview()  # show what the recipient would get now
             return
         self._consent = consent
         self.accept()

@@ -216,3 +216,27 @@ def test_both_withdrawal_documents_are_logged_as_disclosures_without_content(db,
         rows = tx.exec(Disclosure.__table__.select().order_by(Disclosure.id)).all()
     assert [row.kind for row in rows] == [WITHDRAWAL_NOTICE, WITHDRAWAL_CONFIRMATION]
     assert all(row.scope == '{"withdrawal": true}' for row in rows)
+
+
+def test_a_change_by_someone_else_before_saving_is_refused_and_shown_anew(qtbot, db, actor, referral_id):
+    dialog = _open(qtbot, db, actor, referral_id)
+    _tick(qtbot, dialog.domain_boxes["finances"])
+    qtbot.keyClicks(dialog.purpose, "Hulp bij schulden")
+    _tick(qtbot, dialog.method_buttons["verbal"])
+    assert "NOTES-money" in dialog.preview.toPlainText()
+    from broadtalk.store.tables import Referral
+
+    with db.transaction() as tx:  # a colleague on another computer amends the conversation
+        cid = tx.get(Referral, referral_id).conversation_id
+        conv.amend_conversation(tx, actor, cid)
+        conv.assess_domain(tx, actor, cid, "finances", score=2, notes="NOTES-changed")
+        conv.complete_conversation(tx, actor, cid)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.consent is None and dialog.isVisible()
+    assert dialog.error.text() == _(
+        "The conversation or the referral changed while consent was being recorded; "
+        "look at what the recipient will get again, then record consent."
+    )
+    assert "NOTES-changed" in dialog.preview.toPlainText()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # seen again: now it is recorded
+    assert dialog.consent is not None

@@ -249,3 +249,26 @@ def test_a_preview_needs_the_role_that_records_consent(db, actor, scene):
         manager = create_practitioner(tx, "Mo Manager", Role.PRACTICE_MANAGER, now=NOW)
     with db.transaction() as tx, pytest.raises(RefusedError):
         preview_handover(tx, manager, referral_id, _data(), today=TODAY)
+
+
+def test_consent_is_refused_when_the_conversation_changed_after_the_client_saw_the_preview(db, actor, scene):
+    """Another practitioner (another computer) amends the conversation while consent is being
+    recorded: the client agreed to what they saw, so nothing is recorded."""
+    referral_id, cid = scene
+    data = _data(pieces=(WHAT_MATTERS_MOST,))
+    with db.transaction() as tx:
+        shown, _pieces = preview_handover(tx, actor, referral_id, data, today=TODAY)
+    later = NOW + timedelta(minutes=5)
+    with db.transaction() as tx:
+        conv.amend_conversation(tx, actor, cid, now=later)
+        conv.assess_domain(tx, actor, cid, "finances", score=2, notes="NOTES-money, and more", now=later)
+        conv.complete_conversation(tx, actor, cid, now=later)
+    with db.transaction() as tx, pytest.raises(RefusedError):
+        give_consent(tx, actor, referral_id, data, shown=shown, now=later)
+    with db.transaction() as tx:
+        assert tx.exec(Consent.__table__.select()).all() == []
+    # Shown again, it is recorded.
+    with db.transaction() as tx:
+        shown, _pieces = preview_handover(tx, actor, referral_id, data, today=TODAY)
+    with db.transaction() as tx:
+        assert give_consent(tx, actor, referral_id, data, shown=shown, now=later).pieces
