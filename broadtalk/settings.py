@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from broadtalk import audit
 from broadtalk.audit import require
+from broadtalk.clients import DUTCH_POSTAL_CODE
 from broadtalk.errors import InputError
 from broadtalk.i18n import _
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor, check_email, check_phone
 from broadtalk.store.tables import Setting
-from broadtalk.text import clean_line
+from broadtalk.text import address_line, clean_line
 
 PRACTICE_NAME = "practice_name"
 #: The practice's details printed on handovers and client copies (one key each).
@@ -54,8 +54,7 @@ class PracticeDetails:
 
     def address_line(self) -> str:
         """'Dorpsstraat 1, 1234 AB Ergens' (empty parts left out)."""
-        place = " ".join(p for p in (self.postal_code, self.city) if p)
-        return ", ".join(p for p in (self.address, place) if p)
+        return address_line(self.address, self.postal_code, self.city)
 
 
 def practice_details(tx: Session) -> PracticeDetails:
@@ -74,7 +73,6 @@ def practice_details(tx: Session) -> PracticeDetails:
 ADDRESS_MAX, CITY_MAX = 200, 100
 AGB_DIGITS = 8
 #: "1234 AB", "1234ab": four digits (not starting with 0) and two letters.
-DUTCH_POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})\s?([A-Za-z]{2})$")
 
 
 class InvalidPracticeDetails(InputError):

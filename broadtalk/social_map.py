@@ -33,7 +33,7 @@ from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.settings import change_setting, read_setting
 from broadtalk.store.tables import Offering, Organisation, Referral
-from broadtalk.text import clean_block, clean_line, fold
+from broadtalk.text import address_line, clean_block, clean_line, fold
 
 KINDS: dict[str, str] = {
     "welfare_coach": N_("Welfare coach"),
@@ -98,12 +98,6 @@ def add_months(day: date, months: int) -> date:
 def is_stale_on(last_checked: date | None, today: date, months: int) -> bool:
     """Never checked, or checked ``months`` or more ago: the entry needs a look before anyone relies on it."""
     return last_checked is None or add_months(last_checked, months) <= today
-
-
-def address_line(address: str, postal_code: str, city: str) -> str:
-    """'Lindenlaan 12, 3552 AB Utrecht', as an address is written on one line in Dutch."""
-    place = " ".join(part for part in (postal_code, city) if part)
-    return ", ".join(part for part in (address, place) if part)
 
 
 @dataclass(frozen=True)

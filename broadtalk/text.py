@@ -31,3 +31,9 @@ def clean_block(text: str) -> str:
     """Several lines of text: keeps line breaks and tabs, drops other control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROLS.sub("", text).strip()
+
+
+def address_line(address: str, postal_code: str, city: str) -> str:
+    """'Lindenlaan 12, 3552 AB Utrecht', as an address is written on one line in Dutch."""
+    place = " ".join(part for part in (postal_code, city) if part)
+    return ", ".join(part for part in (address, place) if part)

@@ -35,6 +35,7 @@ from broadtalk.practitioners import Actor
 from broadtalk.referrals import ReferralView, feedback_due_days, referral_view_unchecked, urgency_label
 from broadtalk.settings import practice_details
 from broadtalk.store.tables import Conversation, Offering, Organisation, Practitioner, Referral
+from broadtalk.text import address_line
 
 #: The conversation-wide pieces that are shared only when the client ticks them one by one.
 WHAT_MATTERS_MOST = "what_matters_most"
@@ -406,7 +407,7 @@ def build_handover(
         interpreter_needed=client.interpreter_needed,
     )
     if consent.share_identity_details:
-        address = ", ".join(p for p in (client.address, f"{client.postal_code} {client.city}".strip()) if p)
+        address = address_line(client.address, client.postal_code, client.city)
         identity = replace(identity, address=address, phone=client.phone, email=client.email)
     scored = [d for d in domains if d.scale_min is not None]
     scale = (min(d.scale_min for d in scored), max(d.scale_max for d in scored)) if scored else None
@@ -544,9 +545,7 @@ def _sources(tx: Session, referral_id: int, today: date) -> _Sources:
                 role=offering.contact_function,
                 phone=offering.phone or organisation.phone,
                 email=offering.email or organisation.email,
-                address=", ".join(
-                    p for p in (organisation.address, f"{organisation.postal_code} {organisation.city}".strip()) if p
-                ),
+                address=address_line(organisation.address, organisation.postal_code, organisation.city),
             )
     extra = {
         "practice_name": practice.name,

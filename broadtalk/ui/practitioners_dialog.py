@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -61,7 +60,7 @@ from broadtalk.sign_in import (
     set_practitioner_contact,
 )
 from broadtalk.store.database import Database
-from broadtalk.ui.common import ErrorLabel
+from broadtalk.ui.common import ErrorLabel, save_cancel_buttons
 from broadtalk.ui.dialog_parts import bold_label, buddy_label, quiet_label
 from broadtalk.ui.sign_in_dialogs import TryDialog, secret_field
 from broadtalk.ui.welcome import without_mnemonic
@@ -272,15 +271,8 @@ class ContactDetailsDialog(QDialog):
             self.edits[key].textEdited.connect(lambda _text, key=key: self._clear(key))
         self.form = form
 
-        self.save_button = QPushButton(_("&Save"))
+        buttons, self.save_button, self.cancel_button = save_cancel_buttons(self._save, self.reject)
         self.save_button.setDefault(True)
-        self.cancel_button = QPushButton(_("Cancel"))
-        self.cancel_button.setAutoDefault(False)
-        buttons = QDialogButtonBox()
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 24)
