@@ -272,3 +272,18 @@ def test_consent_is_refused_when_the_conversation_changed_after_the_client_saw_t
         shown, _pieces = preview_handover(tx, actor, referral_id, data, today=TODAY)
     with db.transaction() as tx:
         assert give_consent(tx, actor, referral_id, data, shown=shown, now=later).pieces
+
+
+def test_the_screen_preview_shows_typed_markup_as_text(db, actor, scene):
+    """The consent dialog's preview is HTML: what a practitioner typed never becomes markup."""
+    referral_id, cid = scene
+    later = NOW + timedelta(minutes=1)
+    with db.transaction() as tx:
+        conv.amend_conversation(tx, actor, cid, now=later)
+        conv.assess_domain(tx, actor, cid, "finances", score=2, notes='<img src="x"> & <b>vet</b>', now=later)
+        conv.complete_conversation(tx, actor, cid, now=later)
+    with db.transaction() as tx:
+        content, _pieces = preview_handover(tx, actor, referral_id, _data(), today=TODAY)
+    html = handover_html(content)
+    assert "&lt;img src=&quot;x&quot;&gt; &amp; &lt;b&gt;vet&lt;/b&gt;" in html
+    assert "<img" not in html and "<b>vet" not in html
