@@ -28,3 +28,14 @@ class RefusedError(BroadtalkError):
 
 class StoreError(BroadtalkError):
     """The database cannot be opened or used; the message says what to do next."""
+
+
+def keep_writes(error: BaseException) -> BaseException:
+    """Mark an error so that ``Database.transaction`` commits what the use case wrote before it
+    raises it (a refused sign-in whose failure must be counted, not rolled back)."""
+    error.keep_writes = True  # type: ignore[attr-defined]
+    return error
+
+
+def keeps_writes(error: BaseException) -> bool:
+    return bool(getattr(error, "keep_writes", False))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
-from broadtalk.errors import StoreError
+from broadtalk.errors import StoreError, keeps_writes
 from broadtalk.files import keep_private, private_file, private_folder
 from broadtalk.i18n import _
 from broadtalk.store import migrations
@@ -133,8 +134,13 @@ def _busy(error: OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+_IMMEDIATE = threading.local()
+
+
 def _begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # BEGIN IMMEDIATE takes the write lock at once (waiting busy_timeout for it): a use case
+    # that reads and then writes on what it read (counting failed sign-ins) is serialised.
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if getattr(_IMMEDIATE, "on", False) else "BEGIN")
 
 
 def _cannot_open(path: Path) -> str:
@@ -344,14 +350,35 @@ class Database:
         return Session(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, immediate: bool = False) -> Iterator[Session]:
         """One use case, one transaction: committed at the end, rolled back on any error.
 
+        ``immediate`` takes the database's write lock at the start (``BEGIN IMMEDIATE``), so
+        a use case that decides on what it read (how many wrong PINs) is never interleaved
+        with another process doing the same.
+
         An error may carry ``record_after_rollback`` (a function of a session): it runs in a
-        fresh transaction after the rollback, so a refusal can still be written down."""
+        fresh transaction after the rollback, so a refusal can still be written down. An
+        error marked with ``errors.keep_writes`` instead commits what the use case wrote (a
+        failed sign-in's entry, in the same transaction that counted the earlier ones) and
+        is raised after the commit."""
         try:
+            kept: BaseException | None = None
             with self.session() as session, session.begin():
-                yield session
+                if immediate:
+                    _IMMEDIATE.on = True
+                    try:
+                        session.connection()  # BEGIN IMMEDIATE now, not at the first statement
+                    finally:
+                        _IMMEDIATE.on = False
+                try:
+                    yield session
+                except Exception as error:
+                    if not keeps_writes(error):
+                        raise
+                    kept = error  # leave the block normally: the writes are committed
+            if kept is not None:
+                raise kept
         except OperationalError as error:
             if not _busy(error):
                 raise
@@ -362,7 +389,7 @@ class Database:
             ) from None
         except Exception as error:
             write = getattr(error, "record_after_rollback", None)
-            if write is not None:
+            if write is not None and not keeps_writes(error):
                 with self.session() as session, session.begin():
                     write(session)
             raise
