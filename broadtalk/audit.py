@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from types import SimpleNamespace
 
 from sqlalchemy import func, insert
@@ -27,6 +28,7 @@ from broadtalk.i18n import N_, _
 from broadtalk.permissions import DESCRIPTIONS, Permission, allows, refusal
 from broadtalk.practitioners import Actor
 from broadtalk.referral_steps import STATUS_LABELS
+from broadtalk.store import seal
 from broadtalk.store.tables import AuditEntry
 
 GENESIS = "0" * 64
@@ -141,6 +143,8 @@ DETAIL_LABELS: dict[str, str] = {
     "recorded": N_("recorded"),
     "locked out": N_("locked out"),
     "chain intact": N_("chain intact"),
+    "seal broken": N_("entries missing from the trail (seal)"),
+    "seal renewed": N_("seal renewed"),
     "handover_pdf": N_("handover document"),
     "client_copy": N_("client copy"),
 }
@@ -227,6 +231,7 @@ def record(
     }
     values["hash"] = entry_hash(SimpleNamespace(**values))
     new_id = connection.execute(_INSERT, values).inserted_primary_key[0]
+    tx.info[seal.AUDIT_HEAD] = (new_id, values["hash"])  # sealed when the transaction commits
     return AuditEntry.model_construct(id=new_id, **values)
 
 
@@ -299,10 +304,14 @@ class ChainReport:
     #: The id of the first entry that does not fit, or None when the chain is whole.
     broken_at: int | None
     reason: str
+    #: What the seal outside the database says is missing or rewritten (``store.seal``).
+    seal_problems: tuple[str, ...] = ()
+    #: The first and last id of the entries the seal names but the trail no longer holds.
+    missing: tuple[int, int] | None = None
 
     @property
     def intact(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and not self.seal_problems
 
 
 #: How many entries ``verify_chain`` reads between two calls of its ``progress``.
@@ -342,21 +351,52 @@ def verify_chain(tx: Session, progress: Callable[[int, int], object] | None = No
     return ChainReport(count, None, "")
 
 
-def check_chain(tx: Session, actor: Actor, progress: Callable[[int, int], object] | None = None) -> ChainReport:
-    """``verify_chain`` for someone allowed to see the trail; the check itself is recorded.
+def check_chain(
+    tx: Session,
+    actor: Actor,
+    progress: Callable[[int, int], object] | None = None,
+    *,
+    db_path: Path | None = None,
+) -> ChainReport:
+    """``verify_chain`` for someone allowed to see the trail, then the trail against its seal
+    (inside the database, and beside ``db_path``): entries cut from the end, all entries
+    deleted, or entries removed and the rest chained again are reported with what is missing.
+    The check itself is recorded.
 
     ``progress`` as for ``verify_chain``; when it raises, nothing is recorded."""
     require(actor, Permission.VIEW_AUDIT)
     report = verify_chain(tx, progress)
-    record(
-        tx,
-        actor,
-        Action.VIEW,
-        object_type="audit",
-        outcome=Outcome.SUCCESS,
-        detail="chain intact" if report.intact else f"chain broken at {report.broken_at}",
-    )
+    if report.broken_at is None:
+        sealed = seal.check(tx.connection(), db_path)
+        if not sealed.intact:
+            report = ChainReport(
+                report.entries, None, " ".join(sealed.problems), tuple(sealed.problems), sealed.missing
+            )
+    if report.intact:
+        detail = "chain intact"
+    elif report.broken_at is not None:
+        detail = f"chain broken at {report.broken_at}"
+    else:
+        detail = "seal broken"
+    record(tx, actor, Action.VIEW, object_type="audit", outcome=Outcome.SUCCESS, detail=detail)
     return report
+
+
+def renew_seal(tx: Session, actor: Actor) -> None:
+    """Sign the trail as it is now with this computer's key, after a reported problem was
+    looked into (a database moved from another computer, a lost key). Needs the right to see
+    the trail and to manage the practice's settings; the renewal is itself an entry."""
+    require(actor, Permission.VIEW_AUDIT)
+    require(actor, Permission.MANAGE_SETTINGS)
+    record(tx, actor, Action.CHANGE, object_type="audit", detail="seal renewed")
+    new = seal.renew(tx.connection())
+    if new is not None:
+        tx.info[seal.NEW_SEAL] = new
+
+
+def seal_problems(tx: Session, db_path: Path | None) -> tuple[str, ...]:
+    """The quick look at opening: the trail's end against its seal (no walk of the chain)."""
+    return seal.check(tx.connection(), db_path).problems
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ Qt is imported only when the desktop app is started. Exit codes: 0 done, 1 bad i
 (one clear line on stderr, never a traceback), 2 usage error.
 
 The passphrase of an encrypted database comes from ``BROADTALK_PASSPHRASE``; a new database is
-made only with one (and is encrypted with it). A command acts as the practitioner named by
-``BROADTALK_USER`` and ``BROADTALK_PIN`` (signed in and audited as in the app), or else as the
-command-line administrator account, which may not read conversations. Every command that shows
-client data writes one audit entry.
+made only with one (and is encrypted with it). Every command that opens a database acts as a
+practitioner who signs in with their own PIN, as in the app (the role decides, the audit trail
+names them, a wrong PIN counts towards the lock-out): the practitioner number comes from
+``BROADTALK_USER`` and the PIN from ``BROADTALK_PIN``, or, in a terminal, broadtalk asks for
+what is missing. There is no anonymous account. Only ``demo`` (fictional data in a new database)
+and ``forms validate`` (model files, no database) need nobody signed in. Every command that
+shows client data writes one audit entry.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from broadtalk.logs import log_path, log_unexpected, setup_logging
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 PASSPHRASE_VARIABLE = "BROADTALK_PASSPHRASE"
 NEW_PASSPHRASE_VARIABLE = "BROADTALK_NEW_PASSPHRASE"
+BACKUP_PASSPHRASE_VARIABLE = "BROADTALK_BACKUP_PASSPHRASE"
 
 
 class UsageError(Exception):
@@ -41,7 +45,8 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line plus the usage, exit 2, as argparse does
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message})
+        # The message may quote what was typed: a control character in it is shown as its code.
+        self.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": _printable(message)})
 
 
 def _date_argument(text: str) -> date:
@@ -99,11 +104,23 @@ def _printable(text: str) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
+#: The longest name of one file or folder, and of a whole path, that POSIX file systems take (bytes).
+NAME_MAX, PATH_MAX = 255, 4096
+
+
 def _path_argument(text: str) -> Path:
-    """A file or folder named on the command line; an empty name (``""``) is a usage error."""
+    """A file or folder named on the command line. An empty name (``""``) is a usage error, and
+    so is a name longer than file systems allow (looking at it would fail with an OSError)."""
     if not text.strip():
         raise argparse.ArgumentTypeError(_("an empty name; give the path of a file"))
-    return Path(text)
+    path = Path(text)
+    if os.name == "posix" and (
+        len(os.fsencode(text)) >= PATH_MAX or any(len(os.fsencode(part)) > NAME_MAX for part in path.parts)
+    ):
+        raise argparse.ArgumentTypeError(
+            _("the name '{name}…' is longer than a file system allows; choose a shorter one").format(name=text[:60])
+        )
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,11 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
             "                            encrypted with it and is not made without it.\n"
             "  BROADTALK_NEW_PASSPHRASE  the new passphrase for 'encrypt' and 'passphrase'.\n"
             "  BROADTALK_USER, BROADTALK_PIN\n"
-            "                            act as this practitioner (number and PIN): signed in, with\n"
-            "                            that role, in the audit trail. Without them a command acts as\n"
-            "                            the command-line administrator: it may list clients and\n"
-            "                            referrals, make handover documents, backups and restores, see\n"
-            "                            the audit trail and erase clients, but never read conversations.\n"
+            "                            who acts: your practitioner number and your PIN or password.\n"
+            "                            Every command that opens a database signs in with them, as\n"
+            "                            in the app: your role decides what it may do, the audit trail\n"
+            "                            names you, and a wrong PIN counts towards the lock-out. In a\n"
+            "                            terminal broadtalk asks for what is not set. Only 'demo' and\n"
+            "                            'forms validate' need nobody signed in.\n"
             "Every command that shows client data is written to the audit trail."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -207,14 +225,22 @@ def build_parser() -> argparse.ArgumentParser:
         "restore",
         help=_("replace the database by a backup"),
         description=_(
-            "Replace the database by a backup. The backup is opened with BROADTALK_PASSPHRASE and "
-            "checked whole first; a damaged, foreign or newer file is refused and nothing changes. "
-            "The database as it is now is first copied to the backups folder."
+            "Replace the database by a backup. The backup is opened with BROADTALK_BACKUP_PASSPHRASE (or else "
+            "BROADTALK_PASSPHRASE) and checked whole first; a damaged, foreign or newer file is refused and "
+            "nothing changes. The restored database keeps the database's passphrase (a backup that is not "
+            "encrypted is encrypted on the way in). The audit entries written after the backup are carried "
+            "over and the erasures done after it are done again. The database as it is now is first copied "
+            "to the backups folder. Refused while the app or another command has the database open."
         ),
         parents=[common],
     )
     restore.add_argument("file", type=_path_argument, metavar=_("FILE"), help=_("the backup file"))
     restore.add_argument("--yes", action="store_true", help=_("really replace the database"))
+    restore.add_argument(
+        "--replace-practice",
+        action="store_true",
+        help=_("accept a backup of another database (another practice or installation) and replace this one by it"),
+    )
 
     audit_trail = commands.add_parser(
         "audit", help=_("the audit trail: who did what with which record, oldest first"), parents=[common]
@@ -228,7 +254,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("only the entries about this client"),
     )
     choice.add_argument(
-        "--check", action="store_true", help=_("check that no entry was changed, removed or put in between")
+        "--check",
+        action="store_true",
+        help=_("check that no entry was changed, removed or put in between, and none is missing from the end"),
+    )
+    choice.add_argument(
+        "--renew-seal",
+        action="store_true",
+        help=_(
+            "sign the trail as it is now with this computer's key, after a problem the check reported was "
+            "looked into (e.g. a database moved from another computer)"
+        ),
     )
     audit_trail.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
@@ -330,16 +366,77 @@ def _open_database(args: argparse.Namespace, *, create: bool = True):
                     "(at least {count} characters) in the environment variable {variable} and run the command again."
                 ).format(path=path, count=PASSPHRASE_MIN_LENGTH, variable=PASSPHRASE_VARIABLE)
             )
-    return Database.open(path, passphrase=passphrase, backup_dir=_backup_folder(args))
+    db = Database.open(path, passphrase=passphrase, backup_dir=_backup_folder(args))
+    from broadtalk.handover.export import recover_interrupted_exports
+
+    try:
+        recovered = recover_interrupted_exports(db)  # an export a kill interrupted: finished or undone
+    except BaseException:
+        db.close()
+        raise
+    if recovered.message():
+        print(_printable(f"broadtalk: {recovered.message()}"), file=sys.stderr)
+    return db
+
+
+#: What was typed at the sign-in prompt during this command: a command that signs in more than
+#: once (on more than one database) asks once. Emptied when a command starts.
+_typed: dict[str, str] = {}
+
+
+def _at_a_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):  # a closed or odd stdin
+        return False
+
+
+class _TerminalPrompt:
+    """Asks for the practitioner number and, without echo, the PIN. Prompts go to stderr, so
+    what a command prints (JSON) stays clean when it is redirected."""
+
+    def practitioner_number(self, accounts) -> str:
+        from broadtalk.practitioners import role_label
+        from broadtalk.sign_in import USER_VARIABLE
+
+        print(_("Who is signing in? The practitioners who can sign in:"), file=sys.stderr)
+        for account in accounts:
+            print(
+                _printable(f"  {account.id:>5}  {account.name} ({role_label(account.role)})"),
+                file=sys.stderr,
+            )
+        sys.stderr.write(_("Your practitioner number: "))
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip()
+        _typed[USER_VARIABLE] = answer
+        return answer
+
+    def secret(self) -> str:
+        import getpass
+
+        from broadtalk.sign_in import PIN_VARIABLE
+
+        answer = getpass.getpass(_("Your PIN or password: "))
+        _typed[PIN_VARIABLE] = answer
+        return answer
 
 
 def _acting(db):
-    """Who this command acts as: the practitioner of BROADTALK_USER and BROADTALK_PIN, signed in
-    (a failed attempt is audited), or the command-line administrator account."""
-    from broadtalk.sign_in import environment_actor
+    """Who this command acts as: a practitioner who signs in with their PIN (a failed attempt
+    is audited and counts towards the lock-out), from BROADTALK_USER and BROADTALK_PIN or, in a
+    terminal, asked. Without either: a refusal that says how to sign in."""
+    from broadtalk.sign_in import PIN_VARIABLE, USER_VARIABLE, SignInNeeded, environment_actor
 
-    with db.transaction() as tx:
-        return environment_actor(tx)
+    environ = {**os.environ, **_typed}
+    try:
+        return environment_actor(db, environ, prompt=_TerminalPrompt() if _at_a_terminal() else None)
+    except SignInNeeded:
+        raise RefusedError(
+            _(
+                "Sign in first: set {user} to your practitioner number and {pin} to your PIN or password, "
+                "or run the command in a terminal to be asked for them."
+            ).format(user=USER_VARIABLE, pin=PIN_VARIABLE)
+        ) from None
 
 
 def _print_json(data: Any) -> None:
@@ -353,8 +450,9 @@ def cmd_forms_list(args: argparse.Namespace) -> int:
     from broadtalk.forms.export import model_summary
     from broadtalk.forms.library import available_models
 
-    db = _open_database(args)
+    db = _open_database(args, create=False)
     try:
+        _acting(db)
         with db.transaction() as tx:
             entries = available_models(tx)
     finally:
@@ -397,7 +495,7 @@ def cmd_forms_validate(args: argparse.Namespace) -> int:
 def cmd_forms_import(args: argparse.Namespace) -> int:
     from broadtalk.forms.library import import_model
 
-    db = _open_database(args)
+    db = _open_database(args, create=False)
     try:
         actor = _acting(db)
         with db.transaction() as tx:
@@ -421,11 +519,17 @@ def cmd_forms_import(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from broadtalk.demo import generate_demo
+    """Nobody signs in: the demo goes only into a database nobody uses yet (``generate_demo``
+    refuses any other), and its people are fictional, each with the published demo PIN."""
+    from broadtalk.demo import DEMO_SECRET, generate_demo
+    from broadtalk.practitioners import role_label
+    from broadtalk.sign_in import PIN_VARIABLE, USER_VARIABLE, can_sign_in
 
     db = _open_database(args)
     try:
         report = generate_demo(db, clients=args.clients, seed=args.seed, today=args.today or i18n.dutch_today())
+        with db.transaction() as tx:
+            accounts = can_sign_in(tx)
     finally:
         db.close()
     print(
@@ -433,6 +537,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             clients=report.clients, conversations=report.conversations, practitioners=report.practitioners
         )
     )
+    print(
+        _("Sign in as one of them with {user}=NUMBER and {pin}={secret}:").format(
+            user=USER_VARIABLE, pin=PIN_VARIABLE, secret=DEMO_SECRET
+        )
+    )
+    for account in sorted(accounts, key=lambda a: a.id):
+        print(f"  {account.id:>5}  {account.name} ({role_label(account.role)})")
     return EXIT_OK
 
 
@@ -572,25 +683,19 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from broadtalk import audit
     from broadtalk.audit import require
-    from broadtalk.backups import carry_over_trail, read_trail
+    from broadtalk.backups import check_restore_source, restore
     from broadtalk.permissions import Permission
-    from broadtalk.store.database import DamagedDatabase, Database, inspect_file, restore_backup
+    from broadtalk.store.database import Database
 
     target = _database_path(args)
     source = Path(args.file).expanduser()
     passphrase = _passphrase()
+    backup_passphrase = _passphrase(BACKUP_PASSPHRASE_VARIABLE) or passphrase
     safety_dir = _backup_folder(args)
-    if not source.is_file():
-        raise StoreError(_("There is no backup file {path}; check the name.").format(path=source))
     if _same_file(source, target):
         raise InputError(_("{path} is the database itself; choose a backup file to restore.").format(path=source))
-    # The whole backup is checked (read-only) before anything else happens.
-    if inspect_file(source, passphrase).revision is None:
-        raise DamagedDatabase(
-            _("{path} is not a broadtalk backup (it holds no broadtalk data); nothing was changed.").format(path=source)
-        )
+    check_restore_source(None, None, source, backup_passphrase)  # the whole backup, read-only, first
     if not args.yes:
         raise RefusedError(
             _(
@@ -598,11 +703,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 "copied to {folder}. Run the command again with --yes to go ahead."
             ).format(db=target, file=source, folder=safety_dir)
         )
-    trail: list[dict] = []
+    actor = None
     if not _is_new(target):
         # When the current database opens, its role matrix decides. A damaged one (the usual
-        # reason to restore) cannot say: whoever holds the backup's passphrase may restore it,
-        # and the damaged file's bytes are kept aside.
+        # reason to restore) cannot say: whoever holds the passphrase may restore it, the
+        # damaged file's bytes are kept aside and the restore entry names no one.
         try:
             current = Database.open(target, passphrase=passphrase, backup_dir=safety_dir)
         except StoreError:
@@ -610,36 +715,53 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if current is not None:
             try:
                 actor = _acting(current)
-                with current.transaction() as tx:
+                with current.transaction():  # a refusal is written to the audit trail
                     require(actor, Permission.RESTORE)
-                trail = read_trail(current)  # carried over: a restore never wipes out the trail
             finally:
                 current.close()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        safety = restore_backup(source, target, passphrase, safety_dir=safety_dir)
-    except OSError as error:
-        raise StoreError(
-            _("The backup cannot be put in place at {path} ({reason}); the database was not replaced.").format(
-                path=target, reason=error.strerror
-            )
-        ) from None
-    restored = Database.open(target, passphrase=passphrase, backup_dir=safety_dir)
-    try:
-        carried = carry_over_trail(restored, trail)
-        actor = _acting(restored)
-        with restored.transaction() as tx:
-            audit.record(tx, actor, audit.Action.RESTORE, object_type="database", detail=f"trail+{carried}")
-    finally:
-        restored.close()
-    if safety is None:
-        print(_("Restored {db} from {file}.").format(db=target, file=source))
-    else:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    result = restore(
+        target,
+        source,
+        backup_passphrase=backup_passphrase,
+        passphrase=passphrase,
+        actor=actor,
+        safety_dir=safety_dir,
+        replace_practice=args.replace_practice,
+    )
+    print(_("Restored {db} from {file}.").format(db=target, file=source))
+    if result.safety is not None:
+        print(_("The database as it was is kept in {safety}.").format(safety=result.safety))
+    if result.encrypted_on_the_way:
+        print(_("The backup was not encrypted; the restored database is encrypted with the passphrase."))
+    if result.carried:
         print(
-            _("Restored {db} from {file}. The database as it was is kept in {safety}.").format(
-                db=target, file=source, safety=safety
-            )
+            ngettext(
+                "{count} audit entry written after the backup was carried over.",
+                "{count} audit entries written after the backup were carried over.",
+                result.carried,
+            ).format(count=result.carried)
         )
+    if result.reapplied:
+        print(
+            ngettext(
+                "{count} client erased after the backup was made was erased again.",
+                "{count} clients erased after the backup was made were erased again.",
+                result.reapplied,
+            ).format(count=result.reapplied)
+        )
+    if result.lost:
+        print(
+            ngettext(
+                "{count} audit entry of the replaced database could not be carried over (it could not be read); "
+                "it is in the copy kept aside.",
+                "{count} audit entries of the replaced database could not be carried over (it could not be read); "
+                "they are in the copy kept aside.",
+                result.lost,
+            ).format(count=result.lost)
+        )
+    if result.other_database:
+        print(_("This practice's data was replaced by another database's backup; the audit trail says so."))
     return EXIT_OK
 
 
@@ -670,9 +792,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     db = _open_database(args, create=False)
     try:
         actor = _acting(db)
+        if args.renew_seal:
+            with db.transaction() as tx:
+                audit.renew_seal(tx, actor)
+            print(_("The audit trail's seal is renewed with this computer's key."))
+            return EXIT_OK
         with db.transaction() as tx:
             if args.check:
-                report = audit.check_chain(tx, actor)
+                report = audit.check_chain(tx, actor, db_path=db.path)
             else:
                 entries = audit.list_entries(tx, actor, audit.AuditFilter(client_id=args.client))
                 entries.reverse()  # oldest first, like a log
@@ -687,6 +814,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
                     "entries": report.entries,
                     "broken_at": report.broken_at,
                     "reason": report.reason,
+                    "missing": list(report.missing) if report.missing else None,
                 }
             )
         if report.intact:
@@ -712,7 +840,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_record_erase(args: argparse.Namespace) -> int:
-    from broadtalk.erasure import erase_client
+    from broadtalk.erasure import erase_client, finish_erasure
 
     if not args.yes:
         raise RefusedError(
@@ -726,9 +854,13 @@ def cmd_record_erase(args: argparse.Namespace) -> int:
         actor = _acting(db)
         with db.transaction() as tx:
             report = erase_client(tx, actor, args.client)
-        db.checkpoint()  # no copy of the erased pages stays behind in the write-ahead log
+        # Done only when no copy of the erased pages stays behind (the log folded into the file).
+        unfinished = finish_erasure(db, report)
     finally:
         db.close()
+    if unfinished is not None:  # erased in the database, but another broadtalk still holds old pages
+        print(_printable(f"broadtalk: {unfinished}"), file=sys.stderr)
+        return EXIT_REFUSED
     print(
         _(
             "Client {number} erased (conversations: {conversations}, referrals: {referrals}, consents: {consents}, "
@@ -905,11 +1037,15 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
                 _("The database {path} is not encrypted; encrypt it with 'broadtalk encrypt'.").format(path=db.path)
             )
         actor = _acting(db)
-        with db.transaction() as tx:
+        with db.transaction():  # a refusal is written to the audit trail
             require(actor, Permission.MANAGE_SETTINGS)
-        db.change_passphrase(current, new)
-        with db.transaction() as tx:
-            audit.record(tx, actor, audit.Action.CHANGE, object_type="database", detail="passphrase")
+        # The audit entry is written into the re-encrypted copy before it replaces the file: the
+        # new passphrase and its record come together or not at all.
+        db.change_passphrase(
+            current,
+            new,
+            lambda tx: audit.record(tx, actor, audit.Action.CHANGE, object_type="database", detail="passphrase"),
+        )
         path = db.path
     finally:
         db.close()
@@ -946,6 +1082,10 @@ def _translate_argparse() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     private_umask()  # the database, backups, logs and documents are the owner's alone
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is shown escaped, not a crash
+        with suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
+    _typed.clear()  # nothing typed at an earlier command's sign-in prompt carries over
     i18n.set_language(config.interface_language())
     _translate_argparse()
     setup_logging()

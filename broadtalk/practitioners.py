@@ -197,17 +197,19 @@ def practitioner_contact(tx: Session, practitioner_id: int) -> PractitionerConta
     return PractitionerContact(name=row.name, role=Role(row.role), phone=row.phone, email=row.email)
 
 
+#: Older versions acted on the command line, when nobody signed in, as an administrator account
+#: without a PIN, kept under this setting. Commands now always act as a practitioner who signs
+#: in; such an account stays on the records it made, and can never sign in (``sign_in`` refuses
+#: to give it a PIN).
 COMMAND_LINE_KEY = "command_line_practitioner_id"
 
 
-def command_line_actor(tx: Session) -> Actor:
-    """The practitioner the command line acts as until sign-in exists: an administrator entry
-    made once per database and recorded in the settings."""
+def former_command_line_account(tx: Session) -> int | None:
+    """The id of the command-line account an older version made in this database, if any."""
     setting = tx.get(Setting, COMMAND_LINE_KEY)
-    if setting is not None:
-        row = tx.get(Practitioner, int(setting.value))
-        if row is not None:
-            return _actor(row)
-    actor = create_practitioner(tx, _("Command line"), Role.ADMINISTRATOR)
-    tx.merge(Setting(key=COMMAND_LINE_KEY, value=str(actor.id)))
-    return actor
+    if setting is None:
+        return None
+    try:
+        return int(setting.value)
+    except ValueError:
+        return None

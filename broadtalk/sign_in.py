@@ -3,6 +3,12 @@
 Secrets are kept as scrypt hashes (salted, slow to guess). Every sign-in and every failed
 attempt is written to the audit trail; after ``MAX_FAILURES`` failures in a row within
 ``LOCKOUT`` the account waits, so a found laptop cannot be tried through.
+
+``sign_in``, ``unlock`` and ``set_own_secret`` take the Database, not a session: each counts the
+earlier failures, checks the secret and records the outcome in one transaction that holds the
+write lock from its start (``BEGIN IMMEDIATE``), and a refusal's entry is committed with the
+refusal. Attempts from several windows or processes at once are therefore checked one after
+the other, and every wrong one is counted before the next is looked at.
 """
 
 from __future__ import annotations
@@ -12,14 +18,15 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
 from broadtalk import audit
 from broadtalk.audit import require
-from broadtalk.errors import InputError, NotFoundError, RefusedError
+from broadtalk.errors import InputError, NotFoundError, RefusedError, keep_writes
 from broadtalk.i18n import _, ngettext
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import (
@@ -27,10 +34,11 @@ from broadtalk.practitioners import (
     PractitionerContact,
     Role,
     check_contact,
-    command_line_actor,
     create_practitioner,
+    former_command_line_account,
     get_actor,
 )
+from broadtalk.store.database import Database
 from broadtalk.store.tables import AuditEntry, Practitioner
 
 SECRET_MIN_LENGTH = 5
@@ -103,10 +111,10 @@ def _recent_failures(tx: Session, practitioner_id: int, now: datetime) -> list[A
 
 
 def _refuse_while_locked_out(
-    failures: list[AuditEntry], claimed_id: int, claimed_name: str, failed: str, now: datetime
+    tx: Session, failures: list[AuditEntry], claimed_id: int, claimed_name: str, failed: str, now: datetime
 ) -> None:
     """After ``MAX_FAILURES`` wrong attempts within ``LOCKOUT`` the account waits; the refused
-    attempt is recorded too."""
+    attempt is recorded too, in this transaction (committed with the refusal)."""
     if len(failures) < MAX_FAILURES:
         return
     wait = max(1, int((failures[MAX_FAILURES - 1].at + LOCKOUT - now).total_seconds() // 60) + 1)
@@ -115,30 +123,30 @@ def _refuse_while_locked_out(
         "Too many wrong attempts; wait {count} minutes and try again.",
         wait,
     ).format(count=wait)
-    raise audit.after_rollback(
-        RefusedError(message),
-        lambda session: audit.record(
-            session,
-            None,
-            failed,
-            object_type="practitioner",
-            object_id=claimed_id,
-            outcome=audit.Outcome.REFUSED,
-            practitioner_id=claimed_id,
-            practitioner_name=claimed_name,
-            detail="locked out",
-            now=now,
-        ),
+    audit.record(
+        tx,
+        None,
+        failed,
+        object_type="practitioner",
+        object_id=claimed_id,
+        outcome=audit.Outcome.REFUSED,
+        practitioner_id=claimed_id,
+        practitioner_name=claimed_name,
+        detail="locked out",
+        now=now,
     )
+    raise keep_writes(RefusedError(message))
 
 
 def _authenticate(tx: Session, practitioner_id: int, secret: str, ok: str, failed: str, now: datetime | None) -> Actor:
+    """Count, check and record in the caller's transaction, which must hold the write lock
+    (``Database.transaction(immediate=True)``) so that no other attempt is counted in between."""
+    # The moment is taken once the lock is held: an attempt that waited is judged when it runs.
     now = now or datetime.now(UTC)
     row = _row(tx, practitioner_id)
-    # Plain values: the row expires when the transaction rolls back, before the entry is written.
     claimed_id, claimed_name, stored = practitioner_id, row.name, row.secret_hash
     failures = _recent_failures(tx, practitioner_id, now)
-    _refuse_while_locked_out(failures, claimed_id, claimed_name, failed, now)
+    _refuse_while_locked_out(tx, failures, claimed_id, claimed_name, failed, now)
     if not stored or not secret_matches(secret, stored):
         left = MAX_FAILURES - len(failures) - 1
         message = _("The PIN or password is not right.")
@@ -148,33 +156,36 @@ def _authenticate(tx: Session, practitioner_id: int, secret: str, ok: str, faile
                 "The PIN or password is not right; {count} more tries before a wait.",
                 left,
             ).format(count=left)
-        raise audit.after_rollback(
-            RefusedError(message),
-            lambda session: audit.record(
-                session,
-                None,
-                failed,
-                object_type="practitioner",
-                object_id=claimed_id,
-                outcome=audit.Outcome.FAILED,
-                practitioner_id=claimed_id,
-                practitioner_name=claimed_name,
-                now=now,
-            ),
+        audit.record(
+            tx,
+            None,
+            failed,
+            object_type="practitioner",
+            object_id=claimed_id,
+            outcome=audit.Outcome.FAILED,
+            practitioner_id=claimed_id,
+            practitioner_name=claimed_name,
+            now=now,
         )
+        raise keep_writes(RefusedError(message))
     actor = get_actor(tx, practitioner_id)
     audit.record(tx, actor, ok, object_type="practitioner", object_id=actor.id, now=now)
     return actor
 
 
-def sign_in(tx: Session, practitioner_id: int, secret: str, *, now: datetime | None = None) -> Actor:
-    """The practitioner, when the secret is theirs; RefusedError (and an audit entry) if not."""
-    return _authenticate(tx, practitioner_id, secret, audit.Action.SIGN_IN, audit.Action.SIGN_IN_FAILED, now)
+def sign_in(db: Database, practitioner_id: int, secret: str, *, now: datetime | None = None) -> Actor:
+    """The practitioner, when the secret is theirs; RefusedError (and an audit entry) if not.
+
+    One transaction of its own, holding the write lock from the start: the failures are
+    counted, the secret checked and the outcome recorded before any other attempt is counted."""
+    with db.transaction(immediate=True) as tx:
+        return _authenticate(tx, practitioner_id, secret, audit.Action.SIGN_IN, audit.Action.SIGN_IN_FAILED, now)
 
 
-def unlock(tx: Session, actor: Actor, secret: str, *, now: datetime | None = None) -> Actor:
-    """Unlock a locked window: the signed-in practitioner's own secret."""
-    return _authenticate(tx, actor.id, secret, audit.Action.UNLOCK, audit.Action.UNLOCK_FAILED, now)
+def unlock(db: Database, actor: Actor, secret: str, *, now: datetime | None = None) -> Actor:
+    """Unlock a locked window: the signed-in practitioner's own secret (counted as ``sign_in``)."""
+    with db.transaction(immediate=True) as tx:
+        return _authenticate(tx, actor.id, secret, audit.Action.UNLOCK, audit.Action.UNLOCK_FAILED, now)
 
 
 def can_sign_in(tx: Session) -> list[Actor]:
@@ -196,6 +207,7 @@ def choose_first_secret(tx: Session, practitioner_id: int, secret: str, repeated
     row = _row(tx, practitioner_id)
     if row.secret_hash:
         raise RefusedError(_("This account already has a PIN or password; sign in with it."))
+    _refuse_former_command_line(tx, practitioner_id)
     row.secret_hash = hash_secret(check_new_secret(secret, repeated))
     tx.add(row)
     actor = get_actor(tx, practitioner_id)
@@ -205,32 +217,33 @@ def choose_first_secret(tx: Session, practitioner_id: int, secret: str, repeated
 
 
 def set_own_secret(
-    tx: Session, actor: Actor, current: str, new: str, repeated: str | None = None, *, now: datetime | None = None
+    db: Database, actor: Actor, current: str, new: str, repeated: str | None = None, *, now: datetime | None = None
 ) -> None:
     """Change one's own PIN or password, knowing the current one. A wrong current one counts
-    towards the lock-out like a failed sign-in: the dialog cannot be used to try PINs."""
-    now = now or datetime.now(UTC)
-    row = _row(tx, actor.id)
-    if row.secret_hash:
-        _refuse_while_locked_out(
-            _recent_failures(tx, actor.id, now), actor.id, actor.name, audit.Action.UNLOCK_FAILED, now
-        )
-        if not secret_matches(current, row.secret_hash):
-            raise audit.after_rollback(
-                RefusedError(_("The current PIN or password is not right; nothing was changed.")),
-                lambda session: audit.record(
-                    session,
+    towards the lock-out like a failed sign-in (counted and recorded as ``sign_in`` does, in
+    one transaction holding the write lock): the dialog cannot be used to try PINs."""
+    check_new_secret(new, repeated)  # a bad new one says so without spending a guess
+    with db.transaction(immediate=True) as tx:
+        now = now or datetime.now(UTC)
+        row = _row(tx, actor.id)
+        if row.secret_hash:
+            _refuse_while_locked_out(
+                tx, _recent_failures(tx, actor.id, now), actor.id, actor.name, audit.Action.UNLOCK_FAILED, now
+            )
+            if not secret_matches(current, row.secret_hash):
+                audit.record(
+                    tx,
                     actor,
                     audit.Action.UNLOCK_FAILED,
                     object_type="sign_in_secret",
                     object_id=actor.id,
                     outcome=audit.Outcome.FAILED,
                     now=now,
-                ),
-            )
-    row.secret_hash = hash_secret(check_new_secret(new, repeated))
-    tx.add(row)
-    audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=actor.id)
+                )
+                raise keep_writes(RefusedError(_("The current PIN or password is not right; nothing was changed.")))
+        row.secret_hash = hash_secret(new)
+        tx.add(row)
+        audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=actor.id)
 
 
 def may_hand_out(actor: Actor, role: Role | str) -> None:
@@ -255,9 +268,22 @@ def add_account(
     return created
 
 
+def _refuse_former_command_line(tx: Session, practitioner_id: int) -> None:
+    """The administrator account older versions acted as on the command line never gets a PIN:
+    nobody may take over an administrator whom nobody chose."""
+    if practitioner_id == former_command_line_account(tx):
+        raise RefusedError(
+            _(
+                "This account was the command line's in an older version and cannot sign in; "
+                "add an account for the person instead."
+            )
+        )
+
+
 def reset_secret(tx: Session, actor: Actor, practitioner_id: int, secret: str) -> None:
     require(actor, Permission.MANAGE_PRACTITIONERS)
     row = _row(tx, practitioner_id)
+    _refuse_former_command_line(tx, practitioner_id)
     row.secret_hash = hash_secret(check_new_secret(secret))
     tx.add(row)
     audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=practitioner_id)
@@ -279,30 +305,72 @@ def deactivate_account(tx: Session, actor: Actor, practitioner_id: int) -> None:
 USER_VARIABLE, PIN_VARIABLE = "BROADTALK_USER", "BROADTALK_PIN"
 
 
-def environment_actor(tx: Session, environ: Mapping[str, str] | None = None) -> Actor:
-    """Who acts for a command (or ``--startup-check``) without a sign-in dialog.
+class SignInNeeded(RefusedError):
+    """A command was given no practitioner number or PIN, and nobody can be asked for them."""
 
-    With BROADTALK_USER (a practitioner number) and BROADTALK_PIN: that practitioner, signed in
-    and audited like in the app. Without them: the command-line administrator account, whose
-    role may manage and export but never read conversations. Whoever holds the passphrase can
-    open the file anyway; roles guard what the app shows, encryption guards the file."""
+
+class SignInPrompt(Protocol):
+    """Asks the person at the terminal what the environment did not give."""
+
+    def practitioner_number(self, accounts: Sequence[Actor]) -> str: ...
+
+    def secret(self) -> str: ...
+
+
+def nobody_can_sign_in() -> RefusedError:
+    return RefusedError(
+        _(
+            "Nobody can sign in to this database yet: set up the practice in the app first (start broadtalk "
+            "without a command), or make a demo practice in a new database with 'broadtalk --db FILE demo --clients 20'."
+        )
+    )
+
+
+def environment_actor(
+    db: Database, environ: Mapping[str, str] | None = None, *, prompt: SignInPrompt | None = None
+) -> Actor:
+    """Who acts for a command (or ``--startup-check``), signed in without a dialog.
+
+    The practitioner number comes from BROADTALK_USER and the PIN or password from
+    BROADTALK_PIN; what is missing is asked through ``prompt`` when there is one, else
+    ``SignInNeeded`` says how to sign in. Signed in and audited as in the app (a wrong PIN
+    counts towards the lock-out). There is no anonymous actor: whoever holds the passphrase can
+    open the file, but acts in broadtalk only as a named practitioner with that role."""
     environ = os.environ if environ is None else environ
+    with db.transaction() as tx:
+        accounts = can_sign_in(tx)
+    if not accounts:
+        raise nobody_can_sign_in()
     user, pin = environ.get(USER_VARIABLE, "").strip(), environ.get(PIN_VARIABLE, "")
-    if not user and not pin:
-        return command_line_actor(tx)
-    if not user or not pin:
-        raise InputError(
-            _("Set both {user} (a practitioner number) and {pin}, or neither.").format(
+    if (not user or not pin) and prompt is None:
+        raise SignInNeeded(
+            _("Sign in first: set {user} to your practitioner number and {pin} to your PIN or password.").format(
                 user=USER_VARIABLE, pin=PIN_VARIABLE
             )
         )
+    if not user:
+        assert prompt is not None
+        user = prompt.practitioner_number(accounts).strip()
+    practitioner_id = practitioner_number(user)
+    if not pin:
+        assert prompt is not None
+        pin = prompt.secret()
+        if not pin:  # Enter alone: no attempt, nothing counted
+            raise InputError(_("No PIN or password was typed; nothing was done."))
+    return sign_in(db, practitioner_id, pin)
+
+
+def practitioner_number(text: str) -> int:
+    """A practitioner number as typed (in BROADTALK_USER or at the prompt)."""
     try:
-        practitioner_id = int(user)
+        number = int(text)
     except ValueError:
+        number = -1
+    if not 0 < number < 2**63:
         raise InputError(
-            _("{user} must be a practitioner number, not '{value}'.").format(user=USER_VARIABLE, value=user[:40])
-        ) from None
-    return sign_in(tx, practitioner_id, pin)
+            _("'{value}' is not a practitioner number; give the number of your account.").format(value=text[:40])
+        )
+    return number
 
 
 # -- contact details --------------------------------------------------------------------------

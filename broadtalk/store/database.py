@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +33,8 @@ from sqlmodel import Session
 from broadtalk.errors import StoreError, keeps_writes
 from broadtalk.files import keep_private, private_file, private_folder
 from broadtalk.i18n import _
-from broadtalk.store import migrations
+from broadtalk.store import migrations, seal
+from broadtalk.store.lock import DatabaseLock
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,29 @@ def companion_files(path: Path) -> list[Path]:
     return [path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
 
+def refuse_what_is_no_file(path: Path) -> None:
+    """A folder, a device, a pipe or a socket is never taken for a database file: reading a pipe
+    waits for ever, and SQLite would write beside a device (and an open would take its
+    permissions away). Absent or unreadable: said where the file is opened."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return
+    if stat.S_ISDIR(mode):
+        raise StoreError(_("{path} is a folder, not a database file; choose a file with --db").format(path=path))
+    if not stat.S_ISREG(mode):
+        raise StoreError(
+            _(
+                "{path} is not an ordinary file (a device or a pipe), so it is no database; choose a file with --db"
+            ).format(path=path)
+        )
+
+
 def is_encrypted_file(path: Path) -> bool:
     """True for an existing, non-empty file without the plain SQLite header (an SQLCipher file
     has none: its first page is encrypted, salt included)."""
+    if not Path(path).is_file():
+        return False  # a pipe is never read here (it would wait for ever)
     try:
         with Path(path).open("rb") as fh:
             header = fh.read(len(SQLITE_HEADER))
@@ -121,11 +143,16 @@ def _set_pragmas(dbapi_connection, _record) -> None:
         # WAL: readers do not block the autosave writer; FULL: a commit survives power loss.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Deleted records are overwritten, so an erased client leaves no bytes behind.
         cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
+
+
+def _set_read_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA busy_timeout=5000")
 
 
 def _busy(error: OperationalError) -> bool:
@@ -135,12 +162,21 @@ def _busy(error: OperationalError) -> bool:
 
 
 _IMMEDIATE = threading.local()
+BUSY_TIMEOUT_MS = 5000
+IMMEDIATE_WAIT_MS = 60_000
 
 
 def _begin(connection) -> None:
     # BEGIN IMMEDIATE takes the write lock at once (waiting busy_timeout for it): a use case
     # that reads and then writes on what it read (counting failed sign-ins) is serialised.
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if getattr(_IMMEDIATE, "on", False) else "BEGIN")
+    if getattr(_IMMEDIATE, "on", False):
+        # Sign-ins released at the same moment queue up for the lock: they wait longer than a
+        # plain write would, so that none is turned away (and so none goes uncounted).
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={IMMEDIATE_WAIT_MS}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _cannot_open(path: Path) -> str:
@@ -158,8 +194,7 @@ def _not_a_database(path: Path) -> str:
 
 def _check_readable_file(path: Path) -> None:
     """Refuse, without touching it, a folder, an unreadable file or one that cannot be a database."""
-    if path.is_dir():
-        raise StoreError(_("{path} is a folder, not a database file; choose a file with --db").format(path=path))
+    refuse_what_is_no_file(path)
     try:
         with path.open("rb") as fh:
             header = fh.read(len(SQLITE_HEADER))
@@ -172,6 +207,45 @@ def _check_readable_file(path: Path) -> None:
     # An SQLCipher file is whole pages of at least 512 bytes; anything else is not ours.
     if header != SQLITE_HEADER and path.stat().st_size % 512:
         raise DamagedDatabase(_not_a_database(path))
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (found.st_dev, found.st_ino)
+
+
+#: Files a replacement (restore, new passphrase, encryption) prepares beside the database.
+PREPARED_SUFFIXES = (".restoring", ".rekeying", ".encrypting")
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Prepared files of a replacement that was killed before it finished: never the database
+    itself (that was not touched), so they go. Only called with the database held open, when
+    no replacement can be under way."""
+    for suffix in PREPARED_SUFFIXES:
+        for leftover in (path.with_name(path.name + suffix), *companion_files(path.with_name(path.name + suffix))):
+            if leftover.exists():
+                _overwrite(leftover)
+                leftover.unlink(missing_ok=True)
+                log.info("removed a file left by an interrupted replacement")
+
+
+def _hold_open(path: Path) -> DatabaseLock:
+    """The process lock of ``path``; taken (shared) once the file is known to be ours."""
+    return DatabaseLock(path)
+
+
+_DB_PATH = "broadtalk.db_path"
+
+
+def _seal_before_commit(session: Session) -> None:
+    if seal.AUDIT_HEAD in session.info or seal.ERASED in session.info:
+        new = seal.seal_in_transaction(session.connection(), session.info, session.info.get(_DB_PATH))
+        if new is not None:
+            session.info[seal.NEW_SEAL] = new
 
 
 @dataclass(frozen=True)
@@ -254,11 +328,27 @@ def inspect_file(path: Path, passphrase: str | None, *, full_check: bool = True)
 
 
 class Database:
-    """An open broadtalk database: engine, sessions, transactions, backups."""
+    """An open broadtalk database: engine, sessions, transactions, backups.
 
-    def __init__(self, path: Path, passphrase: str | None):
+    ``sealed``: the audit trail's seal is kept beside the file after every commit (off for a
+    file being prepared to replace the database). ``lock``: the process lock this database
+    is held open with (``store.lock``), released on ``close``."""
+
+    def __init__(
+        self,
+        path: Path,
+        passphrase: str | None,
+        *,
+        sealed: bool = True,
+        lock: DatabaseLock | None = None,
+        read_only: bool = False,
+    ):
         self.path = path
         self._passphrase = passphrase
+        self._sealed = sealed and not read_only
+        self._read_only = read_only
+        self._lock = lock
+        self._identity = _file_identity(path)
         self.engine = self._make_engine()
 
     @property
@@ -271,12 +361,15 @@ class Database:
         return self._passphrase
 
     def _make_engine(self) -> Engine:
-        path, passphrase = self.path, self._passphrase
+        path, passphrase, read_only = self.path, self._passphrase, self._read_only
         # The URL names the file (so SQLAlchemy pools per file); the creator applies the key.
         engine = create_engine(
-            f"sqlite:///{path}", module=sqlcipher, creator=lambda: _connect(path, passphrase), future=True
+            f"sqlite:///{path}",
+            module=sqlcipher,
+            creator=lambda: _connect(path, passphrase, read_only=read_only),
+            future=True,
         )
-        event.listen(engine, "connect", _set_pragmas)
+        event.listen(engine, "connect", _set_read_pragmas if read_only else _set_pragmas)
         event.listen(engine, "begin", _begin)
         return engine
 
@@ -300,12 +393,32 @@ class Database:
         ``backup_dir`` (default: a ``backups`` folder beside the file).
         """
         path = Path(path).expanduser()
+        refuse_what_is_no_file(path)  # before a lock file is made beside it
+        lock = _hold_open(path)
+        try:
+            return cls._open_locked(path, lock, passphrase, migrate, backup_dir, full_check)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open_locked(
+        cls,
+        path: Path,
+        lock: DatabaseLock,
+        passphrase: str | None,
+        migrate: bool,
+        backup_dir: Path | None,
+        full_check: bool,
+    ) -> Database:
         is_new = not path.exists() or (path.is_file() and path.stat().st_size == 0)
         if is_new:
             if passphrase is not None:
                 check_new_passphrase(passphrase)
             try:
                 private_folder(path.parent)
+                if lock.mode is None:
+                    lock.shared()
                 private_file(path)  # SQLite opens it as it is; its -wal and -shm follow its mode
             except OSError as error:
                 raise StoreError(
@@ -316,12 +429,16 @@ class Database:
             state = FileState(revision=None, encrypted=passphrase is not None)
         else:
             state = inspect_file(path, passphrase, full_check=full_check)
+            lock.shared()  # only for a file that is ours: a refused one gets no lock file beside it
             for file in (path, *companion_files(path)):
                 keep_private(file)  # a file made readable by others (a copy, an old version) is not left so
-        database = cls(path, passphrase if state.encrypted else None)
+        _remove_leftovers(path)  # a replacement killed half-way left its prepared file
+        database = cls(path, passphrase if state.encrypted else None, lock=lock)
         try:
             if migrate:
                 database._migrate(state.revision, is_new, backup_dir or path.parent / "backups")
+            database._settle_seal()
+            database.checkpoint(patience=0)  # an erasure another process kept from the file is finished now
         except StoreError:
             database.close()
             raise
@@ -339,6 +456,28 @@ class Database:
         migrations.upgrade(self.engine)
         log.info("database migrated from %s to %s", current, migrations.head_revision())
 
+    @classmethod
+    def open_prepared(cls, path: Path, passphrase: str | None) -> Database:
+        """A file being prepared to replace a database (restore): brought up to date without a
+        copy on the way, no process lock, no seal files beside it (they follow when it is put
+        in place)."""
+        state = inspect_file(path, passphrase)
+        database = cls(path, passphrase if state.encrypted else None, sealed=False)
+        try:
+            if state.revision != migrations.head_revision():
+                migrations.upgrade(database.engine)
+        except (DatabaseError, OperationalError):
+            database.close()
+            raise StoreError(_cannot_open(path)) from None
+        return database
+
+    @classmethod
+    def open_prepared_read(cls, path: Path, passphrase: str | None) -> Database:
+        """A file looked at during a replacement (the backup, the database being replaced): no
+        migration, no lock, no seal files; refused like ``open`` when it is not ours."""
+        state = inspect_file(path, passphrase, full_check=False)
+        return cls(path, passphrase if state.encrypted else None, read_only=True)
+
     def _backup_name(self, reason: str) -> str:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         return f"{self.path.stem}-{reason}-{stamp}{BACKUP_SUFFIX}"
@@ -347,7 +486,40 @@ class Database:
 
     def session(self) -> Session:
         # Plain objects stay usable after commit; the UI never holds live rows.
-        return Session(self.engine, expire_on_commit=False)
+        session = Session(self.engine, expire_on_commit=False)
+        if self._sealed:
+            session.info[_DB_PATH] = self.path
+        event.listen(session, "before_commit", _seal_before_commit)
+        if self._sealed:
+            event.listen(session, "after_commit", self._seal_after_commit)
+        return session
+
+    def _seal_after_commit(self, session: Session) -> None:
+        new = session.info.pop(seal.NEW_SEAL, None)
+        if new is not None:
+            seal.write_files(self.path, new)
+
+    def _settle_seal(self) -> None:
+        """A pending seal of a finished replacement becomes the seal; a database that was never
+        sealed (new, or from before the seal) is sealed now."""
+        if not self._sealed:
+            return
+        with self.engine.begin() as connection:
+            seal.settle(connection, self.path)
+            new = seal.renew(connection) if seal.needs_first_seal(connection, self.path) else None
+        if new is not None:
+            seal.write_files(self.path, new)
+
+    def _check_same_file(self) -> None:
+        """The file this database was opened as is still the one at its path: a file put in its
+        place by another program is never written on as if nothing happened."""
+        if self._identity is not None and _file_identity(self.path) != self._identity:
+            raise StoreError(
+                _(
+                    "The database file {path} was replaced or removed by another program while broadtalk had it "
+                    "open (a restore?). Nothing more was written; close broadtalk and start it again."
+                ).format(path=self.path)
+            )
 
     @contextmanager
     def transaction(self, *, immediate: bool = False) -> Iterator[Session]:
@@ -362,6 +534,7 @@ class Database:
         error marked with ``errors.keep_writes`` instead commits what the use case wrote (a
         failed sign-in's entry, in the same transaction that counted the earlier ones) and
         is raised after the commit."""
+        self._check_same_file()
         try:
             kept: BaseException | None = None
             with self.session() as session, session.begin():
@@ -394,13 +567,56 @@ class Database:
                     write(session)
             raise
 
-    def checkpoint(self) -> None:
-        """Fold the write-ahead log into the main file and empty it."""
-        with self.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    def checkpoint(self, *, patience: float = 5.0) -> bool:
+        """Fold the write-ahead log into the main file and empty it; True when that is done whole.
+
+        ``PRAGMA wal_checkpoint(TRUNCATE)`` answers (busy, frames in the log, frames copied). A
+        connection elsewhere inside a read transaction that began before the last commit (a
+        second broadtalk process, a backup being made) still reads the older pages, so SQLite
+        may neither copy the newer ones over them nor empty the log. (This process's pooled
+        connections hold no snapshot outside a transaction.) The checkpoint is tried again, with
+        short waits, until ``patience`` seconds have passed (0: one try, no waiting). False when
+        the log could not be folded in whole: the main file may still hold pages the log
+        replaces (after an erasure: the erased rows) until the other connection lets go and a
+        later checkpoint runs (SQLite runs one when the last connection closes)."""
+        import time
+
+        deadline = time.monotonic() + max(patience, 0.0)
+        connection = self.engine.raw_connection()  # no BEGIN: a checkpoint runs outside a transaction
+        try:
+            cursor = connection.cursor()
+            (usual_timeout,) = cursor.execute("PRAGMA busy_timeout").fetchone()
+            try:
+                while True:
+                    left = max(deadline - time.monotonic(), 0.0)
+                    # Each try waits a little for a lock (SQLite's busy handler); the loop, for a reader.
+                    cursor.execute(f"PRAGMA busy_timeout = {int(min(left, 0.25) * 1000)}")
+                    try:
+                        busy, frames, copied = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    except sqlcipher.OperationalError as error:
+                        if not _busy(error):
+                            raise
+                        busy, frames, copied = 1, -1, -1
+                    if not busy and frames == copied:  # (0, 0, 0); (0, -1, -1) when not in WAL mode
+                        return True
+                    if time.monotonic() >= deadline:
+                        log.warning("checkpoint incomplete: %s of %s log frames copied", copied, frames)
+                        return False
+                    time.sleep(min(0.05, left))
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout = {int(usual_timeout)}")
+                cursor.close()
+        finally:
+            connection.close()
 
     def close(self) -> None:
+        if _file_identity(self.path) == self._identity:  # never on a file put in its place
+            with suppress(DatabaseError, OperationalError, sqlcipher.Error, OSError):
+                self.checkpoint(patience=0)  # e.g. an erasure another process kept from the file
         self.engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # -- backups ------------------------------------------------------------------------------
 
@@ -461,21 +677,43 @@ class Database:
 
     # -- the passphrase -----------------------------------------------------------------------
 
-    def change_passphrase(self, current: str, new: str) -> None:
-        """Re-encrypt the file with a new passphrase (``PRAGMA rekey``); ``current`` must be right."""
+    def change_passphrase(self, current: str, new: str, record: Callable[[Session], object] | None = None) -> None:
+        """Re-encrypt the file with a new passphrase; ``current`` must be right.
+
+        Atomic across a kill: the data is copied, encrypted with the new passphrase, into a file
+        beside the database; ``record`` (the audit entry) is written into that copy; the copy is
+        checked and then renamed over the database. Before the rename nothing changed; after it
+        the new passphrase and its audit entry are there together. Refused while another
+        process has the database open."""
         if not self.encrypted:
             raise StoreError(_("This database is not encrypted yet; encrypt it first."))
         if current != self._passphrase:
             raise WrongPassphrase(_("The current passphrase is not right; nothing was changed."))
         check_new_passphrase(new)
-        self.engine.dispose()  # pooled connections hold the old key
-        connection = _connect(self.path, self._passphrase)
+        lock = self._lock or DatabaseLock(self.path)
+        lock.exclusive()
         try:
-            connection.execute(f"PRAGMA rekey = {_sql_literal(new)}")
+            self.engine.dispose()  # pooled connections hold the old key
+            prepared = self.path.with_name(self.path.name + ".rekeying")
+            export_copy(self.path, self._passphrase, prepared, new)
+            crash_point("rekey-exported")
+            copy = Database(prepared, new, sealed=False)
+            try:
+                if record is not None:
+                    with copy.transaction() as tx:
+                        record(tx)
+            finally:
+                copy.close()
+            crash_point("rekey-recorded")
+            put_in_place(prepared, self.path, new)
+            self._passphrase = new
+            self._identity = _file_identity(self.path)
+            self.engine = self._make_engine()
         finally:
-            connection.close()
-        self._passphrase = new
-        self.engine = self._make_engine()
+            if self._lock is None:
+                lock.release()
+            else:
+                lock.to_shared()
         log.info("database passphrase changed")
 
     def matches_passphrase(self, passphrase: str) -> bool:
@@ -485,6 +723,102 @@ class Database:
         return self._passphrase is not None and hmac.compare_digest(
             passphrase.encode("utf-8"), self._passphrase.encode("utf-8")
         )
+
+
+def crash_point(name: str) -> None:
+    """Tests kill the process here (``BROADTALK_CRASH_AT``) to prove a replacement is atomic."""
+    if os.environ.get("BROADTALK_CRASH_AT") == name:
+        os.kill(os.getpid(), 9)
+
+
+def export_copy(source: Path, source_passphrase: str | None, target: Path, target_passphrase: str | None) -> None:
+    """Copy the database ``source`` (read only, write-ahead log included) into a new file
+    ``target`` encrypted with ``target_passphrase`` (plain when None): SQLCipher's export."""
+    target.unlink(missing_ok=True)
+    for companion in companion_files(target):
+        companion.unlink(missing_ok=True)
+    private_file(target)
+    try:
+        connection = _connect(source, source_passphrase, read_only=True)
+        try:
+            key = target_passphrase or ""
+            connection.execute(f"ATTACH DATABASE {_sql_literal(str(target))} AS prepared KEY {_sql_literal(key)}")
+            connection.execute("SELECT sqlcipher_export('prepared')")
+            connection.execute("DETACH DATABASE prepared")
+        finally:
+            connection.close()
+    except sqlcipher.Error as error:
+        target.unlink(missing_ok=True)
+        log.error("export copy failed: %s", type(error).__name__)
+        raise StoreError(
+            _("The data could not be copied beside {path}; check that there is room on the disk.").format(path=source)
+        ) from None
+
+
+def _fold_journal(path: Path, passphrase: str | None) -> None:
+    """One self-contained file: the write-ahead log folded in and removed."""
+    connection = _connect(path, passphrase)
+    try:
+        connection.execute("PRAGMA journal_mode=DELETE").fetchall()
+    finally:
+        connection.close()
+
+
+def put_in_place(prepared: Path, path: Path, passphrase: str | None) -> None:
+    """Replace the database at ``path`` by the ``prepared`` file, atomically.
+
+    Hold the exclusive lock. The prepared file is made self-contained, checked whole and
+    flushed to disk; its seal is written as pending; the current file's write-ahead log is
+    folded into it so nothing committed is only in a log about to go; then one rename. A kill
+    before the rename leaves the database as it was (the prepared file is removed at the next
+    opening); after it, the new file is complete and its pending seal becomes the seal."""
+    _fold_journal(prepared, passphrase)
+    inspect_file(prepared, passphrase)
+    new_seal = read_seal(prepared, passphrase)
+    _fsync(prepared)
+    if new_seal is not None and new_seal.mac:
+        seal.write_pending(path, new_seal)
+    if path.exists():
+        with suppress(sqlcipher.Error, StoreError):
+            current = _connect(path, _current_key(path, passphrase))
+            try:
+                current.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                current.close()
+    crash_point("before-rename")
+    prepared.replace(path)
+    _fsync_folder(path.parent)
+    crash_point("after-rename")
+    for companion in companion_files(path):
+        companion.unlink(missing_ok=True)  # empty after the checkpoint; a stale -shm must not stay
+    if new_seal is not None and new_seal.mac:
+        seal.write_files(path, new_seal)
+        seal.pending_path(path).unlink(missing_ok=True)
+
+
+def _current_key(path: Path, passphrase: str | None) -> str | None:
+    return passphrase if is_encrypted_file(path) else None
+
+
+def read_seal(path: Path, passphrase: str | None) -> seal.Seal | None:
+    """The seal inside a database file, read without changing it."""
+    engine = create_engine(
+        f"sqlite:///{path}", module=sqlcipher, creator=lambda: _connect(path, passphrase, read_only=True), future=True
+    )
+    try:
+        with engine.connect() as connection:
+            return seal.read_row(connection)
+    finally:
+        engine.dispose()
+
+
+def _fsync_folder(folder: Path) -> None:
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _fsync(path: Path) -> None:
@@ -539,47 +873,6 @@ def encrypt_database(path: Path, passphrase: str) -> None:
     _overwrite(path)
     partial.replace(path)
     log.info("database encrypted")
-
-
-def restore_backup(backup: Path, target: Path, passphrase: str | None, *, safety_dir: Path) -> Path | None:
-    """Replace the database at ``target`` by ``backup`` after checking the backup whole.
-
-    The backup must open with ``passphrase`` (when encrypted), be a broadtalk database no newer
-    than this version, and pass its integrity check; otherwise nothing changes. The current
-    file first goes to ``safety_dir`` (returned), so a restore can itself be undone. The
-    database must be closed everywhere.
-    """
-    backup, target = Path(backup), Path(target)
-    if not backup.is_file():
-        raise StoreError(_("There is no backup file {path}; check the name.").format(path=backup))
-    state = inspect_file(backup, passphrase)
-    if state.revision is None:
-        raise DamagedDatabase(_not_a_database(backup))
-    safety = None
-    if target.exists() and target.stat().st_size > 0:
-        current_passphrase = passphrase if is_encrypted_file(target) else None
-        try:
-            current = Database(target, current_passphrase)
-            try:
-                safety = current.backup_to(Path(safety_dir) / current._backup_name("before-restore"))
-            finally:
-                current.close()
-        except StoreError:
-            # The current file may be the damaged one we are restoring over: keep its bytes.
-            safety = Path(safety_dir) / f"{target.stem}-damaged-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}{BACKUP_SUFFIX}"
-            private_folder(safety.parent)
-            private_file(safety)
-            safety.write_bytes(target.read_bytes())
-    partial = target.with_name(target.name + ".restoring")
-    partial.unlink(missing_ok=True)
-    private_file(partial)
-    partial.write_bytes(backup.read_bytes())
-    _fsync(partial)
-    for companion in companion_files(target):
-        companion.unlink(missing_ok=True)
-    partial.replace(target)
-    log.info("database restored from a backup")
-    return safety
 
 
 _STAMP = re.compile(r"-(\d{8}T\d{6}\d*Z)\.sqlite$")

@@ -368,3 +368,25 @@ class AuditEntry(SQLModel, table=True):
     detail: str = Field(default="", max_length=200)
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     hash: str = Field(max_length=64)
+
+
+class DatabaseSeal(SQLModel, table=True):
+    """Which database this is, and the seal of its audit trail (one row).
+
+    ``database_id`` tells a backup of this database from one of another practice. The seal
+    names the newest audit entry (``last_id``, ``head``) and the clients erased so far, with a
+    keyed MAC (the key is kept outside the database, see ``store.seal``): the same seal is
+    written beside the database after every commit, so a trail cut short, emptied or re-chained
+    no longer matches it. Holds ids and hashes, never a name.
+    """
+
+    __tablename__ = "database_seal"
+    id: int | None = Field(default=None, primary_key=True)
+    database_id: str = Field(max_length=36)
+    last_id: int = 0
+    head: str = Field(default="", max_length=64)
+    first: str = Field(default="", max_length=64)
+    #: JSON list of [client id, the client's created_at, erased at]: erasures to apply again.
+    erased: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    sealed_at: str = Field(default="", max_length=40)
+    mac: str = Field(default="", max_length=64)

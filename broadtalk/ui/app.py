@@ -18,6 +18,7 @@ from broadtalk import audit, config
 from broadtalk.clients import count_clients
 from broadtalk.demo import DEMO_SECRET
 from broadtalk.errors import BroadtalkError, StoreError
+from broadtalk.handover.export import recover_interrupted_exports
 from broadtalk.i18n import _, current_language
 from broadtalk.logs import log_path, log_unexpected, unexpected_error_message
 from broadtalk.practitioners import Actor, Role, list_practitioners
@@ -29,8 +30,8 @@ from broadtalk.store.database import (
     check_new_passphrase,
     encrypt_database,
     is_encrypted_file,
-    restore_backup,
 )
+from broadtalk.ui.access_notice_dialog import show_access_notices
 from broadtalk.ui.common import run_use_case
 from broadtalk.ui.sign_in_dialogs import EncryptOfferDialog, NewSecretDialog, PassphraseDialog, SignInDialog
 from broadtalk.ui.welcome import START, WelcomeDialog
@@ -142,6 +143,11 @@ class _Session:
                 from broadtalk.ui.main_window import MainWindow
 
                 assert self.db is not None
+                show_access_notices(None, self.db, actor)  # care providers: who was given access since
+                self._warn_if_the_trail_is_not_whole()
+                recovered = recover_interrupted_exports(self.db)  # an export a kill interrupted
+                if recovered.message():
+                    QMessageBox.information(None, "broadtalk", recovered.message())
                 window = MainWindow(self.db, actor, self.backups)
                 window.show()
                 QApplication.instance().exec()
@@ -228,6 +234,28 @@ class _Session:
                     )
         return True
 
+    def _warn_if_the_trail_is_not_whole(self) -> None:
+        """The quick look at the audit trail's end against its seal, at every sign-in: entries
+        removed are told to whoever signs in, not only to whoever runs the full check."""
+        assert self.db is not None
+        try:
+            with self.db.transaction() as tx:
+                problems = audit.seal_problems(tx, self.db.path)
+        except BroadtalkError as error:
+            log.warning("seal check failed: %s", type(error).__name__)
+            return
+        if problems:
+            QMessageBox.warning(
+                None,
+                _("The audit trail is not complete"),
+                "\n\n".join(problems)
+                + "\n\n"
+                + _(
+                    "Tell your practice manager or privacy officer today: this may be a security incident. "
+                    "broadtalk goes on working; the check of the audit trail (in the Practice menu) says more."
+                ),
+            )
+
     def _offer_restore(self, title: str, message: str) -> bool:
         """The data cannot be opened: say why, and offer to restore a backup. True when a
         backup was restored and is open."""
@@ -249,14 +277,53 @@ class _Session:
         )
         if not dialog.exec() or dialog.chosen is None:
             return False
+        result = self._run_restore(dialog.chosen, dialog.passphrase, dialog.passphrase, None)
+        if result is None:
+            self.failed = True
+            return False
         try:
-            restore_backup(dialog.chosen, self.path, dialog.passphrase, safety_dir=self.backups)
-            self.db = Database.open(self.path, passphrase=dialog.passphrase, backup_dir=self.backups)
+            self.db = Database.open(self.path, passphrase=result.passphrase, backup_dir=self.backups)
         except BroadtalkError as error:
             QMessageBox.critical(None, _("The backup could not be restored"), error.message)
             self.failed = True
             return False
         return True
+
+    def _run_restore(self, backup: Path, backup_passphrase: str | None, passphrase: str | None, actor: Actor | None):
+        """The restore use case; a backup of another database is put in place only when the
+        user confirms that it replaces the practice. None when nothing was restored."""
+        from broadtalk.backups import OtherDatabase, restore
+
+        title = _("The backup could not be restored")
+        replace_practice = False
+        while True:
+            try:
+                return restore(
+                    self.path,
+                    backup,
+                    backup_passphrase=backup_passphrase,
+                    passphrase=passphrase,
+                    actor=actor,
+                    safety_dir=self.backups,
+                    replace_practice=replace_practice,
+                )
+            except OtherDatabase as error:
+                box = QMessageBox(QMessageBox.Icon.Warning, _("A backup of another database"), error.message)
+                box.setInformativeText(
+                    _(
+                        "Replacing the practice puts the other database's clients, practitioners and audit trail "
+                        "in place of this one's; the data as it is now is kept aside."
+                    )
+                )
+                replace = box.addButton(_("&Replace the practice"), QMessageBox.ButtonRole.DestructiveRole)
+                box.addButton(_("&Cancel"), QMessageBox.ButtonRole.RejectRole)
+                box.exec()
+                if box.clickedButton() is not replace:
+                    return None
+                replace_practice = True
+            except BroadtalkError as error:
+                QMessageBox.warning(None, title, error.message)
+                return None
 
     def _sign_in(self) -> Actor | None:
         assert self.db is not None
@@ -288,8 +355,7 @@ class _Session:
 
         def attempt() -> str | None:
             try:
-                with db.transaction() as tx:
-                    signed_in.append(sign_in(tx, dialog.practitioner_id(), dialog.secret()))
+                signed_in.append(sign_in(db, dialog.practitioner_id(), dialog.secret()))
             except BroadtalkError as error:
                 return error.message
             return None
@@ -406,34 +472,21 @@ class _Session:
     # -- restore and the end ------------------------------------------------------------------------
 
     def _restore(self, backup: Path, passphrase: str | None, actor: Actor) -> bool:
-        """Put a backup in place of the current data (its audit trail carried over), then sign
-        in again. When the restore fails, the data as it was opens again."""
-        from broadtalk.backups import carry_over_trail, read_trail
-
+        """Put a backup in place of the current data, then sign in again. When the restore is
+        refused or fails, the data as it was opens again."""
         assert self.db is not None
         current_passphrase = self.db.passphrase
-        trail = read_trail(self.db)
-        self.db.close()
+        self.db.close()  # this process lets go of the database: the restore needs it alone
         self.db = None
-        title = _("The backup could not be restored")
-        restored = True
-        try:
-            restore_backup(backup, self.path, passphrase, safety_dir=self.backups)
-        except BroadtalkError as error:
-            QMessageBox.warning(None, title, error.message)
-            restored = False
-        reopen_with = passphrase if restored else current_passphrase
+        result = self._run_restore(backup, passphrase, current_passphrase, actor)
+        reopen_with = result.passphrase if result is not None else current_passphrase
         try:
             self.db = Database.open(
                 self.path, passphrase=reopen_with if is_encrypted_file(self.path) else None, backup_dir=self.backups
             )
         except BroadtalkError as error:
-            QMessageBox.critical(None, title, error.message)
+            QMessageBox.critical(None, _("The backup could not be restored"), error.message)
             return False
-        if restored:
-            carried = carry_over_trail(self.db, trail)
-            with self.db.transaction() as tx:
-                audit.record(tx, actor, audit.Action.RESTORE, object_type="database", detail=f"trail+{carried}")
         return True
 
     def _finish(self) -> None:
@@ -474,8 +527,7 @@ def _run_startup_check(app: QApplication, path: Path, backups: Path, started: fl
                             "--startup-check and fill in the welcome."
                         )
                     )
-            with db.transaction() as tx:
-                actor = environment_actor(tx)
+            actor = environment_actor(db)  # no prompt: a startup check never waits for a person
         except BroadtalkError as error:
             print(
                 error.message if error.message.startswith("broadtalk") else f"broadtalk: {error.message}",

@@ -211,7 +211,7 @@ class ChainChecker(QThread):
     def run(self) -> None:
         try:
             with self._db.transaction() as tx:
-                self.report = audit.check_chain(tx, self._actor, self._progress)
+                self.report = audit.check_chain(tx, self._actor, self._progress, db_path=self._db.path)
         except _Cancelled:
             pass
         except BroadtalkError as error:
@@ -532,6 +532,13 @@ class AuditDialog(QDialog):
                     "The audit trail is intact: {count} entries.",
                     report.entries,
                 ).format(count=format_number(report.entries))
+            )
+        elif report.broken_at is None:
+            self.chain_problem.show_message(
+                _(
+                    "The audit trail is not complete. {reason} Report this to your practice's privacy officer as "
+                    "a possible security incident; a backup made before may still hold the missing entries."
+                ).format(reason=report.reason)
             )
         else:
             self.chain_problem.show_message(

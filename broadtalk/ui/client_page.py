@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from broadtalk.client_history import AgreedAction, AgreedGoal, ClientHistory, ConversationEntry, visible_history
 from broadtalk.client_history import set_action_done as set_action_done_use_case
 from broadtalk.clients import ClientRecord
-from broadtalk.erasure import erase_client
+from broadtalk.erasure import erase_client, finish_erasure
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _, format_short_date, ngettext, to_display_time
 from broadtalk.permissions import Permission, allows
@@ -609,13 +609,16 @@ class ClientPage(QWidget):
             return
         try:
             with self._db.transaction() as tx:
-                erase_client(tx, self._actor, client.id)
-            self._db.checkpoint()  # no copy of the erased pages stays in the write-ahead log
+                report = erase_client(tx, self._actor, client.id)
+            # Done only when no copy of the erased pages stays behind (the log folded into the file).
+            unfinished = finish_erasure(self._db, report)
         except BroadtalkError as error:
             QMessageBox.warning(self, _("The client was not erased"), error.message)
             return
         self._history = None
         self.client_erased.emit(client.id)
+        if unfinished is not None:  # erased in the database; another broadtalk still holds old pages
+            QMessageBox.warning(self.window(), _("The erasure is not finished yet"), unfinished)
 
     def _store_done(self, action_id: int, done: bool) -> AgreedAction | None:
         stored = run_use_case(self, self._db, lambda tx: set_action_done_use_case(tx, self._actor, action_id, done))

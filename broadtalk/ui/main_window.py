@@ -447,8 +447,7 @@ class MainWindow(QMainWindow):
 
     def _try_unlock(self, secret: str) -> str | None:
         try:
-            with self._db.transaction() as tx:
-                unlock(tx, self.actor, secret)
+            unlock(self._db, self.actor, secret)
         except BroadtalkError as error:
             return error.message
         return None
@@ -541,9 +540,14 @@ class MainWindow(QMainWindow):
                 check_new_passphrase(new, repeated)
                 if new == current:
                     return _("The new passphrase is the same as the current one; nothing was changed.")
-                self._db.change_passphrase(current, new)
-                with self._db.transaction() as tx:
-                    audit.record(tx, self.actor, audit.Action.CHANGE, object_type="database", detail="passphrase")
+                actor = self.actor  # the entry goes into the re-encrypted copy, with it or not at all
+                self._db.change_passphrase(
+                    current,
+                    new,
+                    lambda tx: audit.record(
+                        tx, actor, audit.Action.CHANGE, object_type="database", detail="passphrase"
+                    ),
+                )
             except BroadtalkError as error:
                 return error.message
             return None

@@ -36,7 +36,6 @@ from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _
 from broadtalk.permissions import Permission, PermissionRefused, allows
 from broadtalk.practitioners import (
-    COMMAND_LINE_KEY,
     EMAIL,
     EMAIL_MAX,
     PHONE,
@@ -45,11 +44,11 @@ from broadtalk.practitioners import (
     InvalidContact,
     PractitionerContact,
     Role,
+    former_command_line_account,
     list_practitioners,
     practitioner_contact,
     role_label,
 )
-from broadtalk.settings import read_setting
 from broadtalk.sign_in import (
     SECRET_MIN_LENGTH,
     add_account,
@@ -204,8 +203,7 @@ class ChangeOwnSecretDialog(TryDialog):
             self.repeat_edit.clear()
             return self._refused(self.secret_edit, error)
         try:
-            with self._db.transaction() as tx:
-                set_own_secret(tx, self._actor, current, secret, repeated)
+            set_own_secret(self._db, self._actor, current, secret, repeated)
         except BroadtalkError as error:
             return self._refused(self.current_edit, error)
         return None
@@ -454,17 +452,14 @@ class PractitionersDialog(QDialog):
         with self._db.transaction() as tx:
             self._accounts = list_practitioners(tx)
             contacts = {account.id: practitioner_contact(tx, account.id) for account in self._accounts}
-            try:
-                self._command_line_id = int(read_setting(tx, COMMAND_LINE_KEY))
-            except ValueError:
-                self._command_line_id = None
+            self._command_line_id = former_command_line_account(tx)
         self.table.setRowCount(len(self._accounts))
         for row, account in enumerate(self._accounts):
             note = ""
             if account.id == self._actor.id:
                 note = _("you")
             elif account.id == self._command_line_id:
-                note = _("command line; cannot sign in here")
+                note = _("command line of an older version; cannot sign in")
             contact = contacts[account.id]
             for column, text in (
                 (self.NAME, account.name),

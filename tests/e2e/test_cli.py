@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from broadtalk.cli import main
+from broadtalk.demo import DEMO_SECRET
+from broadtalk.practitioners import Role
 from tests.conftest import BUILTIN
+from tests.e2e.signing_in import demo_practice, signed_in
 
 GOOD_MODEL = """\
 id: practice-check
@@ -48,6 +51,18 @@ def passphrase(monkeypatch: pytest.MonkeyPatch) -> str:
     return PASSPHRASE
 
 
+def sign_in_as(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
+    for name, value in signed_in(number).items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def practice(tmp_path: Path) -> tuple[Path, dict[Role, int]]:
+    """A demo practice with an administrator: the file and the practitioner number per role."""
+    path = tmp_path / "practice.sqlite"
+    return path, demo_practice(path, PASSPHRASE)
+
+
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     try:
         code = main(argv)
@@ -57,9 +72,11 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def test_forms_list_json_lists_the_three_builtin_models_with_domains_and_items(tmp_path, capsys):
-    code, out, _err = run(["--db", str(tmp_path / "a.sqlite"), "forms", "list", "--json"], capsys)
-    assert code == 0
+def test_forms_list_json_lists_the_three_builtin_models_with_domains_and_items(practice, capsys, monkeypatch):
+    path, numbers = practice
+    sign_in_as(monkeypatch, numbers[Role.PRACTICE_NURSE])
+    code, out, err = run(["--db", str(path), "forms", "list", "--json"], capsys)
+    assert code == 0, err
     models = json.loads(out)
     assert [(m["id"], m["version"]) for m in models] == [
         ("four-domains", 1),
@@ -74,11 +91,20 @@ def test_forms_list_json_lists_the_three_builtin_models_with_domains_and_items(t
     assert next(m for m in models if m["id"] == "four-domains")["domains"][0]["scale"] is None
 
 
-def test_db_option_works_after_the_command_too(tmp_path, capsys):
-    db = tmp_path / "after.sqlite"
-    code, _out, _err = run(["forms", "list", "--db", str(db)], capsys)
-    assert code == 0
-    assert db.exists()
+def test_db_option_works_after_the_command_too(practice, capsys, monkeypatch):
+    path, numbers = practice
+    sign_in_as(monkeypatch, numbers[Role.SOCIAL_WORKER])
+    code, out, err = run(["forms", "list", "--db", str(path)], capsys)
+    assert code == 0, err
+    assert "positive-health" in out
+
+
+def test_forms_list_never_makes_a_database(tmp_path, capsys):
+    """Listing models reads a practice's database; a mistyped --db conjures no empty one."""
+    missing = tmp_path / "typo.sqlite"
+    code, _out, err = run(["--db", str(missing), "forms", "list"], capsys)
+    assert code == 1 and "typo.sqlite" in err
+    assert not missing.exists()
 
 
 def test_forms_validate_accepts_a_good_file_with_exit_0(tmp_path, capsys):
@@ -112,9 +138,10 @@ def test_forms_validate_of_a_missing_file_is_one_line_and_exit_1(tmp_path, capsy
     assert "nope.yaml" in err
 
 
-def test_forms_import_adds_the_model_and_refuses_a_changed_published_version(tmp_path, capsys, monkeypatch):
+def test_forms_import_adds_the_model_and_refuses_a_changed_published_version(practice, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("BROADTALK_LANGUAGE", "en")
-    db = str(tmp_path / "practice.sqlite")
+    db = str(practice[0])
+    sign_in_as(monkeypatch, practice[1][Role.ADMINISTRATOR])  # importing models is for administrators
     path = tmp_path / "check.yaml"
     path.write_text(GOOD_MODEL, encoding="utf-8")
     assert run(["--db", db, "forms", "import", str(path)], capsys)[0] == 0
@@ -129,11 +156,17 @@ def test_forms_import_adds_the_model_and_refuses_a_changed_published_version(tmp
     assert [(m["id"], m["version"], m["title"]) for m in custom] == [("practice-check", 1, "Short check")]
 
 
-def test_demo_then_clients_json_in_a_stable_order(tmp_path, capsys):
+def test_demo_then_clients_json_in_a_stable_order(tmp_path, capsys, monkeypatch):
     db = str(tmp_path / "demo.sqlite")
     code, out, err = run(["--db", db, "demo", "--clients", "25", "--seed", "4", "--today", "2026-06-01"], capsys)
     assert code == 0, err
     assert "25" in out
+    # The demo needs nobody signed in (a new database, fictional people) and says how to sign in.
+    assert f"BROADTALK_PIN={DEMO_SECRET}" in out and "Anouk de Vries" in out
+    nurse = next(line.split()[0] for line in out.splitlines() if "Anouk de Vries" in line)
+    code, _out, err = run(["--db", db, "clients", "--json"], capsys)
+    assert code == 1 and "BROADTALK_USER" in err  # nobody signed in: no list
+    sign_in_as(monkeypatch, int(nurse))
     code, out, _err = run(["--db", db, "clients", "--json"], capsys)
     rows = json.loads(out)
     assert len(rows) == 25
@@ -197,18 +230,20 @@ def _subprocess(args: list[str], home: Path) -> subprocess.CompletedProcess[str]
 def test_the_command_line_never_imports_qt(tmp_path):
     script = (
         "import sys; from broadtalk.cli import main; "
-        f"main(['--db', {str(tmp_path / 'q.sqlite')!r}, 'demo', '--clients', '2']); "
-        f"main(['--db', {str(tmp_path / 'q.sqlite')!r}, 'clients', '--json']); "
+        f"assert main(['--db', {str(tmp_path / 'q.sqlite')!r}, 'demo', '--clients', '2']) == 0; "
+        f"assert main(['--db', {str(tmp_path / 'q.sqlite')!r}, 'clients', '--json']) == 0; "
         "print(any(m.startswith('PySide6') for m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
-        env={**os.environ, "BROADTALK_HOME": str(tmp_path)},
+        # The demo's first practitioner is number 1.
+        env={**os.environ, "BROADTALK_HOME": str(tmp_path), **signed_in(1)},
+        stdin=subprocess.DEVNULL,
         timeout=120,
     )
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
 
 
 def test_a_real_process_speaks_dutch_by_default_and_english_on_request(tmp_path):
@@ -265,8 +300,10 @@ def test_listing_clients_of_a_database_that_does_not_exist_is_refused_and_create
     assert not missing.exists()
 
 
-def test_control_characters_in_a_name_are_shown_as_codes_on_one_line(tmp_path, capsys):
-    code, _out, err = run(["--db", str(tmp_path / "x.sqlite"), "forms", "import", "model\r\x1b[2Jweg.yaml"], capsys)
+def test_control_characters_in_a_name_are_shown_as_codes_on_one_line(practice, capsys, monkeypatch):
+    path, numbers = practice
+    sign_in_as(monkeypatch, numbers[Role.ADMINISTRATOR])
+    code, _out, err = run(["--db", str(path), "forms", "import", "model\r\x1b[2Jweg.yaml"], capsys)
     assert code == 1
     assert err.count("\n") == 1 and "\r" not in err and "\x1b" not in err
     assert "model\\r\\x1b[2Jweg.yaml" in err

@@ -15,15 +15,26 @@ from broadtalk.clients import ClientInput, create_client
 from broadtalk.consent import ConsentInput, record_consent, withdraw_consent
 from broadtalk.referral_steps import SENT
 from broadtalk.referrals import advance_referral, create_referral
+from broadtalk.sign_in import hash_secret
 from broadtalk.store.database import Database
-from broadtalk.store.tables import Disclosure, Offering, Organisation
+from broadtalk.store.tables import Disclosure, Offering, Organisation, Practitioner
 from tests.conftest import NOW
+from tests.e2e.signing_in import signed_in
 from tests.e2e.test_cli import run
+
+PIN = "13579"
 
 
 @pytest.fixture
-def practice(tmp_path, actor, db):
-    """A database with one client, a conversation, and two referrals: one consented, one not."""
+def practice(tmp_path, actor, db, monkeypatch):
+    """A database with one client, a conversation, and two referrals: one consented, one not.
+    The commands act as the practice nurse who made them, signed in with her PIN."""
+    with db.transaction() as tx:
+        row = tx.get(Practitioner, actor.id)
+        row.secret_hash = hash_secret(PIN)
+        tx.add(row)
+    for name, value in signed_in(actor.id, PIN).items():
+        monkeypatch.setenv(name, value)
     with db.transaction() as tx:
         organisation = Organisation(name="Schuldhulp Utrecht", created_at=NOW, updated_at=NOW)
         tx.add(organisation)

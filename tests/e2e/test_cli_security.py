@@ -1,6 +1,7 @@
 """The command line protecting the data, run as a real process: encrypted databases, a wrong
 passphrase, backup and restore, the audit trail and its check, erasing a client, retention,
-encrypting a plain database, changing the passphrase, and who acts."""
+encrypting a plain database, changing the passphrase, and who acts. Every command that opens
+the database signs in; unless a test says otherwise, as the practice's administrator."""
 
 from __future__ import annotations
 
@@ -14,24 +15,38 @@ from pathlib import Path
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 
-from broadtalk.demo import generate_demo
-from broadtalk.practitioners import Role, command_line_actor
-from broadtalk.sign_in import add_account
+from broadtalk.demo import DEMO_SECRET, generate_demo
+from broadtalk.practitioners import Role
 from broadtalk.store.database import Database, companion_files, is_encrypted_file
+from tests.e2e.signing_in import ADMINISTRATOR_NAME, add_account_with_pin, add_administrator, signed_in
 
 PASSPHRASE = "zeven zwanen zwemmen"
 OTHER = "acht eenden duiken"
 TODAY = "2026-06-01"
+#: The administrator added to each demo practice here (the demo's own four are numbers 1 to 4).
+ADMINISTRATOR = 5
 
 
-def cli(args: list[str], home: Path, *, passphrase: str | None = PASSPHRASE, **env: str):
-    """The real command line in its own process, in English, with the given environment."""
+def cli(
+    args: list[str], home: Path, *, passphrase: str | None = PASSPHRASE, user: int | None = ADMINISTRATOR, **env: str
+):
+    """The real command line in its own process, in English, with the given environment, signed
+    in as practitioner ``user`` with the demo PIN (``user=None``: no sign-in variables). Its
+    stdin is no terminal, so nothing is ever asked."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BROADTALK_")}
-    environment.update(BROADTALK_HOME=str(home), BROADTALK_LANGUAGE="en", **env)
+    environment.update(BROADTALK_HOME=str(home), BROADTALK_LANGUAGE="en")
+    if user is not None:
+        environment.update(signed_in(user, DEMO_SECRET))
+    environment.update(env)
     if passphrase is not None:
         environment["BROADTALK_PASSPHRASE"] = passphrase
     return subprocess.run(
-        [sys.executable, "-m", "broadtalk", *args], capture_output=True, text=True, env=environment, timeout=120
+        [sys.executable, "-m", "broadtalk", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
     )
 
 
@@ -51,7 +66,8 @@ def on_disk(path: Path) -> bytes:
 
 
 def dump(path: Path, passphrase: str | None, *, with_audit: bool = False) -> dict[str, list[tuple]]:
-    """Every row of every table, read with SQLCipher directly (the audit trail aside unless asked)."""
+    """Every row of every table, read with SQLCipher directly (the audit trail and its seal aside
+    unless asked)."""
     connection = sqlcipher.connect(str(path))
     try:
         if passphrase is not None:
@@ -65,7 +81,7 @@ def dump(path: Path, passphrase: str | None, *, with_audit: bool = False) -> dic
         return {
             name: connection.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
             for name in names
-            if with_audit or name != "audit_entry"
+            if with_audit or name not in ("audit_entry", "database_seal")  # the trail and its seal
         }
     finally:
         connection.close()
@@ -82,8 +98,11 @@ def demo_template(tmp_path_factory) -> Path:
     """One encrypted demo database made by the real command, copied for each test that needs it."""
     folder = tmp_path_factory.mktemp("demo")
     db = folder / "practice.sqlite"
-    made = cli(["--db", str(db), "demo", "--clients", "20", "--seed", "7", "--today", TODAY], folder)
+    made = cli(["--db", str(db), "demo", "--clients", "20", "--seed", "7", "--today", TODAY], folder, user=None)
     assert made.returncode == 0, made.stderr
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BROADTALK_HOME", str(folder))  # as the command that made it
+        assert add_administrator(db, PASSPHRASE) == ADMINISTRATOR
     return db
 
 
@@ -91,6 +110,12 @@ def demo_template(tmp_path_factory) -> Path:
 def practice(demo_template, tmp_path) -> Path:
     db = tmp_path / "practice.sqlite"
     db.write_bytes(demo_template.read_bytes())
+    # The same computer: the audit seal beside the database and its key in the user's settings.
+    seal_file = demo_template.with_name(demo_template.name + ".seal")
+    db.with_name(db.name + ".seal").write_bytes(seal_file.read_bytes())
+    key = demo_template.parent / "config" / "seal.key"
+    (tmp_path / "config").mkdir(exist_ok=True)
+    (tmp_path / "config" / "seal.key").write_bytes(key.read_bytes())
     return db
 
 
@@ -147,21 +172,24 @@ def test_a_wrong_passphrase_is_one_clear_line_and_the_file_is_left_as_it_was(pra
 
 
 def test_backup_then_restore_gives_back_exactly_the_same_data(practice, tmp_path):
-    assert cli(["--db", str(practice), "clients"], tmp_path).returncode == 0  # the command-line account exists
+    assert cli(["--db", str(practice), "clients"], tmp_path).returncode == 0  # a sign-in and a list recorded
     before = dump(practice, PASSPHRASE)
     backup = tmp_path / "saved" / "backup.sqlite"
     made = cli(["--db", str(practice), "backup", "--out", str(backup)], tmp_path)
     assert made.returncode == 0, made.stderr
     assert is_encrypted_file(backup) and "encrypted" in made.stdout
     assert dump(backup, PASSPHRASE) == before
-    backed_up = audit_rows(practice, tmp_path)[-1]  # the backup is recorded once the copy is made
-    assert (backed_up["action"], backed_up["outcome"], backed_up["user"]) == ("backup", "success", "Command line")
+    # The backup is recorded once the copy is made; then the look at the trail signs in.
+    *_, backed_up, looked = audit_rows(practice, tmp_path)
+    assert (looked["action"], looked["user_id"]) == ("sign_in", ADMINISTRATOR)
+    assert (backed_up["action"], backed_up["outcome"], backed_up["user"]) == ("backup", "success", ADMINISTRATOR_NAME)
     one_line(cli(["--db", str(practice), "backup", "--out", str(backup)], tmp_path))  # never overwrites
 
     first = client_rows(practice, tmp_path)[0]
     erased = cli(["--db", str(practice), "record", "erase", str(first["id"]), "--yes"], tmp_path)
     assert erased.returncode == 0, erased.stderr
-    assert dump(practice, PASSPHRASE) != before
+    after_erasure = dump(practice, PASSPHRASE)
+    assert after_erasure != before
 
     asked = practice.read_bytes()
     line = one_line(cli(["--db", str(practice), "restore", str(backup)], tmp_path))
@@ -171,18 +199,27 @@ def test_backup_then_restore_gives_back_exactly_the_same_data(practice, tmp_path
     trail_before = dump(practice, PASSPHRASE, with_audit=True)["audit_entry"]
     restored = cli(["--db", str(practice), "restore", str(backup), "--yes"], tmp_path)
     assert restored.returncode == 0, restored.stderr
-    assert dump(practice, PASSPHRASE) == before
+    # The backup's data, with the client erased after it was made erased again (never back).
+    assert dump(practice, PASSPHRASE) == after_erasure
+    assert "erased again" in restored.stdout
     safety = list((tmp_path / "backups").glob("*before-restore*.sqlite"))
     assert len(safety) == 1 and is_encrypted_file(safety[0])
     assert first["id"] not in [c["id"] for c in dump_clients(safety[0])]  # the state before the restore
     # The data came back, the trail did not: the replaced database's entries written after the
     # backup (the backup itself, the erasure, every look) are carried over with their hashes,
     # then the restore. This look at the trail is recorded after what it shows.
+    # (The restore and this look sign in: those entries come after, named.)
     rows = audit_rows(practice, tmp_path)
-    assert [row["id"] for row in rows[:-1]] == [entry[0] for entry in trail_before]
-    assert [row["hash"] for row in rows[:-1]] == [entry[-1] for entry in trail_before]
+    carried = rows[: len(trail_before)]
+    assert [row["id"] for row in carried] == [entry[0] for entry in trail_before]
+    assert [row["hash"] for row in carried] == [entry[-1] for entry in trail_before]
     assert "erase" in [row["action"] for row in rows]
-    assert (rows[-1]["action"], rows[-1]["object_type"], rows[-1]["outcome"]) == ("restore", "database", "success")
+    after = [(r["action"], r["object_type"], r["outcome"], r["user_id"]) for r in rows[len(trail_before) :]]
+    assert [a for a in after if a[0] != "sign_in"] == [
+        ("erase", "client", "success", ADMINISTRATOR),  # done again in the restored data
+        ("restore", "database", "success", ADMINISTRATOR),
+    ]
+    assert {a[3] for a in after} == {ADMINISTRATOR}
     intact = cli(["--db", str(practice), "audit", "--check"], tmp_path)
     assert intact.returncode == 0, intact.stderr
 
@@ -234,7 +271,7 @@ def test_audit_json_rows_and_a_changed_entry_is_found_by_the_check(practice, tmp
     assert about_one and {r["client_id"] for r in about_one} == {client_id}
     # Looking at the trail is itself in the trail.
     views = [r for r in audit_rows(practice, tmp_path) if r["action"] == "view" and r["object_type"] == "audit"]
-    assert len(views) == 2 and views[0]["user"] == "Command line"
+    assert len(views) == 2 and views[0]["user"] == ADMINISTRATOR_NAME
 
     intact = cli(["--db", str(practice), "audit", "--check"], tmp_path)
     assert intact.returncode == 0, intact.stderr
@@ -268,11 +305,20 @@ def test_listing_clients_and_referrals_writes_one_audit_entry_each(practice, tmp
     assert cli(["--db", str(practice), "referrals", "--json"], tmp_path).returncode == 0
     rows = audit_rows(practice, tmp_path)
     # A look at the trail is recorded after what it showed: first the look that counted `before`,
-    # then the two lists (this look is not in its own answer).
+    # then each command's sign-in and list, then this look's sign-in (the look is not in its own
+    # answer).
     assert (rows[before]["action"], rows[before]["object_type"]) == ("view", "audit")
     new = [(r["action"], r["object_type"], r["detail"]) for r in rows[before + 1 :]]
-    assert new == [("list", "client", "20"), ("list", "referral", new[1][2])]
-    assert new[1][2].isdigit()
+    signed_in_entry = ("sign_in", "practitioner", "")
+    assert new == [
+        signed_in_entry,
+        ("list", "client", "20"),
+        signed_in_entry,
+        ("list", "referral", new[3][2]),
+        signed_in_entry,
+    ]
+    assert new[3][2].isdigit()
+    assert {r["user_id"] for r in rows[before:]} == {ADMINISTRATOR}
 
 
 # -- erasing a client ---------------------------------------------------------------------------
@@ -304,7 +350,7 @@ def test_record_erase_asks_for_yes_then_erases_and_says_so_in_the_audit_trail(pr
             assert client["family_name"] not in repr(row), table
     entries = audit_rows(practice, tmp_path, "--client", str(client["id"]))
     erase = [e for e in entries if e["action"] == "erase"]
-    assert len(erase) == 1 and erase[0]["outcome"] == "success" and erase[0]["user"] == "Command line"
+    assert len(erase) == 1 and erase[0]["outcome"] == "success" and erase[0]["user"] == ADMINISTRATOR_NAME
     assert not any(p.exists() and p.stat().st_size for p in companion_files(practice)[:1])  # WAL folded
 
     one_line(cli(["--db", str(practice), "record", "erase", str(client["id"]), "--yes"], tmp_path))  # gone
@@ -350,6 +396,7 @@ def test_encrypt_a_plain_database_then_change_its_passphrase(tmp_path):
         generate_demo(plain, clients=5, seed=2, today=date(2026, 5, 1))
     finally:
         plain.close()
+    assert add_administrator(db, None) == ADMINISTRATOR
     names = [c["family_name"] for c in client_rows(db, tmp_path, passphrase=None) if len(c["family_name"]) >= 5]
     assert names and names[0].encode("utf-8") in on_disk(db)
     before = dump(db, None)
@@ -388,13 +435,11 @@ def test_encrypt_a_plain_database_then_change_its_passphrase(tmp_path):
 
 @pytest.fixture
 def accounts(practice):
-    """A practice nurse and a practice manager who can sign in with a PIN."""
+    """A practice nurse and a practice manager who can sign in with their own PINs."""
     db = Database.open(practice, passphrase=PASSPHRASE)
     try:
-        with db.transaction() as tx:
-            admin = command_line_actor(tx)
-            nurse = add_account(tx, admin, "Noor Verpleegkundige", Role.PRACTICE_NURSE, "13579")
-            manager = add_account(tx, admin, "Mila Manager", Role.PRACTICE_MANAGER, "24680")
+        nurse = add_account_with_pin(db, "Noor Verpleegkundige", Role.PRACTICE_NURSE, "13579")
+        manager = add_account_with_pin(db, "Mila Manager", Role.PRACTICE_MANAGER, "24680")
     finally:
         db.close()
     return {"nurse": nurse.id, "manager": manager.id}
@@ -403,18 +448,25 @@ def accounts(practice):
 def test_a_practitioner_signs_in_from_the_environment_and_the_role_decides(practice, tmp_path, accounts):
     nurse = {"BROADTALK_USER": str(accounts["nurse"]), "BROADTALK_PIN": "13579"}
     manager = {"BROADTALK_USER": str(accounts["manager"]), "BROADTALK_PIN": "24680"}
-    listed = cli(["--db", str(practice), "clients"], tmp_path, **nurse)
+    listed = cli(["--db", str(practice), "clients"], tmp_path, user=None, **nurse)
     assert listed.returncode == 0, listed.stderr
 
-    wrong = one_line(cli(["--db", str(practice), "clients"], tmp_path, **{**nurse, "BROADTALK_PIN": "00000"}))
+    wrong = one_line(
+        cli(["--db", str(practice), "clients"], tmp_path, user=None, **{**nurse, "BROADTALK_PIN": "00000"})
+    )
     assert "not right" in wrong
-    one_line(cli(["--db", str(practice), "clients"], tmp_path, BROADTALK_USER=str(accounts["nurse"])))
+    no_pin = one_line(
+        cli(["--db", str(practice), "clients"], tmp_path, user=None, BROADTALK_USER=str(accounts["nurse"]))
+    )
+    assert "BROADTALK_PIN" in no_pin
 
     client_id = client_rows(practice, tmp_path)[0]["id"]
-    line = one_line(cli(["--db", str(practice), "record", "erase", str(client_id), "--yes"], tmp_path, **nurse))
+    line = one_line(
+        cli(["--db", str(practice), "record", "erase", str(client_id), "--yes"], tmp_path, user=None, **nurse)
+    )
     assert "erase clients" in line
-    one_line(cli(["--db", str(practice), "audit"], tmp_path, **nurse))
-    one_line(cli(["--db", str(practice), "retention"], tmp_path, **nurse))
+    one_line(cli(["--db", str(practice), "audit"], tmp_path, user=None, **nurse))
+    one_line(cli(["--db", str(practice), "retention"], tmp_path, user=None, **nurse))
     assert client_id in [c["id"] for c in client_rows(practice, tmp_path)]
 
     rows = audit_rows(practice, tmp_path, **{}, passphrase=PASSPHRASE)
@@ -423,7 +475,7 @@ def test_a_practitioner_signs_in_from_the_environment_and_the_role_decides(pract
     assert ("sign_in_failed", "failed") in mine
     assert [o for a, o in mine if a == "refused"] == ["refused", "refused", "refused"]
 
-    erased = cli(["--db", str(practice), "record", "erase", str(client_id), "--yes"], tmp_path, **manager)
+    erased = cli(["--db", str(practice), "record", "erase", str(client_id), "--yes"], tmp_path, user=None, **manager)
     assert erased.returncode == 0, erased.stderr
     erase_entry = next(r for r in audit_rows(practice, tmp_path) if r["action"] == "erase")
     assert erase_entry["user"] == "Mila Manager" and erase_entry["role"] == "practice_manager"
@@ -437,7 +489,8 @@ def test_the_help_says_who_acts_and_where_the_passphrase_comes_from(tmp_path):
         "BROADTALK_NEW_PASSPHRASE",
         "BROADTALK_USER",
         "BROADTALK_PIN",
-        "administrator",
+        "signs in",
+        "lock-out",
     ):
         assert text in result.stdout
     for command in ("backup", "restore", "audit", "record", "retention", "encrypt", "passphrase"):

@@ -37,8 +37,8 @@ def practice(tmp_path):
 
 @pytest.fixture
 def nurse(practice) -> Actor:
-    """A practice nurse with her own PIN: who may hold a conversation (the command-line
-    administrator may not)."""
+    """A practice nurse with her own PIN: who may hold a conversation, signed in from the
+    environment as on the command line."""
     with practice.transaction() as tx:
         created = create_practitioner(tx, "Anouk de Vries", Role.PRACTICE_NURSE, now=NOW)
         return choose_first_secret(tx, created.id, PIN)

@@ -1,7 +1,8 @@
 """Fuzzing the command line: whatever arguments are typed, the answer is exit 0, or one clear
 line with exit 1, or a usage message with exit 2; never a traceback, never an 'unexpected
 error', and a refused command leaves the data as it was (the audit trail may only grow: a
-refusal is itself recorded)."""
+refusal is itself recorded). Each example acts as a practitioner of some role, signed in with a
+right or a wrong PIN, or as nobody at all."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from broadtalk.cli import main
-from broadtalk.demo import generate_demo
-from broadtalk.practitioners import command_line_actor
+from broadtalk.demo import DEMO_SECRET, generate_demo
+from broadtalk.practitioners import Role
 from broadtalk.store.database import Database
+from tests.e2e.signing_in import ADMINISTRATOR_NAME, add_account_with_pin, practitioner_numbers, signed_in
 
 PASSPHRASE = "fuzz fuzz fuzz fuzz"
 
@@ -51,18 +53,19 @@ def _argv_text() -> st.SearchStrategy[str]:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
+def template(tmp_path_factory) -> tuple[Path, dict[Role, int]]:
+    """A demo practice with an administrator, and the practitioner number per role."""
     folder = tmp_path_factory.mktemp("fuzz")
     path = folder / "template.sqlite"
     db = Database.open(path, passphrase=PASSPHRASE)
     try:
         generate_demo(db, clients=4, seed=3, today=date(2026, 6, 1))
-        with db.transaction() as tx:
-            command_line_actor(tx)  # made once, on the first command; an intended change, not a refusal's
+        add_account_with_pin(db, ADMINISTRATOR_NAME, Role.ADMINISTRATOR, DEMO_SECRET)
+        numbers = practitioner_numbers(db)
         db.checkpoint()
     finally:
         db.close()
-    return path
+    return path, numbers
 
 
 def _rows(path: Path) -> dict[str, list[tuple]]:
@@ -91,6 +94,12 @@ def test_any_arguments_get_a_clear_answer_and_a_refusal_changes_nothing(template
     monkeypatch.setenv("BROADTALK_PASSPHRASE", PASSPHRASE)
     for name in ("BROADTALK_NEW_PASSPHRASE", "BROADTALK_USER", "BROADTALK_PIN", "BROADTALK_LANGUAGE"):
         monkeypatch.delenv(name, raising=False)
+    template, numbers = template
+    who = data.draw(st.sampled_from([*Role, None]))
+    if who is not None:  # else nobody signs in (and there is no terminal to ask at)
+        pin = data.draw(st.sampled_from([DEMO_SECRET, DEMO_SECRET, "00000"]))
+        for name, value in signed_in(numbers[who], pin).items():
+            monkeypatch.setenv(name, value)
     db = tmp_path / "practice.sqlite"
     for leftover in tmp_path.glob("practice.sqlite*"):
         leftover.unlink()

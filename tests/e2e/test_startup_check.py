@@ -16,6 +16,7 @@ from broadtalk.demo import DEMO_SECRET, generate_demo
 from broadtalk.practitioners import Role, list_practitioners
 from broadtalk.store.database import Database
 from broadtalk.workstation import current_actor, use_practitioner_here
+from tests.e2e.signing_in import signed_in
 
 LINE = re.compile(r"^startup-check: (\d+) ms$")
 
@@ -37,12 +38,26 @@ def _practice(path: Path, *, clients: int = 40, with_practitioner: bool = True) 
     return path
 
 
+def _working_here(path: Path) -> int:
+    """The number of the practitioner who works here (a practice nurse)."""
+    db = Database.open(path)
+    try:
+        with db.transaction() as tx:
+            actor = current_actor(tx)
+    finally:
+        db.close()
+    assert actor is not None
+    return actor.id
+
+
 def _run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("BROADTALK_USER", "BROADTALK_PIN")}
     return subprocess.run(
         [sys.executable, "-m", "broadtalk", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "BROADTALK_HOME": str(home), **env},
+        env={**environment, "QT_QPA_PLATFORM": "offscreen", "BROADTALK_HOME": str(home), **env},
+        stdin=subprocess.DEVNULL,
         timeout=120,
     )
 
@@ -50,12 +65,24 @@ def _run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess
 @pytest.mark.slow
 def test_startup_check_prints_the_milliseconds_until_the_list_shows_and_exits_0(tmp_path):
     db = _practice(tmp_path / "practice.sqlite")
-    result = _run(["--db", str(db), "--startup-check"], tmp_path)
+    result = _run(["--db", str(db), "--startup-check"], tmp_path, **signed_in(_working_here(db), DEMO_SECRET))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and LINE.match(lines[0]), result.stdout
     assert 0 < int(LINE.match(lines[0]).group(1)) < 120_000
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_startup_check_without_anyone_signing_in_exits_1_with_one_line(tmp_path):
+    """No anonymous start: without BROADTALK_USER and BROADTALK_PIN nobody is signed in, and a
+    startup check never waits for a person to type them."""
+    db = _practice(tmp_path / "practice.sqlite", clients=5)
+    result = _run(["--db", str(db), "--startup-check"], tmp_path, BROADTALK_LANGUAGE="en")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "BROADTALK_USER" in lines[0] and "BROADTALK_PIN" in lines[0], result.stderr
 
 
 @pytest.mark.slow

@@ -33,8 +33,7 @@ def main() -> None:
     db_path, conversation_id = Path(sys.argv[1]), int(sys.argv[2])
     app = QApplication([])
     db = Database.open(db_path, passphrase=os.environ.get("BROADTALK_PASSPHRASE") or None)
-    with db.transaction() as tx:
-        actor = environment_actor(tx)  # BROADTALK_USER and BROADTALK_PIN: signed in, and audited
+    actor = environment_actor(db)  # BROADTALK_USER and BROADTALK_PIN: signed in, and audited
     page = ConversationPage(db, actor, conversation_id)
     page.resize(1100, 800)
     page.show()

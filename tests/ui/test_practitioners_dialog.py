@@ -20,7 +20,6 @@ from broadtalk.practitioners import (
     Actor,
     PractitionerContact,
     Role,
-    command_line_actor,
     create_practitioner,
     list_practitioners,
     practitioner_contact,
@@ -110,11 +109,21 @@ def _drive_modal(monkeypatch, cls, drive: Callable[[QDialog], None]) -> list[QDi
 
 def _signs_in(db, practitioner_id: int, secret: str) -> bool:
     try:
-        with db.transaction() as tx:
-            sign_in(tx, practitioner_id, secret)
+        sign_in(db, practitioner_id, secret)
     except BroadtalkError:  # a wrong secret, or an account that is gone
         return False
     return True
+
+
+def _former_command_line_account(db) -> Actor:
+    """The administrator account without a PIN that older versions made for the command line."""
+    from broadtalk.practitioners import COMMAND_LINE_KEY
+    from broadtalk.settings import write_setting
+
+    with db.transaction() as tx:
+        account = create_practitioner(tx, "Opdrachtregel", Role.ADMINISTRATOR)
+        write_setting(tx, COMMAND_LINE_KEY, str(account.id))
+    return account
 
 
 def _ids(db) -> set[int]:
@@ -154,8 +163,7 @@ def test_a_manager_adds_a_social_worker_by_keyboard_who_can_then_sign_in(qtbot, 
     assert dialog.account_names() == ["Anouk de Vries", "Mila Manager", "Sanne Bakker"]
     assert dialog.selected_account() == added
     assert "Sanne Bakker can now sign in" in dialog.status.text()
-    with db.transaction() as tx:
-        assert sign_in(tx, added.id, "97531") == added
+    assert sign_in(db, added.id, "97531") == added
     assert not _signs_in(db, added.id, "13579")
 
 
@@ -226,8 +234,7 @@ def test_every_field_has_a_label_with_its_own_mnemonic_and_a_screen_reader_name(
 
 
 def test_the_list_shows_name_and_role_and_marks_you_and_the_command_line(qtbot, db, actor, manager):
-    with db.transaction() as tx:
-        cli = command_line_actor(tx)
+    cli = _former_command_line_account(db)
     dialog = PractitionersDialog(db, manager)
     _show(qtbot, dialog, dialog.table)
     rows = {
@@ -490,8 +497,7 @@ def test_a_manager_sets_a_colleagues_contact_details_from_the_list(qtbot, monkey
 
 
 def test_the_command_line_account_gets_no_contact_details_and_a_nurse_none_of_a_colleague(qtbot, db, actor, manager):
-    with db.transaction() as tx:
-        cli = command_line_actor(tx)
+    cli = _former_command_line_account(db)
     dialog = PractitionersDialog(db, manager)
     _show(qtbot, dialog, dialog.table)
     assert dialog.select(cli.id) and not dialog.contact_button.isEnabled()

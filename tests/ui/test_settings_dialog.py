@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QMessageBox
@@ -117,6 +119,7 @@ def test_a_saved_english_preference_is_shown_when_opened_again(qtbot, db, here):
 
 def test_an_unwritable_config_folder_says_so_and_keeps_the_dialog_open(qtbot, dialog, db, monkeypatch):
     config.config_dir().parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(config.config_dir(), ignore_errors=True)  # it may hold the audit seal's key by now
     config.config_dir().write_text("a file where the folder should be")
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))

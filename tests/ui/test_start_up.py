@@ -189,7 +189,13 @@ def test_a_later_start_asks_the_passphrase_then_the_pin_and_audits_the_wrong_att
             assert audit.verify_chain(tx).intact
     finally:
         db.close()
-    assert actions[-3:] == [audit.Action.UNLOCK_FAILED, audit.Action.SIGN_IN_FAILED, audit.Action.SIGN_IN]
+    # then the check for access given since (the access notice) is recorded
+    assert actions[-4:] == [
+        audit.Action.UNLOCK_FAILED,
+        audit.Action.SIGN_IN_FAILED,
+        audit.Action.SIGN_IN,
+        audit.Action.VIEW,
+    ]
 
 
 def test_giving_up_at_the_passphrase_leaves_the_file_byte_identical(qtbot, tmp_path, monkeypatch, windows):

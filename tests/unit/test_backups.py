@@ -11,7 +11,7 @@ from broadtalk.clients import ClientInput, create_client
 from broadtalk.errors import InputError
 from broadtalk.permissions import PermissionRefused
 from broadtalk.practitioners import Role, create_practitioner
-from broadtalk.store.database import Database, restore_backup
+from broadtalk.store.database import Database
 from broadtalk.store.tables import AuditEntry
 from tests.conftest import NOW
 
@@ -61,14 +61,17 @@ def test_the_trail_written_after_a_backup_survives_its_restore(db, actor, tmp_pa
     with db.transaction() as tx:
         create_client(tx, actor, ClientInput("Ron", "Bakker", "01-02-1980"), now=NOW)
     before = _trail(db)
-    trail = backups.read_trail(db)
     path = db.path
     db.close()
-    restore_backup(backup, path, None, safety_dir=tmp_path / "safety")
+    result = backups.restore(
+        path, backup, backup_passphrase=None, passphrase=None, actor=actor, safety_dir=tmp_path / "safety"
+    )
+    assert result.carried == 1  # Ron's creation
     restored = Database.open(path)
     try:
-        assert backups.carry_over_trail(restored, trail) == 1  # Ron's creation
-        assert _trail(restored) == before
+        after = _trail(restored)
+        assert after[: len(before)] == before
+        assert [entry[1] for entry in after[len(before) :]] == [audit.Action.RESTORE]
         with restored.transaction() as tx:
             assert verify_chain(tx).intact
     finally:
@@ -77,14 +80,30 @@ def test_the_trail_written_after_a_backup_survives_its_restore(db, actor, tmp_pa
 
 def test_the_trail_of_another_database_is_not_mixed_in(db, actor, tmp_path):
     other = Database.open(tmp_path / "other.sqlite")
+    with other.transaction() as tx:
+        someone = create_practitioner(tx, "Iemand", Role.PRACTICE_NURSE, now=NOW)
+        create_client(tx, someone, ClientInput("Ayse", "Celik", "12-04-1961"), now=NOW)
+    backup = other.backup_to(tmp_path / "other-backup.sqlite")
+    other.close()
+    with db.transaction() as tx:
+        create_client(tx, actor, ClientInput("Greet", "Visser", "03-03-1942"), now=NOW)
+    path = db.path
+    db.close()
+    result = backups.restore(
+        path,
+        backup,
+        backup_passphrase=None,
+        passphrase=None,
+        actor=actor,
+        safety_dir=tmp_path / "safety",
+        replace_practice=True,
+    )
+    assert result.other_database and result.carried == 0
+    restored = Database.open(path)
     try:
-        with other.transaction() as tx:
-            someone = create_practitioner(tx, "Iemand", Role.PRACTICE_NURSE, now=NOW)
-            create_client(tx, someone, ClientInput("Ayse", "Celik", "12-04-1961"), now=NOW)
-        with db.transaction() as tx:
-            create_client(tx, actor, ClientInput("Greet", "Visser", "03-03-1942"), now=NOW)
-        assert backups.carry_over_trail(other, backups.read_trail(db)) == 0
-        with other.transaction() as tx:
+        with restored.transaction() as tx:
             assert verify_chain(tx).intact
+            last = tx.exec(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+            assert last.action == audit.Action.RESTORE and "other database" in last.detail
     finally:
-        other.close()
+        restored.close()

@@ -13,7 +13,7 @@ from broadtalk import audit
 from broadtalk import conversations as conv
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.consent import ConsentInput, record_consent
-from broadtalk.erasure import erase_client
+from broadtalk.erasure import erase_client, finish_erasure
 from broadtalk.errors import NotFoundError
 from broadtalk.handover.export import HANDOVER_PDF, export_document
 from broadtalk.permissions import PermissionRefused
@@ -167,7 +167,7 @@ def test_erasing_removes_every_row_and_leaves_no_bytes_of_the_name(practice):
     kept_before = _counts(db, practice["kept"])
     with db.transaction() as tx:
         report = erase_client(tx, manager, practice["erased"])
-    db.checkpoint()
+    assert finish_erasure(db, report) is None  # no other connection: finished on disk at once
     db.close()
 
     assert report.conversations == 1 and report.referrals == 1

@@ -9,6 +9,8 @@ import pytest
 
 from broadtalk.forms.loader import load_model_text
 from broadtalk.i18n import _
+from broadtalk.practitioners import Role
+from tests.e2e.signing_in import demo_practice, signed_in
 from tests.e2e.test_cli import run
 
 SOURCE = (Path(__file__).resolve().parents[2] / "broadtalk/forms/builtin/four-domains.v1.yaml").read_text()
@@ -43,6 +45,9 @@ def test_the_command_line_refuses_the_file_and_forms_list_keeps_working(tmp_path
     model = tmp_path / "eigen.yaml"
     model.write_text(with_title("Vier \\ud800domeinen"), encoding="utf-8")
     db = str(tmp_path / "a.sqlite")
+    numbers = demo_practice(tmp_path / "a.sqlite", "een lange wachtzin", clients=1)
+    for name, value in signed_in(numbers[Role.ADMINISTRATOR]).items():  # importing models: administrators
+        monkeypatch.setenv(name, value)
     code, _out, err = run(["--db", db, "forms", "import", str(model)], capsys)
     assert code == 1 and "Traceback" not in err
     code, out, err = run(["--db", db, "forms", "list", "--json"], capsys)

@@ -19,18 +19,16 @@ def test_wrong_current_pins_lock_the_account_like_failed_sign_ins(db):
     with db.transaction() as tx:
         nurse = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", PIN, now=NOW)
     for attempt in range(MAX_FAILURES):
-        with pytest.raises(RefusedError, match="huidige pincode"), db.transaction() as tx:
-            set_own_secret(tx, nurse, f"9999{attempt}", "nieuw-24680", "nieuw-24680", now=NOW)
+        with pytest.raises(RefusedError, match="huidige pincode"):
+            set_own_secret(db, nurse, f"9999{attempt}", "nieuw-24680", "nieuw-24680", now=NOW)
     # Now even the right PIN waits, in this dialog and at sign-in; nothing was changed.
     for attempt in (
-        lambda tx: set_own_secret(tx, nurse, PIN, "nieuw-24680", "nieuw-24680", now=NOW + timedelta(minutes=1)),
-        lambda tx: sign_in(tx, nurse.id, PIN, now=NOW + timedelta(minutes=1)),
+        lambda: set_own_secret(db, nurse, PIN, "nieuw-24680", "nieuw-24680", now=NOW + timedelta(minutes=1)),
+        lambda: sign_in(db, nurse.id, PIN, now=NOW + timedelta(minutes=1)),
     ):
-        with pytest.raises(RefusedError) as refused, db.transaction() as tx:
-            attempt(tx)
+        with pytest.raises(RefusedError) as refused:
+            attempt()
         assert "wacht" in refused.value.message
-    with db.transaction() as tx:
-        assert sign_in(tx, nurse.id, PIN, now=NOW + timedelta(minutes=10)).id == nurse.id
-        set_own_secret(tx, nurse, PIN, "nieuw-24680", "nieuw-24680", now=NOW + timedelta(minutes=10))
-    with db.transaction() as tx:
-        assert sign_in(tx, nurse.id, "nieuw-24680", now=NOW + timedelta(minutes=11)).id == nurse.id
+    assert sign_in(db, nurse.id, PIN, now=NOW + timedelta(minutes=10)).id == nurse.id
+    set_own_secret(db, nurse, PIN, "nieuw-24680", "nieuw-24680", now=NOW + timedelta(minutes=10))
+    assert sign_in(db, nurse.id, "nieuw-24680", now=NOW + timedelta(minutes=11)).id == nurse.id

@@ -12,10 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from broadtalk.store.database import Database, restore_backup
+from broadtalk import backups
+from broadtalk.store.database import Database
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 PASSPHRASE = "een lange wachtzin"
+
+
+def restore_backup(backup, path, passphrase, *, safety_dir):
+    """The restore use case as the app and the command line run it, without an actor."""
+    return backups.restore(
+        path, backup, backup_passphrase=passphrase, passphrase=passphrase, actor=None, safety_dir=safety_dir
+    ).safety
 
 
 def mode(path: Path) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 
-from broadtalk import i18n
+from broadtalk import backups, i18n
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.errors import StoreError
 from broadtalk.practitioners import Role, create_practitioner
@@ -25,12 +25,18 @@ from broadtalk.store.database import (
     encrypt_database,
     is_encrypted_file,
     list_backups,
-    restore_backup,
 )
 from tests.conftest import NOW
 
 PASSPHRASE = "de linde bloeit in juni"
 NAME = "Zwanetta Oosterhuisbeek"
+
+
+def restore_backup(backup, path, passphrase, *, safety_dir):
+    """The restore use case as the app and the command line run it, without an actor."""
+    return backups.restore(
+        path, backup, backup_passphrase=passphrase, passphrase=passphrase, actor=None, safety_dir=safety_dir
+    ).safety
 
 
 def _client(db: Database, given: str = "Zwanetta", family: str = "Oosterhuisbeek") -> None:
@@ -135,7 +141,11 @@ def test_a_backup_is_encrypted_like_the_source_and_restores_exactly(encrypted: D
 
     safety = restore_backup(target, encrypted.path, PASSPHRASE, safety_dir=tmp_path / "safety")
 
-    assert _dump(encrypted.path, PASSPHRASE) == before
+    restored = _dump(encrypted.path, PASSPHRASE)
+    for table in before:
+        if table not in ("audit_entry", "database_seal"):  # the trail goes on: the restore is in it
+            assert restored[table] == before[table], table
+    assert restored["audit_entry"][: len(before["audit_entry"])] == before["audit_entry"]
     assert safety is not None and b"Toegevoegd" not in safety.read_bytes()  # the replaced data, kept encrypted
     assert "Toegevoegd" in str(_dump(safety, PASSPHRASE)["client"])
 

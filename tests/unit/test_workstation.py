@@ -59,8 +59,7 @@ def test_set_up_records_the_practitioner_and_the_practice_and_survives_reopening
             (created,) = tx.exec(select(AuditEntry)).all()
             assert (created.action, created.object_type, created.object_id) == ("create", "practitioner", actor.id)
             assert created.practitioner_id == actor.id
-        with again.transaction() as tx:
-            assert sign_in(tx, actor.id, PIN) == actor  # the chosen PIN is the one to sign in with
+        assert sign_in(again, actor.id, PIN) == actor  # the chosen PIN is the one to sign in with
     finally:
         again.close()
 
