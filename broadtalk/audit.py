@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from broadtalk.i18n import N_, _
 from broadtalk.permissions import DESCRIPTIONS, Permission, allows, refusal
-from broadtalk.practitioners import Actor
+from broadtalk.practitioners import Actor, role_label
 from broadtalk.referral_steps import STATUS_LABELS
 from broadtalk.store import seal
 from broadtalk.store.tables import AuditEntry
@@ -102,6 +102,7 @@ def outcome_label(outcome: str) -> str:
 #: The kinds of record entries name (``object_type``), as a reader of the trail calls them.
 OBJECT_TYPE_LABELS: dict[str, str] = {
     "action": N_("action"),
+    "access_grants": N_("access notice"),
     "audit": N_("audit trail"),
     "client": N_("client"),
     "consent": N_("consent"),
@@ -145,6 +146,7 @@ DETAIL_LABELS: dict[str, str] = {
     "chain intact": N_("chain intact"),
     "seal broken": N_("entries missing from the trail (seal)"),
     "seal renewed": N_("seal renewed"),
+    "name": N_("name"),
     "handover_pdf": N_("handover document"),
     "client_copy": N_("client copy"),
 }
@@ -157,6 +159,11 @@ def detail_label(detail: str) -> str:
         return _(DETAIL_LABELS[detail])
     if detail in STATUS_LABELS:
         return _(STATUS_LABELS[detail])
+    if detail.startswith("role:"):  # the role an account was given
+        try:
+            return role_label(detail.removeprefix("role:"))
+        except ValueError:  # a role this version does not know
+            return detail
     if detail.startswith("chain broken at "):
         return _("chain broken at entry {id}").format(id=detail.removeprefix("chain broken at "))
     return detail

@@ -264,7 +264,14 @@ def add_account(
     row = _row(tx, created.id)
     row.secret_hash = hash_secret(secret)
     tx.add(row)
-    audit.record(tx, actor, audit.Action.CREATE, object_type="practitioner", object_id=created.id)
+    audit.record(
+        tx,
+        actor,
+        audit.Action.CREATE,
+        object_type="practitioner",
+        object_id=created.id,
+        detail=f"role:{Role(role).value}",
+    )
     return created
 
 
@@ -281,9 +288,15 @@ def _refuse_former_command_line(tx: Session, practitioner_id: int) -> None:
 
 
 def reset_secret(tx: Session, actor: Actor, practitioner_id: int, secret: str) -> None:
+    """Set a colleague's PIN (practice managers and administrators). Only an administrator
+    resets an administrator's: choosing her PIN would let a practice manager sign in as her."""
     require(actor, Permission.MANAGE_PRACTITIONERS)
     row = _row(tx, practitioner_id)
     _refuse_former_command_line(tx, practitioner_id)
+    if row.role == Role.ADMINISTRATOR.value and actor.role != Role.ADMINISTRATOR:
+        raise RefusedError(
+            _("Only an administrator can set an administrator's PIN or password; ask your administrator.")
+        )
     row.secret_hash = hash_secret(check_new_secret(secret))
     tx.add(row)
     audit.record(tx, actor, audit.Action.CHANGE, object_type="sign_in_secret", object_id=practitioner_id)

@@ -153,11 +153,13 @@ def update_workstation(tx: Session, actor: Actor, name: str, role: Role | str, p
         require(actor, Permission.MANAGE_PRACTITIONERS)
         may_hand_out(actor, values.role)
     changed = values.name != row.name or values.role.value != row.role
+    role_changed = values.role.value != row.role
     row.name = values.name
     row.role = values.role.value
     tx.add(row)
     change_setting(tx, actor, PRACTICE_NAME, values.practice_name)
     tx.flush()
     if changed:
-        audit.record(tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=actor.id)
+        detail = f"role:{values.role.value}" if role_changed else "name"
+        audit.record(tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=actor.id, detail=detail)
     return Actor(id=actor.id, name=values.name, role=values.role)

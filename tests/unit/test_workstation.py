@@ -128,7 +128,10 @@ def test_update_renames_changes_the_role_and_the_practice(db):
         assert current_actor(tx) == updated
         assert practice_name(tx) == "De Linde en De Eik"
         changes = tx.exec(select(AuditEntry).where(AuditEntry.action == "change")).all()
-    assert {(c.object_type, c.detail) for c in changes} == {("practitioner", ""), ("setting", PRACTICE_NAME)}
+    assert {(c.object_type, c.detail) for c in changes} == {
+        ("practitioner", "role:practice_manager"),
+        ("setting", PRACTICE_NAME),
+    }
 
 
 def test_a_practice_manager_cannot_make_herself_an_administrator(db):
