@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY_SOURCES := broadtalk tests bench docs main.py
 
-.PHONY: run test lint format translations catalog demo bench clean screenshots
+.PHONY: run test lint format translations catalog demo bench clean screenshots system-packages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("broadtalk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -16,12 +16,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+## system-packages: the system libraries Qt needs (Debian/Ubuntu: installed when missing and we may)
+system-packages:
+	@tools/system-packages $(SYSTEM_PACKAGES_ARGS)
+
 ## run: set up (first time) and start the desktop app on your own local database
-run: $(STAMP) translations
+run: SYSTEM_PACKAGES_ARGS = --display
+run: system-packages $(STAMP) translations
 	$(BIN)/broadtalk
 
 ## test: set up (first time) and run lint and the whole test suite
-test: $(STAMP) translations
+test: system-packages $(STAMP) translations
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

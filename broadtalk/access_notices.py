@@ -12,6 +12,9 @@ about every *content grant* since she was last told:
 - a role change from a role without access to conversations to one with it
   (``change``/``practitioner``).
 
+Giving an account "also manages the practice" (``administers:on``) is not a grant: the
+administrator's permissions it adds do not include reading conversations.
+
 Each grant says who did it (name and role as the audit trail has them), to which account
 (its name now), which role it gave (named in the entry's detail, ``role:<role>``; else the role
 the account signed in with next; else its role now), when, and how often the account was used
@@ -45,14 +48,17 @@ from broadtalk import audit
 from broadtalk.i18n import _, format_date, ngettext
 from broadtalk.permissions import MATRIX, Permission, allows
 from broadtalk.practitioners import Actor, Role, role_in_sentence
+from broadtalk.sign_in import ADMINISTERS_OFF, ADMINISTERS_ON
 from broadtalk.store.tables import AuditEntry, Practitioner
 
 #: The audit entry written for each check: ``view`` of ``access_grants``.
 NOTICE_OBJECT = "access_grants"
 #: The detail prefix that names a role in an entry ("role:practice_nurse"): who was given which.
 ROLE_DETAIL = "role:"
-#: Codes in ``detail`` of practitioner entries that are never a grant.
-_NOT_A_GRANT = {"deactivated", "contact", "set_up", "name"}
+#: Codes in ``detail`` of practitioner entries that are never a grant. Giving an account "also
+#: manages the practice" adds the administrator's permissions, which never include reading
+#: conversations: a care provider could already read them, anyone else still cannot.
+_NOT_A_GRANT = {"deactivated", "contact", "set_up", "name", ADMINISTERS_ON, ADMINISTERS_OFF}
 _OPEN = re.compile(r"open ([0-9,]+)")
 _DETAIL_MAX = 200  # the audit table's limit
 

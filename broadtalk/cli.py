@@ -204,6 +204,36 @@ def build_parser() -> argparse.ArgumentParser:
         document.add_argument("referral", type=_positive_int, metavar=_("REFERRAL_ID"))
         document.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE.pdf"))
 
+    conversations = commands.add_parser(
+        "conversations",
+        help=_("a completed conversation: the note for the GP's record, the client's summary"),
+        parents=[common],
+    )
+    conversation_commands = conversations.add_subparsers(
+        dest="conversations_command", metavar=_("ACTION"), required=True, parser_class=_Parser
+    )
+    note = conversation_commands.add_parser(
+        "gp-note",
+        help=_("print the note for the GP's record (SOEP) as plain text"),
+        description=_(
+            "Print the note for the GP's record of a completed conversation. Every part is in it "
+            "except the ICPC codes; --keys lists the parts, --leave leaves parts out, --tick adds "
+            "parts (such as an ICPC code). Printing it is written to the audit trail as an export."
+        ),
+        parents=[common],
+    )
+    note.add_argument("conversation", type=_positive_int, metavar=_("CONVERSATION_ID"))
+    note.add_argument(
+        "--leave", action="append", default=[], metavar=_("KEY"), help=_("leave this part out (repeatable)")
+    )
+    note.add_argument("--tick", action="append", default=[], metavar=_("KEY"), help=_("add this part (repeatable)"))
+    note.add_argument("--keys", action="store_true", help=_("list the parts and their keys instead"))
+    summary = conversation_commands.add_parser(
+        "client-summary", help=_("save the client's one-page summary as PDF"), parents=[common]
+    )
+    summary.add_argument("conversation", type=_positive_int, metavar=_("CONVERSATION_ID"))
+    summary.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE.pdf"))
+
     clients = commands.add_parser("clients", help=_("list or search clients"), parents=[common])
     clients.add_argument(
         "--search", default="", metavar=_("TEXT"), help=_("part of a name, a birth date or a client number")
@@ -650,6 +680,45 @@ def cmd_handover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gp_note(args: argparse.Namespace) -> int:
+    from broadtalk import gp_note
+
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            note = gp_note.compose(tx, actor, args.conversation)
+            unknown = [key for key in (*args.leave, *args.tick) if key not in note.all_keys()]
+            if unknown:
+                raise InputError(
+                    _("This note has no part '{key}'; --keys lists its parts.").format(key=_printable(unknown[0]))
+                )
+            if args.keys:
+                text = "\n".join(f"{'x' if line.ticked else ' '} {line.key}  {line.text}" for line in note.lines)
+            else:
+                ticked = (note.default_ticked() | set(args.tick)) - set(args.leave)
+                text = gp_note.as_text(note, ticked).rstrip("\n")
+            gp_note.record_export(tx, actor, args.conversation)  # the parts list shows the content too
+    finally:
+        db.close()
+    print(text)
+    return EXIT_OK
+
+
+def cmd_client_summary(args: argparse.Namespace) -> int:
+    from broadtalk.handover.client_summary_export import export_summary
+
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            path = export_summary(tx, actor, args.conversation, args.out)
+    finally:
+        db.close()
+    print(_("Written: {file}").format(file=path))
+    return EXIT_OK
+
+
 # -- protecting the data: backups, restore, audit trail, erasure, retention, encryption ---------
 
 
@@ -1064,6 +1133,8 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("handover", "client-copy"): cmd_handover,
     ("handover", "withdrawal-notice"): cmd_handover,
     ("handover", "withdrawal-confirmation"): cmd_handover,
+    ("conversations", "gp-note"): cmd_gp_note,
+    ("conversations", "client-summary"): cmd_client_summary,
     ("backup", None): cmd_backup,
     ("restore", None): cmd_restore,
     ("audit", None): cmd_audit,
@@ -1104,6 +1175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             getattr(args, "forms_command", None)
             or getattr(args, "handover_command", None)
             or getattr(args, "record_command", None)
+            or getattr(args, "conversations_command", None)
         )
         handler = COMMANDS[(args.command, action)]
         return handler(args)

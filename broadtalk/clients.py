@@ -15,16 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import Date, func, literal, or_
 from sqlmodel import Session, col, select
 
-from broadtalk import audit
+from broadtalk import audit, follow_ups
 from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError
-from broadtalk.i18n import _, format_short_date, to_display_time
-from broadtalk.permissions import Permission
+from broadtalk.i18n import _, dutch_today, format_short_date, to_display_time
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
-from broadtalk.store.tables import AuditEntry, Client, Conversation
+from broadtalk.store.tables import AuditEntry, Client
 from broadtalk.text import clean_line, fold
 
 #: Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
@@ -88,6 +88,9 @@ class ClientRecord:
     language: str = ""
     interpreter_needed: bool = False
     conversation_count: int = field(default=0, compare=False)
+    #: The earliest current follow-up date (``follow_ups``); None when none is planned, or for a
+    #: role that does not read conversations.
+    next_follow_up: date | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
@@ -239,7 +242,7 @@ def new_client_number(tx: Session, rng: random.Random | None = None) -> str:
             return number
 
 
-def _record(row: Client, conversation_count: int = 0) -> ClientRecord:
+def _record(row: Client, conversation_count: int = 0, next_follow_up: date | None = None) -> ClientRecord:
     assert row.id is not None
     return ClientRecord(
         id=row.id,
@@ -258,6 +261,7 @@ def _record(row: Client, conversation_count: int = 0) -> ClientRecord:
         language=row.language,
         interpreter_needed=bool(row.interpreter_needed),
         conversation_count=conversation_count,
+        next_follow_up=next_follow_up,
     )
 
 
@@ -386,28 +390,60 @@ def _search_filter(text: str):
     return conditions
 
 
+def _focus_filter(actor: Actor, focus: str, today: date | None, practitioner_id: int | None) -> list:
+    if focus == follow_ups.ALL:
+        return []
+    if focus not in follow_ups.FOCUSES:
+        raise InputError(_("Unknown list filter '{focus}'.").format(focus=focus))
+    require(actor, Permission.VIEW_CONVERSATIONS)  # who has a follow-up or a draft is conversation data
+    ids = follow_ups.focus_client_ids(focus, today or dutch_today(), practitioner_id)
+    return [col(Client.id).in_(ids)] if ids is not None else []
+
+
 def search_clients(
-    tx: Session, actor: Actor, text: str = "", *, limit: int | None = None, offset: int = 0
+    tx: Session,
+    actor: Actor,
+    text: str = "",
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    focus: str = follow_ups.ALL,
+    practitioner_id: int | None = None,
+    today: date | None = None,
 ) -> list[ClientRecord]:
-    """Clients matching the search text, in Dutch list order (family name, given name)."""
+    """Clients matching the search text, in Dutch list order (family name, given name).
+
+    ``focus`` narrows the list to the clients with a follow-up this week, an overdue follow-up or
+    an open draft (``follow_ups``; ``practitioner_id``: only that practitioner's conversations).
+    The conversation count and the next follow-up are read per listed row (correlated on the
+    ``client_id`` index), so a page of the list costs the same at 100 or 100,000 clients."""
     require(actor, Permission.VIEW_CLIENTS)
-    counts = (
-        select(Conversation.client_id, func.count(Conversation.id).label("n"))
-        .group_by(Conversation.client_id)
-        .subquery()
+    filters = [*_search_filter(text), *_focus_filter(actor, focus, today, practitioner_id)]
+    follow_up = (
+        follow_ups.next_follow_up_column()
+        if allows(actor, Permission.VIEW_CONVERSATIONS)
+        else literal(None, type_=Date)
     )
     query = (
-        select(Client, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.client_id == Client.id)
-        .where(*_search_filter(text))
+        select(Client, follow_ups.conversation_count_column(), follow_up)
+        .where(*filters)
         .order_by(Client.sort_key, Client.birth_date, Client.id)
         .offset(offset)
     )
     if limit is not None:
         query = query.limit(limit)
-    return [_record(row, count) for row, count in tx.exec(query).all()]
+    return [_record(row, count, next_date) for row, count, next_date in tx.exec(query).all()]
 
 
-def count_clients(tx: Session, actor: Actor, text: str = "") -> int:
+def count_clients(
+    tx: Session,
+    actor: Actor,
+    text: str = "",
+    *,
+    focus: str = follow_ups.ALL,
+    practitioner_id: int | None = None,
+    today: date | None = None,
+) -> int:
     require(actor, Permission.VIEW_CLIENTS)
-    return tx.exec(select(func.count(Client.id)).where(*_search_filter(text))).one()
+    filters = [*_search_filter(text), *_focus_filter(actor, focus, today, practitioner_id)]
+    return tx.exec(select(func.count(Client.id)).where(*filters)).one()

@@ -36,6 +36,10 @@ class DomainEntry:
     own_words: str = ""
     important: bool = False
     priority_rank: int | None = None
+    #: The client's own score (on the model's scale) and "I want to talk about this", as the
+    #: client sets them in the client view: beside the practitioner's.
+    client_score: int | None = None
+    client_wants_to_talk: bool = False
 
 
 @dataclass
@@ -43,6 +47,7 @@ class ActionEntry:
     what: str
     who: str = ""
     due_date: date | None = None
+    done: bool = False
 
 
 @dataclass
@@ -109,6 +114,7 @@ def record_conversation(
             )
         seen.add(entry.domain_id)
         conv.check_score(model, domain, entry.score)
+        conv.check_score(model, domain, entry.client_score)
         conv.check_domain_text(domain, entry.notes)
         conv.check_domain_text(domain, entry.own_words)
     goals = [(conv.goal_text(g.description), g) for g in content.goals]
@@ -170,6 +176,8 @@ def record_conversation(
                     "own_words": clean_block(d.own_words),
                     "important": d.important,
                     "priority_rank": d.priority_rank,
+                    "client_score": d.client_score,
+                    "client_wants_to_talk": d.client_wants_to_talk,
                     "updated_at": last_change,
                 }
                 for d in content.domains
@@ -209,4 +217,4 @@ def record_conversation(
 def _action_values(action: ActionEntry, started: datetime) -> dict[str, Any]:
     what, who = conv.action_fields(action.what, action.who)
     conv.check_due_date(started, action.due_date)
-    return {"what": what, "who": who, "due_date": action.due_date, "done": False, "created_at": started}
+    return {"what": what, "who": who, "due_date": action.due_date, "done": action.done, "created_at": started}

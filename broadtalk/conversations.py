@@ -58,6 +58,10 @@ class AssessmentView:
     own_words: str = ""
     important: bool = False
     priority_rank: int | None = None
+    #: The client's own score, set by the client in the client view (beside the practitioner's).
+    client_score: int | None = None
+    #: The client marked "I want to talk about this" in the client view.
+    client_wants_to_talk: bool = False
 
 
 @dataclass(frozen=True)
@@ -410,6 +414,8 @@ def _assessment_view(row: DomainAssessment) -> AssessmentView:
         own_words=row.own_words,
         important=row.important,
         priority_rank=row.priority_rank,
+        client_score=row.client_score,
+        client_wants_to_talk=row.client_wants_to_talk,
     )
 
 
@@ -605,6 +611,94 @@ def remove_action(tx: Session, actor: Actor, conversation_id: int, action_id: in
     _touch(row, now)
     tx.flush()
     _audit_change(tx, actor, row, now)
+
+
+def _own_goal(tx: Session, conversation_id: int, goal_id: int) -> Goal:
+    goal = tx.get(Goal, goal_id)
+    if goal is None or goal.conversation_id != conversation_id:
+        raise NotFoundError(_("This goal is not part of the conversation."))
+    return goal
+
+
+def update_goal(
+    tx: Session,
+    actor: Actor,
+    conversation_id: int,
+    goal_id: int,
+    *,
+    description: str = UNSET,
+    domain_id: str | None = UNSET,
+    now: datetime | None = None,
+) -> GoalView:
+    """Correct an agreed goal: its words and/or its life domain (None: no domain); checked as when
+    it was added. On a conversation being amended the change is recorded (``goal:edit:<id>``)."""
+    row = _editable(tx, actor, conversation_id)
+    goal = _own_goal(tx, conversation_id, goal_id)
+    text = goal_text(description) if description is not UNSET else goal.description
+    domain = goal.domain_id if domain_id is UNSET else domain_id
+    if domain is not None and domain_id is not UNSET:
+        _domain(find_model(tx, row.model_id, row.model_version), domain)
+    now = _now(now)
+    old = {"description": goal.description, "domain_id": goal.domain_id}
+    new = {"description": text, "domain_id": domain}
+    if old != new:
+        log_change(tx, row, actor, f"goal:edit:{goal_id}", old, new, now)
+        goal.description, goal.domain_id = text, domain
+        tx.add(goal)
+        _touch(row, now)
+        tx.flush()
+        _audit_change(tx, actor, row, now)
+    assert goal.id is not None
+    return GoalView(goal.id, goal.description, goal.domain_id, goal.position)
+
+
+def update_action(
+    tx: Session,
+    actor: Actor,
+    conversation_id: int,
+    action_id: int,
+    *,
+    what: str = UNSET,
+    who: str = UNSET,
+    due_date: date | None = UNSET,
+    goal_id: int | None = UNSET,
+    domain_id: str | None = UNSET,
+    now: datetime | None = None,
+) -> ActionView:
+    """Correct an agreed action (what, who, by when, the goal it serves, its own life domain); only
+    the given fields change, checked as when it was added (an action serving a goal with a domain
+    has that goal's domain). On a conversation being amended the change is recorded."""
+    row = _editable(tx, actor, conversation_id)
+    action = tx.get(Action, action_id)
+    if action is None or action.conversation_id != conversation_id:
+        raise NotFoundError(_("This action is not part of the conversation."))
+    text, who_text = action_fields(action.what if what is UNSET else what, action.who if who is UNSET else who)
+    goal = action.goal_id if goal_id is UNSET else goal_id
+    domain = action.domain_id if domain_id is UNSET else domain_id
+    if goal is not None:
+        goal_row = tx.get(Goal, goal)
+        if goal_row is None or goal_row.conversation_id != conversation_id:
+            raise InputError(_("The action refers to a goal that is not part of this conversation."))
+        if goal_row.domain_id is not None:
+            domain = None  # it has its goal's domain
+    if domain is not None and domain_id is not UNSET:
+        _domain(find_model(tx, row.model_id, row.model_version), domain)
+    due = action.due_date if due_date is UNSET else due_date
+    if due_date is not UNSET:
+        check_due_date(row.started_at, due)
+    now = _now(now)
+    fields = ("what", "who", "due_date", "goal_id", "domain_id")
+    old = {name: getattr(action, name) for name in fields}
+    new = dict(zip(fields, (text, who_text, due, goal, domain), strict=True))
+    if old != new:
+        log_change(tx, row, actor, f"action:edit:{action_id}", old, new, now)
+        for name, value in new.items():
+            setattr(action, name, value)
+        tx.add(action)
+        _touch(row, now)
+        tx.flush()
+        _audit_change(tx, actor, row, now)
+    return _action_view(action)
 
 
 def _next_position(tx: Session, table: type[Goal] | type[Action], conversation_id: int) -> int:

@@ -1,10 +1,14 @@
 """Fictional demo data, made through the same use cases the app uses.
 
 Deterministic: the same seed and reference day give the same database, row for row. Dates
-count back from the reference day. Each client has 1-3 conversations over several months,
-across all built-in models, with scores that drift the way people's lives do, the client's
-own words, flagged domains, goals and agreed actions (some with a life domain of their own, a
-few with none). The newest conversation of some clients is left as a draft, as in a real practice.
+count back from the reference day. Each client has 1-3 conversations within the past year, a
+follow-up mostly with the same model (so scores can be followed over time; some domains are
+skipped now and then), with scores that drift the way people's lives do, the client's own
+words, flagged domains, and goals and agreed actions that vary by theme (some with a life
+domain of their own, a few with none). In about a third the client scored their own web. What
+a nurse's day shows is spread around the reference day: the newest conversation's follow-up is
+overdue, this week or later; its actions fall due around it, some done; a few newest
+conversations are drafts still open; referrals wait for feedback, a handful overdue.
 The practice and its practitioners have addresses and direct lines; some clients have another GP
 or prefer another language. Referrals show every state, each way of making the first contact, and
 consents sharing one, two or more scored domains (so the handover's chart varies) and pieces
@@ -197,7 +201,8 @@ def _demo_client(
         prefix = "de" if family != "Laar" else "van"
     age = rng.choice((rng.randint(19, 45), rng.randint(45, 70), rng.randint(70, 96)))
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
-    first_visit = today - timedelta(days=rng.randint(60, 360))
+    days, open_draft = _conversation_days(rng, today)
+    first_visit = days[0] - timedelta(days=rng.randint(0, 21))
     actor = rng.choice(carers)
     # Some clients prefer the language their name suggests; a few of those need an interpreter.
     spoken = texts.LANGUAGES_BY_NAME.get(given, ()) + texts.LANGUAGES_BY_NAME.get(family, ())
@@ -228,19 +233,74 @@ def _demo_client(
     levels = {theme: rng.betavariate(2.5, 2.0) for theme in texts.OWN_WORDS}
     for theme in rng.sample(list(levels), k=rng.randint(1, 3)):
         levels[theme] = rng.uniform(0.05, 0.35)
-    count = rng.choice((1, 1, 2, 2, 3))
-    days = sorted(rng.sample(range(0, max(1, (today - first_visit).days)), k=count))
     model = rng.choice(models)
-    for index, offset in enumerate(days):
-        if index and rng.random() < 0.4:
+    for index, day in enumerate(days):
+        # A follow-up is mostly held with the same model, so the scores can be followed over time.
+        if index and rng.random() < 0.1:
             model = rng.choice(models)
-        day = first_visit + timedelta(days=offset)
-        is_last = index == count - 1
-        draft = is_last and rng.random() < 0.08
+        is_last = index == len(days) - 1
         _demo_conversation(
-            tx, rng, actor, client.id, model, day, levels, improvement=0.08 * index, draft=draft, own_steps=own_steps
+            tx,
+            rng,
+            actor,
+            client.id,
+            model,
+            day,
+            levels,
+            improvement=0.08 * index,
+            draft=is_last and open_draft,
+            own_steps=own_steps,
+            next_day=None if is_last else days[index + 1],
+            today=today,
         )
-    return count
+    return len(days)
+
+
+def _conversation_days(rng: random.Random, today: date) -> tuple[list[date], bool]:
+    """The days of a client's conversations, oldest first, all within the past year, and whether
+    the newest is a draft still open. Follow-ups come 6 to 16 weeks apart; the newest was a few
+    days to four months ago (an open draft: in the last two weeks)."""
+    open_draft = rng.random() < 0.1
+    newest = today - timedelta(days=rng.randint(0, 14) if open_draft else rng.randint(3, 120))
+    days = [newest]
+    for _step in range(rng.choice((1, 1, 2, 2, 3)) - 1):
+        earlier = days[0] - timedelta(days=rng.randint(42, 112))
+        if earlier < today - timedelta(days=365):
+            break
+        days.insert(0, earlier)
+    return days, open_draft
+
+
+def _follow_up(rng: random.Random, day: date, next_day: date | None, today: date, *, draft: bool) -> date | None:
+    """When to meet again. Before a later conversation: about that day (as it was planned).
+    After the newest: spread around today, so a nurse's day has some overdue, some this week and
+    some later; now and then none."""
+    if next_day is not None:
+        planned = next_day + timedelta(days=rng.randint(-4, 4))
+    else:
+        kind = rng.random()
+        if draft and kind < 0.5:
+            return None  # not agreed yet
+        if kind < 0.25:
+            planned = today - timedelta(days=rng.randint(1, 28))  # overdue
+        elif kind < 0.5:
+            planned = today + timedelta(days=rng.randint(0, 6))  # this week
+        elif kind < 0.85:
+            planned = today + timedelta(days=rng.randint(7, 90))  # later
+        else:
+            return None
+    return max(planned, day + timedelta(days=1))
+
+
+def _due(rng: random.Random, day: date, newest: bool, today: date) -> tuple[date, bool]:
+    """An action's date and whether it was done: the newest conversation's actions fall around
+    today (those past it done about half the time), older ones' weeks after their conversation,
+    mostly done."""
+    if newest:
+        due = max(day, today + timedelta(days=rng.randint(-21, 28)))
+        return due, due < today and rng.random() < 0.5
+    due = day + timedelta(days=rng.randint(7, 42))
+    return due, due < today and rng.random() < 0.85
 
 
 def _demo_conversation(
@@ -255,24 +315,43 @@ def _demo_conversation(
     improvement: float,
     draft: bool,
     own_steps: bool = True,
+    next_day: date | None = None,
+    today: date | None = None,
 ) -> None:
+    """One conversation; ``next_day``: the client's next one (None for the newest)."""
+    today = today or day
+    newest = next_day is None
     start = _at(day, rng.randint(8, 15), rng.choice((0, 15, 30, 45)))
     minutes = rng.randint(35, 75)
     content = ConversationContent(model_id=model.id, model_version=model.version, started_at=start)
     visited = [d for d in model.domains if rng.random() < 0.88] or [model.domains[0]]
     rng.shuffle(visited)  # the client leads: domains in their order
+    # In about a third of the conversations the client scored their own web in the client view.
+    client_scored = rng.random() < 0.35
     by_level: list[tuple[float, str]] = []
     for domain in visited:
         theme = texts.THEMES.get(domain.id, "meaning")
         level = max(0.0, min(1.0, levels.get(theme, 0.6) + improvement + rng.uniform(-0.1, 0.1)))
         scale = model.scale_of(domain)
+        score = None if scale is None else round(scale.min + level * (scale.max - scale.min))
+        important = level < 0.4 or rng.random() < 0.1
+        client_score = None
+        wants_to_talk = False
+        if client_scored:
+            if scale is not None and score is not None:
+                # The client's own view differs a little from the professional's, either way.
+                own = score + round(rng.gauss(0.0, 0.12) * (scale.max - scale.min))
+                client_score = max(scale.min, min(scale.max, own))
+            wants_to_talk = rng.random() < (0.6 if important else 0.08)
         content.domains.append(
             DomainEntry(
                 domain_id=domain.id,
-                score=None if scale is None else round(scale.min + level * (scale.max - scale.min)),
+                score=score,
                 notes=rng.choice(texts.NOTES[theme]) if rng.random() < 0.7 else "",
                 own_words=rng.choice(texts.OWN_WORDS[theme]) if rng.random() < 0.75 else "",
-                important=level < 0.4 or rng.random() < 0.1,
+                important=important,
+                client_score=client_score,
+                client_wants_to_talk=wants_to_talk,
             )
         )
         by_level.append((level, domain.id))
@@ -292,18 +371,27 @@ def _demo_conversation(
             if value is not None:
                 content.answers[item.link_id] = value
     content.what_matters_most = rng.choice(texts.WHAT_MATTERS)
-    content.follow_up_date = day + timedelta(weeks=rng.choice((4, 6, 8, 12))) if rng.random() < 0.8 else None
+    content.follow_up_date = _follow_up(rng, day, next_day, today, draft=draft)
+    # Goals for the domains the client finds hardest (the flagged ones first), each in words of
+    # its own theme, with actions that fit it: no two conversations need agree on their goals.
+    chosen: set[str] = set()
     for _level, domain_id in by_level[: rng.randint(1, 2)]:
         theme = texts.THEMES.get(domain_id, "meaning")
-        actions = [
-            ActionEntry(what, who, day + timedelta(days=rng.randint(7, 42)))
-            for what, who in rng.sample(texts.ACTIONS, k=rng.randint(1, 2))
-        ]
-        content.goals.append(GoalEntry(texts.GOALS[theme], domain_id, actions))
+        goal = rng.choice([g for g in texts.GOAL_CHOICES[theme] if g not in chosen] or texts.GOAL_CHOICES[theme])
+        chosen.add(goal)
+        pool = list(texts.ACTION_CHOICES[theme])
+        if rng.random() < 0.2:
+            pool.append(rng.choice(texts.ACTIONS))
+        actions = []
+        for what, who in rng.sample(pool, k=rng.randint(1, 2)):
+            due, done = _due(rng, day, newest, today)
+            actions.append(ActionEntry(what, who, due, done=done and not draft))
+        content.goals.append(GoalEntry(goal, domain_id, actions))
     # An action of no life domain now and then: shared only when the client ticks it by name.
     if rng.random() < 0.2:
         what, who = rng.choice(texts.GENERAL_ACTIONS)
-        content.actions.append(ActionEntry(what, who, day + timedelta(days=rng.randint(7, 42))))
+        due, done = _due(rng, day, newest, today)
+        content.actions.append(ActionEntry(what, who, due, done=done and not draft))
     # An action of a flagged domain that serves no goal: added in the conversation (a draft), as
     # the app adds it; the conversation is then completed.
     own_step = None

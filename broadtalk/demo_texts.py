@@ -351,6 +351,74 @@ GOALS = {
     "network": "Twee keer per week contact met anderen.",
     "substance": "Minder drinken, niet meer alleen 's avonds.",
 }
+#: Goals per theme, in the client's words: a conversation picks one for each domain it works on,
+#: so two conversations rarely agree on the same goals. The first of each is ``GOALS``'s.
+GOAL_CHOICES = {
+    "body": (
+        GOALS["body"],
+        "Weer zonder pijn de trap op kunnen.",
+        "'s Nachts minstens zes uur doorslapen.",
+        "Twee keer per week met de beweeggroep mee.",
+        "Vijf kilo afvallen voor de zomer.",
+        "Zelf weer boodschappen kunnen doen, ook met de knie.",
+    ),
+    "mind": (
+        GOALS["mind"],
+        "Minder somber zijn en weer zin hebben in de dag.",
+        "Met iemand praten over wat er gebeurd is.",
+        "Rustiger worden als het druk is in huis.",
+        "Weer durven bellen en naar afspraken gaan.",
+    ),
+    "meaning": (
+        GOALS["meaning"],
+        "Weten waar ik 's ochtends voor opsta.",
+        "De draad van de hobby weer oppakken: tuinieren.",
+        "Iets betekenen voor de kleinkinderen.",
+        "Weer naar de kerk of moskee kunnen gaan.",
+    ),
+    "participation": (
+        GOALS["participation"],
+        "Een dagbesteding vinden die past.",
+        "Weer aan het werk, eerst een paar uur per week.",
+        "Mee met de wandelgroep van het buurthuis.",
+        "Een taalcursus volgen om beter mee te kunnen praten.",
+    ),
+    "daily": (
+        GOALS["daily"],
+        "Zelf kunnen douchen, met een beugel in de badkamer.",
+        "Elke dag een warme maaltijd.",
+        "De post niet meer laten liggen.",
+        "Hulp bij het huishouden die past.",
+    ),
+    "money": (
+        GOALS["money"],
+        "Geen nieuwe rekeningen meer laten oplopen.",
+        "Rond kunnen komen tot het eind van de maand.",
+        "Weten welke toeslagen ik kan krijgen.",
+        "De aanmaningen samen met iemand openen en regelen.",
+    ),
+    "housing": (
+        GOALS["housing"],
+        "De schimmel in de slaapkamer laten verhelpen.",
+        "Op de wachtlijst voor een gelijkvloerse woning.",
+        "Weer veilig voelen in de buurt.",
+        "Thuis kunnen blijven wonen met wat aanpassingen.",
+    ),
+    "network": (
+        GOALS["network"],
+        "Iemand hebben om mee te praten als het tegenzit.",
+        "Het contact met de zus weer herstellen.",
+        "De mantelzorg beter verdelen over de kinderen.",
+        "Nieuwe mensen leren kennen in de wijk.",
+    ),
+    "substance": (
+        GOALS["substance"],
+        "Stoppen met roken voor de verjaardag.",
+        "Twee dagen per week helemaal niet drinken.",
+        "Minder blowen, eerst doordeweeks niet meer.",
+        "Hulp zoeken bij de verslavingszorg.",
+    ),
+}
 ACTIONS = (
     ("Aanmelden bij de welzijnscoach", "POH"),
     ("Afspraak schuldhulpverlening maken", "cliënt, met hulp van dochter"),
@@ -360,6 +428,65 @@ ACTIONS = (
     ("Folder beweeggroep meegeven", "POH"),
     ("Dagelijkse belcirkel aanvragen", "welzijnscoach"),
 )
+#: Actions per theme, for the goals of that theme (with ``ACTIONS`` now and then).
+ACTION_CHOICES = {
+    "body": (
+        ("Folder beweeggroep meegeven", "POH"),
+        ("Huisarts bespreekt de pijnmedicatie", "huisarts"),
+        ("Verwijzing fysiotherapie aanvragen", "huisarts"),
+        ("Stappenteller uitproberen", "cliënt"),
+        ("Afspraak bij de diëtist maken", "cliënt"),
+    ),
+    "mind": (
+        ("Aanmelden bij de POH-GGZ", "POH"),
+        ("Slaapdagboek bijhouden", "cliënt"),
+        ("Cursus 'Omgaan met piekeren' opzoeken", "cliënt, met de welzijnscoach"),
+        ("Eén keer per week iets leuks plannen", "cliënt"),
+    ),
+    "meaning": (
+        ("Aanmelden bij de welzijnscoach", "POH"),
+        ("Bij de moestuin van het buurthuis kijken", "cliënt"),
+        ("Oude vriendin bellen om samen iets te doen", "cliënt"),
+        ("Lijstje maken van wat vroeger blij maakte", "cliënt"),
+    ),
+    "participation": (
+        ("Kennismaken bij de inloop in het buurthuis", "cliënt"),
+        ("Gesprek bij het vrijwilligerspunt", "cliënt, met de welzijnscoach"),
+        ("Contact met de re-integratieconsulent", "wijkteam"),
+        ("Inschrijven voor de taalcafé-avond", "cliënt"),
+    ),
+    "daily": (
+        ("Hulpmiddelen voor de badkamer aanvragen bij de Wmo", "wijkteam"),
+        ("Maaltijdservice regelen", "mantelzorger"),
+        ("Huishoudelijke hulp aanvragen", "wijkteam"),
+        ("Samen een weekplanning maken", "POH"),
+    ),
+    "money": (
+        ("Afspraak schuldhulpverlening maken", "cliënt, met hulp van dochter"),
+        ("Aanmelden bij de formulierenbrigade", "POH"),
+        ("Post van drie maanden sorteren met de vrijwilliger", "cliënt"),
+        ("Toeslagen nakijken bij de sociaal raadslieden", "cliënt"),
+        ("Betalingsachterstand bij de zorgverzekeraar bellen", "cliënt"),
+    ),
+    "housing": (
+        ("Contact opnemen met de woningcorporatie", "wijkteam"),
+        ("Urgentieaanvraag bespreken", "wijkteam"),
+        ("Reparatieverzoek indienen", "cliënt, met hulp van zoon"),
+        ("Woningaanpassing aanvragen bij de gemeente", "wijkteam"),
+    ),
+    "network": (
+        ("Dagelijkse belcirkel aanvragen", "welzijnscoach"),
+        ("Maatjesproject bellen", "cliënt"),
+        ("Familiegesprek over de mantelzorg plannen", "POH"),
+        ("Samen met de buurvrouw naar de inloop", "cliënt"),
+    ),
+    "substance": (
+        ("Drinkdagboek bijhouden", "cliënt"),
+        ("Stoppen-met-rokenprogramma starten", "POH"),
+        ("Aanmelden bij de verslavingszorg", "huisarts"),
+        ("Afspraak om samen te evalueren over vier weken", "POH"),
+    ),
+}
 
 #: Actions of a life domain that serve no goal (the client's own step in that domain).
 DOMAIN_ACTIONS = {

@@ -7,8 +7,11 @@ so a flagged domain suggests the right offerings whatever model the conversation
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from broadtalk.forms.schema import ConversationModel, Domain
 from broadtalk.i18n import N_, _
+from broadtalk.text import fold
 
 TAGS: dict[str, str] = {
     "body": N_("Physical health"),
@@ -31,7 +34,8 @@ BUILTIN_DOMAIN_TAGS: dict[str, tuple[str, ...]] = {
     "meaningfulness": ("meaning",),
     "quality-of-life": ("meaning",),
     "participation": ("participation",),
-    "daily-functioning": ("daily-life",),
+    # Positive Health's "daily life" covers money matters and work too (its description says so).
+    "daily-functioning": ("daily-life", "money", "work"),
     "body": ("body",),
     "mind": ("mind",),
     "societal": ("money", "housing", "work", "participation"),
@@ -61,3 +65,61 @@ def tags_of(model: ConversationModel, domain: Domain) -> tuple[str, ...]:
     if domain.id in BUILTIN_DOMAIN_TAGS:
         return BUILTIN_DOMAIN_TAGS[domain.id]
     return (domain.id,) if domain.id in TAGS else ()
+
+
+#: Word stems (Dutch and English, folded) that show which of a broad domain's tags a conversation
+#: is about: "schulden" in the 4D domain "work, money and housing" puts debt help first.
+TAG_WORDS: dict[str, tuple[str, ...]] = {
+    "money": (
+        "geld",
+        "schuld",
+        "rekening",
+        "budget",
+        "inkomen",
+        "toeslag",
+        "uitkering",
+        "rondkomen",
+        "betaalregeling",
+        "incasso",
+        "deurwaarder",
+        "achterstand",
+        "financ",
+        "money",
+        "debt",
+        "bills",
+        "income",
+        "benefit",
+        "budget",
+    ),
+    "housing": ("woning", "huur", "wonen", "woon", "huis", "schimmel", "housing", "rent", "home"),
+    "work": ("werk", "baan", "school", "opleiding", "studie", "work", "job", "education"),
+    "participation": ("vrijwillig", "dagbesteding", "meedoen", "volunteer", "daytime"),
+    "network": ("eenzaam", "alleen", "vrienden", "familie", "lonely", "friends", "family"),
+    "daily-life": ("huishoud", "administratie", "verzorg", "boodschap", "household", "paperwork", "self-care"),
+}
+#: The weight of a flagged domain's tag: named in what was said, the domain's main (first) tag, another.
+NAMED, MAIN, OTHER = 3, 2, 1
+
+
+def named_tags(tags: Iterable[str], text: str) -> tuple[str, ...]:
+    """Those of ``tags`` whose words occur in ``text`` (own words, notes, answers, goals)."""
+    folded = fold(text)
+    return tuple(tag for tag in tags if any(word in folded for word in TAG_WORDS.get(tag, ())))
+
+
+def weigh_tags(flagged: Iterable[tuple[tuple[str, ...], str]]) -> dict[str, int]:
+    """Weights of the life-domain tags of the flagged domains, each given as (its tags, what was
+    written in it): a tag the text names weighs most, else the domain's main (first) tag, then
+    its others; a tag of several flagged domains adds up."""
+    weights: dict[str, int] = {}
+    for tags, text in flagged:
+        named = named_tags(tags, text)
+        for position, tag in enumerate(tags):
+            if tag in named:
+                weight = NAMED
+            elif position == 0 and not named:
+                weight = MAIN
+            else:
+                weight = OTHER
+            weights[tag] = weights.get(tag, 0) + weight
+    return weights

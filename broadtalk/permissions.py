@@ -103,8 +103,17 @@ DESCRIPTIONS: dict[Permission, str] = {
 }
 
 
+def permissions_of(actor: Actor) -> frozenset[Permission]:
+    """What an actor may do: her role's permissions, and the administrator's on top when she also
+    runs the practice (``Actor.administers``, the first account of a practice). A care provider
+    who administers reads conversations because of her care role; the administrator's own
+    permissions never include reading them."""
+    own = MATRIX[Role(actor.role)]
+    return own | MATRIX[Role.ADMINISTRATOR] if actor.administers else own
+
+
 def allows(actor: Actor, permission: Permission) -> bool:
-    return permission in MATRIX[Role(actor.role)]
+    return permission in permissions_of(actor)
 
 
 class PermissionRefused(RefusedError):

@@ -31,6 +31,21 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 
+#: What each role is for, in one plain sentence (the welcome and the accounts list say it).
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.PRACTICE_NURSE: N_("A practice nurse holds and reads the conversations with clients."),
+    Role.SOCIAL_WORKER: N_("A social worker holds and reads the conversations with clients."),
+    Role.PRACTICE_MANAGER: N_("A practice manager runs the practice, but never reads what was said in a conversation."),
+    Role.ADMINISTRATOR: N_(
+        "An administrator runs the practice and the system, but never reads what was said in a conversation."
+    ),
+}
+
+
+def role_description(role: Role | str) -> str:
+    return _(ROLE_DESCRIPTIONS[Role(role)])
+
+
 def role_label(role: Role | str) -> str:
     return _(ROLE_LABELS[Role(role)])
 
@@ -43,16 +58,25 @@ def role_in_sentence(role: Role | str) -> str:
 
 @dataclass(frozen=True)
 class Actor:
-    """The practitioner on whose behalf a use case runs."""
+    """The practitioner on whose behalf a use case runs. ``administers``: she also runs the
+    practice (the first account of a practice): the administrator's permissions on top of her
+    role's (``permissions.allows``)."""
 
     id: int
     name: str
     role: Role
+    administers: bool = False
 
 
 def _actor(row: Practitioner) -> Actor:
     assert row.id is not None
-    return Actor(id=row.id, name=row.name, role=Role(row.role))
+    return Actor(id=row.id, name=row.name, role=Role(row.role), administers=bool(row.administers))
+
+
+def is_administrator(actor: Actor) -> bool:
+    """An administrator by role, or an account that also runs the practice: who may hand out
+    the administrator's rights (``sign_in.may_hand_out``) and set an administrator's PIN."""
+    return actor.role == Role.ADMINISTRATOR or actor.administers
 
 
 def create_practitioner(tx: Session, name: str, role: Role | str, *, now: datetime | None = None) -> Actor:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -23,9 +24,14 @@ from sqlmodel import Session, col, select
 
 from broadtalk import audit
 from broadtalk.audit import require
+from broadtalk.clients import EMAIL
 from broadtalk.consent import ConsentView, consent_status, latest_consent_unchecked, shows_content
+from broadtalk.conversations import ConversationSnapshot, load_conversation
 from broadtalk.errors import InputError, NotFoundError, RefusedError
+from broadtalk.forms.library import find_model
+from broadtalk.forms.schema import ConversationModel, Domain
 from broadtalk.i18n import DISPLAY_ZONE, N_, _, dutch_today, format_short_date, to_display_time
+from broadtalk.life_domains import tags_of, weigh_tags
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.referral_steps import (
@@ -39,8 +45,18 @@ from broadtalk.referral_steps import (
     status_label,
 )
 from broadtalk.settings import change_setting, read_setting
+from broadtalk.social_map import (
+    PHONE,
+    OfferingInput,
+    OfferingView,
+    OrganisationInput,
+    create_offering,
+    create_organisation,
+    list_organisations,
+    suggest_offerings,
+)
 from broadtalk.store.tables import Client, Conversation, Offering, Organisation, Practitioner, Referral, ReferralEvent
-from broadtalk.text import clean_block, clean_line
+from broadtalk.text import clean_block, clean_line, fold
 
 URGENCIES = {"routine": N_("Routine"), "soon": N_("Within a week"), "urgent": N_("Urgent: within two days")}
 #: Who makes the first contact. "recipient" needs the client's contact details shared (or the
@@ -156,12 +172,57 @@ def recipient_of(tx: Session, offering_id: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class AdHocRecipient:
+    """A recipient who is not on the social map (yet): an organisation, what they offer or the
+    function of the contact there, and a phone number or e-mail address to reach them."""
+
+    organisation: str
+    offering: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+#: The core's messages about an ad-hoc recipient, by field (the dialog shows each under its field).
+AD_HOC_LIMITS = {"organisation": 200, "offering": 200}
+
+
+def ad_hoc_recipient_text(recipient: AdHocRecipient) -> str:
+    """Checked and on one line, as the referral, the consent and the handover name it:
+    'Organisation – offering, phone, e-mail'. InputError names what is wrong."""
+    organisation = clean_line(recipient.organisation)
+    offering = clean_line(recipient.offering)
+    phone = clean_line(recipient.phone)
+    email = recipient.email.strip()
+    if not organisation:
+        raise InputError(_("Type the name of the organisation you refer to."))
+    if len(organisation) > AD_HOC_LIMITS["organisation"] or len(offering) > AD_HOC_LIMITS["offering"]:
+        raise InputError(_("The organisation or what it offers is longer than 200 characters; shorten it."))
+    if phone and (not PHONE.match(phone) or not any(ch.isdigit() for ch in phone)):
+        raise InputError(
+            _("'{value}' is not a phone number; use only digits, spaces and + - ( ), e.g. 030 123 45 67.").format(
+                value=phone
+            )
+        )
+    if email and not EMAIL.match(email):
+        raise InputError(_("'{value}' is not an e-mail address; check it or leave it empty.").format(value=email))
+    if not phone and not email:
+        raise InputError(_("Give a phone number or an e-mail address at which the recipient can be reached."))
+    name = (
+        _("{organisation} – {offering}").format(organisation=organisation, offering=offering)
+        if offering
+        else organisation
+    )
+    return ", ".join(part for part in (name, phone, email) if part)
+
+
 def create_referral(
     tx: Session,
     actor: Actor,
     client_id: int,
     *,
-    offering_id: int,
+    offering_id: int | None = None,
+    ad_hoc: AdHocRecipient | None = None,
     question: str,
     urgency: str,
     feedback_contact: str,
@@ -171,8 +232,11 @@ def create_referral(
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> ReferralView:
-    """A draft referral; it is sent only once the client's consent is recorded."""
+    """A draft referral to an offering on the social map, or to an ``ad_hoc`` recipient who is
+    not on it; it is sent only once the client's consent is recorded."""
     require(actor, Permission.MANAGE_REFERRALS, client_id=client_id)
+    if (offering_id is None) == (ad_hoc is None):
+        raise InputError(_("Choose who you refer to: an offering on the social map, or type the recipient."))
     now = now or datetime.now(UTC)
     if tx.get(Client, client_id) is None:
         raise NotFoundError(_("There is no client with number {id}.").format(id=client_id))
@@ -193,12 +257,13 @@ def create_referral(
     if len(feedback_contact) > 300:
         raise InputError(_("The contact for feedback is longer than 300 characters; shorten it."))
     first_contact, contact_preference = _contact(first_contact, contact_preference)
+    recipient = recipient_of(tx, offering_id) if offering_id is not None else ad_hoc_recipient_text(ad_hoc)  # type: ignore[arg-type]
     row = Referral(
         reference=_new_reference(tx, rng),
         client_id=client_id,
         conversation_id=conversation_id,
         offering_id=offering_id,
-        recipient=recipient_of(tx, offering_id),
+        recipient=recipient[:400],
         question=question,
         urgency=urgency,
         feedback_contact=feedback_contact,
@@ -434,3 +499,100 @@ def list_referrals(
         due = feedback_due_days(tx)
         views = [v for v in views if v.is_overdue(today, due)]
     return views
+
+
+# -- whom to refer to ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecipientSuggestions:
+    """The domains a conversation flagged as important (in the model's order) and the offerings
+    on the social map for them, the best fit first."""
+
+    domains: tuple[Domain, ...]
+    offerings: tuple[OfferingView, ...]
+    #: The life-domain tags of those domains, weightiest first.
+    tags: tuple[str, ...] = ()
+
+
+def _written_in(snapshot: ConversationSnapshot, domain: Domain) -> str:
+    """Everything written in one domain: own words, notes, text answers, its goals and actions."""
+    assessment = snapshot.assessments.get(domain.id)
+    parts = [assessment.own_words, assessment.notes] if assessment is not None else []
+    link_ids = {item.link_id for item in domain.items}
+    parts += [str(value) for key, value in snapshot.answers.items() if key in link_ids and isinstance(value, str)]
+    goals = {goal.id for goal in snapshot.goals if goal.domain_id == domain.id}
+    parts += [goal.description for goal in snapshot.goals if goal.id in goals]
+    parts += [action.what for action in snapshot.actions if action.goal_id in goals or action.domain_id == domain.id]
+    return " ".join(parts)
+
+
+def flagged_domains(model: ConversationModel, snapshot: ConversationSnapshot) -> list[Domain]:
+    """The domains marked as important, in the model's order."""
+    return [
+        domain
+        for domain in model.domains
+        if (assessment := snapshot.assessments.get(domain.id)) is not None and assessment.important
+    ]
+
+
+def suggest_recipients(tx: Session, actor: Actor, conversation_id: int, today: date) -> RecipientSuggestions:
+    """Offerings for what the conversation flagged, by the life-domain tags of its domains and the
+    words said in them (a flagged "work, money and housing" about debts puts debt help first).
+
+    Opening the conversation is checked and written to the audit trail (``load_conversation``)."""
+    snapshot = load_conversation(tx, actor, conversation_id)
+    model = find_model(tx, snapshot.summary.model_id, snapshot.summary.model_version)
+    flagged = flagged_domains(model, snapshot)
+    weights = weigh_tags((tags_of(model, domain), _written_in(snapshot, domain)) for domain in flagged)
+    offerings = suggest_offerings(tx, weights, today) if weights else []
+    tags = tuple(sorted(weights, key=lambda tag: -weights[tag]))
+    return RecipientSuggestions(tuple(flagged), tuple(offerings), tags)
+
+
+def add_recipient_to_social_map(
+    tx: Session,
+    actor: Actor,
+    referral_id: int,
+    recipient: AdHocRecipient,
+    tags: Iterable[str],
+    *,
+    now: datetime | None = None,
+) -> OfferingView:
+    """Put an ad-hoc recipient on the social map (``EDIT_SOCIAL_MAP``): its organisation (or the
+    one of that name already there) and an offering of kind "other" with the given life-domain
+    tags, checked by the social map's own rules; the referral then points to it (its recipient
+    stays as it was written). Refused for a referral that already names an offering."""
+    require(actor, Permission.EDIT_SOCIAL_MAP)
+    row = _row(tx, referral_id)
+    if row.offering_id is not None:
+        raise RefusedError(_("This referral's recipient is on the social map already."))
+    ad_hoc_recipient_text(recipient)  # the same checks as when referring
+    now = now or datetime.now(UTC)
+    name = clean_line(recipient.organisation)
+    existing = next((o for o in list_organisations(tx, name) if fold(o.name) == fold(name)), None)
+    organisation_id = (
+        existing.id
+        if existing is not None
+        else create_organisation(
+            tx,
+            actor,
+            OrganisationInput(name, phone=recipient.phone, email=recipient.email, last_checked=dutch_today(now)),
+            now=now,
+        ).id
+    )
+    what = clean_line(recipient.offering) or name
+    offering = create_offering(
+        tx,
+        actor,
+        OfferingInput(organisation_id, what, "other", tuple(tags), what, recipient.phone, recipient.email),
+        now=now,
+    )
+    row.offering_id = offering.id
+    row.updated_at = now
+    tx.add(row)
+    tx.flush()
+    audit.record(
+        tx, actor, audit.Action.CHANGE, object_type="referral", object_id=referral_id, client_id=row.client_id, now=now
+    )
+    return offering

@@ -28,7 +28,7 @@ from broadtalk import audit
 from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError, RefusedError, keep_writes
 from broadtalk.i18n import _, ngettext
-from broadtalk.permissions import Permission
+from broadtalk.permissions import MATRIX, Permission
 from broadtalk.practitioners import (
     Actor,
     PractitionerContact,
@@ -37,6 +37,7 @@ from broadtalk.practitioners import (
     create_practitioner,
     former_command_line_account,
     get_actor,
+    is_administrator,
 )
 from broadtalk.store.database import Database
 from broadtalk.store.tables import AuditEntry, Practitioner
@@ -196,7 +197,11 @@ def can_sign_in(tx: Session) -> list[Actor]:
         .where(Practitioner.secret_hash != "")
         .order_by(Practitioner.name)
     ).all()
-    return [Actor(id=row.id, name=row.name, role=Role(row.role)) for row in rows if row.id is not None]
+    return [
+        Actor(id=row.id, name=row.name, role=Role(row.role), administers=bool(row.administers))
+        for row in rows
+        if row.id is not None
+    ]
 
 
 def choose_first_secret(tx: Session, practitioner_id: int, secret: str, repeated: str | None = None) -> Actor:
@@ -247,9 +252,10 @@ def set_own_secret(
 
 
 def may_hand_out(actor: Actor, role: Role | str) -> None:
-    """Only an administrator makes administrators: a practice manager cannot give anyone (or
+    """Only an administrator (or an account that also runs the practice, which has the
+    administrator's permissions) makes administrators: a practice manager cannot give anyone (or
     herself, through a second account) the right to restore backups or import models."""
-    if str(role) == Role.ADMINISTRATOR.value and actor.role != Role.ADMINISTRATOR:
+    if str(role) == Role.ADMINISTRATOR.value and not is_administrator(actor):
         raise RefusedError(_("Only an administrator can make an administrator account; ask your administrator."))
 
 
@@ -293,9 +299,17 @@ def reset_secret(tx: Session, actor: Actor, practitioner_id: int, secret: str) -
     require(actor, Permission.MANAGE_PRACTITIONERS)
     row = _row(tx, practitioner_id)
     _refuse_former_command_line(tx, practitioner_id)
-    if row.role == Role.ADMINISTRATOR.value and actor.role != Role.ADMINISTRATOR:
+    if row.role == Role.ADMINISTRATOR.value and not is_administrator(actor):
         raise RefusedError(
             _("Only an administrator can set an administrator's PIN or password; ask your administrator.")
+        )
+    if row.administers and not is_administrator(actor):
+        # Her PIN would let whoever chose it restore backups and manage the practice.
+        raise RefusedError(
+            _(
+                "{name} also manages the practice: only an administrator, or a colleague who also manages the "
+                "practice, can set their PIN or password."
+            ).format(name=row.name)
         )
     row.secret_hash = hash_secret(check_new_secret(secret))
     tx.add(row)
@@ -313,6 +327,89 @@ def deactivate_account(tx: Session, actor: Actor, practitioner_id: int) -> None:
     audit.record(
         tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=practitioner_id, detail="deactivated"
     )
+
+
+# -- who manages the practice ------------------------------------------------------------------
+
+#: The audit details of giving and taking away "also manages the practice" (``set_administers``).
+ADMINISTERS_ON, ADMINISTERS_OFF = "administers:on", "administers:off"
+
+
+def _manages_practitioners(role: str, administers: bool) -> bool:
+    try:
+        by_role = Permission.MANAGE_PRACTITIONERS in MATRIX[Role(role)]
+    except ValueError:
+        return False
+    return by_role or administers
+
+
+def refuse_leaving_nobody_to_manage(tx: Session, practitioner_id: int, role: Role | str, administers: bool) -> None:
+    """RefusedError when giving this account ``role`` and ``administers`` would leave no active
+    account that can manage the practice's accounts (nobody could add a colleague or reset a
+    forgotten PIN again). The command-line account of an older version does not count: it
+    cannot sign in."""
+    if _manages_practitioners(str(role), administers):
+        return
+    command_line = former_command_line_account(tx)
+    others = tx.exec(
+        select(Practitioner.id, Practitioner.role, Practitioner.administers)
+        .where(Practitioner.active)
+        .where(Practitioner.id != practitioner_id)
+    ).all()
+    if any(other != command_line and _manages_practitioners(r, bool(a)) for other, r, a in others):
+        return
+    row = tx.get(Practitioner, practitioner_id)
+    raise RefusedError(
+        _(
+            "{name} is the only one who can manage the practice's accounts; first let a colleague manage the "
+            "practice, then change this."
+        ).format(name=row.name if row is not None else practitioner_id)
+    )
+
+
+def set_administers(
+    tx: Session, actor: Actor, practitioner_id: int, administers: bool, *, now: datetime | None = None
+) -> Actor:
+    """Give a care provider or practice manager the administrator's permissions on top of her
+    role ("also manages the practice"), or take them away. Only an administrator, or an account
+    that manages the practice itself, may (as only an administrator makes administrators); the
+    practice is never left without anyone who can manage its accounts. Recorded in the audit
+    trail (``administers:on``/``administers:off``); it gives no access to conversations (the
+    administrator's permissions do not include reading them), so the care providers get no
+    access notice for it."""
+    require(actor, Permission.MANAGE_PRACTITIONERS)
+    if not is_administrator(actor):
+        raise RefusedError(
+            _(
+                "Only an administrator, or a colleague who also manages the practice, can give or take away "
+                "managing the practice; ask them."
+            )
+        )
+    row = _row(tx, practitioner_id)
+    _refuse_former_command_line(tx, practitioner_id)
+    if row.role == Role.ADMINISTRATOR.value:
+        raise RefusedError(
+            _("{name} is an administrator and manages the practice with that role; change the role instead.").format(
+                name=row.name
+            )
+        )
+    if bool(row.administers) == administers:
+        return get_actor(tx, practitioner_id)
+    if not administers:
+        refuse_leaving_nobody_to_manage(tx, practitioner_id, row.role, False)
+    row.administers = administers
+    tx.add(row)
+    tx.flush()
+    audit.record(
+        tx,
+        actor,
+        audit.Action.CHANGE,
+        object_type="practitioner",
+        object_id=practitioner_id,
+        detail=ADMINISTERS_ON if administers else ADMINISTERS_OFF,
+        now=now,
+    )
+    return get_actor(tx, practitioner_id)
 
 
 USER_VARIABLE, PIN_VARIABLE = "BROADTALK_USER", "BROADTALK_PIN"

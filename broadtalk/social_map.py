@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -450,17 +450,24 @@ def list_offerings(
     return sorted(views, key=lambda view: (fold(view.organisation_name), fold(view.name), view.id))
 
 
-def suggest_offerings(tx: Session, tags: Iterable[str], today: date) -> list[OfferingView]:
-    """Active offerings for the client's flagged domains: most shared tags first, checked entries
-    before stale ones, then by name."""
-    wanted = set(tags)
-    scored = [
-        (len(wanted & set(view.domain_tags)), view)
-        for view in _all_offerings(tx, today, include_inactive=False)
-        if wanted & set(view.domain_tags)
-    ]
-    scored.sort(key=lambda item: (-item[0], item[1].stale, fold(item[1].name), fold(item[1].organisation_name)))
-    return [view for _shared, view in scored]
+def suggest_offerings(tx: Session, tags: Iterable[str] | Mapping[str, int], today: date) -> list[OfferingView]:
+    """Active offerings for the client's flagged domains. ``tags`` are the life-domain tags, or
+    their weights (``life_domains.weigh_tags``: what the conversation is most about weighs most).
+
+    Order: the offering that best fits the weightiest need first; among those the most specific
+    (the fewest domains nobody asked for: debt help before a team that does everything), then the
+    most weight shared, checked entries before stale ones, then by name."""
+    weights = dict(tags) if isinstance(tags, Mapping) else dict.fromkeys(tags, 1)
+    ranked = []
+    for view in _all_offerings(tx, today, include_inactive=False):
+        shared = [weights[tag] for tag in view.domain_tags if tag in weights]
+        if not shared:
+            continue
+        unrelated = sum(1 for tag in view.domain_tags if tag not in weights)
+        key = (-max(shared), unrelated, -sum(shared), view.stale, fold(view.name), fold(view.organisation_name))
+        ranked.append((key, view))
+    ranked.sort(key=lambda item: item[0])
+    return [view for _key, view in ranked]
 
 
 # -- the stale setting ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from broadtalk.i18n import _
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor, Role, create_practitioner, get_actor, role_label
 from broadtalk.settings import PRACTICE_NAME, change_setting, read_setting, write_setting
-from broadtalk.sign_in import check_new_secret, hash_secret, may_hand_out
+from broadtalk.sign_in import check_new_secret, hash_secret, may_hand_out, refuse_leaving_nobody_to_manage
 from broadtalk.store.tables import Practitioner
 from broadtalk.text import clean_line
 
@@ -100,7 +100,9 @@ def set_up_workstation(
     tx: Session, name: str, role: Role | str, practice_name: str, secret: str, *, now: datetime | None = None
 ) -> Actor:
     """First start: record who works here, the PIN or password they sign in with, and the
-    practice's name. Every bad field is named at once (InvalidWorkstation)."""
+    practice's name. Every bad field is named at once (InvalidWorkstation). The first account of
+    a practice also runs it (``administers``), whatever its role: someone must be able to add a
+    colleague, set the lock time and restore a backup."""
     problems: dict[str, str] = {}
     values: WorkstationInput | None = None
     try:
@@ -126,7 +128,9 @@ def set_up_workstation(
     row = tx.get(Practitioner, actor.id)
     assert row is not None
     row.secret_hash = hash_secret(secret)
+    row.administers = True
     tx.add(row)
+    actor = get_actor(tx, actor.id)
     write_setting(tx, PRACTICE_NAME, values.practice_name)
     use_practitioner_here(tx, actor)
     audit.record(tx, actor, audit.Action.CREATE, object_type="practitioner", object_id=actor.id, detail="set_up")
@@ -152,6 +156,7 @@ def update_workstation(tx: Session, actor: Actor, name: str, role: Role | str, p
     if values.role.value != row.role:
         require(actor, Permission.MANAGE_PRACTITIONERS)
         may_hand_out(actor, values.role)
+        refuse_leaving_nobody_to_manage(tx, actor.id, values.role, bool(row.administers))
     changed = values.name != row.name or values.role.value != row.role
     role_changed = values.role.value != row.role
     row.name = values.name
@@ -162,4 +167,4 @@ def update_workstation(tx: Session, actor: Actor, name: str, role: Role | str, p
     if changed:
         detail = f"role:{values.role.value}" if role_changed else "name"
         audit.record(tx, actor, audit.Action.CHANGE, object_type="practitioner", object_id=actor.id, detail=detail)
-    return Actor(id=actor.id, name=values.name, role=values.role)
+    return Actor(id=actor.id, name=values.name, role=values.role, administers=bool(row.administers))

@@ -112,6 +112,7 @@ def check_model(model: ConversationModel, source: SourceMap | None = None) -> li
         text(domain.title, (*d_path, "title"))
         text(domain.short_title, (*d_path, "shortTitle"))
         text(domain.plain_title, (*d_path, "plainTitle"))
+        text(domain.client_question, (*d_path, "clientQuestion"))
         text(domain.description, (*d_path, "description"))
         if not COLOUR.match(domain.colour):
             out.add((*d_path, "colour"), _("colour '{value}' is not of the form #RRGGBB").format(value=domain.colour))

@@ -35,6 +35,7 @@ TEXT_FIELDS = (
     "plainTitle",
     "plainLabel",
     "reportLabel",
+    "clientQuestion",
 )
 
 

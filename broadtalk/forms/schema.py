@@ -6,11 +6,13 @@ conditions) into life domains. A domain may carry a score scale with anchor labe
 (qualitative models such as the 4D model). Every text is given per language (``nl`` and
 ``en``). A published (id, version) never changes: a change is a new version.
 
-Two optional texts are for the client's own copy only: a domain's ``plainTitle`` and an anchor's
+Optional texts are for the client only: a domain's ``plainTitle`` and an anchor's
 ``plainLabel`` name the domain and the ends of its scale in plain language (B1 Dutch) where the
 professional's words are jargon ("Instrumentele ADL", "Volledig zelfredzaam"). They change how
 a thing is *said* to the client, never what a score *means*; ``Domain.plain()`` and
-``Anchor.plain()`` fall back to the professional's wording when none is given.
+``Anchor.plain()`` fall back to the professional's wording when none is given. A domain's
+``clientQuestion`` is the question the client view puts to the client (read aloud on request);
+``Domain.question_for_client()`` falls back to the domain's description.
 
 Structural rules live here; rules that look across the model (unique linkIds, conditions that
 point at real items, translations present, anchors inside the scale) live in ``checks.py`` so
@@ -122,6 +124,9 @@ class Domain(Strict):
     #: for "Justitie". Display only, for the client's own copy.
     plain_title: LocalizedText | None = Field(default=None, alias="plainTitle")
     description: LocalizedText
+    #: The question put to the client in the client view, in plain language (B1 Dutch, "je"):
+    #: "Hoe gaat het met je lichaam?". Display only, like ``plainTitle``.
+    client_question: LocalizedText | None = Field(default=None, alias="clientQuestion")
     colour: str
     #: Overrides the model's scale; ``null`` makes this domain unscored in a scored model.
     scale: Scale | None = None
@@ -131,6 +136,10 @@ class Domain(Strict):
     def plain(self) -> LocalizedText:
         """How this domain is named to the client: the plain title, else the title."""
         return self.plain_title or self.title
+
+    def question_for_client(self) -> LocalizedText:
+        """What the client view asks about this domain: the client question, else the description."""
+        return self.client_question or self.description
 
 
 class Closing(Strict):

@@ -109,6 +109,10 @@ class SharedDomain:
     scale_max_label: str = ""
     #: The client's own rank (1 = first to work on), in ranking models such as 4D.
     rank: int | None = None
+    #: The client's own score, given in the client view beside the practitioner's (None: none given).
+    client_score: int | None = None
+    #: The client marked "I want to talk about this" in the client view.
+    client_wants_to_talk: bool = False
 
 
 @dataclass(frozen=True)
@@ -359,6 +363,9 @@ def build_handover(
                     scale_min_label=pick(low.plain()) if low else "",
                     scale_max_label=pick(high.plain()) if high else "",
                     rank=assessment.priority_rank if assessment else None,
+                    # The client's own view of the domain goes with the domain, like its score.
+                    client_score=assessment.client_score if assessment and scale is not None else None,
+                    client_wants_to_talk=bool(assessment and assessment.client_wants_to_talk),
                 )
             )
     chosen = dict(consent.pieces)
@@ -475,12 +482,22 @@ def _differs(content: HandoverContent, shown: HandoverContent) -> bool:
     return same_day != shown
 
 
+def _domain_digest(domain: SharedDomain) -> dict[str, Any]:
+    """A shared domain as fingerprinted. The client's own score and "wants to talk" count only
+    when given, so a consent recorded before they existed still matches an unchanged conversation."""
+    data = asdict(domain)
+    for key, empty in (("client_score", None), ("client_wants_to_talk", False)):
+        if data[key] == empty:
+            del data[key]
+    return data
+
+
 def scoped_digest(content: HandoverContent) -> str:
     """A fingerprint of the domain-scoped content: what the client saw for the chosen domains."""
     domain_goals = [asdict(g) for g in content.goals if g.domain_title]
     domain_actions = [asdict(a) for a in content.actions if a.domain_title]
     payload = {
-        "domains": [asdict(d) for d in content.domains],
+        "domains": [_domain_digest(d) for d in content.domains],
         "goals": domain_goals,
         "actions": domain_actions,
     }

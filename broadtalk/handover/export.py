@@ -229,7 +229,7 @@ class _Pending:
         return pending
 
 
-def _check_target(target: Path) -> None:
+def check_pdf_target(target: Path) -> None:
     """Refuse a target that cannot become the document, before anything is logged."""
     if target.suffix.lower() != ".pdf":
         raise InputError(_("The file name must end in .pdf, e.g. handover.pdf."))
@@ -266,7 +266,7 @@ def export_document(
     client_id = require_export(tx, actor, referral_id)
     now = now or datetime.now(UTC)
     target = Path(target)
-    _check_target(target)
+    check_pdf_target(target)
     content, data = _render(tx, referral_id, kind, dutch_today(now))
     disclosure_id = log_disclosure(tx, actor, referral_id, content, kind, now)
     pending = _Pending(
@@ -333,7 +333,12 @@ def _put_in_place(bind: Engine | Connection, pending: _Pending, data: bytes) -> 
 
 
 def _write_file(pending: _Pending, data: bytes) -> None:
-    partial, target = pending.partial, pending.target_path
+    write_private_file(pending.partial, pending.target_path, data)
+
+
+def write_private_file(partial: Path, target: Path, data: bytes) -> None:
+    """``data`` into ``target`` whole or not at all: written to ``partial`` (new, owner-only,
+    locked while written), synced, renamed over ``target``; the folder synced after."""
     handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
     try:
         if fcntl is not None:

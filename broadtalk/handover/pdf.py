@@ -211,6 +211,13 @@ def _score_text(domain: SharedDomain) -> str:
     return _("{score} of {maximum}").format(score=domain.score, maximum=domain.scale_max)
 
 
+def own_score_text(domain: SharedDomain) -> str:
+    """The client's own score on the domain's scale ("4 of 10"); empty when they gave none."""
+    if domain.client_score is None:
+        return ""
+    return _("{score} of {maximum}").format(score=domain.client_score, maximum=domain.scale_max)
+
+
 def _action_detail(action: ActionLine) -> str:
     parts = []
     if action.who:
@@ -538,13 +545,23 @@ def _scores_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
     # Compact type: the table is read at a glance, beside the chart's picture.
     cell = ParagraphStyle("values", styles.cell, fontSize=9.5, leading=12)
     head = ParagraphStyle("values_head", styles.label, spaceBefore=0, spaceAfter=0)
-    header = ["", _p(_("Life domain"), head), _p(_("Score"), head), _p(_("Meaning"), head)]
+    # The client's own score gets a column of its own beside the practitioner's, when given.
+    own = any(d.client_score is not None for d in scored)
+    header = ["", _p(_("Life domain"), head), _p(_("Score"), head)]
+    if own:
+        header.append(_p(_("Client's own score"), head))
+    header.append(_p(_("Meaning"), head))
     rows: list[list] = [header]
     for domain in scored:
         mark = Paragraph(f'<font color="{colour_hex(domain.colour)}">■</font>', cell)
-        rows.append([mark, _p(domain.title, cell), _p(_score_text(domain), cell), _p(domain.anchor_label or "–", cell)])
-    score_width, meaning_width = 20 * mm, FRAME_WIDTH * 0.33
-    widths = [5 * mm, FRAME_WIDTH - 5 * mm - score_width - meaning_width, score_width, meaning_width]
+        row = [mark, _p(domain.title, cell), _p(_score_text(domain), cell)]
+        if own:
+            row.append(_p(own_score_text(domain) or "–", cell))
+        rows.append([*row, _p(domain.anchor_label or "–", cell)])
+    score_width, meaning_width = 20 * mm, FRAME_WIDTH * (0.28 if own else 0.33)
+    own_widths = [24 * mm] if own else []
+    domain_width = FRAME_WIDTH - 5 * mm - score_width - sum(own_widths) - meaning_width
+    widths = [5 * mm, domain_width, score_width, *own_widths, meaning_width]
     values = _table(
         rows,
         widths,
@@ -601,6 +618,10 @@ def _domain_parts(domain: SharedDomain, styles: Styles) -> list[Flowable]:
         parts.append(Paragraph(_labelled(_("Score:"), score), styles.body))
         if domain.score is not None and domain.anchor_description:
             parts.append(_p(domain.anchor_description, styles.small))
+        if domain.client_score is not None:  # beside the practitioner's, never instead of it
+            parts.append(Paragraph(_labelled(_("The client's own score:"), own_score_text(domain)), styles.body))
+    if domain.client_wants_to_talk:
+        parts.append(_p(_("The client wants to talk about this."), styles.body))
     for answer in domain.answers:
         parts += _labelled_text(answer.question, answer.answer, styles.body, styles)
     if domain.notes:
@@ -747,7 +768,12 @@ def _client_story(content: HandoverContent, styles: Styles) -> list[Flowable]:
     if content.domains:
         story.append(_p(_("We pass on what we said about:"), styles.body))
         for domain in content.domains:
-            story.append(Paragraph(para_text(_plain_domain(domain)), styles.bullet, bulletText="•"))
+            text = para_text(_plain_domain(domain))
+            if domain.client_score is not None:
+                text += "<br/>" + para_text(_("Your own score: {score}").format(score=own_score_text(domain)))
+            if domain.client_wants_to_talk:
+                text += "<br/>" + para_text(_("You want to talk about this."))
+            story.append(Paragraph(text, styles.bullet, bulletText="•"))
 
     own_words = [d for d in content.domains if d.important and d.own_words]
     if content.what_matters_most or own_words:

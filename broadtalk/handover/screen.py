@@ -39,6 +39,13 @@ def _domain(domain: SharedDomain) -> list[str]:
             score = _("{score} – {label}").format(score=score, label=domain.anchor_label)
         label = _("Score:")
         parts.append(f"<p><b>{_text(label)}</b> {_text(score)}</p>")
+    if domain.client_score is not None:  # beside the practitioner's score, never instead of it
+        own = _("{score} of {maximum}").format(score=domain.client_score, maximum=domain.scale_max)
+        own_label = _("The client's own score:")
+        parts.append(f"<p><b>{_text(own_label)}</b> {_text(own)}</p>")
+    if domain.client_wants_to_talk:
+        talk = _("The client wants to talk about this.")
+        parts.append(f"<p>{_text(talk)}</p>")
     for answer in domain.answers:
         parts.append(_labelled(answer.question, answer.answer))
     if domain.notes:

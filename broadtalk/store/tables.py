@@ -70,6 +70,9 @@ class Practitioner(SQLModel, table=True):
     #: A direct line and e-mail for colleagues in other organisations (printed on handovers).
     phone: str = Field(default="", sa_column=Column(String(40), nullable=False, server_default=""))
     email: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
+    #: A care provider who also runs the practice (the first account of a practice): the
+    #: administrator's permissions on top of the role's.
+    administers: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0")))
 
 
 class Client(SQLModel, table=True):
@@ -116,7 +119,7 @@ class Conversation(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     duration_seconds: int = 0
     what_matters_most: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    follow_up_date: date | None = None
+    follow_up_date: date | None = Field(default=None, index=True)
     #: Where the practitioner was (a domain id, "overview" or "closing"): reopening resumes there.
     current_step: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
     #: The last time a completed conversation was amended.
@@ -150,6 +153,12 @@ class DomainAssessment(SQLModel, table=True):
     important: bool = False
     #: The client's order of domains to work on (1 = first); used by ranking models like 4D.
     priority_rank: int | None = None
+    #: The client's own score on the model's scale, set by the client in the client view.
+    client_score: int | None = None
+    #: The client marked "I want to talk about this" in the client view.
+    client_wants_to_talk: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0"))
+    )
     updated_at: datetime = Field(sa_column=utc_column())
 
 
@@ -174,7 +183,7 @@ class Action(SQLModel, table=True):
     domain_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     what: str = Field(sa_column=Column(Text, nullable=False))
     who: str = Field(default="", max_length=200)
-    due_date: date | None = None
+    due_date: date | None = Field(default=None, index=True)
     done: bool = False
     position: int = 0
     created_at: datetime = Field(sa_column=utc_column())

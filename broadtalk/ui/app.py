@@ -692,6 +692,9 @@ class _StartupCheck(QObject):
             view = window.findChild(QAbstractItemView)
         self._view: QAbstractItemView | None = view
         self._target = view.viewport() if view is not None else window
+        start = getattr(window, "start_page", None)
+        if isinstance(start, QWidget) and start.isVisibleTo(window):  # Today: filled before it shows
+            self._view, self._target = None, start
         with db.transaction() as tx:
             # With no clients an empty list is the finished picture; else wait for rows.
             self._expect_rows = count_clients(tx, actor) > 0

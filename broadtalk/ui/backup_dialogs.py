@@ -4,12 +4,12 @@ one to restore (checked whole before anything is replaced)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, Qt, QThread
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -27,6 +27,7 @@ from broadtalk.i18n import _, format_datetime
 from broadtalk.logs import unexpected_error_message
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.common import ErrorLabel, save_cancel_buttons
 from broadtalk.ui.sign_in_dialogs import secret_field
 
@@ -88,11 +89,18 @@ def run_with_busy_bar(parent: QWidget | None, title: str, text: str, work: Calla
 
 def back_up_now(parent: QWidget, db: Database, actor: Actor, folder: Path) -> Path | None:
     """Ask where, make the backup, say how it went. Returns the written file or None."""
-    suggested = folder / f"broadtalk-{_('backup')}.sqlite"
-    chosen, _filter = QFileDialog.getSaveFileName(
-        parent, _("Back up the data"), str(suggested), _("broadtalk backups (*.sqlite)")
+    suggested = _("broadtalk-backup-{date}.sqlite").format(date=date.today().isoformat())
+    chosen = file_dialogs.ask_save_path(
+        parent,
+        file_dialogs.BACKUP,
+        _("Back up the data"),
+        suggested,
+        _("broadtalk backups (*.sqlite)"),
+        suffix=".sqlite",
+        fallback=folder,
+        confirm_overwrite=False,  # a backup never overwrites a file: the core says so
     )
-    if not chosen:
+    if chosen is None:
         return None
     title = _("Back up the data")
     worker = run_with_busy_bar(
@@ -130,6 +138,8 @@ class RestoreDialog(QDialog):
         self._check = check
         self.chosen: Path | None = None
         self.passphrase: str | None = None
+        #: Where "Other file…" starts the first time: beside the backups listed.
+        self._folder = backups_found[0].path.parent if backups_found else None
         self.setWindowTitle(_("Restore a backup"))
         self.setMinimumSize(560, 420)
         intro = QLabel(
@@ -191,11 +201,15 @@ class RestoreDialog(QDialog):
         self.error.show_message("")
 
     def _choose_file(self) -> None:
-        chosen, _filter = QFileDialog.getOpenFileName(
-            self, _("Choose a backup"), "", _("broadtalk backups (*.sqlite);;All files (*)")
+        chosen = file_dialogs.ask_open_path(
+            self,
+            file_dialogs.RESTORE,
+            _("Choose a backup"),
+            _("broadtalk backups (*.sqlite);;All files (*)"),
+            fallback=self._folder,
         )
-        if chosen:
-            self.choose_file(Path(chosen))
+        if chosen is not None:
+            self.choose_file(chosen)
 
     def choose_file(self, path: Path) -> None:
         self._other = path

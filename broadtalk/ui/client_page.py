@@ -1,8 +1,10 @@
-"""The client page: who the client is, the conversations held with them, and what was agreed.
+"""The client page: who the client is, the conversations held with them, what was agreed, and how
+things moved.
 
-The page reads everything through ``client_history`` in one transaction and ticks actions off
-through ``set_action_done``; it never builds a query. It does not open conversations itself:
-it asks, through signals, and the window that holds it decides.
+The page reads everything through ``client_history`` in one transaction (the history and the
+trends of the scores) and ticks actions off through ``set_action_done``; it never builds a query.
+It does not open conversations itself: it asks, through signals, and the window that holds it
+decides. Below the header the page scrolls; whatever gets the keyboard focus is scrolled into view.
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from itertools import pairwise
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
@@ -28,18 +42,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk.client_history import AgreedAction, AgreedGoal, ClientHistory, ConversationEntry, visible_history
+from broadtalk.client_history import (
+    AgreedAction,
+    AgreedGoal,
+    ClientHistory,
+    ConversationEntry,
+    FollowUp,
+    ModelTrends,
+    client_trends,
+    visible_history,
+)
 from broadtalk.client_history import set_action_done as set_action_done_use_case
 from broadtalk.clients import ClientRecord
 from broadtalk.erasure import erase_client, finish_erasure
 from broadtalk.errors import BroadtalkError
-from broadtalk.i18n import _, format_short_date, ngettext, to_display_time
+from broadtalk.i18n import _, format_date, format_short_date, ngettext, to_display_time
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, role_in_sentence
 from broadtalk.store.database import Database
 from broadtalk.ui.client_dialog import ClientDialog
+from broadtalk.ui.client_summary_dialog import open_client_summary
 from broadtalk.ui.common import read_only_table, run_use_case
+from broadtalk.ui.gp_note_dialog import open_gp_note
 from broadtalk.ui.referrals_panel import ReferralsPanel
+from broadtalk.ui.trend_chart import TrendsPanel
 
 Index = QModelIndex | QPersistentModelIndex
 #: The id of the conversation, goal or action on a row.
@@ -70,6 +96,23 @@ def format_duration(seconds: int) -> str:
 
 def status_label(entry: ConversationEntry) -> str:
     return _("Completed") if entry.is_completed else _("Draft")
+
+
+def format_day(value: date, today: date | None = None) -> str:
+    """A day as people say it: 'di 8 december' (with the year when it is not this year's)."""
+    today = today or _today()
+    return format_date(value, "EEE d MMMM" if value.year == today.year else "EEE d MMMM y")
+
+
+def follow_up_text(follow_up: FollowUp | None, today: date | None = None) -> str:
+    """'Follow-up conversation: Tue 8 December', or that none was planned."""
+    if follow_up is None:
+        return _("No follow-up conversation planned.")
+    today = today or _today()
+    day = format_day(follow_up.follow_up_date, today)
+    if follow_up.follow_up_date < today:
+        return _("Follow-up conversation: {date} (the date has passed)").format(date=day)
+    return _("Follow-up conversation: {date}").format(date=day)
 
 
 # -- table models -------------------------------------------------------------------------------
@@ -176,16 +219,18 @@ class GoalsModel(_RowsModel):
 
 
 class ActionsModel(_RowsModel):
-    """The agreed actions: done (a check box), what, who, by when, from which conversation.
+    """The agreed actions: done (a check box), what, domain, who, by when, from which conversation.
 
     Ticking the box calls ``set_done(action_id, done)``, which stores it and returns the stored
     action (None when it could not be stored: the box then stays as it was).
     """
 
-    DONE, WHAT, WHO, DUE, FROM = range(5)
+    DONE, WHAT, DOMAIN, WHO, DUE, FROM = range(6)
 
     def __init__(self, set_done: Callable[[int, bool], AgreedAction | None], parent=None):
-        super().__init__(lambda: (_("Done"), _("Action"), _("Who"), _("By when"), _("From conversation")), parent)
+        super().__init__(
+            lambda: (_("Done"), _("Action"), _("Domain"), _("Who"), _("By when"), _("From conversation")), parent
+        )
         self._set_done = set_done
         self._today = _today()
 
@@ -222,6 +267,7 @@ class ActionsModel(_RowsModel):
             return (
                 None,
                 _one_line(action.what),
+                action.domain_title,
                 action.who,
                 format_short_date(action.due_date) if action.due_date else "",
                 format_short_date(action.conversation_started_at),
@@ -229,6 +275,8 @@ class ActionsModel(_RowsModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.WHAT:
                 return action.what
+            if column == self.DOMAIN and action.domain_title:
+                return action.domain_title
             if column == self.DUE and self._overdue(action):
                 return _("The date has passed and the action is still open.")
         if role == Qt.ItemDataRole.FontRole and column == self.WHAT and action.done:
@@ -248,12 +296,16 @@ class ActionsModel(_RowsModel):
 
     def _accessible_text(self, action: AgreedAction) -> str:
         if action.done:
-            return _("Done: {what}").format(what=_one_line(action.what))
-        if action.due_date is not None:
-            return _("Open: {what}; who: {who}; by {date}").format(
+            text = _("Done: {what}").format(what=_one_line(action.what))
+        elif action.due_date is not None:
+            text = _("Open: {what}; who: {who}; by {date}").format(
                 what=_one_line(action.what), who=action.who or NO_VALUE, date=format_short_date(action.due_date)
             )
-        return _("Open: {what}; who: {who}").format(what=_one_line(action.what), who=action.who or NO_VALUE)
+        else:
+            text = _("Open: {what}; who: {who}").format(what=_one_line(action.what), who=action.who or NO_VALUE)
+        if action.domain_title:
+            text += "; " + _("domain: {domain}").format(domain=action.domain_title)
+        return text
 
     def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
         action = self.row_at(index.row())
@@ -341,8 +393,51 @@ class _Section(QWidget):
         return self.stack.currentWidget() is self.empty
 
 
+class _TrendsSection(QWidget):
+    """How things moved: a heading whose mnemonic reaches the trends, the panel, or a calm sentence."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._heading_text = _("How &things moved")
+        self.heading = QLabel(self._heading_text)
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.heading.setFont(font)
+        self.panel = TrendsPanel()
+        self.panel.setAccessibleName(_("How things moved"))
+        self.empty = QLabel(
+            _("No scores yet. After a conversation with scores, this shows per domain how the scores moved.")
+        )
+        self.empty.setWordWrap(True)
+        self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.empty.setContentsMargins(2, 6, 2, 6)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.panel)
+        self.panel.model_changed.connect(self._update_buddy)
+
+    def set_trends(self, trends: tuple[ModelTrends, ...]) -> None:
+        self.panel.set_trends(trends)
+        self.empty.setVisible(not trends)
+        self.panel.setVisible(bool(trends))
+        self._update_buddy()
+
+    def _update_buddy(self, _model_id: str = "") -> None:
+        first = self.panel.first_focus_widget() if self.panel.trends else None
+        self.heading.setText(self._heading_text if first is not None else _MNEMONIC.sub(r"\1", self._heading_text))
+        self.heading.setBuddy(first)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.panel.trends
+
+
 class ClientPage(QWidget):
-    """One client: header, conversation history, goals and actions, referrals."""
+    """One client: header, conversation history, goals and actions, referrals, how things moved."""
 
     start_conversation_requested = Signal(int)
     open_conversation_requested = Signal(int)
@@ -378,6 +473,9 @@ class ClientPage(QWidget):
         self.contact_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.contact_label.setWordWrap(True)
         self.contact_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.follow_up_label = QLabel()
+        self.follow_up_label.setObjectName("clientFollowUp")
+        self.follow_up_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.new_conversation_button = QPushButton(_("&New conversation"))
         self.new_conversation_button.setAutoDefault(False)
@@ -385,7 +483,7 @@ class ClientPage(QWidget):
         self.edit_button = QPushButton(_("&Edit details"))
         self.edit_button.setAutoDefault(False)
         self.edit_button.clicked.connect(self.edit_client)
-        self.erase_button = QPushButton(_("E&rase client…"))
+        self.erase_button = QPushButton(_("Erase cl&ient…"))
         self.erase_button.setAutoDefault(False)
         self.erase_button.setToolTip(_("Erase the client and everything recorded about them, for good"))
         self.erase_button.clicked.connect(self.erase)
@@ -409,6 +507,15 @@ class ClientPage(QWidget):
             self.conversations_table,
             _("No conversations yet. Start one with the button 'New conversation'."),
         )
+        # A row for what can be done with the chosen conversation (e.g. a note for the GP, the
+        # client's summary): filled by the window through add_conversation_action; hidden while empty.
+        self.conversation_actions = QWidget()
+        self.conversation_actions_row = QHBoxLayout(self.conversation_actions)
+        self.conversation_actions_row.setContentsMargins(0, 0, 0, 0)
+        self.conversation_actions_row.setSpacing(8)
+        self.conversation_actions_row.addStretch(1)
+        self.conversation_actions.hide()
+        self._conversation_action_buttons: list[QPushButton] = []
         self.goals_model = GoalsModel(self)
         self.goals_table = _table(self.goals_model, _("Goals"), 0, wrap=True)
         self.goals_section = _Section(
@@ -424,12 +531,16 @@ class ClientPage(QWidget):
             _("No actions agreed yet. Actions say what will be done, by whom and by when."),
         )
         self.referrals_panel = ReferralsPanel(db, actor)
+        self.trends_section = _TrendsSection()
+        self.trends_panel = self.trends_section.panel
+        self.trends_panel.model_changed.connect(self._trends_model_changed)
 
         header_text = QVBoxLayout()
         header_text.setSpacing(4)
         header_text.addWidget(self.name_label)
         header_text.addWidget(self.details_label)
         header_text.addWidget(self.contact_label)
+        header_text.addWidget(self.follow_up_label)
         header_buttons = QHBoxLayout()
         header_buttons.setSpacing(8)
         header_buttons.addWidget(self.new_conversation_button)
@@ -449,39 +560,133 @@ class ClientPage(QWidget):
         back_row.addWidget(self.back_button)
         back_row.addStretch(1)
 
+        # The sections keep a readable height; below the header the page scrolls.
+        self.conversations_section.setMinimumHeight(170)
+        self.goals_section.setMinimumHeight(200)
+        self.actions_section.setMinimumHeight(200)
+        self.referrals_panel.setMinimumHeight(200)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 4, 0)
+        body_layout.setSpacing(14)
+        body_layout.addWidget(self.role_note)
+        body_layout.addWidget(self.conversations_section, 2)
+        body_layout.addWidget(self.conversation_actions)
+        body_layout.addLayout(agreed, 3)
+        body_layout.addWidget(self.referrals_panel, 2)
+        body_layout.addWidget(self.trends_section)
+        if not allows(actor, Permission.VIEW_CONVERSATIONS):  # the referrals take the room
+            body_layout.setStretchFactor(self.conversations_section, 0)
+            body_layout.setStretchFactor(agreed, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 16)
         layout.setSpacing(14)
         layout.addLayout(back_row)
         layout.addLayout(header)
-        layout.addWidget(self.role_note)
-        layout.addWidget(self.conversations_section, 2)
-        layout.addLayout(agreed, 3)
-        layout.addWidget(self.referrals_panel, 2)
-        if not allows(actor, Permission.VIEW_CONVERSATIONS):  # the referrals take the room
-            layout.setStretchFactor(self.conversations_section, 0)
-            layout.setStretchFactor(agreed, 0)
-
-        order = (
-            self.back_button,
-            self.new_conversation_button,
-            self.edit_button,
-            self.erase_button,
-            self.conversations_table,
-            self.goals_table,
-            self.actions_table,
-            self.referrals_panel.new_button,
-            self.referrals_panel.table,
-            *self.referrals_panel.buttons[1:],
-        )
-        for first, second in pairwise(order):
-            QWidget.setTabOrder(first, second)
+        layout.addWidget(self.scroll, 1)
+        self._chain_tab_order()
 
         back = QAction(_("Back to the list"), self)
         back.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Left)])
         back.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         back.triggered.connect(self.back_requested)
         self.addAction(back)
+        if allows(actor, Permission.VIEW_CONVERSATIONS):
+            self.gp_note_button = QPushButton(_("GP &journal note…"))
+            self.gp_note_button.setToolTip(_("The chosen conversation as a SOEP entry for the GP's record"))
+            self.gp_note_button.clicked.connect(self._open_gp_note)
+            self.add_conversation_action(self.gp_note_button)
+            self.summary_button = QPushButton(_("Summar&y for the client…"))
+            self.summary_button.setToolTip(_("One page in plain words for the client to take home"))
+            self.summary_button.clicked.connect(self._open_client_summary)
+            self.add_conversation_action(self.summary_button)
+
+    def _chosen_conversation_id(self) -> int | None:
+        conversation = self.current_conversation()
+        if conversation is None:
+            QMessageBox.information(self, _("Choose a conversation"), _("Choose a completed conversation first."))
+            return None
+        return conversation.id
+
+    def _open_gp_note(self) -> None:
+        conversation_id = self._chosen_conversation_id()
+        if conversation_id is not None:
+            open_gp_note(self, self._db, self._actor, conversation_id)
+
+    def _open_client_summary(self) -> None:
+        conversation_id = self._chosen_conversation_id()
+        if conversation_id is not None:
+            open_client_summary(self, self._db, self._actor, conversation_id)
+
+    def _chain_tab_order(self) -> None:
+        order = (
+            self.back_button,
+            self.new_conversation_button,
+            self.edit_button,
+            self.erase_button,
+            self.conversations_table,
+            *self._conversation_action_buttons,
+            self.goals_table,
+            self.actions_table,
+            self.referrals_panel.new_button,
+            self.referrals_panel.table,
+            *self.referrals_panel.buttons[1:],
+            *self.trends_panel.focus_widgets(),
+        )
+        for first, second in pairwise(order):
+            QWidget.setTabOrder(first, second)
+        # Whatever in the scrolling part gets the keyboard focus is scrolled into view (a
+        # mnemonic, Tab, a click): the page watches those widgets' focus.
+        body = self.scroll.widget()
+        for widget in order:
+            if body is not None and body.isAncestorOf(widget):
+                widget.installEventFilter(self)
+
+    def _trends_model_changed(self, _model_id: str) -> None:
+        self._chain_tab_order()  # the domains' charts and tables are new
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QWidget):
+            self._scroll_to_focus(watched)
+        return super().eventFilter(watched, event)
+
+    def _scroll_to_focus(self, new: QWidget) -> None:
+        body = self.scroll.widget()
+        if body is None or not body.isAncestorOf(new):
+            return
+        # A tall widget (a table) is scrolled to its top, not to its middle; a section's first
+        # field (a heading's buddy) with its heading above it.
+        margin = 16
+        top = new.mapTo(body, new.rect().topLeft()).y()
+        bar = self.scroll.verticalScrollBar()
+        viewport = self.scroll.viewport().height()
+        if top < bar.value() + margin or top + min(new.height(), viewport) > bar.value() + viewport:
+            heading = next((label for label in body.findChildren(QLabel) if label.buddy() is new), None)
+            if heading is not None:
+                top = min(top, heading.mapTo(body, heading.rect().topLeft()).y())
+            bar.setValue(max(0, top - margin))
+
+    # -- conversation actions -------------------------------------------------------------------
+
+    def add_conversation_action(self, button: QPushButton) -> None:
+        """Put a button in the row under the conversations (it acts on ``current_conversation``)."""
+        button.setAutoDefault(False)
+        self.conversation_actions_row.insertWidget(len(self._conversation_action_buttons), button)
+        self._conversation_action_buttons.append(button)
+        self.conversation_actions.show()
+        self._chain_tab_order()
+
+    def current_conversation(self) -> ConversationEntry | None:
+        """The conversation under the cursor in the conversations table."""
+        index = self.conversations_table.currentIndex()
+        return self.conversations_model.conversation_at(index.row()) if index.isValid() else None
 
     # -- showing ------------------------------------------------------------------------------
 
@@ -493,12 +698,24 @@ class ClientPage(QWidget):
     def history(self) -> ClientHistory | None:
         return self._history
 
+    def _read(self, client_id: int) -> tuple[ClientHistory, tuple[ModelTrends, ...]] | None:
+        """The client's history and how their scores moved, in one transaction."""
+
+        def read(tx) -> tuple[ClientHistory, tuple[ModelTrends, ...]]:
+            history = visible_history(tx, self._actor, client_id)
+            reads = allows(self._actor, Permission.VIEW_CONVERSATIONS)
+            return history, client_trends(tx, self._actor, client_id) if reads else ()
+
+        return run_use_case(self, self._db, read)
+
     def show_client(self, client_id: int) -> bool:
         """Show this client; False (after saying why) when the client cannot be read."""
-        history = run_use_case(self, self._db, lambda tx: visible_history(tx, self._actor, client_id))
-        if history is None:
+        read = self._read(client_id)
+        if read is None:
             return False
-        self._show(history)
+        history, trends = read
+        self._show(history, trends)
+        self.scroll.verticalScrollBar().setValue(0)
         self.referrals_panel.show_client(client_id)
         if history.conversations:
             self.conversations_table.setCurrentIndex(self.conversations_model.index(0, 0))
@@ -511,15 +728,15 @@ class ClientPage(QWidget):
         """Read the shown client again (after a conversation was held or changed elsewhere)."""
         if self._history is None:
             return
-        history = run_use_case(self, self._db, lambda tx: visible_history(tx, self._actor, self._history.client.id))
-        if history is not None:
+        read = self._read(self._history.client.id)
+        if read is not None:
             current = self.conversations_table.currentIndex()
-            self._show(history)
+            self._show(*read)
             self.referrals_panel.refresh()
             if current.isValid() and current.row() < self.conversations_model.rowCount():
                 self.conversations_table.setCurrentIndex(self.conversations_model.index(current.row(), 0))
 
-    def _show(self, history: ClientHistory) -> None:
+    def _show(self, history: ClientHistory, trends: tuple[ModelTrends, ...] = ()) -> None:
         self._history = history
         client = history.client
         self.name_label.setText(client.name)
@@ -536,6 +753,9 @@ class ClientPage(QWidget):
         self.contact_label.setText("  ·  ".join(contact))
         self.contact_label.setVisible(bool(contact))
         self.setAccessibleName(client.name)
+        reads_conversations = allows(self._actor, Permission.VIEW_CONVERSATIONS)
+        self.follow_up_label.setText(follow_up_text(history.follow_up))
+        self.follow_up_label.setVisible(reads_conversations and bool(history.conversations))
 
         self.conversations_model.set_rows(history.conversations)
         self.conversations_section.set_empty(not history.conversations)
@@ -543,9 +763,11 @@ class ClientPage(QWidget):
         self.goals_section.set_empty(not history.goals)
         self.actions_model.set_rows(history.actions)
         self.actions_section.set_empty(not history.actions)
-        reads_conversations = allows(self._actor, Permission.VIEW_CONVERSATIONS)
-        for section in (self.conversations_section, self.goals_section, self.actions_section):
+        for section in (self.conversations_section, self.goals_section, self.actions_section, self.trends_section):
             section.setVisible(reads_conversations)
+        self.conversation_actions.setVisible(reads_conversations and bool(self._conversation_action_buttons))
+        self.trends_section.set_trends(trends)
+        self._chain_tab_order()
         # 'Who' is as wide as its texts, up to a limit: the action itself needs the room most.
         self.actions_table.resizeColumnToContents(ActionsModel.WHO)
         if self.actions_table.columnWidth(ActionsModel.WHO) > WHO_MAX_WIDTH:

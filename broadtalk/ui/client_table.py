@@ -1,31 +1,38 @@
-"""The client list as a Qt table model: fetched in pages as the user scrolls, filtered as they type."""
+"""The client list as a Qt table model: fetched in pages as the user scrolls, filtered as they type.
+
+The next follow-up comes with each page from the same query (a correlated subquery on the
+``client_id`` index), never a query per row. It is not sortable: sorting on it would compute it
+for every client of the practice; the filters (``focus``) give the same overview cheaply."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from broadtalk.clients import ClientRecord, count_clients, search_clients
-from broadtalk.i18n import _, format_short_date
+from broadtalk.follow_ups import ALL
+from broadtalk.i18n import _, dutch_today, format_short_date, ngettext
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
 
 PAGE = 200
+OVERDUE_COLOUR = QColor("#9B1C1C")  # beside the words, never instead of them
 Index = QModelIndex | QPersistentModelIndex
 
 
 class ClientTableModel(QAbstractTableModel):
-    COLUMNS = ("client_number", "name", "birth_date", "conversations")
+    COLUMNS = ("client_number", "name", "birth_date", "conversations", "next_follow_up")
 
     def __init__(self, db: Database, actor: Actor, parent=None):
         super().__init__(parent)
         self._db = db
         self.actor = actor  # whose role decides what may be listed
         self._search = ""
+        self._focus = ALL
+        self._practitioner_id: int | None = None
         self._rows: list[ClientRecord] = []
         self._total = 0
-        self._today = date.today()
+        self._today = dutch_today()
         self.refresh()
 
     # -- data loading -------------------------------------------------------------------------
@@ -35,11 +42,32 @@ class ClientTableModel(QAbstractTableModel):
             self._search = text
             self.refresh()
 
+    def set_focus(self, focus: str, practitioner_id: int | None = None) -> None:
+        """Narrow the list (``follow_ups.FOCUSES``); ``practitioner_id``: only that practitioner's
+        conversations. A refusal (BroadtalkError) leaves the list as it was."""
+        if (focus, practitioner_id) != (self._focus, self._practitioner_id):
+            previous = self._focus, self._practitioner_id
+            self._focus, self._practitioner_id = focus, practitioner_id
+            try:
+                self.refresh()
+            except Exception:
+                self._focus, self._practitioner_id = previous
+                raise
+
+    @property
+    def focus(self) -> str:
+        return self._focus
+
+    def _query(self) -> dict:
+        return {"focus": self._focus, "practitioner_id": self._practitioner_id, "today": self._today}
+
     def refresh(self) -> None:
+        self._today = dutch_today()
+        with self._db.transaction() as tx:  # read first: a refusal leaves the rows shown as they were
+            total = count_clients(tx, self.actor, self._search, **self._query())
+            rows = search_clients(tx, self.actor, self._search, limit=PAGE, **self._query())
         self.beginResetModel()
-        with self._db.transaction() as tx:
-            self._total = count_clients(tx, self.actor, self._search)
-            self._rows = search_clients(tx, self.actor, self._search, limit=PAGE)
+        self._total, self._rows = total, rows
         self.endResetModel()
 
     @property
@@ -53,7 +81,7 @@ class ClientTableModel(QAbstractTableModel):
         if parent.isValid():
             return
         with self._db.transaction() as tx:
-            more = search_clients(tx, self.actor, self._search, limit=PAGE, offset=len(self._rows))
+            more = search_clients(tx, self.actor, self._search, limit=PAGE, offset=len(self._rows), **self._query())
         if not more:
             self._total = len(self._rows)
             return
@@ -75,7 +103,24 @@ class ClientTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        return (_("Client number"), _("Name"), _("Birth date"), _("Conversations"))[section]
+        return (_("Client number"), _("Name"), _("Birth date"), _("Conversations"), _("Next follow-up"))[section]
+
+    def follow_up_text(self, client: ClientRecord) -> str:
+        """The next follow-up date; an overdue one says so in words (the colour only repeats it)."""
+        day = client.next_follow_up
+        if day is None:
+            return ""
+        late = (self._today - day).days
+        if late > 0:
+            return ngettext("{date} ({n} day overdue)", "{date} ({n} days overdue)", late).format(
+                date=format_short_date(day), n=late
+            )
+        if late == 0:
+            return _("{date} (today)").format(date=format_short_date(day))
+        return format_short_date(day)
+
+    def _overdue(self, client: ClientRecord) -> bool:
+        return client.next_follow_up is not None and client.next_follow_up < self._today
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         client = self.client_at(index.row())
@@ -91,11 +136,23 @@ class ClientTableModel(QAbstractTableModel):
                 return _("{date} ({age} yr)").format(
                     date=format_short_date(client.birth_date), age=client.age_on(self._today)
                 )
+            if column == "next_follow_up":
+                return self.follow_up_text(client)
             return str(client.conversation_count)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "conversations":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if column == "next_follow_up" and self._overdue(client):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(OVERDUE_COLOUR)
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return _("{name}, born {date}, client number {number}").format(
+            text = _("{name}, born {date}, client number {number}").format(
                 name=client.name, date=format_short_date(client.birth_date), number=client.client_number
             )
+            if client.next_follow_up is not None:
+                text = _("{client}; next follow-up {date}").format(client=text, date=self.follow_up_text(client))
+            return text
         return None

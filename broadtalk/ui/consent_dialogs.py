@@ -8,6 +8,7 @@ from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QDialog,
@@ -283,6 +284,8 @@ class ConsentDialog(QDialog):
         self.choices_area.setFrameShape(QFrame.Shape.NoFrame)
         self.choices_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.choices_area.setMinimumWidth(choices.sizeHint().width() + 24)
+        # A box reached by its mnemonic (Alt+A) or by Tab below the fold scrolls into view.
+        QApplication.instance().focusChanged.connect(self._show_focused)
         right = QVBoxLayout()
         right.setSpacing(10)
         right.addWidget(terms_box)
@@ -336,6 +339,11 @@ class ConsentDialog(QDialog):
         # A laptop of 1366 × 768 shows it whole; the left column scrolls when it must.
         self.setMinimumSize(1040, 600)
         self.resize(1120, 680)
+
+    def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
+        area = getattr(self, "choices_area", None)
+        if area is not None and new is not None and area.widget() is not None and area.widget().isAncestorOf(new):
+            area.ensureWidgetVisible(new)
 
     @property
     def consent(self) -> ConsentView | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize, QStandardPaths
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -37,6 +36,7 @@ from broadtalk.referrals import (
     get_referral,
 )
 from broadtalk.store.database import Database
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.common import show_refusal
 from broadtalk.ui.dialog_parts import local_today, quiet_label
 
@@ -208,15 +208,16 @@ class HandoverPreview(QDialog):
         return names.get(self._kind, _("handover-{reference}.pdf")).format(reference=self._reference)
 
     def save_as(self) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, _("Save as PDF"), str(Path(folder) / self.default_file_name()), _("PDF documents (*.pdf)")
+        target = file_dialogs.ask_save_path(
+            self,
+            file_dialogs.HANDOVER,
+            _("Save as PDF"),
+            self.default_file_name(),
+            _("PDF documents (*.pdf)"),
+            suffix=".pdf",
         )
-        if not chosen:
+        if target is None:
             return
-        target = Path(chosen)
-        if target.suffix.lower() != ".pdf":
-            target = target.with_name(f"{target.name}.pdf")
         try:
             with self._db.transaction() as tx:
                 written = export_document(tx, self._actor, self._referral_id, self._kind, target)
@@ -228,9 +229,7 @@ class HandoverPreview(QDialog):
 
     def print_document(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setDocName(self.default_file_name())
-        dialog = QPrintDialog(printer, self)
-        if not dialog.exec():
+        if not file_dialogs.ask_printer(printer, self, self.default_file_name()):
             return
         now = datetime.now(UTC)
         try:

@@ -1,7 +1,8 @@
-"""The main window: the client list, a client's page, and the conversation, one at a time.
+"""The main window: Today, the client list, a client's page, and the conversation, one at a time.
 
-Screens are pages of one stacked widget: the list (search as you type), the client (history,
-goals, actions), the conversation. The client view is a separate full-screen window; while it
+Screens are pages of one stacked widget: Today (the start page: drafts, follow-ups, actions,
+referrals waiting; Ctrl+T), the list (search as you type, filters, the next follow-up; Ctrl+Shift+C or
+Ctrl+F), the client (history, goals, actions), the conversation. The client view is a separate full-screen window; while it
 shows, this window is hidden so nothing else can be reached.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -26,17 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk import __version__, audit, backups, settings
+from broadtalk import __version__, audit, backups, follow_ups, settings
 from broadtalk import conversations as conv
 from broadtalk.audit import require
 from broadtalk.errors import BroadtalkError
 from broadtalk.forms.library import latest_models
-from broadtalk.i18n import _, ngettext
+from broadtalk.i18n import N_, _, ngettext
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, role_label
-from broadtalk.referrals import feedback_due_days, list_referrals
+from broadtalk.referrals import feedback_due_days
 from broadtalk.sign_in import unlock
 from broadtalk.store.database import Database, check_new_passphrase
+from broadtalk.today import count_overdue_referrals
 from broadtalk.ui.client_dialog import ClientDialog
 from broadtalk.ui.client_page import ClientPage
 from broadtalk.ui.client_table import ClientTableModel
@@ -46,8 +49,18 @@ from broadtalk.ui.conversation.model_picker import ModelPicker
 from broadtalk.ui.dialog_parts import local_today
 from broadtalk.ui.referrals_panel import OverdueReferralsDialog
 from broadtalk.ui.screen_lock import IdleWatcher, ScreenLock
+from broadtalk.ui.today_page import TodayPage
 
 SEARCH_DELAY_MS = 150  # typing pauses shorter than this do not query
+TODAY_SHORTCUT = "Ctrl+T"
+CLIENT_LIST_SHORTCUT = "Ctrl+Shift+C"  # Ctrl+L locks the screen; Ctrl+K deletes to the end of a line
+#: The client list's filters, in the order offered.
+LIST_FOCUSES = (
+    (follow_ups.ALL, N_("All clients")),
+    (follow_ups.FOLLOW_UP_THIS_WEEK, N_("Follow-up this week")),
+    (follow_ups.FOLLOW_UP_OVERDUE, N_("Follow-up overdue")),
+    (follow_ups.OPEN_DRAFTS, N_("Open drafts")),
+)
 OVERDUE_BANNER_STYLE = (
     "#overdueBanner { background: #EAF2F8; border: 1px solid #B9D3E8; border-radius: 6px; }"
     " #overdueBanner QLabel { color: #17324D; }"
@@ -70,6 +83,7 @@ class MainWindow(QMainWindow):
         self.overdue_dialog: OverdueReferralsDialog | None = None
         self._overdue_checked = False  # looked for overdue referrals once the window showed
         self._overdue_dismissed = False
+        self._overdue_count = 0
         with db.transaction() as tx:
             self.practice = settings.read_setting(tx, settings.PRACTICE_NAME)
             self.demo = settings.is_demo(tx)
@@ -77,9 +91,20 @@ class MainWindow(QMainWindow):
         self.resize(1200, 800)
 
         self.pages = QStackedWidget()
-        self.pages.addWidget(self._build_list_page())
+        self.list_page = self._build_list_page()
+        self.pages.addWidget(self.list_page)
+        # Today is the start page: read once here (a few indexed queries, never every client).
+        self.today_page = TodayPage(db, actor)
+        self.today_page.client_requested.connect(self.show_client)
+        self.today_page.conversation_requested.connect(self.open_conversation)
+        self.today_page.client_list_requested.connect(self.show_list)
+        self.today_page.scope.currentIndexChanged.connect(lambda _index: self._apply_focus())
+        self.pages.addWidget(self.today_page)
+        self.pages.setCurrentWidget(self.today_page)
+        self.start_page: QWidget = self.today_page  # what --startup-check waits for
+        self._home: QWidget = self.today_page  # where "back" from a client's page goes
         self.client_page = ClientPage(db, actor)
-        self.client_page.back_requested.connect(self.show_list)
+        self.client_page.back_requested.connect(self.go_back)
         self.client_page.start_conversation_requested.connect(self.start_conversation)
         self.client_page.open_conversation_requested.connect(self.open_conversation)
         self.client_page.client_changed.connect(lambda _id: self.model.refresh())
@@ -94,7 +119,9 @@ class MainWindow(QMainWindow):
         self.demo_banner.setStyleSheet("#demoBanner { background: #FFF3CD; color: #664D03; padding: 6px; }")
         self.demo_banner.setVisible(self.demo)
         layout.addWidget(self.demo_banner)
+        layout.addWidget(self.overdue_banner)  # over Today and the list (not over a client's page)
         layout.addWidget(self.pages, 1)
+        self.pages.currentChanged.connect(lambda _index: self._show_overdue_banner())
         self.setCentralWidget(central)
         self._build_menus()
         self.who = QLabel()
@@ -129,9 +156,26 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         new_client = QPushButton(_("&New client"))
         new_client.clicked.connect(self.new_client)
+        # Filters on what is due, read by the same rules as Today (conversation data: care roles).
+        self.focus_box = QComboBox()
+        for focus, label in LIST_FOCUSES:
+            self.focus_box.addItem(_(label), focus)
+        self.focus_box.setAccessibleName(_("Show"))
+        self.focus_label = QLabel(_("Sho&w:"))
+        self.focus_label.setBuddy(self.focus_box)
+        self.focus_box.currentIndexChanged.connect(lambda _index: self._apply_focus())
+        can_filter = allows(self.actor, Permission.VIEW_CONVERSATIONS)
+        self.focus_box.setVisible(can_filter)
+        self.focus_label.setVisible(can_filter)
+        today_button = QPushButton(_("&Today"))
+        today_button.setToolTip(_("Back to Today (Ctrl+T)"))
+        today_button.clicked.connect(self.show_today)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(self.focus_label)
+        top.addWidget(self.focus_box)
         top.addWidget(new_client)
+        top.addWidget(today_button)
 
         # Referrals without feedback: a calm note to follow up, not an alarm; it blocks nothing.
         self.overdue_banner = QFrame()
@@ -167,7 +211,6 @@ class MainWindow(QMainWindow):
 
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.overdue_banner)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
 
@@ -205,6 +248,9 @@ class MainWindow(QMainWindow):
         self.practice_menu = practice_menu
         self._apply_role()
         view_menu = self.menuBar().addMenu(_("&View"))
+        self.today_action = self._action(view_menu, _("&Today"), self.show_today, TODAY_SHORTCUT)
+        self.list_action = self._action(view_menu, _("Client &list"), self.show_list, CLIENT_LIST_SHORTCUT)
+        view_menu.addSeparator()
         self.client_view_action = self._action(view_menu, _("&Client view"), self.open_client_view, "F11")
         help_menu = self.menuBar().addMenu(_("&Help"))
         self._action(help_menu, _("&About broadtalk"), self.about)
@@ -246,16 +292,57 @@ class MainWindow(QMainWindow):
             self.table.setFocus()
             self.table.selectRow(0)
 
+    def _apply_focus(self) -> None:
+        """The list filter, for the practitioner's own conversations or the whole practice's (as Today)."""
+        focus = self.focus_box.currentData() or follow_ups.ALL
+        mine = self.today_page.mine
+        try:
+            self.model.set_focus(focus, self.actor.id if mine and focus != follow_ups.ALL else None)
+        except BroadtalkError as error:
+            QMessageBox.warning(self, _("This did not work"), error.message)
+            self.focus_box.setCurrentIndex(0)
+            return
+        self._update_status()
+
+    def show_focus(self, focus: str) -> None:
+        """The client list with a filter chosen (e.g. from Today)."""
+        index = self.focus_box.findData(focus)
+        if index >= 0:
+            self.focus_box.setCurrentIndex(index)
+        self.show_list()
+
     def _update_status(self) -> None:
         total = self.model.total
-        self.statusBar().showMessage(ngettext("{n} client", "{n} clients", total).format(n=total))
+        text = ngettext("{n} client", "{n} clients", total).format(n=total)
+        if self.model.focus != follow_ups.ALL:
+            scope = _("my work") if self.today_page.mine else _("the whole practice")
+            text = _("{clients} ({filter}, {scope})").format(
+                clients=text, filter=self.focus_box.currentText(), scope=scope
+            )
+        self.statusBar().showMessage(text)
 
     def _update_who(self) -> None:
         self.who.setText(_("{name} ({role})").format(name=self.actor.name, role=role_label(self.actor.role)))
 
+    def show_today(self) -> None:
+        """Today, read again: something may have been done since."""
+        self._leave_conversation()
+        self._home = self.today_page
+        self.pages.setCurrentWidget(self.today_page)
+        self.today_page.refresh()
+        self.today_page.focus_first()
+
+    def go_back(self) -> None:
+        """From a client's page back to where the practitioner came from: Today or the list."""
+        if self._home is self.today_page:
+            self.show_today()
+        else:
+            self.show_list()
+
     def show_list(self) -> None:
         self._leave_conversation()
-        self.pages.setCurrentIndex(0)
+        self._home = self.list_page
+        self.pages.setCurrentWidget(self.list_page)
         self.model.refresh()
         self._update_status()
         self.check_overdue_referrals()  # feedback may have come in on the client page
@@ -286,6 +373,8 @@ class MainWindow(QMainWindow):
         self.idle.start()
         if not self._overdue_checked:
             self._overdue_checked = True
+            if self.pages.currentWidget() is self.today_page:
+                self.today_page.focus_first()
             # After the window is on screen: the list first, the reminder a moment later.
             QTimer.singleShot(0, self.check_overdue_referrals)
 
@@ -295,7 +384,7 @@ class MainWindow(QMainWindow):
             return
         try:
             with self._db.transaction() as tx:
-                count = len(list_referrals(tx, self.actor, overdue_only=True, today=local_today()))
+                count = count_overdue_referrals(tx, self.actor, today=local_today())
                 days = feedback_due_days(tx)
         except BroadtalkError:
             return  # a reminder that cannot be read is no reason to stop anyone working
@@ -306,7 +395,13 @@ class MainWindow(QMainWindow):
                 count,
             ).format(n=count, days=days)
         )
-        self.overdue_banner.setVisible(count > 0)
+        self._overdue_count = count
+        self._show_overdue_banner()
+
+    def _show_overdue_banner(self) -> None:
+        """The note shows over Today and the client list, not over a client or a conversation."""
+        home = self.pages.currentWidget() in (self.today_page, self.list_page)
+        self.overdue_banner.setVisible(home and self._overdue_count > 0 and not self._overdue_dismissed)
 
     def _dismiss_overdue(self) -> None:
         self._overdue_dismissed = True
@@ -379,7 +474,16 @@ class MainWindow(QMainWindow):
         page.save_all()
         with self._db.transaction() as tx:
             snapshot = conv.load_conversation(tx, self.actor, page.conversation_id)
-        self.client_view = ClientView(page.model, snapshot, page.previous, page.client.given_name)
+        # The client scores in the view under the practitioner's session; leaving needs their PIN.
+        self.client_view = ClientView(
+            page.model,
+            snapshot,
+            page.previous,
+            page.client.given_name,
+            db=self._db,
+            actor=self.actor,
+            attempt=self._try_unlock,
+        )
         self.client_view.left.connect(self._client_view_left)
         self.hide()
         self.client_view.showFullScreen()
@@ -408,7 +512,7 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self._db, self.actor, self)
         if dialog.exec() and dialog.updated_actor is not None:
-            self.actor = self.model.actor = dialog.updated_actor
+            self.actor = self.model.actor = self.today_page.actor = dialog.updated_actor
             with self._db.transaction() as tx:
                 self.practice = settings.read_setting(tx, settings.PRACTICE_NAME)
                 minutes = settings.auto_lock_minutes(tx)
@@ -479,6 +583,9 @@ class MainWindow(QMainWindow):
 
         dialog = PractitionersDialog(self._db, self.actor, self)
         dialog.exec()
+        if dialog.updated_actor is not None:  # she handed over managing the practice
+            self.actor = self.model.actor = self.today_page.actor = dialog.updated_actor
+            self._apply_role()
         dialog.deleteLater()
 
     def open_audit_trail(self) -> None:

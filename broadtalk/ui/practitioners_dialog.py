@@ -45,6 +45,7 @@ from broadtalk.practitioners import (
     PractitionerContact,
     Role,
     former_command_line_account,
+    is_administrator,
     list_practitioners,
     practitioner_contact,
     role_label,
@@ -55,6 +56,7 @@ from broadtalk.sign_in import (
     check_new_secret,
     deactivate_account,
     reset_secret,
+    set_administers,
     set_own_secret,
     set_practitioner_contact,
 )
@@ -323,8 +325,12 @@ class ContactDetailsDialog(QDialog):
 
 class PractitionersDialog(QDialog):
     """The active accounts (name, role, direct line, e-mail) with Add, Reset PIN, Contact details
-    and Switch off, for practice managers and administrators. For any other role it shows the
-    core's refusal and offers nothing."""
+    and Switch off, for practice managers and administrators (and an account that also manages
+    the practice). For any other role it shows the core's refusal and offers nothing.
+
+    An administrator, or an account that also manages the practice, can let a colleague also
+    manage the practice or take that away (``sign_in.set_administers``); the note column says
+    who does. ``updated_actor``: the signed-in practitioner as she is after she changed her own."""
 
     NAME, ROLE, NOTE, LINE, MAIL = range(5)
 
@@ -334,7 +340,10 @@ class PractitionersDialog(QDialog):
         self._actor = actor
         self._accounts: list[Actor] = []
         self._command_line_id: int | None = None
+        self.updated_actor: Actor | None = None
         self.may_manage = allows(actor, Permission.MANAGE_PRACTITIONERS)
+        #: Only an administrator hands out the administrator's permissions (as ``may_hand_out``).
+        self.may_hand_out_managing = self.may_manage and is_administrator(actor)
         self.setWindowTitle(_("Practitioners"))
         self.setMinimumSize(620, 420)
         self.resize(860, 480)  # room for the direct line and e-mail beside name and role
@@ -377,12 +386,22 @@ class PractitionersDialog(QDialog):
         self.reset_button = QPushButton(_("&Reset PIN…"))
         self.contact_button = QPushButton(_("&Contact details…"))
         self.switch_off_button = QPushButton(_("&Switch off"))
+        # Its text says what it will do for the selected account (see ``_selection_changed``).
+        self.manages_button = QPushButton(_("Also &manage the practice"))
+        self.manages_button.setVisible(self.may_hand_out_managing)
+        self.manages_button.setToolTip(
+            _(
+                "Managing the practice: adding colleagues and switching accounts off, practice settings such as "
+                "the lock time, backups and restore. It gives no access to conversations."
+            )
+        )
         self.close_button = QPushButton(_("C&lose"))
         for button in (
             self.add_button,
             self.reset_button,
             self.contact_button,
             self.switch_off_button,
+            self.manages_button,
             self.close_button,
         ):
             button.setAutoDefault(False)  # Enter in the list does not fire a button by surprise
@@ -390,10 +409,17 @@ class PractitionersDialog(QDialog):
         self.reset_button.clicked.connect(self.reset_selected)
         self.contact_button.clicked.connect(self.edit_contact_of_selected)
         self.switch_off_button.clicked.connect(self.switch_off_selected)
+        self.manages_button.clicked.connect(self.toggle_managing_of_selected)
         self.close_button.clicked.connect(self.accept)
         actions = QHBoxLayout()
         actions.setSpacing(8)
-        for button in (self.add_button, self.reset_button, self.contact_button, self.switch_off_button):
+        for button in (
+            self.add_button,
+            self.reset_button,
+            self.contact_button,
+            self.switch_off_button,
+            self.manages_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.close_button)
@@ -435,6 +461,7 @@ class PractitionersDialog(QDialog):
             self.reset_button,
             self.contact_button,
             self.switch_off_button,
+            self.manages_button,
         ):
             widget.hide()
         layout = self.layout()
@@ -455,11 +482,14 @@ class PractitionersDialog(QDialog):
             self._command_line_id = former_command_line_account(tx)
         self.table.setRowCount(len(self._accounts))
         for row, account in enumerate(self._accounts):
-            note = ""
+            notes = []
             if account.id == self._actor.id:
-                note = _("you")
+                notes.append(_("you"))
             elif account.id == self._command_line_id:
-                note = _("command line of an older version; cannot sign in")
+                notes.append(_("command line of an older version; cannot sign in"))
+            if account.administers and account.role != Role.ADMINISTRATOR:
+                notes.append(_("also manages the practice"))
+            note = ", ".join(notes)
             contact = contacts[account.id]
             for column, text in (
                 (self.NAME, account.name),
@@ -498,6 +528,11 @@ class PractitionersDialog(QDialog):
         self.reset_button.setEnabled(changeable)
         self.contact_button.setEnabled(changeable)
         self.switch_off_button.setEnabled(changeable)
+        # An administrator manages the practice by role: nothing to give or take away.
+        manages = account is not None and account.administers
+        self.manages_button.setText(_("Stop &managing the practice") if manages else _("Also &manage the practice"))
+        self.manages_button.setEnabled(changeable and account is not None and account.role != Role.ADMINISTRATOR)
+        self.manages_button.setAccessibleName(without_mnemonic(self.manages_button.text()))
         self.error.show_message("")
 
     def _say(self, message: str) -> None:
@@ -575,4 +610,47 @@ class PractitionersDialog(QDialog):
             return
         self.refresh()
         self._say(_("The account of {name} was switched off.").format(name=account.name))
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def toggle_managing_of_selected(self) -> None:
+        """Let the selected colleague also manage the practice (asked first: it hands out a lot),
+        or take that away. The core refuses to leave the practice without anyone who can manage
+        its accounts; the refusal shows under the list."""
+        account = self.selected_account()
+        if account is None or account.id == self._command_line_id or account.role == Role.ADMINISTRATOR:
+            return
+        give = not account.administers
+        if give:
+            answer = QMessageBox.question(
+                self,
+                _("Also manage the practice?"),
+                _(
+                    "Let {name} ({role}) also manage the practice? {name} can then add colleagues and switch "
+                    "accounts off, reset PINs, change the practice settings such as the lock time, and make and "
+                    "restore backups. It gives no access to conversations."
+                ).format(name=account.name, role=role_label(account.role)),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+        try:
+            with self._db.transaction() as tx:
+                changed = set_administers(tx, self._actor, account.id, give)
+        except BroadtalkError as error:
+            self._refused(error)
+            return
+        if changed.id == self._actor.id:
+            self._actor = self.updated_actor = changed
+        self.refresh()
+        self._say(
+            _("{name} now also manages the practice.").format(name=account.name)
+            if give
+            else _("{name} no longer manages the practice.").format(name=account.name)
+        )
+        if not is_administrator(self._actor):
+            # She gave it up herself: what only a practice manager cannot do is no longer offered.
+            self.may_hand_out_managing = False
+            self.manages_button.hide()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)

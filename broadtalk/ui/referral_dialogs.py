@@ -10,46 +10,54 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 from sqlmodel import Session
 
 from broadtalk.clients import get_client, parse_date
-from broadtalk.conversations import AMENDING, ConversationSummary, list_conversations, load_conversation
+from broadtalk.conversations import AMENDING, ConversationSummary, list_conversations
 from broadtalk.errors import BroadtalkError, InputError, RefusedError
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import Domain
 from broadtalk.i18n import N_, _, format_short_date, pick
-from broadtalk.life_domains import tags_of
+from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, practitioner_contact, role_label
 from broadtalk.referral_steps import DECLINED, FEEDBACK, status_label
 from broadtalk.referrals import (
     FIRST_CONTACTS,
     URGENCIES,
+    AdHocRecipient,
     ReferralView,
+    add_recipient_to_social_map,
     advance_referral,
     allowed_next,
     create_referral,
     get_referral,
+    suggest_recipients,
 )
 from broadtalk.settings import practice_details
-from broadtalk.social_map import OfferingView, list_offerings, suggest_offerings
+from broadtalk.social_map import OfferingView, list_offerings
 from broadtalk.store.database import Database
-from broadtalk.ui.common import ErrorLabel, save_cancel_buttons
+from broadtalk.ui.common import ErrorLabel, save_cancel_buttons, show_refusal
 from broadtalk.ui.consent_dialogs import ConsentDialog
 from broadtalk.ui.dialog_parts import (
     bold_label,
@@ -75,6 +83,13 @@ REFERRAL_FIELD_MESSAGES = {
     "recipient": (N_("This offering is not on the social map (any more); choose another one."),),
     "first_contact": (N_("Say who makes the first contact: the recipient, the client or the practice."),),
     "contact_preference": (N_("How the client wants to be reached is longer than 300 characters; shorten it."),),
+    "ad_hoc": (
+        N_("Type the name of the organisation you refer to."),
+        N_("The organisation or what it offers is longer than 200 characters; shorten it."),
+        N_("'{value}' is not a phone number; use only digits, spaces and + - ( ), e.g. 030 123 45 67."),
+        N_("'{value}' is not an e-mail address; check it or leave it empty."),
+        N_("Give a phone number or an e-mail address at which the recipient can be reached."),
+    ),
 }
 #: The core's messages about the day a step happened: shown under the date field.
 STEP_DATE_MESSAGES = {
@@ -103,7 +118,18 @@ class OfferingList(OfferingSuggestions):
         # and cuts their last line off.
         self.setWordWrap(False)
         self.setSpacing(3)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # A long name ("Stichting Maatschappelijke Dienstverlening …") scrolls sideways, never cut off.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter on a highlighted offering chooses it (``offering_chosen``); it never reaches the
+        # dialog's default button, which would save before the question is written.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
+            super().keyPressEvent(event)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     @staticmethod
     def text_of(offering: OfferingView) -> str:
@@ -119,6 +145,15 @@ class OfferingList(OfferingSuggestions):
         if offering.stale:
             lines.append(_("outdated — check the number"))
         return "\n".join(lines)
+
+
+class SearchField(QLineEdit):
+    """A search field whose Enter chooses the first result (``returnPressed``) and stops there."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
 
 
 # -- choosing the recipient ---------------------------------------------------------------------
@@ -166,6 +201,9 @@ class ReferralDialog(QDialog):
         self._syncing = False
         self._suggested: list[OfferingView] = []
         self._important: dict[int, tuple[list[Domain], list[OfferingView]]] = {}
+        self._tags: dict[int, tuple[str, ...]] = {}
+        #: The social map's new offering when a typed recipient was added to it after saving.
+        self.added_offering: OfferingView | None = None
         self.consent_dialog: ConsentDialog | None = None
 
         with db.transaction() as tx:
@@ -222,17 +260,17 @@ class ReferralDialog(QDialog):
         self.suggestions.setAccessibleName(_("Suggested offerings"))
         self.suggestions.setFixedHeight(175)  # three suggestions at a glance
         self.suggestions.itemSelectionChanged.connect(lambda: self._list_selected(self.suggestions))
-        self.suggestions.offering_chosen.connect(lambda _id: self.question.setFocus())
+        self.suggestions.offering_chosen.connect(lambda _id: self._choose_current(self.suggestions))
 
-        self.search = QLineEdit()
+        self.search = SearchField()
         self.search.setPlaceholderText(_("Organisation, offering, place or life domain"))
         self.search.setClearButtonEnabled(True)
-        search_label = buddy_label(_("Search the social &map"), self.search)
+        search_label = self.search_label = buddy_label(_("Search the social &map"), self.search)
         self.results = OfferingList()
         self.results.setAccessibleName(_("Offerings on the social map"))
         self.results.setMinimumHeight(220)
         self.results.itemSelectionChanged.connect(lambda: self._list_selected(self.results))
-        self.results.offering_chosen.connect(lambda _id: self.question.setFocus())
+        self.results.offering_chosen.connect(lambda _id: self._choose_current(self.results))
         self.no_results = quiet_label()
         self.no_results.hide()
         self.search.textChanged.connect(self._search)
@@ -243,6 +281,33 @@ class ReferralDialog(QDialog):
         self.chosen_label.setObjectName("chosenRecipient")
         self.chosen_label.setStyleSheet(CHOSEN_STYLE)
         self.recipient_error = ErrorLabel()
+
+        # Someone not on the social map (yet): typed here, named on the referral as typed.
+        self.ad_hoc_box = QGroupBox(_("&Not on the social map"))
+        self.ad_hoc_box.setCheckable(True)
+        self.ad_hoc_box.setChecked(False)
+        self.ad_hoc_organisation = QLineEdit()
+        self.ad_hoc_offering = QLineEdit()
+        self.ad_hoc_phone = QLineEdit()
+        self.ad_hoc_email = QLineEdit()
+        self.ad_hoc_offering.setPlaceholderText(_("e.g. buddy project, or the contact's function"))
+        ad_hoc_form = QFormLayout()
+        ad_hoc_form.setContentsMargins(0, 0, 0, 0)
+        for label, field in (
+            (_("Org&anisation *"), self.ad_hoc_organisation),
+            (_("Offer&ing or function"), self.ad_hoc_offering),
+            (_("P&hone"), self.ad_hoc_phone),
+            (_("&E-mail"), self.ad_hoc_email),
+        ):
+            field.setMaxLength(200)
+            field.setAccessibleName(without_mnemonic(label))
+            ad_hoc_form.addRow(buddy_label(label, field), field)
+        self.ad_hoc_fields = QWidget()
+        self.ad_hoc_fields.setLayout(ad_hoc_form)
+        self.ad_hoc_fields.setVisible(False)
+        ad_hoc_layout = QVBoxLayout(self.ad_hoc_box)
+        ad_hoc_layout.addWidget(self.ad_hoc_fields)
+        self.ad_hoc_box.toggled.connect(self._ad_hoc_toggled)
 
         recipient_box = QGroupBox(_("To whom"))
         left = QVBoxLayout(recipient_box)
@@ -255,9 +320,16 @@ class ReferralDialog(QDialog):
         left.addWidget(self.results, 1)
         left.addWidget(self.no_results)
         left.addSpacing(6)
-        left.addWidget(bold_label(QLabel(_("Chosen"))))
+        self.chosen_heading = bold_label(QLabel(_("Chosen")))
+        left.addWidget(self.chosen_heading)
         left.addWidget(self.chosen_label)
+        left.addWidget(self.ad_hoc_box)
         left.addWidget(self.recipient_error)
+        # Takes the room of the map's lists while the recipient is typed instead.
+        self.ad_hoc_room = QWidget()
+        self.ad_hoc_room.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.ad_hoc_room.hide()
+        left.addWidget(self.ad_hoc_room, 1)
 
         # Right: what is asked.
         self.question = QPlainTextEdit()
@@ -356,6 +428,11 @@ class ReferralDialog(QDialog):
             self.suggestions,
             self.search,
             self.results,
+            self.ad_hoc_box,
+            self.ad_hoc_organisation,
+            self.ad_hoc_offering,
+            self.ad_hoc_phone,
+            self.ad_hoc_email,
             self.question,
             self.urgency,
             self.first_contact,
@@ -401,16 +478,9 @@ class ReferralDialog(QDialog):
         """The domains the conversation marked as important and the offerings for them (opened
         once per conversation: opening one is written to the audit trail)."""
         if conversation_id not in self._important:
-            snapshot = load_conversation(tx, self._actor, conversation_id)
-            model = find_model(tx, snapshot.summary.model_id, snapshot.summary.model_version)
-            important = [
-                domain
-                for domain in model.domains
-                if (assessment := snapshot.assessments.get(domain.id)) is not None and assessment.important
-            ]
-            tags = list(dict.fromkeys(tag for domain in important for tag in tags_of(model, domain)))
-            suggested = suggest_offerings(tx, tags, self._today) if tags else []
-            self._important[conversation_id] = (important, suggested)
+            found = suggest_recipients(tx, self._actor, conversation_id, self._today)
+            self._important[conversation_id] = (list(found.domains), list(found.offerings))
+            self._tags[conversation_id] = found.tags
         return self._important[conversation_id]
 
     def _conversation_chosen(self) -> None:
@@ -476,6 +546,52 @@ class ReferralDialog(QDialog):
             self.results.setCurrentRow(0)
             self.question.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def _ad_hoc_toggled(self, on: bool) -> None:
+        """Typing a recipient instead: the fields show, and the choice on the map gives way."""
+        self.ad_hoc_fields.setVisible(on)
+        self.recipient_error.show_message("")
+        # The map's lists give way to the typed recipient (and come back when it is unticked).
+        for widget in (self.suggestions_intro, self.search_label, self.search, self.chosen_heading, self.chosen_label):
+            widget.setVisible(not on)
+        self.ad_hoc_room.setVisible(on)
+        self.suggestions.setVisible(not on and bool(self._suggested))
+        self.results.setVisible(not on and self.results.count() > 0)
+        self.no_results.setVisible(not on and self.results.count() == 0)
+        if on:
+            self._chosen = None
+            self._syncing = True
+            self.suggestions.clearSelection()
+            self.results.clearSelection()
+            self._syncing = False
+            self.chosen_label.setText(_("The recipient typed below."))
+            # After the group box has taken the focus for its own shortcut.
+            QTimer.singleShot(0, lambda: self.ad_hoc_organisation.setFocus(Qt.FocusReason.OtherFocusReason))
+        else:
+            self.chosen_label.setText(_("Nobody chosen yet."))
+        self.chosen_label.setAccessibleName(self.chosen_label.text())
+
+    def ad_hoc(self) -> AdHocRecipient | None:
+        """The typed recipient, when the recipient is not on the social map."""
+        if not self.ad_hoc_box.isChecked():
+            return None
+        return AdHocRecipient(
+            self.ad_hoc_organisation.text(),
+            self.ad_hoc_offering.text(),
+            self.ad_hoc_phone.text(),
+            self.ad_hoc_email.text(),
+        )
+
+    def _choose_current(self, source: OfferingList) -> None:
+        """Enter or a double-click on an offering: it is the recipient, the question comes next."""
+        view = source.current_offering()
+        if view is None:
+            return
+        if not source.currentItem().isSelected():
+            source.currentItem().setSelected(True)  # chooses it through _list_selected
+        if self._chosen is None or self._chosen.id != view.id:
+            self._choose(view)
+        self.question.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _list_selected(self, source: OfferingList) -> None:
         if self._syncing:
             return
@@ -491,6 +607,8 @@ class ReferralDialog(QDialog):
         self._choose(view)
 
     def _choose(self, view: OfferingView) -> None:
+        if self.ad_hoc_box.isChecked():
+            self.ad_hoc_box.setChecked(False)  # one recipient: the map's choice wins
         self._chosen = view
         self.chosen_label.setText(OfferingList.text_of(view))
         self.chosen_label.setAccessibleName(self.chosen_label.text())
@@ -501,7 +619,8 @@ class ReferralDialog(QDialog):
     def _save(self) -> None:
         for label in (self.recipient_error, self.question_error, self.contact_error, self.feedback_error, self.error):
             label.show_message("")
-        if self._chosen is None:
+        ad_hoc = self.ad_hoc()
+        if self._chosen is None and ad_hoc is None:
             self.recipient_error.show_message(
                 _("Choose who you refer to: one of the suggestions, or an offering found by searching.")
             )
@@ -513,7 +632,8 @@ class ReferralDialog(QDialog):
                     tx,
                     self._actor,
                     self._client_id,
-                    offering_id=self._chosen.id,
+                    offering_id=self._chosen.id if self._chosen is not None else None,
+                    ad_hoc=ad_hoc,
                     question=self.question.toPlainText(),
                     urgency=self.urgency.currentData(),
                     feedback_contact=self.feedback_contact.text(),
@@ -525,8 +645,34 @@ class ReferralDialog(QDialog):
             self._show_error(error.message)
             return
         self._referral = referral
+        if ad_hoc is not None:
+            self._offer_to_map(referral, ad_hoc)
         self.accept()
         self.open_consent()
+
+    def _offer_to_map(self, referral: ReferralView, recipient: AdHocRecipient) -> None:
+        """One click puts the typed recipient on the social map, for the next referral; the life
+        domains are those the conversation flagged (without any, the map's own editor is the way)."""
+        tags = self._tags.get(self._conversation_id or -1, ())
+        if not tags or not allows(self._actor, Permission.EDIT_SOCIAL_MAP):
+            return
+        answer = QMessageBox.question(
+            self,
+            _("Add to the social map?"),
+            _(
+                "{organisation} is not on the social map. Add it, with how to reach them and the life domains "
+                "of this conversation, so you can choose it next time?"
+            ).format(organisation=recipient.organisation.strip()),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            with self._db.transaction() as tx:
+                self.added_offering = add_recipient_to_social_map(tx, self._actor, referral.id, recipient, tags)
+        except BroadtalkError as error:
+            show_refusal(self, error)  # the referral itself is saved; only the map was not changed
 
     def _show_error(self, message: str) -> None:
         where = field_of(message, REFERRAL_FIELD_MESSAGES)
@@ -542,6 +688,9 @@ class ReferralDialog(QDialog):
         elif where == "recipient":
             self.recipient_error.show_message(message)
             self.search.setFocus()
+        elif where == "ad_hoc":
+            self.recipient_error.show_message(message)
+            self.ad_hoc_organisation.setFocus()
         else:
             self.error.show_message(message)
 

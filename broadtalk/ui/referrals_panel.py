@@ -231,16 +231,16 @@ class ReferralsPanel(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.table)
 
-        self.new_button = _button(_("New re&ferral…"), self.new_referral)
+        self.new_button = _button(_("New referra&l…"), self.new_referral)
         self.consent_button = _button(_("Con&sent…"), self.record_consent)
         self.withdraw_button = _button(_("&Withdraw consent…"), self.withdraw_consent)
         self.advance_button = _button(_("Ne&xt step…"), self.advance)
-        self.handover_button = _button(_("&Preview handover…"), lambda: self.preview(HANDOVER_PDF))
+        self.handover_button = _button(_("Preview han&dover…"), lambda: self.preview(HANDOVER_PDF))
         self.client_copy_button = _button(_("Client c&opy…"), lambda: self.preview(CLIENT_COPY))
         # After a withdrawal: a notice for the recipient and a confirmation for the client.
         self.notice_button = _button(_("&Notice to the recipient…"), lambda: self.preview(WITHDRAWAL_NOTICE))
         self.confirmation_button = _button(
-            _("Confirmation for the c&lient…"), lambda: self.preview(WITHDRAWAL_CONFIRMATION)
+            _("Confir&mation for the client…"), lambda: self.preview(WITHDRAWAL_CONFIRMATION)
         )
         self.buttons = (
             self.new_button,
@@ -598,6 +598,8 @@ class OverdueTableModel(QAbstractTableModel):
             )[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (0, 2):
+            return row.client_name if index.column() == 0 else row.recipient
         if role == ID_ROLE:
             return row.client_id
         return None
@@ -645,7 +647,12 @@ class OverdueReferralsDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.model = OverdueTableModel(tuple(rows), self)
-        self.table = _table(self.model, _("Referrals waiting for feedback"), 2)
+        # Every column as wide as its texts (a recipient is "organisation – offering (contact)",
+        # never cut short); the dialog grows to show them, and scrolls sideways beyond the screen.
+        self.table = read_only_table(self.model, _("Referrals waiting for feedback"))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.activated.connect(lambda _index: self.go_to_client())
         if rows:
             self.table.setCurrentIndex(self.model.index(0, 0))
@@ -667,6 +674,17 @@ class OverdueReferralsDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.go_button.setDefault(True)
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """Wide enough for every column's text, within the screen."""
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        needed = sum(header.sectionSize(i) for i in range(header.count()))
+        needed += self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth() + 36 + 8
+        screen = self.screen()
+        limit = screen.availableGeometry().width() - 40 if screen is not None else needed
+        self.resize(max(self.width(), min(needed, limit)), self.height())
 
     def go_to_client(self) -> None:
         row = self.model.row_at(self.table.currentIndex().row())

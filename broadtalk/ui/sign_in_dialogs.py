@@ -48,6 +48,26 @@ def _title(text: str) -> QLabel:
     return label
 
 
+def grow_to_fit(window: QWidget) -> None:
+    """Make a window tall enough for its word-wrapped text at its present width, within the
+    screen. Qt leaves the height of wrapped labels out of a window's minimum size, so without
+    this a longer message squashes the fields and is cut off."""
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    if layout.hasHeightForWidth():
+        needed = layout.totalHeightForWidth(window.width())
+    else:
+        needed = layout.totalSizeHint().height()
+    screen = window.screen()
+    if screen is not None:
+        needed = min(needed, screen.availableGeometry().height())
+    window.setMinimumHeight(needed)
+    if needed > window.height():
+        window.resize(window.width(), needed)
+
+
 def _explanation(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -88,6 +108,10 @@ class TryDialog(QDialog):
         layout.addWidget(buttons)
         self._attempt: Attempt | None = None
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        grow_to_fit(self)
+
     def add_row(self, text: str, field: QWidget) -> None:
         label = QLabel(text)
         label.setBuddy(field)
@@ -111,6 +135,7 @@ class TryDialog(QDialog):
         message = self._attempt() if self._attempt is not None else None
         if message:
             self.error.show_message(message)
+            grow_to_fit(self)  # the whole message, however many lines it wraps to
             field = self.first_field()
             if field is not None:
                 field.selectAll()
@@ -207,9 +232,10 @@ class NewSecretDialog(TryDialog):
 
 
 class NewPassphraseFields(QWidget):
-    """A new passphrase, typed twice, with what it is for."""
+    """A new passphrase, typed twice, with what it is for. ``error``: a message label shown
+    under the second field."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, error: QWidget | None = None):
         super().__init__(parent)
         self.passphrase_edit = secret_field(_("at least 8 characters, e.g. a few words"))
         self.repeat_edit = secret_field()
@@ -217,11 +243,21 @@ class NewPassphraseFields(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(10)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setHorizontalSpacing(16)
+        self.labels: list[QLabel] = []  # the welcome lines its other fields up with these
         for text, field in ((_("Passp&hrase"), self.passphrase_edit), (_("Passphrase a&gain"), self.repeat_edit)):
             label = QLabel(text)
             label.setBuddy(field)
             field.setAccessibleName(text.replace("&", ""))
-            form.addRow(label, field)
+            self.labels.append(label)
+            if error is not None and field is self.repeat_edit:
+                column = QVBoxLayout()
+                column.setSpacing(4)
+                column.addWidget(field)
+                column.addWidget(error)
+                form.addRow(label, column)
+            else:
+                form.addRow(label, field)
 
     def values(self) -> tuple[str, str]:
         return self.passphrase_edit.text(), self.repeat_edit.text()

@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QResizeEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QGuiApplication, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -47,6 +46,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -85,6 +86,7 @@ from broadtalk.social_map import (
 )
 from broadtalk.social_map_import import ImportReport, import_social_map
 from broadtalk.store.database import Database
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.common import ErrorLabel, run_use_case, save_cancel_buttons, show_refusal
 from broadtalk.ui.welcome import without_mnemonic
 
@@ -96,7 +98,12 @@ STALE_TEXT = QColor("#664D03")
 INACTIVE_TEXT = QColor("#6B6B6B")
 #: Between tag labels: a label may contain a comma ("Family, friends and loneliness").
 TAG_JOIN = " · "
-DOMAINS_MIN_WIDTH = 240  # the longest life-domain label on one line
+#: Columns whose texts wrap at spaces (the others keep one line: a kind, a phone number, a date).
+WRAPPING_COLUMNS = ("organisation", "offering", "domains", "contact")
+#: Columns that take the room a wide window leaves.
+GROWING_COLUMNS = ("organisation", "offering", "contact")
+#: The item's padding (style sheet) and the frame around the text.
+CELL_PADDING = 2 * 6 + 8
 
 
 def _stale_text(last_checked: date | None, stale: bool) -> str:
@@ -239,7 +246,7 @@ class SocialMapTableModel(QAbstractTableModel):
                 return _("Not checked for {months} months or more: check the details before you refer.").format(
                     months=self.months
                 )
-            return self._text(row, column) if column in ("domains", "organisation", "offering") else None
+            return self._text(row, column) if column in ("domains", "organisation", "offering", "contact") else None
         if role == Qt.ItemDataRole.BackgroundRole and stale_cell:
             return QBrush(STALE_BACKGROUND)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -261,6 +268,25 @@ class SocialMapTableModel(QAbstractTableModel):
         return None
 
 
+class WrappedRowDelegate(QStyledItemDelegate):
+    """Rows as tall as their wrapped text at the column's real width: Qt's own measure leaves out
+    the style sheet's padding and comes up a line short ("Meedoen en …")."""
+
+    def __init__(self, table: QTableView):
+        super().__init__(table)
+        self._table = table
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        width = self._table.columnWidth(index.column()) - CELL_PADDING
+        if not text or width <= 0:
+            return hint
+        font = index.data(Qt.ItemDataRole.FontRole) or option.font
+        rect = QFontMetrics(font).boundingRect(0, 0, width, 100_000, int(Qt.TextFlag.TextWordWrap), text)
+        return QSize(hint.width(), max(hint.height(), rect.height() + 2 * 4 + 6))
+
+
 class SocialMapDialog(QDialog):
     """Find, add and change entries of the social map; import a CSV; set when entries go stale."""
 
@@ -269,6 +295,7 @@ class SocialMapDialog(QDialog):
         self._db = db
         self._actor = actor
         self._natural_widths: dict[int, int] = {}
+        self._least_widths: dict[int, int] = {}
         self.setWindowTitle(_("Social map"))
         self.setMinimumSize(900, 600)
         self.resize(1240, 780)
@@ -313,15 +340,15 @@ class SocialMapDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setStyleSheet("QTableView::item { padding: 4px 6px; }")  # air around wrapped lines
+        self.table.setItemDelegate(WrappedRowDelegate(self.table))
         self.table.setTabKeyNavigation(False)
         # Long names and several domains wrap onto a second line rather than hide behind "…".
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # widths set by _fit_columns
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(SocialMapTableModel.COLUMNS.index("domains"), QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         self.table.activated.connect(lambda _index: self.edit_selected())
         self.table.viewport().installEventFilter(self)
@@ -438,34 +465,57 @@ class SocialMapDialog(QDialog):
         self.table.selectionModel().currentRowChanged.connect(lambda _now, _before: self._selection_changed())
 
         self._apply_filter()
-        self._size_columns()
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- the list ---------------------------------------------------------------------------------
 
     def _size_columns(self) -> None:
-        """Columns as wide as their contents, within reason; long texts wrap onto a second line."""
+        """Measure every column: its natural width (header and each text on one line) and, for the
+        columns that wrap at spaces, the least width at which no word is cut ("Schuldhul…")."""
         self.table.resizeColumnsToContents()
-        caps = {"organisation": 190, "offering": 170, "kind": 200, "contact": 180, "phone": 130, "last_checked": 150}
+        metrics = self.table.fontMetrics()
         self._natural_widths.clear()
-        for column, cap in caps.items():
-            index = SocialMapTableModel.COLUMNS.index(column)
-            self._natural_widths[index] = min(max(self.table.columnWidth(index), 90), cap)
+        self._least_widths.clear()
+        for index, column in enumerate(SocialMapTableModel.COLUMNS):
+            natural = self.table.columnWidth(index)
+            self._natural_widths[index] = natural
+            if column not in WRAPPING_COLUMNS:
+                self._least_widths[index] = natural
+                continue
+            texts = [str(self.model.index(row, index).data() or "") for row in range(self.model.rowCount())]
+            header = str(self.model.headerData(index, Qt.Orientation.Horizontal))
+            longest = max(
+                [metrics.horizontalAdvance(header), *(metrics.horizontalAdvance(w) for t in texts for w in t.split())]
+            )
+            self._least_widths[index] = min(natural, longest + CELL_PADDING)
         self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """On a narrow window the text columns, life domains included, share what is left after the
-        kind, phone and date (which never break), and wrap more, instead of the table scrolling sideways."""
-        widths = self._natural_widths
-        if not widths:
+        """Every column as wide as its texts when the table has room, the room left over to the
+        organisation, offering and contact. With less room the columns that wrap give up width in
+        proportion, never below their longest word; below that the table scrolls sideways rather
+        than cut a word off."""
+        natural, least = self._natural_widths, self._least_widths
+        if not natural:
             return
-        # A kind is often one long word ("Mantelzorgondersteuning"): it cannot wrap, so it keeps its width.
-        fixed = [SocialMapTableModel.COLUMNS.index(c) for c in ("kind", "phone", "last_checked")]
-        available = self.table.viewport().width() - sum(widths[column] for column in fixed)
-        wanted = sum(width for column, width in widths.items() if column not in fixed) + DOMAINS_MIN_WIDTH
-        scale = max(0.3, min(1.0, available / wanted))
+        available = self.table.viewport().width()
+        widths = dict(natural)
+        if sum(natural.values()) <= available:
+            growing = [SocialMapTableModel.COLUMNS.index(c) for c in GROWING_COLUMNS]
+            extra = available - sum(natural.values())
+            share = sum(natural[column] for column in growing)
+            for column in growing:
+                widths[column] += extra * natural[column] // share
+        elif sum(least.values()) >= available:
+            widths = dict(least)
+        else:
+            room = available - sum(least.values())
+            wanted = sum(natural[column] - least[column] for column in natural)
+            for column in natural:
+                widths[column] = least[column] + (natural[column] - least[column]) * room // wanted
         for column, width in widths.items():
-            self.table.setColumnWidth(column, width if column in fixed else max(60, int(width * scale)))
+            self.table.setColumnWidth(column, width)
+        self.table.resizeRowsToContents()  # the wrapped lines of the new widths
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The table's own new width (the dialog's resize comes before its layout has run).
@@ -486,6 +536,7 @@ class SocialMapDialog(QDialog):
             else:
                 select_organisation = current.id
         self.model.set_filter(self.search.text(), self.domain_filter.currentData(), self.show_inactive.isChecked())
+        self._size_columns()  # new rows, new longest words
         row = -1
         if select_offering is not None:
             row = self.model.row_of_offering(select_offering)
@@ -621,13 +672,13 @@ class SocialMapDialog(QDialog):
             self.refresh()
 
     def import_csv(self) -> None:
-        path, _selected_filter = QFileDialog.getOpenFileName(
+        path = file_dialogs.ask_open_path(
             self,
+            file_dialogs.SOCIAL_MAP_IMPORT,
             _("Import the social map from a CSV file"),
-            str(Path.home()),
             _("CSV files (*.csv *.txt);;All files (*)"),
         )
-        if not path:
+        if path is None:
             return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:

@@ -2,14 +2,21 @@
 
 ``ChartData`` is plain Python, built from a conversation model and its scores by
 ``chart_data_for``: only scored domains become axes, and the scale is the model's full scale.
-``SpiderChart`` paints it with QPainter, always on that full scale (centre = minimum, rim =
-maximum), so a 3 out of 10 never looks like a full web. ``ScoreTable`` lists the same values for
+``SpiderChart`` paints it with QPainter, always on that full scale (the minimum on the innermost
+ring, one step away from the centre, and the maximum on the rim), so a 3 out of 10 never looks
+like a full web and a lowest score is still a visible point, not an empty chart. ``ScoreTable`` lists the same values for
 those who read rather than look, and ``ChartPanel`` shows both, or a calm message for models
 without scores (the 4D model).
 
 Missing values (a domain that was skipped) break the web: each present value gets a dot, and
-only neighbouring axes that both have a value are joined, the fill being the fan of those joined
-segments towards the centre. Drawing straight past a missing axis would suggest a value there.
+only neighbouring axes that both have a value are joined; only a whole web is filled. Drawing
+straight past a missing axis would suggest a value there, and a fill or a line pulled to the
+centre would suggest the lowest score.
+
+Besides the current series the chart can show an earlier one (the previous conversation, or the
+first one when the client page compares the first with the latest): dashed, with square markers;
+and the client's own scores: dotted, with hollow diamonds. Each is told apart by line and marker,
+not by colour alone, and named in the legend.
 """
 
 from __future__ import annotations
@@ -56,6 +63,11 @@ MAX_RING_STEPS = 10
 #: Used when the palette's highlight is too grey to tell the current series from the grid.
 STRONG_BLUE = QColor("#1F6FD0")
 STRONG_BLUE_ON_DARK = QColor("#6AA7FF")
+#: Share of the radius where the minimum lies on scales of more than MAX_RING_STEPS steps.
+INNER_SHARE = 0.1
+#: The client's own scores: an orange that stays apart from the blue in colour-blind vision too.
+OWN_COLOUR = QColor("#B85C00")
+OWN_COLOUR_ON_DARK = QColor("#F0A040")
 MINUS = "\u2212"  # a real minus sign: a hyphen is too short to read as negative
 NO_VALUE = "\u2013"  # en dash for "nothing to show"
 
@@ -81,6 +93,12 @@ class ChartData:
     previous: Mapping[str, int] | None = None
     current_label: str = ""
     previous_label: str = ""
+    #: The client's own scores (beside the current series), None when the client gave none.
+    own: Mapping[str, int] | None = None
+    own_label: str = ""
+    #: The earlier series is the first conversation and the current one the latest: the table
+    #: then reads in time order (first, latest, change).
+    first_and_latest: bool = False
 
     @classmethod
     def for_model(
@@ -90,12 +108,21 @@ class ChartData:
         previous_scores: Mapping[str, int] | None = None,
         current_label: str = "",
         previous_label: str = "",
+        own_scores: Mapping[str, int | None] | None = None,
+        own_label: str = "",
     ) -> ChartData | None:
-        return chart_data_for(model, scores, previous_scores, current_label, previous_label)
+        return chart_data_for(model, scores, previous_scores, current_label, previous_label, own_scores, own_label)
 
     @property
     def has_previous(self) -> bool:
         return self.previous is not None
+
+    @property
+    def has_own(self) -> bool:
+        return self.own is not None
+
+    def own_value(self, domain_id: str) -> int | None:
+        return None if self.own is None else self.own.get(domain_id)
 
     def value(self, domain_id: str) -> int | None:
         return self.current.get(domain_id)
@@ -115,6 +142,9 @@ class ChartData:
     def previous_legend(self) -> str:
         return self.previous_label or _("Previous time")
 
+    def own_legend(self) -> str:
+        return self.own_label or _("Client's own score")
+
 
 def chart_data_for(
     model: ConversationModel,
@@ -122,12 +152,17 @@ def chart_data_for(
     previous_scores: Mapping[str, int] | None = None,
     current_label: str = "",
     previous_label: str = "",
+    own_scores: Mapping[str, int | None] | None = None,
+    own_label: str = "",
+    *,
+    first_and_latest: bool = False,
 ) -> ChartData | None:
     """The chart of a model's scored domains, or None when it has fewer than three of them.
 
     Domains whose scale is None are left out. When scored domains use different scales the
     chart spans all of them (lowest minimum to highest maximum). Scores of domains that are not
-    axes are ignored; a previous conversation without any score on these axes counts as none.
+    axes are ignored; a previous conversation without any score on these axes counts as none,
+    and so do own scores without any value on these axes.
     """
     scored = [(domain, scale) for domain in model.domains if (scale := model.scale_of(domain)) is not None]
     if len(scored) < MIN_AXES:
@@ -137,6 +172,9 @@ def chart_data_for(
     previous = None
     if previous_scores is not None:
         previous = {k: v for k, v in previous_scores.items() if k in ids and v is not None}
+    own = None
+    if own_scores is not None:
+        own = {k: v for k, v in own_scores.items() if k in ids and v is not None}
     return ChartData(
         axes=axes,
         minimum=min(scale.min for _d, scale in scored),
@@ -145,6 +183,9 @@ def chart_data_for(
         previous=previous or None,
         current_label=current_label,
         previous_label=previous_label,
+        own=own or None,
+        own_label=own_label,
+        first_and_latest=first_and_latest,
     )
 
 
@@ -171,14 +212,26 @@ def describe_scores(data: ChartData) -> str:
             "previous": format_number(before) if before is not None else "",
         }
         if now is not None and before is not None:
-            text = _("{domain} {score} of {maximum} (previous time {previous})")
+            text = (
+                _("{domain} {score} of {maximum} (first conversation {previous})")
+                if data.first_and_latest
+                else _("{domain} {score} of {maximum} (previous time {previous})")
+            )
         elif now is not None:
             text = _("{domain} {score} of {maximum}")
         elif before is not None:
-            text = _("{domain} no score (previous time {previous})")
+            text = (
+                _("{domain} no score (first conversation {previous})")
+                if data.first_and_latest
+                else _("{domain} no score (previous time {previous})")
+            )
         else:
             text = _("{domain} no score")
-        parts.append(text.format(**fields))  # format() ignores the fields a sentence does not use
+        text = text.format(**fields)  # format() ignores the fields a sentence does not use
+        own = data.own_value(axis.domain_id)
+        if own is not None:
+            text += " " + _("(client's own score {score})").format(score=format_number(own))
+        parts.append(text)
     scale = _("Scale from {minimum} to {maximum}.").format(
         minimum=format_number(data.minimum), maximum=format_number(data.maximum)
     )
@@ -186,6 +239,30 @@ def describe_scores(data: ChartData) -> str:
 
 
 # -- geometry ---------------------------------------------------------------------------------
+
+
+def web_runs(present: Sequence[bool]) -> list[list[int]]:
+    """The axes joined by a series' outline: with every axis present one closed ring (the first
+    axis again at the end); else each run of neighbouring present axes, wrapping round from the
+    last axis to the first. A run of one axis is a lone point (a marker, no line). A missing axis
+    is never bridged and never pulled to the centre: the outline has a gap there."""
+    count = len(present)
+    if count and all(present):
+        return [[*range(count), 0]]
+    if not any(present):
+        return []
+    start = next(i for i, here in enumerate(present) if not here) + 1
+    runs: list[list[int]] = []
+    run: list[int] = []
+    for offset in range(count + 1):
+        index = (start + offset) % count
+        if present[index] and offset < count:
+            run.append(index)
+            continue
+        if run:
+            runs.append(run)
+        run = []
+    return runs
 
 
 @dataclass(frozen=True)
@@ -570,15 +647,29 @@ class SpiderChart(QWidget):
         height = QFontMetricsF(self.font(), self).height()
         return 1.8 * height, 0.4 * height, 1.5 * height
 
-    def _legend_rows(self) -> int:
-        """One row when both entries fit side by side, else one above the other."""
+    def _legend_placement(self) -> list[tuple[int, float]]:
+        """Per legend entry its row and its x offset within that row (rows flow like words)."""
         entries = self.legend_entries()
         if not entries:
-            return 0
+            return []
         metrics = QFontMetricsF(self.font(), self)
         swatch, spacing, between = self._legend_metrics()
-        needed = sum(swatch + spacing + metrics.horizontalAdvance(t) for t in entries) + between
-        return 1 if needed <= self.width() - 2 * self._margin() else 2
+        room = self.width() - 2 * self._margin()
+        placement: list[tuple[int, float]] = []
+        row, x = 0, 0.0
+        for text in entries:
+            width = swatch + spacing + metrics.horizontalAdvance(text)
+            if x > 0 and x + between + width > room:
+                row, x = row + 1, 0.0
+            start = x + (between if x > 0 else 0.0)
+            placement.append((row, start))
+            x = start + width
+        return placement
+
+    def _legend_rows(self) -> int:
+        """One row when the entries fit side by side, else as many as needed."""
+        placement = self._legend_placement()
+        return 0 if not placement else placement[-1][0] + 1
 
     def _legend_height(self) -> float:
         rows = self._legend_rows()
@@ -622,19 +713,56 @@ class SpiderChart(QWidget):
         layout = self.chart_layout()
         return 0.0 if layout is None else layout.radius
 
-    def point_for(self, axis: int, value: float) -> QPointF:
-        """Where a value lies on an axis: the minimum at the centre, the maximum on the rim."""
+    def inner_share(self) -> float:
+        """Where the minimum lies, as a share of the radius: one ring away from the centre.
+
+        The centre itself is not on the scale: a lowest score there would be invisible, and a
+        web of lowest scores would look like no web at all."""
+        assert self._data is not None
+        steps = self._data.maximum - self._data.minimum
+        return 1 / (steps + 1) if 0 < steps <= MAX_RING_STEPS else INNER_SHARE
+
+    def fraction_for(self, value: float) -> float:
+        """How far out a value lies, as a share of the radius (minimum: the inner ring, maximum: 1)."""
         assert self._data is not None
         span = max(1, self._data.maximum - self._data.minimum)
-        fraction = _clamp((value - self._data.minimum) / span, 0.0, 1.0)
+        inner = self.inner_share()
+        return inner + (1 - inner) * _clamp((value - self._data.minimum) / span, 0.0, 1.0)
+
+    def point_for(self, axis: int, value: float) -> QPointF:
+        """Where a value lies on an axis: the minimum on the inner ring, the maximum on the rim."""
+        assert self._data is not None
+        fraction = self.fraction_for(value)
         c, s = _direction(axis, len(self._data.axes))
         centre, radius = self.centre(), self.radius()
         return QPointF(centre.x() + c * radius * fraction, centre.y() + s * radius * fraction)
 
-    def legend_entries(self) -> list[str]:
-        if self._data is None or not self._data.has_previous:
+    def legend_series(self) -> list[tuple[str, str]]:
+        """(text, kind) of each legend entry; kind is "current", "previous" or "own"."""
+        if self._data is None or not (self._data.has_previous or self._data.has_own):
             return []
-        return [self._data.current_legend(), self._data.previous_legend()]
+        entries = [(self._data.current_legend(), "current")]
+        if self._data.has_previous:
+            entries.append((self._data.previous_legend(), "previous"))
+        if self._data.has_own:
+            entries.append((self._data.own_legend(), "own"))
+        if self._data.first_and_latest and self._data.has_previous:  # in time order: first, then latest
+            entries[0], entries[1] = entries[1], entries[0]
+        return entries
+
+    def legend_entries(self) -> list[str]:
+        return [text for text, _kind in self.legend_series()]
+
+    def series_runs(self, values: Mapping[str, int]) -> list[list[QPointF]]:
+        """The outline of a series as runs of joined points: one closed ring when every axis has a
+        value, else one run per stretch of neighbouring axes with values. A skipped axis is a gap."""
+        assert self._data is not None
+        present = [values.get(axis.domain_id) is not None for axis in self._data.axes]
+        points = [
+            self.point_for(index, values[axis.domain_id]) if here else None
+            for index, (axis, here) in enumerate(zip(self._data.axes, present, strict=True))
+        ]
+        return [[p for i in run if (p := points[i]) is not None] for run in web_runs(present)]
 
     # -- painting ---------------------------------------------------------------------------
 
@@ -655,8 +783,10 @@ class SpiderChart(QWidget):
         # The scale's numbers go under the data: a dot on a number hides less than a number on a dot.
         self._paint_ring_values(painter, layout)
         if self._data.previous is not None:
-            self._paint_series(painter, self._data.previous, previous=True)
-        self._paint_series(painter, self._data.current, previous=False)
+            self._paint_series(painter, self._data.previous, "previous")
+        self._paint_series(painter, self._data.current, "current")
+        if self._data.own is not None:
+            self._paint_series(painter, self._data.own, "own")
         self._paint_labels(painter, layout)
         if layout.legend_rect is not None:
             self._paint_legend(painter, layout.legend_rect)
@@ -669,12 +799,12 @@ class SpiderChart(QWidget):
         if steps <= 0:
             return [high]
         if steps <= MAX_RING_STEPS:
-            return list(range(low + 1, high + 1))
+            return list(range(low, high + 1))
         # Round steps that divide the scale evenly, so that the rim is a ring like the others.
         candidates = [s for s in (2, 5, 10, 20, 25, 50, 100, 250, 500, 1000) if steps / s <= MAX_RING_STEPS]
         even = [s for s in candidates if steps % s == 0]
         step = (even or candidates or [math.ceil(steps / MAX_RING_STEPS)])[0]
-        values = list(range(low + step, high, step))
+        values = list(range(low, high, step))
         return [*values, high]
 
     def _ring_polygon(self, value: float) -> QPolygonF:
@@ -684,14 +814,18 @@ class SpiderChart(QWidget):
     def _paint_grid(self, painter: QPainter, layout: ChartLayout) -> None:
         assert self._data is not None
         grid = self.grid_colour()
+        # Inside the minimum's ring lies no value: a quiet hollow, so the inner ring reads as the floor.
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_with_alpha(grid, 70))
+        painter.drawPolygon(self._ring_polygon(self._data.minimum))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for value in self._ring_values():
-            rim = value == self._data.maximum
-            painter.setPen(QPen(grid, 1.5 if rim else 1.0))
+            edge = value in (self._data.minimum, self._data.maximum)
+            painter.setPen(QPen(grid, 1.5 if edge else 1.0))
             painter.drawPolygon(self._ring_polygon(value))
         painter.setPen(QPen(grid, 1.0))
         for index in range(len(self._data.axes)):
-            painter.drawLine(layout.centre, self.point_for(index, self._data.maximum))
+            painter.drawLine(self.point_for(index, self._data.minimum), self.point_for(index, self._data.maximum))
 
     def _paint_ring_values(self, painter: QPainter, layout: ChartLayout) -> None:
         """Small value labels along the first (upward) spoke, thinned out when rings are close."""
@@ -699,7 +833,7 @@ class SpiderChart(QWidget):
         font = _scaled_font(self.font(), 0.8)
         metrics = QFontMetricsF(font, self)
         span = max(1, self._data.maximum - self._data.minimum)
-        ring_gap = layout.radius / span
+        ring_gap = layout.radius * (1 - self.inner_share()) / span
         every = next((k for k in (1, 2, 5, 10, 20, 50) if k * ring_gap >= 1.5 * metrics.height()), span)
         painter.setFont(font)
         painter.setPen(self.muted_colour())
@@ -717,57 +851,83 @@ class SpiderChart(QWidget):
             )
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
-    def _paint_series(self, painter: QPainter, values: Mapping[str, int], previous: bool) -> None:
+    def own_colour(self) -> QColor:
+        return QColor(OWN_COLOUR_ON_DARK if self._is_dark() else OWN_COLOUR)
+
+    def series_colour(self, kind: str) -> QColor:
+        if kind == "previous":
+            return self.previous_colour()
+        if kind == "own":
+            return self.own_colour()
+        return self.current_colour()
+
+    @staticmethod
+    def series_pen(colour: QColor, kind: str) -> QPen:
+        """Solid for the current series, dashed for the earlier one, dotted for the client's own."""
+        pen = QPen(colour, {"previous": 1.6, "own": 2.0}.get(kind, 2.2))
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        if kind == "previous":
+            pen.setDashPattern([3.0, 2.5])
+        elif kind == "own":
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setDashPattern([0.1, 2.2])
+        return pen
+
+    def marker_size(self, kind: str) -> float:
+        size = 0.22 * QFontMetricsF(self.font(), self).height()
+        return {"previous": 0.8 * size, "own": 1.25 * size}.get(kind, size)
+
+    def paint_marker(self, painter: QPainter, point: QPointF, kind: str, size: float | None = None) -> None:
+        """A dot (current), a square (earlier) or a hollow diamond (the client's own)."""
+        colour = self.series_colour(kind)
+        size = self.marker_size(kind) if size is None else size
+        base = self.palette().color(QPalette.ColorRole.Base)
+        if kind == "own":
+            painter.setPen(QPen(colour, 1.8))
+            painter.setBrush(base)
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(point.x(), point.y() - size * 1.3),
+                        QPointF(point.x() + size * 1.3, point.y()),
+                        QPointF(point.x(), point.y() + size * 1.3),
+                        QPointF(point.x() - size * 1.3, point.y()),
+                    ]
+                )
+            )
+        elif kind == "previous":
+            painter.setPen(QPen(base, 1.0))
+            painter.setBrush(colour)
+            painter.drawRect(QRectF(point.x() - size, point.y() - size, 2 * size, 2 * size))
+        else:
+            painter.setPen(QPen(base, 1.0))
+            painter.setBrush(colour)
+            painter.drawEllipse(point, size, size)
+
+    def _paint_series(self, painter: QPainter, values: Mapping[str, int], kind: str) -> None:
         assert self._data is not None
-        count = len(self._data.axes)
-        points: list[QPointF | None] = []
+        runs = self.series_runs(values)
+        colour = self.series_colour(kind)
+        closed = len(runs) == 1 and len(runs[0]) == len(self._data.axes) + 1
+        # Only a whole web has an area. A web with a gap is its lines and points: a fill would have
+        # to close it somewhere, and any edge drawn to the centre would read as a score there.
+        if closed and kind != "own":  # the client's own scores are a line and markers, no area
+            path = QPainterPath()
+            path.addPolygon(QPolygonF(runs[0]))
+            path.closeSubpath()
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_with_alpha(colour, 38 if kind == "previous" else 60))
+            painter.drawPath(path)
+
+        painter.setPen(self.series_pen(colour, kind))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for run in runs:
+            if len(run) >= 2:
+                painter.drawPolyline(QPolygonF(run))
         for index, axis in enumerate(self._data.axes):
             value = values.get(axis.domain_id)
-            points.append(None if value is None else self.point_for(index, value))
-        colour = self.previous_colour() if previous else self.current_colour()
-        fill = _with_alpha(colour, 38 if previous else 60)
-        centre = self.centre()
-
-        path = QPainterPath()
-        outline: list[list[QPointF]] = []
-        if all(p is not None for p in points):
-            ring = [p for p in points if p is not None]
-            path.addPolygon(QPolygonF(ring))
-            path.closeSubpath()
-            outline.append([*ring, ring[0]])
-        else:
-            # Runs of neighbouring present values, wrapping round from the last axis to the first.
-            start = next(i for i, p in enumerate(points) if p is None) + 1
-            run: list[QPointF] = []
-            for offset in range(count + 1):
-                point = points[(start + offset) % count]
-                if point is not None and offset < count:
-                    run.append(point)
-                    continue
-                if len(run) >= 2:
-                    path.addPolygon(QPolygonF([centre, *run, centre]))
-                    path.closeSubpath()
-                    outline.append(run)
-                run = []
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fill)
-        painter.drawPath(path)
-
-        pen = QPen(colour, 1.6 if previous else 2.2)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        if previous:
-            pen.setDashPattern([3.0, 2.5])
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for line in outline:
-            painter.drawPolyline(QPolygonF(line))
-
-        dot = 0.22 * QFontMetricsF(self.font(), self).height()
-        painter.setBrush(colour)
-        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Base), 1.0))
-        for point in points:
-            if point is not None:
-                painter.drawEllipse(point, dot * (0.6 if previous else 1.0), dot * (0.6 if previous else 1.0))
+            if value is not None:
+                self.paint_marker(painter, self.point_for(index, value), kind)
 
     def _paint_labels(self, painter: QPainter, layout: ChartLayout) -> None:
         assert self._data is not None
@@ -792,30 +952,30 @@ class SpiderChart(QWidget):
         assert self._data is not None
         metrics = QFontMetricsF(self.font(), self)
         painter.setFont(self.font())
-        swatch, spacing, between = self._legend_metrics()
+        swatch, spacing, _between = self._legend_metrics()
         rows = self._legend_rows()
         row_height = 1.4 * metrics.height()
         top = rect.bottom() - rows * row_height
         room = max(1.0, rect.width() - swatch - spacing)  # only a label wider than the widget is elided
-        entries = [(text, index == 1) for index, text in enumerate(self.legend_entries())]
-        texts = [metrics.elidedText(text, Qt.TextElideMode.ElideRight, room) for text, _p in entries]
+        series = self.legend_series()
+        placement = self._legend_placement()
+        texts = [metrics.elidedText(text, Qt.TextElideMode.ElideRight, room) for text, _kind in series]
         widths = [swatch + spacing + metrics.horizontalAdvance(t) for t in texts]
-        if rows == 1:
-            x = rect.center().x() - (sum(widths) + between) / 2
-            positions = [QPointF(x, top), QPointF(x + widths[0] + between, top)]
-        else:
-            # One above the other, left edges lined up so the swatches form a column.
-            x = rect.center().x() - max(widths) / 2
-            positions = [QPointF(x, top), QPointF(x, top + row_height)]
-        for (_text, previous), text, width, at in zip(entries, texts, widths, positions, strict=True):
-            y = at.y() + row_height / 2
-            pen = QPen(self.previous_colour() if previous else self.current_colour(), 1.6 if previous else 2.2)
-            if previous:
-                pen.setDashPattern([3.0, 2.5])
-            painter.setPen(pen)
-            painter.drawLine(QPointF(at.x(), y), QPointF(at.x() + swatch, y))
+        # Each row centred on its own.
+        row_widths = [0.0] * rows
+        for (row, x), width in zip(placement, widths, strict=True):
+            row_widths[row] = max(row_widths[row], x + width)
+        for (_text, kind), text, width, (row, x) in zip(series, texts, widths, placement, strict=True):
+            left = rect.center().x() - row_widths[row] / 2 + x
+            y = top + row * row_height + row_height / 2
+            colour = self.series_colour(kind)
+            painter.setPen(self.series_pen(colour, kind))
+            painter.drawLine(QPointF(left, y), QPointF(left + swatch, y))
+            self.paint_marker(painter, QPointF(left + swatch / 2, y), kind)
             painter.setPen(self.text_colour())
-            text_rect = QRectF(at.x() + swatch + spacing, at.y(), width - swatch - spacing + 1, row_height)
+            text_rect = QRectF(
+                left + swatch + spacing, top + row * row_height, width - swatch - spacing + 1, row_height
+            )
             painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
 
@@ -855,6 +1015,7 @@ class ScoreTable(QTableWidget):
         self.setSizeAdjustPolicy(QAbstractItemView.SizeAdjustPolicy.AdjustToContents)
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self.setWordWrap(False)
+        self.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move within it
         self.setAccessibleName(_("Scores as a table"))
 
     def set_data(self, data: ChartData | None) -> None:
@@ -864,32 +1025,41 @@ class ScoreTable(QTableWidget):
             self.setRowCount(0)
             self.setColumnCount(0)
             return
-        headers = [
-            _("Domain"),
-            _("Score ({minimum}\u2013{maximum})").format(
-                minimum=format_number(data.minimum), maximum=format_number(data.maximum)
-            ),
-        ]
-        if data.has_previous:
-            headers += [_("Previous"), _("Change")]
-        self.setColumnCount(len(headers))
-        self.setHorizontalHeaderLabels(headers)
-        if data.has_previous and data.previous_label:
-            header = self.horizontalHeaderItem(2)
-            header.setToolTip(data.previous_legend())
+        scale = _("Score ({minimum}\u2013{maximum})").format(
+            minimum=format_number(data.minimum), maximum=format_number(data.maximum)
+        )
+        # Columns as (header, tooltip, value of a domain); the change is text already.
+        columns: list[tuple[str, str, object]] = []
+        if data.first_and_latest and data.has_previous:
+            columns += [
+                (_("First"), data.previous_legend(), data.previous_value),
+                (_("Latest"), data.current_legend(), data.value),
+                (_("Change"), "", data.change),
+            ]
+        else:
+            columns.append((scale, data.current_label, data.value))
+            if data.has_previous:
+                columns += [(_("Previous"), data.previous_label, data.previous_value), (_("Change"), "", data.change)]
+        if data.has_own:
+            columns.append((_("Own score"), data.own_legend(), data.own_value))
+        self.setColumnCount(1 + len(columns))
+        self.setHorizontalHeaderLabels([_("Domain"), *(header for header, _tip, _value in columns)])
+        for number, (_header, tip, _value) in enumerate(columns, start=1):
+            if tip:
+                self.horizontalHeaderItem(number).setToolTip(tip)
         self.setRowCount(len(data.axes))
         icon_size = self.fontMetrics().height() * 2 // 3
         self.setIconSize(QSize(icon_size, icon_size))
         for row, axis in enumerate(data.axes):
             domain = QTableWidgetItem(_colour_icon(axis.colour, icon_size), axis.label)
             self.setItem(row, 0, domain)
-            cells = [data.value(axis.domain_id)]
-            if data.has_previous:
-                cells.append(data.previous_value(axis.domain_id))
-            for column, value in enumerate(cells, start=1):
-                self.setItem(row, column, self._number(NO_VALUE if value is None else format_number(value)))
-            if data.has_previous:
-                self.setItem(row, 3, self._number(format_change(data.change(axis.domain_id))))
+            for column, (_header, _tip, value_of) in enumerate(columns, start=1):
+                value = value_of(axis.domain_id)  # type: ignore[operator]
+                if value_of == data.change:
+                    text = format_change(value)
+                else:
+                    text = NO_VALUE if value is None else format_number(value)
+                self.setItem(row, column, self._number(text))
         self.resizeColumnsToContents()
         self.updateGeometry()
 

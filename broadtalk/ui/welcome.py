@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from broadtalk.errors import BroadtalkError
-from broadtalk.i18n import _
-from broadtalk.practitioners import Role, role_label
+from broadtalk.i18n import N_, _
+from broadtalk.practitioners import Role, role_description, role_label
 from broadtalk.sign_in import check_new_secret
 from broadtalk.store.database import check_new_passphrase
 from broadtalk.ui.common import ErrorLabel
@@ -45,9 +47,10 @@ def without_mnemonic(text: str) -> str:
 class WorkstationFields(QWidget):
     """Your name, your role and the practice name, each with an inline error under it.
 
-    Shared by the welcome and the settings, so both check and show problems the same way."""
+    Shared by the welcome and the settings, so both check and show problems the same way.
+    ``role_note``: a widget shown under the role (the welcome says there what the role means)."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, role_note: QWidget | None = None):
         super().__init__(parent)
         self.name_edit = QLineEdit()
         self.name_edit.setMaxLength(NAME_MAX)
@@ -82,6 +85,8 @@ class WorkstationFields(QWidget):
             column.setSpacing(4)
             column.addWidget(field)
             column.addWidget(self._errors[key])
+            if key == ROLE and role_note is not None:
+                column.addWidget(role_note)
             form.addRow(label, column)
         # A typed correction clears the old complaint at once; no stale red under a fixed field.
         self.name_edit.textEdited.connect(lambda _text: self._clear(NAME))
@@ -121,14 +126,26 @@ class WorkstationFields(QWidget):
         self._fields[key].setAccessibleDescription("")
 
 
+#: What the first account of a practice may do besides its role, said in the welcome.
+FIRST_ACCOUNT_NOTE = N_(
+    "This first account also manages the practice: colleagues, the lock time, backups and restore. "
+    "You can give that to a colleague later."
+)
+
+
 class WelcomeDialog(QDialog):
     """Shown when this database has no practitioner yet. ``choice`` after accept: "start" (with
-    ``values``) or "demo"."""
+    ``values``) or "demo".
+
+    The fields sit in a scroll area between the title and the buttons: when messages appear the
+    dialog grows to show them (up to the screen's height) and scrolls beyond that, so a field is
+    never squashed and a message never cut off."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(_("Welcome to broadtalk"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(620)
+        self.setSizeGripEnabled(True)
         self._choice: str | None = None
         self._values: WorkstationInput | None = None
 
@@ -148,12 +165,19 @@ class WelcomeDialog(QDialog):
         intro.setWordWrap(True)
         intro.setObjectName("welcomeIntro")
 
-        self.fields = WorkstationFields()
+        # Under the role: what it means, and that this first account also runs the practice.
+        self.role_note = QLabel()
+        self.role_note.setWordWrap(True)
+        self.role_note.setObjectName("roleNote")
+        self.role_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # a helping sentence, calm
+        self.fields = WorkstationFields(role_note=self.role_note)
         self.name_edit = self.fields.name_edit
         self.role_combo = self.fields.role_combo
         self.practice_edit = self.fields.practice_edit
         self.name_error = self.fields.name_error
         self.practice_error = self.fields.practice_error
+        self.role_combo.currentIndexChanged.connect(lambda _index: self._describe_role())
+        self._describe_role()
 
         protect = QLabel(_("Protect the data"))
         protect_font = QFont(protect.font())
@@ -165,9 +189,11 @@ class WelcomeDialog(QDialog):
         self.secret_repeat_edit = secret_field()
         self.secret_error = ErrorLabel()
         secret_form = QFormLayout()
+        secret_form.setContentsMargins(0, 0, 0, 0)
         secret_form.setVerticalSpacing(10)
         secret_form.setHorizontalSpacing(16)
         secret_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        secret_labels: list[QLabel] = []
         for text, field in (
             (_("Your P&IN or password"), self.secret_edit),
             (_("PIN or password &again"), self.secret_repeat_edit),
@@ -175,17 +201,34 @@ class WelcomeDialog(QDialog):
             label = QLabel(text)
             label.setBuddy(field)
             field.setAccessibleName(without_mnemonic(text))
-            secret_form.addRow(label, field)
+            secret_labels.append(label)
+            if field is self.secret_repeat_edit:  # the message under the pair, in the fields' column
+                column = QVBoxLayout()
+                column.setSpacing(4)
+                column.addWidget(field)
+                column.addWidget(self.secret_error)
+                secret_form.addRow(label, column)
+            else:
+                secret_form.addRow(label, field)
         passphrase_intro = QLabel(_(PASSPHRASE_ADVICE))
         passphrase_intro.setWordWrap(True)
-        self.passphrase_fields = NewPassphraseFields()
+        self.passphrase_error = ErrorLabel()
+        self.passphrase_fields = NewPassphraseFields(error=self.passphrase_error)
         self.passphrase_edit = self.passphrase_fields.passphrase_edit
         self.passphrase_repeat_edit = self.passphrase_fields.repeat_edit
-        self.passphrase_error = ErrorLabel()
-        self.secret_edit.textEdited.connect(lambda _text: self.secret_error.show_message(""))
-        self.passphrase_edit.textEdited.connect(lambda _text: self.passphrase_error.show_message(""))
+        # A message goes as soon as either of its two fields is typed in: no stale red.
+        for field in (self.secret_edit, self.secret_repeat_edit):
+            field.textEdited.connect(lambda _text: self._clear(self.secret_error, self.secret_edit))
+        for field in (self.passphrase_edit, self.passphrase_repeat_edit):
+            field.textEdited.connect(lambda _text: self._clear(self.passphrase_error, self.passphrase_edit))
         self._secret: str = ""
         self._passphrase: str = ""
+
+        # One label column for the three groups of fields, so the fields line up.
+        labels = [*self.fields.labels, *secret_labels, *self.passphrase_fields.labels]
+        label_width = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(label_width)
 
         self.start_button = QPushButton(_("&Start"))
         self.start_button.setDefault(True)
@@ -204,28 +247,40 @@ class WelcomeDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.start_button)
 
+        content = QWidget()
+        content.setObjectName("welcomeForm")
+        form = QVBoxLayout(content)
+        form.setContentsMargins(0, 0, 8, 0)  # room for a scroll bar beside the fields
+        form.setSpacing(0)
+        form.addWidget(self.fields)
+        form.addSpacing(20)
+        form.addWidget(protect)
+        form.addSpacing(6)
+        form.addWidget(secret_intro)
+        form.addSpacing(8)
+        form.addLayout(secret_form)
+        form.addSpacing(16)
+        form.addWidget(passphrase_intro)
+        form.addSpacing(8)
+        form.addWidget(self.passphrase_fields)
+        form.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("welcomeScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll.setWidget(content)
+
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 28, 32, 28)
+        layout.setContentsMargins(32, 28, 24, 28)
         layout.setSpacing(0)
         layout.addWidget(title)
         layout.addSpacing(10)
         layout.addWidget(intro)
         layout.addSpacing(24)
-        layout.addWidget(self.fields)
+        layout.addWidget(self.scroll, 1)
         layout.addSpacing(20)
-        layout.addWidget(protect)
-        layout.addSpacing(6)
-        layout.addWidget(secret_intro)
-        layout.addSpacing(8)
-        layout.addLayout(secret_form)
-        layout.addWidget(self.secret_error)
-        layout.addSpacing(12)
-        layout.addWidget(passphrase_intro)
-        layout.addSpacing(8)
-        layout.addWidget(self.passphrase_fields)
-        layout.addWidget(self.passphrase_error)
-        layout.addSpacing(24)
-        layout.addStretch(1)
         layout.addLayout(buttons)
 
         self.setTabOrder(self.name_edit, self.role_combo)
@@ -237,6 +292,51 @@ class WelcomeDialog(QDialog):
         self.setTabOrder(self.passphrase_repeat_edit, self.start_button)
         self.setTabOrder(self.start_button, self.demo_button)
         self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._fit()
+
+    def _describe_role(self) -> None:
+        role = self.role_combo.currentData()
+        text = role_description(role) + " " + _(FIRST_ACCOUNT_NOTE) if role else _(FIRST_ACCOUNT_NOTE)
+        self.role_note.setText(text)
+        self.role_combo.setAccessibleDescription(text)  # a screen reader reads it with the role
+
+    def _fit(self) -> None:
+        """Tall enough for every field and message at the present width (within the screen; the
+        scroll area takes what does not fit)."""
+        content = self.scroll.widget()
+        content_layout = content.layout()
+        content_layout.activate()
+        width = self.scroll.viewport().width() or content.width()
+        needed = (
+            content_layout.totalHeightForWidth(width)
+            if content_layout.hasHeightForWidth()
+            else content_layout.totalSizeHint().height()
+        )
+        chrome = self.height() - self.scroll.viewport().height()
+        target = needed + chrome
+        screen = self.screen()
+        if screen is not None:
+            target = min(target, screen.availableGeometry().height())
+        if target > self.height():
+            self.resize(self.width(), target)
+
+    def _clear(self, label: ErrorLabel, field: QWidget) -> None:
+        label.show_message("")
+        field.setAccessibleDescription("")
+
+    def _show_where(self, field: QWidget, label: ErrorLabel | None = None) -> None:
+        """The cursor in the field to fix, scrolled into view with its message."""
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        def into_view() -> None:
+            if label is not None and label.isVisible():
+                self.scroll.ensureWidgetVisible(label, 0, 8)
+            self.scroll.ensureWidgetVisible(field, 0, 8)
+
+        QTimer.singleShot(0, self, into_view)  # once the layout has made room for the messages
 
     @property
     def choice(self) -> str | None:
@@ -270,11 +370,31 @@ class WelcomeDialog(QDialog):
         except BroadtalkError as error:
             passphrase_problem = error.message
         self.secret_error.show_message(secret_problem)
+        self.secret_edit.setAccessibleDescription(secret_problem)
         self.passphrase_error.show_message(passphrase_problem)
+        self.passphrase_edit.setAccessibleDescription(passphrase_problem)
+        if values is None or secret_problem or passphrase_problem:
+            self._fit()  # room for the messages: the dialog grows rather than squash the fields
         if values is None:
+            first = next(
+                (
+                    (field, label)
+                    for field, label in (
+                        (self.name_edit, self.name_error),
+                        (self.role_combo, self.fields.role_error),
+                        (self.practice_edit, self.practice_error),
+                    )
+                    if label.text()
+                ),
+                (self.name_edit, None),
+            )
+            self._show_where(*first)
             return
-        if secret_problem or passphrase_problem:
-            (self.secret_edit if secret_problem else self.passphrase_edit).setFocus(Qt.FocusReason.OtherFocusReason)
+        if secret_problem:
+            self._show_where(self.secret_edit, self.secret_error)
+            return
+        if passphrase_problem:
+            self._show_where(self.passphrase_edit, self.passphrase_error)
             return
         self._choice, self._values = START, values
         self._secret, self._passphrase = self.secret_edit.text(), self.passphrase_edit.text()

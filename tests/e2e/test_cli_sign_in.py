@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
+from sqlmodel import select as select_rows
 
 from broadtalk import i18n
 from broadtalk.cli import main
@@ -27,6 +28,7 @@ from broadtalk.permissions import MATRIX, Permission
 from broadtalk.practitioners import Role, get_actor, list_practitioners
 from broadtalk.referrals import list_referrals
 from broadtalk.store.database import Database
+from broadtalk.store.tables import Conversation
 from tests.e2e.signing_in import demo_practice, signed_in
 
 #: Raw 256-bit keys (SQLCipher's ``x'...'`` form) given as the passphrase: the file is encrypted
@@ -151,6 +153,9 @@ class Practice:
             nurse = self._actor(db, Role.PRACTICE_NURSE)
             with db.transaction() as tx:
                 self.client = next(iter(sorted(r.client_id for r in list_referrals(tx, nurse))))
+                self.conversation = tx.exec(
+                    select_rows(Conversation.id).where(Conversation.status == "completed").order_by(Conversation.id)
+                ).first()
             self.referral = self._consented_referral(db, nurse)
             self.withdrawn = self._withdrawn_referral(db, nurse)
         finally:
@@ -222,6 +227,14 @@ COMMANDS: dict[str, tuple[frozenset[Permission], list[str]]] = {
         frozenset({Permission.EXPORT_HANDOVERS}),
         ["handover", "withdrawal-confirmation", "{withdrawn}", "--out", "{out}.pdf"],
     ),
+    "conversations gp-note": (
+        frozenset({Permission.VIEW_CONVERSATIONS}),
+        ["conversations", "gp-note", "{conversation}"],
+    ),
+    "conversations client-summary": (
+        frozenset({Permission.VIEW_CONVERSATIONS}),
+        ["conversations", "client-summary", "{conversation}", "--out", "{out}.pdf"],
+    ),
     "backup": (frozenset({Permission.BACKUP}), ["backup", "--out", "{out}.sqlite"]),
     "restore": (frozenset({Permission.RESTORE}), ["restore", "{backup}", "--yes"]),
     "audit": (frozenset({Permission.VIEW_AUDIT}), ["audit", "--json"]),
@@ -246,6 +259,7 @@ def _argv(template: Practice, name: str, db: Path, out: Path) -> list[str]:
         "referral": str(template.referral),
         "withdrawn": str(template.withdrawn),
         "model": str(template.model),
+        "conversation": str(template.conversation),
     }
     return ["--db", str(db), *(arg.format(**values) for arg in args)]
 

@@ -3,20 +3,32 @@ it gives, and ticking actions off."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox, QWidget
+from sqlmodel import select
 
 from broadtalk import i18n
 from broadtalk.client_history import client_history
 from broadtalk.clients import ClientInput, create_client, get_client
-from broadtalk.conversation_records import ActionEntry, ConversationContent, GoalEntry, record_conversation
+from broadtalk.conversation_records import (
+    ActionEntry,
+    ConversationContent,
+    DomainEntry,
+    GoalEntry,
+    record_conversation,
+)
 from broadtalk.conversations import add_action, complete_conversation, start_conversation
-from broadtalk.store.tables import Action
+from broadtalk.i18n import _, format_short_date
+from broadtalk.practitioners import Role, create_practitioner
+from broadtalk.store.tables import Action, DomainAssessment
+from broadtalk.ui import client_page
 from broadtalk.ui.client_page import ActionsModel, ClientPage
+from broadtalk.ui.main_window import MainWindow
 from tests.conftest import NOW
 
 
@@ -314,3 +326,234 @@ def test_refresh_shows_a_conversation_held_meanwhile(db, actor, page, greet):
     page.refresh()
     assert page.conversations_model.conversation_at(0).id == newest
     assert page.conversations_model.rowCount() == 4
+
+
+# -- how things moved, the follow-up, the actions' domains, the mnemonics (issue 11) ---------------
+
+HEALTH = ("bodily-functions", "mental-wellbeing", "meaningfulness", "quality-of-life", "participation",
+          "daily-functioning")  # fmt: skip
+
+
+def _scored(tx, actor, client_id, model_id, days_ago, scores, own=None, follow_up=None) -> int:
+    started = NOW - timedelta(days=days_ago)
+    conversation_id = record_conversation(
+        tx,
+        actor,
+        client_id,
+        ConversationContent(
+            model_id,
+            1,
+            started,
+            domains=[DomainEntry(domain_id, score) for domain_id, score in scores.items()],
+            completed_at=started + timedelta(minutes=40),
+            follow_up_date=follow_up,
+        ),
+    )
+    for domain_id, value in (own or {}).items():  # the client's own score, as the client view stores it
+        row = tx.exec(
+            select(DomainAssessment).where(
+                DomainAssessment.conversation_id == conversation_id, DomainAssessment.domain_id == domain_id
+            )
+        ).one()
+        row.client_score = value
+        tx.add(row)
+    return conversation_id
+
+
+@pytest.fixture
+def moved(db, actor) -> int:
+    """Joke with three positive-health conversations (one domain skipped, own scores) and one ZRM."""
+    with db.transaction() as tx:
+        client_id = create_client(tx, actor, ClientInput("Joke", "Smit", "12-05-1960"), now=NOW).id
+        _scored(tx, actor, client_id, "self-sufficiency", 400, {"finances": 2, "housing": 3})
+        _scored(tx, actor, client_id, "positive-health", 300, dict.fromkeys(HEALTH, 3))
+        _scored(tx, actor, client_id, "positive-health", 150, dict.fromkeys(HEALTH, 5) | {"participation": None},
+                own={"bodily-functions": 4})  # fmt: skip
+        _scored(tx, actor, client_id, "positive-health", 10, dict.fromkeys(HEALTH, 7),
+                own={"bodily-functions": 6, "participation": 2}, follow_up=date(2026, 12, 8))  # fmt: skip
+    return client_id
+
+
+def _mnemonic(text: str) -> str:
+    match = re.search(r"&([^&])", text)
+    return match.group(1).lower() if match else ""
+
+
+def test_the_trends_show_every_conversation_per_domain_with_gaps_and_own_scores(qtbot, page, moved):
+    assert page.show_client(moved)
+    panel = page.trends_panel
+    assert page.trends_section.isVisible() and not page.trends_section.is_empty
+    assert [t.model_id for t in panel.trends] == ["positive-health", "self-sufficiency"]
+    assert panel.model_combo.isVisible()  # two models: a chooser
+    assert [t.chart.data().title for t in panel.domain_trends] == [
+        "Lichaam",
+        "Mentaal welbevinden",
+        "Zingeving",
+        "Kwaliteit van leven",
+        "Meedoen",
+        "Dagelijks leven",
+    ]
+    assert all(trend.chart.isVisible() and trend.table.isVisible() for trend in panel.domain_trends)
+    participation = panel.domain_trends[4]
+    assert participation.chart.data().scores == (3, None, 7)  # skipped: None, never 0
+    table = participation.table
+    assert table.header_texts() == [_("Date"), _("Score"), _("Own score")]
+    assert [[table.cell_text(r, c) for c in range(3)] for r in range(3)] == [
+        [format_short_date((NOW - timedelta(days=300)).date()), "3", "\u2013"],
+        [format_short_date((NOW - timedelta(days=150)).date()), "\u2013", "\u2013"],
+        [format_short_date((NOW - timedelta(days=10)).date()), "7", "2"],
+    ]
+    assert table.item(1, 1).data(Qt.ItemDataRole.AccessibleTextRole) == _("skipped, no score")
+    body = panel.domain_trends[0]
+    assert body.chart.data().own_scores == (None, 4, 6)
+    assert body.chart.accessibleName() == _("Trend of {domain}").format(domain="Lichaam")
+    assert "Lichaam" in body.chart.accessibleDescription()
+    # The spider chart: the first and the latest overlaid, the client's own score beside them.
+    spider = panel.spider.chart.data()
+    assert spider.first_and_latest
+    assert spider.previous["bodily-functions"] == 3 and spider.current["bodily-functions"] == 7
+    assert spider.own == {"bodily-functions": 6, "participation": 2}
+    assert panel.spider.table.header_texts() == [_("Domain"), _("First"), _("Latest"), _("Change"), _("Own score")]
+
+
+def test_the_trends_are_reached_and_the_model_switched_by_keyboard(qtbot, db, actor, moved):
+    i18n.set_language("en")  # the page's mnemonics in English do not wait for the Dutch catalog
+    page = ClientPage(db, actor)
+    qtbot.addWidget(page)
+    page.resize(1000, 700)
+    page.show()
+    _activate(qtbot, page)
+    page.show_client(moved)
+    heading = page.trends_section.heading
+    letter = _mnemonic(heading.text())
+    assert letter and heading.buddy() is page.trends_panel.model_combo
+    qtbot.keyClick(page.conversations_table, letter, Qt.KeyboardModifier.AltModifier)
+    combo = page.trends_panel.model_combo
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is combo)
+    # The page scrolled down to it.
+    bar = page.scroll.verticalScrollBar()
+    assert bar.value() > 0
+    top = combo.mapTo(page.scroll.widget(), combo.rect().topLeft()).y()
+    assert bar.value() <= top <= bar.value() + page.scroll.viewport().height()
+    assert heading.mapTo(page.scroll.widget(), heading.rect().topLeft()).y() >= bar.value()  # its heading too
+
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: page.trends_panel.current_trends().model_id == "self-sufficiency")
+    trends = page.trends_panel.domain_trends
+    assert len(trends) == 13 and all(trend.isVisible() for trend in trends)
+    finances = next(t for t in trends if t.chart.data().title == "Finances")
+    assert finances.table.header_texts() == [_("Date"), _("Score")]  # no own scores: no column of dashes
+    assert finances.table.cell_text(0, 1) == "2"
+    justice = next(t for t in trends if t.chart.data().title == "Justice")
+    assert justice.table.cell_text(0, 1) == "\u2013"
+    assert [t.chart.data().title for t in trends][:2] == ["Finances", "Work and education"]
+
+    # Tab goes on from the chooser into the charts and tables, in reading order.
+    qtbot.keyClick(combo, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.trends_panel.spider.table)
+    qtbot.keyClick(page.trends_panel.spider.table, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is trends[0].chart)
+    qtbot.keyClick(trends[0].chart, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is trends[0].table)
+
+
+def test_one_model_needs_no_chooser_and_no_scores_gives_a_calm_sentence(qtbot, db, actor, page, greet):
+    with db.transaction() as tx:
+        _scored(tx, actor, greet.client_id, "positive-health", 5, dict.fromkeys(HEALTH, 6))
+    # 4D (no scores), positive health without and with scores, a ZRM draft without scores
+    page.show_client(greet.client_id)
+    panel = page.trends_panel
+    assert [t.model_id for t in panel.trends] == ["positive-health"]
+    assert not panel.model_combo.isVisible()
+    assert page.trends_section.heading.buddy() is panel.spider.table
+    assert panel.spider.chart.data().previous is None  # the first is the latest: one web
+    with db.transaction() as tx:
+        ron = create_client(tx, actor, ClientInput("Ron", "Jansen", "12-08-1980"), now=NOW)
+    page.show_client(ron.id)
+    assert page.trends_section.is_empty and page.trends_section.empty.isVisible()
+    assert page.trends_section.heading.buddy() is None
+    assert "&" not in page.trends_section.heading.text()
+
+
+def test_the_latest_follow_up_date_is_shown_with_its_weekday(page, moved):
+    i18n.set_language("en")
+    page.show_client(moved)
+    text = page.follow_up_label.text()
+    assert page.follow_up_label.isVisible()
+    assert text == _("Follow-up conversation: {date}").format(date="Tue 8 December")
+
+
+def test_the_actions_table_has_a_domain_column(qtbot, page, greet):
+    i18n.set_language("en")
+    page.show_client(greet.client_id)
+    model = page.actions_model
+    assert model.headerData(ActionsModel.DOMAIN, Qt.Orientation.Horizontal) == "Domain"
+    domains = {model.action_at(r).what: model.index(r, ActionsModel.DOMAIN).data() for r in range(model.rowCount())}
+    # The goal's domain for an action serving a goal; none for a loose action without a domain.
+    assert domains == {"Aanmelden bij de maaltijd in het buurthuis": "Social", "Wandelgroep op dinsdag proberen": ""}
+    first = next(r for r in range(model.rowCount()) if domains[model.action_at(r).what])
+    assert "Social" in model.index(first, ActionsModel.WHAT).data(Qt.ItemDataRole.AccessibleTextRole)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_no_mnemonic_on_the_client_page_clashes_with_the_menus_or_another(qtbot, db, actor, moved, language):
+    # Alt+P on the client page went to the Praktijk menu and to "Volgende sta&p…" at once.
+    i18n.set_language(language)
+    window = MainWindow(db, actor)
+    qtbot.addWidget(window)
+    window.resize(1280, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_client(moved)
+    page = window.client_page
+    # Built while the page was not on screen yet, the trends are shown with it.
+    assert page.trends_panel.domain_trends and all(t.isVisible() for t in page.trends_panel.domain_trends)
+    menus = [_mnemonic(action.text()) for action in window.menuBar().actions()]
+    assert all(menus) and len(set(menus)) == len(menus)
+    seen: dict[str, str] = {}
+    for widget in page.findChildren(QWidget):
+        if not isinstance(widget, QAbstractButton | QLabel) or not widget.isVisibleTo(page):
+            continue
+        letter = _mnemonic(widget.text())
+        if not letter:
+            continue
+        assert letter not in menus, f"{widget.text()!r} clashes with a menu"
+        assert letter not in seen, f"{widget.text()!r} clashes with {seen[letter]!r}"
+        seen[letter] = widget.text()
+    assert _mnemonic(page.trends_section.heading.text()) in seen
+
+
+def test_a_practice_manager_sees_no_trends_and_no_follow_up(qtbot, db, moved):
+    with db.transaction() as tx:
+        manager = create_practitioner(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER, now=NOW)
+    page = ClientPage(db, manager)
+    qtbot.addWidget(page)
+    page.resize(1000, 700)
+    page.show()
+    assert page.show_client(moved)
+    assert not page.trends_section.isVisible() and page.trends_panel.trends == ()
+    assert not page.follow_up_label.isVisible()
+    assert page.referrals_panel.isVisible()
+
+
+def test_a_row_of_conversation_actions_follows_the_conversations(qtbot, page, greet, monkeypatch):
+    """The GP note and the client's summary act on the conversation under the cursor, by keyboard."""
+    opened = []
+    monkeypatch.setattr(client_page, "open_gp_note", lambda _parent, _db, _actor, cid: opened.append(("gp", cid)))
+    monkeypatch.setattr(
+        client_page, "open_client_summary", lambda _parent, _db, _actor, cid: opened.append(("summary", cid))
+    )
+    page.show_client(greet.client_id)
+    assert page.conversation_actions.isVisible() and page.gp_note_button.isVisible()
+    page.conversations_table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.conversations_table)
+    qtbot.keyClick(page.conversations_table, Qt.Key.Key_Down)
+    qtbot.keyClick(page.conversations_table, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.gp_note_button)
+    qtbot.keyClick(page.gp_note_button, Qt.Key.Key_Space)
+    qtbot.keyClick(page.gp_note_button, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.summary_button)
+    qtbot.keyClick(page.summary_button, Qt.Key.Key_Space)
+    assert opened == [("gp", greet.health), ("summary", greet.health)]
+    qtbot.keyClick(page.summary_button, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.goals_table)

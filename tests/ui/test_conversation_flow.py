@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -11,7 +12,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from broadtalk import conversations as conv
 from broadtalk.clients import search_clients
 from broadtalk.conversation_changes import list_changes
-from broadtalk.i18n import _
+from broadtalk.i18n import _, format_date
+from broadtalk.sign_in import choose_first_secret
 from broadtalk.ui.client_dialog import ClientDialog
 from broadtalk.ui.conversation.closing_page import DETAIL_ROLE
 from broadtalk.ui.conversation.conversation_page import ConversationPage
@@ -72,6 +74,22 @@ def _new_conversation(qtbot, window, model_id: str) -> ConversationPage:
     return window.conversation
 
 
+def _tab_to(qtbot, target, limit: int = 60) -> None:
+    """Press Tab until ``target`` has the focus, as a keyboard user walks a page."""
+    for _press in range(limit):
+        if QApplication.focusWidget() is target:
+            return
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is target
+
+
+def _mnemonic(qtbot, widget) -> None:
+    """Alt + the underlined letter of a button or label, whatever the language."""
+    text = widget.text()
+    letter = text[text.index("&") + 1].upper()
+    qtbot.keyClick(QApplication.focusWidget(), getattr(Qt.Key, f"Key_{letter}"), Qt.KeyboardModifier.AltModifier)
+
+
 def _go_to(qtbot, page: ConversationPage, key: str) -> None:
     for row in range(page.steps.count()):
         item = page.steps.item(row)
@@ -106,20 +124,45 @@ def test_a_whole_conversation_by_keyboard_and_mouse_ends_up_in_the_database(qtbo
     qtbot.waitUntil(change.isVisible)
     qtbot.keyClicks(change.editor, "Meer bewegen, weer fietsen")
 
-    _go_to(qtbot, page, "closing")
+    # From the last domain, Ctrl+PgDown: the closing step, and what is typed lands in "what matters most".
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    _go_to(qtbot, page, page.model.domains[-1].id)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert page.current_step() == "closing"
     closing = page.closing
-    qtbot.keyClicks(closing.what_matters, "Meedoen")
+    qtbot.keyClicks(QApplication.focusWidget(), "Meedoen")
+    # A goal: Tab to its field, type, Tab to its domain, choose with the arrows, Alt+mnemonic adds it.
+    _tab_to(qtbot, closing.goal_text)
     qtbot.keyClicks(closing.goal_text, "Een dag in de week vrijwilligerswerk")
-    qtbot.keyClick(closing.goal_text, Qt.Key.Key_Return)
+    qtbot.keyClick(closing.goal_text, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is closing.goal_domain
+    while closing.goal_domain.currentData() != "participation":
+        qtbot.keyClick(closing.goal_domain, Qt.Key.Key_Down)
+    _mnemonic(qtbot, closing.add_goal_button)
     qtbot.waitUntil(lambda: closing.goals.count() == 1)
+    assert QApplication.focusWidget() is closing.goal_text  # ready for the next goal
+    # An action for that goal: what, who, by when; Enter adds it.
+    _tab_to(qtbot, closing.action_what)
     qtbot.keyClicks(closing.action_what, "Kennismaken bij het buurthuis")
-    qtbot.keyClicks(closing.action_who, "Ron, met de welzijnscoach")
-    qtbot.keyClicks(closing.action_due, "01-12-2099")
+    qtbot.keyClick(closing.action_what, Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "Ron, met de welzijnscoach")
+    qtbot.keyClick(closing.action_who, Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "01-12-2099")
+    qtbot.keyClick(closing.action_due, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is closing.action_goal
+    qtbot.keyClick(closing.action_goal, Qt.Key.Key_Down)
+    closing.action_due.setFocus()  # back with Shift+Tab would do as well
     qtbot.keyClick(closing.action_due, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: closing.actions.count() == 1)
+    # The follow-up date by its label's mnemonic; its weekday is shown beside it.
+    _mnemonic(qtbot, closing.follow_up_label)
+    assert QApplication.focusWidget() is closing.follow_up
     qtbot.keyClicks(closing.follow_up, "15-01-2100")
+    assert format_date(date(2100, 1, 15), "full") in closing.follow_up_day.text()
 
-    qtbot.mouseClick(page.complete_button, Qt.MouseButton.LeftButton)
+    # Complete, by its mnemonic.
+    _mnemonic(qtbot, page.complete_button)
     qtbot.waitUntil(lambda: page.snapshot.summary.is_completed)
     assert body.own_words.isReadOnly()
     assert page.amend_button.isVisible() and not page.complete_button.isVisible()
@@ -137,8 +180,11 @@ def test_a_whole_conversation_by_keyboard_and_mouse_ends_up_in_the_database(qtbo
         "bodily-functions.change": "Meer bewegen, weer fietsen",
     }
     assert snapshot.what_matters_most == "Meedoen"
-    assert [g.description for g in snapshot.goals] == ["Een dag in de week vrijwilligerswerk"]
+    assert [(g.description, g.domain_id) for g in snapshot.goals] == [
+        ("Een dag in de week vrijwilligerswerk", "participation")
+    ]
     [action] = snapshot.actions
+    assert action.goal_id == snapshot.goals[0].id
     assert (action.what, action.who, action.due_date.isoformat()) == (
         "Kennismaken bij het buurthuis",
         "Ron, met de welzijnscoach",
@@ -191,7 +237,8 @@ def test_the_4d_ranking_is_stored_in_the_clients_order(qtbot, window, db, actor)
     rows = {ranking.item(r).data(Qt.ItemDataRole.UserRole): r for r in range(ranking.count())}
     ranking.item(rows["societal"]).setCheckState(Qt.CheckState.Checked)
     ranking.item(rows["social"]).setCheckState(Qt.CheckState.Checked)
-    ranking.setCurrentRow(rows["social"])
+    # Ticked domains stand on top in the order of ticking (societal, social); the rows moved.
+    ranking.setCurrentRow(next(r for r in range(ranking.count()) if ranking.item(r).data(256) == "social"))
     qtbot.keyClick(ranking, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(ranking, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
     page.session.flush()
@@ -222,10 +269,17 @@ def test_the_client_view_hides_everything_else_until_the_practitioners_key(qtbot
     assert "depressie" not in texts
     assert view.chart is not None
 
+    # Leaving needs the practitioner's PIN: Escape and the close button only ask for it.
+    with db.transaction() as tx:
+        choose_first_secret(tx, window.actor.id, "24680")
     qtbot.keyClick(view, Qt.Key.Key_Escape)
-    view.close()  # a click on the window's close button: refused
+    qtbot.waitUntil(lambda: view.leave_dialog is not None and view.leave_dialog.isVisible())
+    qtbot.keyClick(view.leave_dialog.secret_edit, Qt.Key.Key_Escape)  # back to the client
+    view.close()  # a click on the window's close button: asks the PIN again
     assert view.isVisible()
-    qtbot.keyClick(view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: view.leave_dialog.isVisible())
+    qtbot.keyClicks(view.leave_dialog.secret_edit, "24680")
+    qtbot.keyClick(view.leave_dialog.secret_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.isVisible() and window.client_view is None)
 
 
@@ -309,7 +363,9 @@ def test_an_action_for_a_goal_with_a_domain_has_the_goals_domain(qtbot, window, 
     assert action.goal_id == volunteering.id and action.domain_id is None  # it has its goal's domain
     title = closing.goal_domain.itemText(closing.goal_domain.findData("participation"))
     assert title in closing.actions.item(0).data(DETAIL_ROLE)
-    assert not closing.action_domain.isEnabled()  # the goal stays chosen for the next action
+    # Ready for the next action: no goal and no domain until chosen, so nothing lands under the wrong one.
+    assert closing.action_goal.currentData() is None
+    assert closing.action_domain.isEnabled() and closing.action_domain.currentData() is None
 
     # A completed conversation is read only: the domain cannot be chosen either.
     assert page.complete()

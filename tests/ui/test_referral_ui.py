@@ -14,8 +14,16 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QFileDialog, QListWidget, QMessageBox
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+)
 from sqlmodel import select
 
 from broadtalk import conversations as conv
@@ -28,7 +36,7 @@ from broadtalk.referral_steps import CLOSED, DRAFT, FEEDBACK, SENT, status_label
 from broadtalk.referrals import advance_referral, create_referral, get_referral, list_referrals
 from broadtalk.social_map import OfferingInput, OrganisationInput, create_offering, create_organisation
 from broadtalk.store.tables import Disclosure
-from broadtalk.ui import handover_preview
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.consent_dialogs import ConsentDialog, WithdrawConsentDialog
 from broadtalk.ui.dialog_parts import local_today
 from broadtalk.ui.handover_preview import HandoverPreview
@@ -399,11 +407,10 @@ def test_the_preview_shows_the_pdf_and_save_writes_it_under_the_reference_and_lo
         reference = get_referral(tx, actor, referral_id).reference
     asked: list[str] = []
 
-    def save_name(_parent, _caption, suggested, _filter, *args, **kwargs):
-        asked.append(suggested)
-        return str(tmp_path / "overdracht"), ""  # without .pdf: the dialog adds it
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+    def save_name(dialog: QFileDialog) -> None:
+        asked.append(dialog.selectedFiles()[0])
+        dialog.findChild(QLineEdit, "fileNameEdit").setText(str(tmp_path / "overdracht"))  # the dialog adds .pdf
+        dialog.accept()
 
     def look_and_save(preview: HandoverPreview) -> None:
         qtbot.waitUntil(lambda: preview.document.status() == QPdfDocument.Status.Ready)
@@ -414,6 +421,7 @@ def test_the_preview_shows_the_pdf_and_save_writes_it_under_the_reference_and_lo
             qtbot.waitUntil(lambda: preview.current_page() == 1)
         _click(qtbot, preview.whole_page_button)
         assert preview.whole_page_button.isChecked() and not preview.fit_width_button.isChecked()
+        dialogs.when_open(QFileDialog, save_name)
         _click(qtbot, preview.save_button)
         _click(qtbot, preview.close_button)
 
@@ -438,17 +446,13 @@ def test_printing_the_client_copy_renders_every_page_and_logs_the_disclosure(
     _consent(db, actor, referral_id)
     printed = tmp_path / "printed.pdf"
 
-    class PrintToFile:
+    def print_to_file(dialog: QPrintDialog) -> int:
         """The print dialog, answered with 'print' to a PDF file instead of a printer."""
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(printed))
+        return int(QDialog.DialogCode.Accepted)
 
-        def __init__(self, printer: QPrinter, _parent=None):
-            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-            printer.setOutputFileName(str(printed))
-
-        def exec(self) -> int:
-            return int(QDialog.DialogCode.Accepted)
-
-    monkeypatch.setattr(handover_preview, "QPrintDialog", PrintToFile)
+    monkeypatch.setattr(QPrintDialog, "exec", print_to_file)
     preview = HandoverPreview(db, actor, referral_id, CLIENT_COPY)
     qtbot.addWidget(preview)
     preview.show()
@@ -489,7 +493,7 @@ def test_after_the_client_withdraws_consent_there_is_no_preview_and_no_file(
         "'Confirmation for the client…'. Neither carries anything from the conversation."
     )
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: pytest.fail("no file dialog")))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: pytest.fail("no file dialog"))
     preview = HandoverPreview(db, actor, referral_id, HANDOVER_PDF)
     qtbot.addWidget(preview)
     assert preview.exec() == QDialog.DialogCode.Rejected
@@ -902,3 +906,210 @@ def test_a_conversation_passed_in_is_chosen_when_completed_and_otherwise_the_new
     qtbot.addWidget(dialog)
     assert dialog.conversation_id == practice.conversation_id
     assert not dialog.draft_warning.isVisibleTo(dialog)
+
+
+# -- where documents go ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder of our own with a documents folder in it (what QStandardPaths finds)."""
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    return home / "Documents"
+
+
+def test_save_and_print_start_in_the_documents_folder_with_the_reference_as_name(
+    qtbot, db, actor, practice, dialogs, documents
+):
+    referral_id = _referral(db, actor, practice)
+    _consent(db, actor, referral_id)
+    preview = HandoverPreview(db, actor, referral_id, CLIENT_COPY)
+    qtbot.addWidget(preview)
+    preview.show()
+    name = preview.default_file_name()
+    assert name == _("client-copy-{reference}.pdf").format(reference=preview._reference)
+    seen: dict[str, str] = {}
+
+    def look_at_file(dialog: QFileDialog) -> None:
+        seen["save"] = dialog.selectedFiles()[0]
+        dialog.reject()
+
+    def look_at_printer(dialog: QPrintDialog) -> None:
+        seen["print"] = dialog.findChild(QLineEdit, "filename").text()
+        dialog.reject()
+
+    dialogs.when_open(QFileDialog, look_at_file)
+    _click(qtbot, preview.save_button)
+    dialogs.when_open(QPrintDialog, look_at_printer)
+    _click(qtbot, preview.print_button)
+    dialogs.check()
+    assert seen == {"save": str(documents / name), "print": str(documents / name)}
+    assert preview.saved_path is None and _disclosures(db) == []
+
+
+def test_the_overdue_dialog_shows_a_long_recipient_whole(qtbot, db, actor, practice):
+    now = datetime.now(UTC)
+    with db.transaction() as tx:
+        organisation = create_organisation(
+            tx, actor, OrganisationInput("Stichting Maatschappelijke Dienstverlening Utrecht-Overvecht")
+        )
+        offering = create_offering(
+            tx,
+            actor,
+            OfferingInput(
+                organisation.id, "Schuldhulpverlening en budgetbeheer", "debt_counselling", ("money",), "Consulent"
+            ),
+        )
+        referral_id = create_referral(
+            tx,
+            actor,
+            practice.client_id,
+            offering_id=offering.id,
+            question="Graag hulp bij de schulden.",
+            urgency="soon",
+            feedback_contact="POH, 030 111 2222",
+            conversation_id=practice.conversation_id,
+            now=now - timedelta(days=45),
+        ).id
+    _consent(db, actor, referral_id, given_days_ago=45)
+    with db.transaction() as tx:
+        advance_referral(tx, actor, referral_id, SENT, now=now - timedelta(days=40))
+
+    dialog = OverdueReferralsDialog(db, actor)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    recipient = dialog.model.index(0, 2).data()
+    assert "Schuldhulpverlening en budgetbeheer" in recipient
+    width = dialog.table.fontMetrics().horizontalAdvance(recipient)
+    assert dialog.table.columnWidth(2) >= width + 6  # the whole recipient, not "Stichting Maatsch…"
+    assert dialog.model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole) == recipient
+
+
+def test_enter_on_a_suggestion_chooses_it_and_only_enter_elsewhere_saves(qtbot, db, actor, practice, dialogs):
+    dialog = ReferralDialog(db, actor, practice.client_id, practice.conversation_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.suggestions)
+
+    # Down highlights the second suggestion, Enter chooses it: the dialog stays open, nothing is
+    # refused, and the question is next.
+    qtbot.keyClick(dialog.suggestions, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.suggestions, Qt.Key.Key_Down)
+    highlighted = dialog.suggestions.current_offering()
+    assert highlighted is not None
+    qtbot.keyClick(dialog.suggestions, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.referral is None
+    assert not dialog.question_error.isVisible() and not dialog.recipient_error.isVisible()
+    assert dialog.chosen is not None and dialog.chosen.id == highlighted.id
+    assert QApplication.focusWidget() is dialog.question
+
+    # Enter in the search chooses the first result, and does not save either.
+    dialog.search.setFocus()
+    qtbot.keyClicks(dialog.search, "schuld")
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert dialog.isVisible() and not dialog.question_error.isVisible()
+    assert dialog.chosen is not None and dialog.chosen.id == practice.schuldhulp
+
+    # Enter in a one-line field saves (the default button), after which consent is next.
+    qtbot.keyClicks(dialog.question, "Wilt u Greet helpen met de post?")
+    dialog.contact_preference.setFocus()
+    dialogs.when_open(ConsentDialog, lambda consent: consent.reject())
+    qtbot.keyClick(dialog.contact_preference, Qt.Key.Key_Return)
+    dialogs.check()
+    assert dialog.referral is not None and dialog.referral.offering_id == practice.schuldhulp
+
+
+def test_a_flagged_domain_about_money_suggests_debt_help_first(qtbot, db, actor, practice):
+    with db.transaction() as tx:
+        buurtteam = create_organisation(tx, actor, OrganisationInput("Buurtteam Overvecht", last_checked=local_today()))
+        create_offering(
+            tx,
+            actor,
+            OfferingInput(
+                buurtteam.id, "Buurtteam sociaal", "neighbourhood_team", ("housing", "money", "network"), "Medewerker"
+            ),
+        )
+        cid = conv.start_conversation(tx, actor, practice.client_id, "four-domains", 1).id
+        conv.assess_domain(tx, actor, cid, "societal", own_words="De schulden lopen op", important=True)
+        conv.complete_conversation(tx, actor, cid)
+    dialog = ReferralDialog(db, actor, practice.client_id, cid)
+    qtbot.addWidget(dialog)
+    assert dialog.suggestions.isVisibleTo(dialog)
+    assert dialog.suggestions.offering_at(0).id == practice.schuldhulp
+    assert _texts(dialog.suggestions)[0].startswith("Schuldhulp Utrecht — Schuldhulpmaatje")
+
+
+def test_a_recipient_not_on_the_social_map_is_typed_in_referred_to_and_added_to_the_map(
+    qtbot, db, actor, practice, dialogs, monkeypatch
+):
+    asked: list[str] = []
+
+    def yes(_parent, _title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
+    dialog = ReferralDialog(db, actor, practice.client_id, practice.conversation_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    assert not dialog.ad_hoc_fields.isVisible()
+    dialog.ad_hoc_box.setFocus()
+    qtbot.keyClick(dialog.ad_hoc_box, Qt.Key.Key_Space)  # "Not on the social map", ticked
+    assert dialog.ad_hoc_box.isChecked() and dialog.chosen is None
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.ad_hoc_organisation)
+    qtbot.keyClicks(dialog.ad_hoc_organisation, "Stichting Kwartier")
+    qtbot.keyClicks(dialog.ad_hoc_offering, "Maatjesproject")
+    qtbot.keyClicks(dialog.ad_hoc_phone, "bel maar")
+    qtbot.keyClicks(dialog.question, "Wilt u kennismaken met Greet?")
+    _click(qtbot, dialog.save_button)
+    assert dialog.isVisible() and dialog.recipient_error.isVisible() and "bel maar" in dialog.recipient_error.text()
+    assert QApplication.focusWidget() is dialog.ad_hoc_organisation
+
+    dialog.ad_hoc_phone.clear()
+    qtbot.keyClicks(dialog.ad_hoc_phone, "030 222 33 44")
+    dialogs.when_open(ConsentDialog, lambda consent: consent.reject())
+    _click(qtbot, dialog.save_button)
+    dialogs.check()
+    referral = dialog.referral
+    assert referral is not None
+    assert referral.recipient.startswith("Stichting Kwartier") and "030 222 33 44" in referral.recipient
+    # One click put it on the map, with the life domains Greet flagged, for the next referral.
+    assert len(asked) == 1 and "Stichting Kwartier" in asked[0]
+    added = dialog.added_offering
+    assert added is not None and added.organisation_name == "Stichting Kwartier"
+    assert set(added.domain_tags) == {"meaning", "participation"}
+    with db.transaction() as tx:
+        assert get_referral(tx, actor, referral.id).offering_id == added.id
+
+
+def test_a_long_offering_in_the_lists_scrolls_sideways_instead_of_being_cut_off(qtbot, db, actor, practice):
+    with db.transaction() as tx:
+        organisation = create_organisation(
+            tx, actor, OrganisationInput("Stichting Maatschappelijke Dienstverlening Utrecht-Overvecht", phone="030 1")
+        )
+        create_offering(
+            tx,
+            actor,
+            OfferingInput(
+                organisation.id, "Schuldhulpverlening en budgetbeheer", "debt_counselling", ("money",), "Consulent"
+            ),
+        )
+    dialog = ReferralDialog(db, actor, practice.client_id, practice.conversation_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.search, "budgetbeheer")
+    qtbot.waitUntil(lambda: dialog.results.count() == 1)
+    needed = dialog.results.fontMetrics().horizontalAdvance(dialog.results.item(0).text().splitlines()[0])
+    assert needed > dialog.results.viewport().width()  # longer than the list is wide
+    bar = dialog.results.horizontalScrollBar()
+    qtbot.waitUntil(bar.isVisible)
+    assert bar.maximum() > 0

@@ -140,12 +140,17 @@ def test_the_practice_menu_offers_only_what_the_role_allows(qtbot, db, nurse):
     with db.transaction() as tx:
         manager = create_practitioner(tx, "Mirjam Bos", Role.PRACTICE_MANAGER, now=NOW)
         admin = create_practitioner(tx, "Sander Kok", Role.ADMINISTRATOR, now=NOW)
+        colleague = create_practitioner(tx, "Els Bakker", Role.PRACTICE_NURSE, now=NOW)
     seen = {}
-    for who in (nurse, manager, admin):
+    for who in (colleague, manager, admin):
         main = MainWindow(db, who)
         qtbot.addWidget(main)
         seen[who.role] = {a.text() for a in main.practice_menu.actions() if a.isVisible() and a.text()}
     assert seen[Role.PRACTICE_NURSE] == {"&Reservekopie maken…"}
+    # The nurse who set up the practice also runs it (the first account).
+    main = MainWindow(db, nurse)
+    qtbot.addWidget(main)
+    assert {a.text() for a in main.practice_menu.actions() if a.isVisible() and a.text()} >= seen[Role.ADMINISTRATOR]
     assert "&Audittrail…" in seen[Role.PRACTICE_MANAGER]
     assert "Reservekopie &terugzetten…" not in seen[Role.PRACTICE_MANAGER]
     assert "Reservekopie &terugzetten…" in seen[Role.ADMINISTRATOR]
@@ -153,9 +158,7 @@ def test_the_practice_menu_offers_only_what_the_role_allows(qtbot, db, nurse):
 
 def test_back_up_now_writes_a_checked_backup_and_audits_it(qtbot, db, window, tmp_path, monkeypatch):
     target = tmp_path / "kopie.sqlite"
-    monkeypatch.setattr(
-        "broadtalk.ui.backup_dialogs.QFileDialog.getSaveFileName", lambda *args, **kwargs: (str(target), "")
-    )
+    monkeypatch.setattr("broadtalk.ui.file_dialogs.ask_save_path", lambda *args, **kwargs: target)
     told = []
     monkeypatch.setattr(QMessageBox, "information", lambda *args: told.append(args[2]))
     window.back_up()
@@ -172,9 +175,7 @@ def test_back_up_now_writes_a_checked_backup_and_audits_it(qtbot, db, window, tm
 def test_a_backup_never_overwrites_a_file(qtbot, db, window, tmp_path, monkeypatch):
     target = tmp_path / "bestaat.sqlite"
     target.write_bytes(b"iets anders")
-    monkeypatch.setattr(
-        "broadtalk.ui.backup_dialogs.QFileDialog.getSaveFileName", lambda *args, **kwargs: (str(target), "")
-    )
+    monkeypatch.setattr("broadtalk.ui.file_dialogs.ask_save_path", lambda *args, **kwargs: target)
     warned = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))
     window.back_up()
@@ -236,6 +237,10 @@ def test_restore_refuses_a_junk_file_under_the_list_and_changes_nothing(qtbot, e
 def test_a_nurse_is_refused_a_restore_by_the_core(qtbot, db, nurse, window, monkeypatch):
     warned = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))
+    with db.transaction() as tx:  # a colleague: the nurse who set up the practice also runs it
+        colleague = add_account(tx, nurse, "Els Bakker", Role.PRACTICE_NURSE, PIN)
+    window = MainWindow(db, colleague)
+    qtbot.addWidget(window)
     window.restore()
     assert warned and window.restore_request is None
     assert actions(db)[-1] == audit.Action.REFUSED

@@ -15,7 +15,7 @@ from broadtalk.referrals import feedback_due_days
 from broadtalk.settings import PracticeDetails, practice_details, set_practice_details
 from broadtalk.store.tables import AuditEntry
 from broadtalk.ui.settings_dialog import SettingsDialog
-from broadtalk.workstation import current_actor, practice_name, set_up_workstation
+from broadtalk.workstation import current_actor, practice_name, set_up_workstation, use_practitioner_here
 from tests.conftest import NOW
 
 
@@ -154,9 +154,10 @@ def test_a_practice_nurse_is_refused_practice_settings_and_nothing_is_saved(qtbo
     from broadtalk.referrals import feedback_due_days
 
     with db.transaction() as tx:
-        nurse = set_up_workstation(
-            tx, "Anouk de Vries", Role.PRACTICE_NURSE, "Huisartsenpraktijk De Linde", "geheim-2468", now=NOW
-        )
+        # A nurse who works here, not the first account (that one also runs the practice).
+        set_up_workstation(tx, "Mila Bos", Role.PRACTICE_MANAGER, "Huisartsenpraktijk De Linde", "geheim-2468", now=NOW)
+        nurse = create_practitioner(tx, "Anouk de Vries", Role.PRACTICE_NURSE, now=NOW)
+        use_practitioner_here(tx, nurse)
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
     i18n.set_language("en")

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from broadtalk import i18n
+from broadtalk import demo_texts, i18n
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.practitioners import Role, create_practitioner
 from broadtalk.social_map import (
@@ -25,12 +25,14 @@ from broadtalk.social_map import (
 )
 from broadtalk.social_map_import import ImportReport
 from broadtalk.store.tables import Referral
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.social_map_window import (
     ImportReportDialog,
     OfferingDialog,
     OfferingSuggestions,
     OrganisationDialog,
     SocialMapDialog,
+    SocialMapTableModel,
 )
 from tests.conftest import NOW
 
@@ -414,7 +416,7 @@ def test_a_csv_is_imported_through_the_dialog_and_the_report_lists_every_rejecte
 ):
     path = tmp_path / "sociale-kaart.csv"
     path.write_bytes(CSV.encode("utf-8-sig"))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(path), "")))
+    monkeypatch.setattr(file_dialogs, "ask_open_path", lambda *args, **kwargs: path)
     reports = _drive_modal(monkeypatch, ImportReportDialog, lambda report: None)
     dialog = _open_map(qtbot, db, actor)
     dialog.import_button.click()
@@ -432,7 +434,7 @@ def test_a_csv_is_imported_through_the_dialog_and_the_report_lists_every_rejecte
 
 
 def test_cancelling_the_file_choice_imports_nothing(qtbot, db, actor, monkeypatch):
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: ("", "")))
+    monkeypatch.setattr(file_dialogs, "ask_open_path", lambda *args, **kwargs: None)
     reports = _drive_modal(monkeypatch, ImportReportDialog, lambda report: None)
     dialog = _open_map(qtbot, db, actor)
     dialog.import_button.click()
@@ -446,7 +448,7 @@ def test_a_file_without_the_required_columns_is_refused_with_one_message(
 ):
     path = tmp_path / "adressen.csv"
     path.write_text("naam;adres\nWijk;Straat 1\n", encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(path), "")))
+    monkeypatch.setattr(file_dialogs, "ask_open_path", lambda *args, **kwargs: path)
     reports = _drive_modal(monkeypatch, ImportReportDialog, lambda report: None)
     dialog = _open_map(qtbot, db, actor)
     dialog.import_button.click()
@@ -468,10 +470,13 @@ def test_suggestions_show_organisation_offering_contact_and_the_stale_marker(qtb
     _show(qtbot, widget)
     widget.set_suggestions(offerings)
     texts = [widget.item(i).text() for i in range(widget.count())]
+    # The most specific offerings first: the coach also does "meaning", which nobody asked for.
     assert texts[0].startswith("Stichting Welzijn Overvecht — Buurtmaaltijd (Gastvrouw")
-    assert texts[-1].startswith("Schuldhulp Utrecht — Schuldhulpmaatje (Coördinator, 030 286 12 34)")
-    assert texts[-1] != OfferingSuggestions.text_of(offerings[-1]).split(" · ")[0]  # the marker is there
-    assert widget.item(widget.count() - 1).background().color().name() != widget.item(0).background().color().name()
+    assert texts[-1].startswith("Stichting Welzijn Overvecht — Welzijn op Recept")
+    stale = next(row for row, text in enumerate(texts) if "Schuldhulpmaatje" in text)
+    assert texts[stale].startswith("Schuldhulp Utrecht — Schuldhulpmaatje (Coördinator, 030 286 12 34)")
+    assert texts[stale] != OfferingSuggestions.text_of(offerings[stale]).split(" · ")[0]  # the marker is there
+    assert widget.item(stale).background().color().name() != widget.item(0).background().color().name()
     assert widget.current_offering() == offerings[0]
 
     with qtbot.waitSignal(widget.offering_chosen) as chosen:
@@ -504,3 +509,52 @@ def test_import_report_without_problems_shows_only_the_counts(qtbot):
     _show(qtbot, dialog)
     assert not dialog.problems.isVisible() and not dialog.copy_button.isVisible()
     assert "3" in dialog.summary.text()
+
+
+def _demo_map(db, actor) -> None:
+    """The demo practice's social map, with its long Dutch compound words."""
+    with db.transaction() as tx:
+        for organisation, city, phone, offerings in demo_texts.SOCIAL_MAP:
+            organisation_id = create_organisation(
+                tx, actor, OrganisationInput(organisation, city=city, phone=phone, last_checked=TODAY)
+            ).id
+            for name, kind, tags, contact in offerings:
+                create_offering(tx, actor, OfferingInput(organisation_id, name, kind, tags, contact))
+
+
+def test_no_word_of_the_demo_social_map_is_cut_off_and_a_wide_window_shows_every_name_whole(qtbot, db, actor):
+    _demo_map(db, actor)
+    dialog = _open_map(qtbot, db, actor)
+    table, model = dialog.table, dialog.model
+    metrics = table.fontMetrics()
+    columns = {name: SocialMapTableModel.COLUMNS.index(name) for name in SocialMapTableModel.COLUMNS}
+
+    def texts(column: str) -> list[str]:
+        return [model.index(row, columns[column]).data() for row in range(model.rowCount())]
+
+    dialog.resize(1240, 780)
+    qtbot.waitUntil(lambda: table.viewport().width() > 1100)
+    for column in ("organisation", "offering", "contact", "kind"):
+        longest = max(metrics.horizontalAdvance(text) for text in texts(column))
+        assert table.columnWidth(columns[column]) >= longest + 12, column  # on one line, nothing elided
+    # The life domains are as wide as their longest line, not a half-empty column beside cut names.
+    longest_domain = max(metrics.horizontalAdvance(line) for text in texts("domains") for line in text.split("\n"))
+    assert table.columnWidth(columns["domains"]) <= longest_domain + 40
+    header = table.horizontalHeader()
+    assert sum(header.sectionSize(i) for i in range(header.count())) <= table.viewport().width() + 1
+
+    # The smallest window wraps the long texts, but never cuts a word ("Schuldhul…").
+    dialog.resize(900, 600)
+    qtbot.waitUntil(lambda: table.viewport().width() < 900)
+    for column in ("organisation", "offering", "contact", "domains", "kind"):
+        widest_word = max(metrics.horizontalAdvance(word) for text in texts(column) for word in text.split())
+        assert table.columnWidth(columns[column]) >= widest_word + 12, column
+    # Rows as tall as their wrapped lines: no "Meedoen en …" at the bottom of a cell.
+    for row in range(model.rowCount()):
+        for column in ("organisation", "offering", "contact", "domains"):
+            width = table.columnWidth(columns[column]) - 12
+            text = model.index(row, columns[column]).data()
+            needed = metrics.boundingRect(0, 0, width, 10_000, int(Qt.TextFlag.TextWordWrap), text).height()
+            assert table.rowHeight(row) >= needed + 8, (row, column)
+    for column in ("organisation", "offering", "contact"):
+        assert model.index(0, columns[column]).data(Qt.ItemDataRole.ToolTipRole)  # the whole text on hover

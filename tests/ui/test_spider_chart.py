@@ -24,6 +24,7 @@ from broadtalk.ui.spider_chart import (
     chart_data_for,
     describe_scores,
     format_change,
+    web_runs,
 )
 
 
@@ -182,16 +183,36 @@ def test_the_scale_is_fixed_so_middling_scores_stay_halfway(qtbot, health):
     image = chart.grab().toImage()
     centre, radius = chart.centre(), chart.radius()
     reach = _farthest_along(image, centre, (0.0, -1.0), chart.current_colour())
-    assert abs(reach - radius / 2) <= 6
+    # Halfway between the minimum's inner ring and the rim.
+    inner = radius / 11
+    assert abs(reach - (inner + (radius - inner) / 2)) <= 6
 
 
-def test_minimum_scores_leave_nothing_of_the_current_colour_away_from_the_centre(qtbot, zrm):
-    chart = _chart(qtbot, chart_data_for(zrm, _all(zrm, 1)))
+@pytest.mark.parametrize("model_id", ["self-sufficiency", "positive-health"])
+def test_a_minimum_score_lies_visibly_off_centre_on_the_inner_ring(qtbot, model_id):
+    # With the minimum in the centre a web of lowest scores was a dot: it looked like no scores at all.
+    model = _model(model_id)
+    lowest = min(model.scale_of(d).min for d in model.domains if model.scale_of(d) is not None)
+    chart = _chart(qtbot, chart_data_for(model, _all(model, lowest)))
+    centre, radius = chart.centre(), chart.radius()
+    for axis in range(len(chart.data().axes)):
+        point = chart.point_for(axis, lowest)
+        assert math.hypot(point.x() - centre.x(), point.y() - centre.y()) >= radius / 12
+    # The one-step distances stay equal: the inner ring is one step from the centre.
+    steps = chart.data().maximum - chart.data().minimum
+    assert chart.fraction_for(chart.data().minimum) == pytest.approx(1 / (steps + 1))
+    # Painted: the current colour reaches the inner ring on the upward spoke, not just the centre dot.
     image = chart.grab().toImage()
-    distances = _pixels_within(image, chart.centre(), chart.radius() + 2, chart.current_colour(), 24)
-    assert distances, "the dots at the centre are drawn"
-    dot_radius = 0.22 * chart.fontMetrics().height()
-    assert max(distances) <= dot_radius + 2
+    reach = _farthest_along(image, centre, (0.0, -1.0), chart.current_colour())
+    assert reach >= radius / (steps + 1) - 3
+    # And the scale's lowest number is written on that ring.
+    assert chart._ring_values()[0] == lowest
+
+
+def test_a_wide_scale_keeps_its_minimum_a_tenth_out(qtbot):
+    axes = (ChartAxis("a", "A", "#000"), ChartAxis("b", "B", "#000"), ChartAxis("c", "C", "#000"))
+    chart = _chart(qtbot, ChartData(axes, 0, 100, {"a": 0, "b": 0, "c": 0}))
+    assert chart.fraction_for(0) == pytest.approx(0.1) and chart.fraction_for(100) == pytest.approx(1.0)
 
 
 def test_the_previous_series_is_dashed_grey_and_only_there_when_given(qtbot, health):
@@ -253,14 +274,15 @@ def test_a_skipped_domain_breaks_the_web_instead_of_bridging_it(qtbot, health):
 
 
 def test_grid_rings_at_every_step_up_to_ten_steps(qtbot, health, zrm):
-    assert _chart(qtbot, chart_data_for(health, {}))._ring_values() == list(range(1, 11))
-    assert _chart(qtbot, chart_data_for(zrm, {}))._ring_values() == [2, 3, 4, 5]
+    # The minimum is a ring too (one step from the centre).
+    assert _chart(qtbot, chart_data_for(health, {}))._ring_values() == list(range(0, 11))
+    assert _chart(qtbot, chart_data_for(zrm, {}))._ring_values() == [1, 2, 3, 4, 5]
     wide = ChartData(
         (ChartAxis("a", "A", "#000"), ChartAxis("b", "B", "#000"), ChartAxis("c", "C", "#000")), 0, 100, {}
     )
-    assert _chart(qtbot, wide)._ring_values() == list(range(10, 101, 10))
+    assert _chart(qtbot, wide)._ring_values() == list(range(0, 101, 10))
     wider = ChartData(wide.axes, 0, 150, {})
-    assert _chart(qtbot, wider)._ring_values() == list(range(25, 151, 25))
+    assert _chart(qtbot, wider)._ring_values() == list(range(0, 151, 25))
 
 
 # -- the chart: labels and size ------------------------------------------------------------------
@@ -477,3 +499,89 @@ def test_the_panel_shows_chart_and_table_side_by_side_or_stacked_when_narrow(qtb
     qtbot.waitUntil(lambda: panel.table.geometry().top() >= panel.chart.geometry().bottom())
     panel.set_data(None)
     assert not panel.showing_chart()
+
+
+# -- first and latest, the client's own scores, gaps ---------------------------------------------------
+
+
+def test_web_runs_break_at_a_skipped_axis_and_never_bridge_it():
+    assert web_runs([True] * 4) == [[0, 1, 2, 3, 0]]  # closed
+    assert web_runs([True, True, False, True, True]) == [[3, 4, 0, 1]]  # wraps round, gap at 2
+    assert sorted(web_runs([True, False, True, False, False])) == [[0], [2]]  # lone points
+    assert web_runs([False, False, False]) == []
+
+
+def test_a_skipped_domain_gives_the_outline_a_gap_not_a_point_at_the_centre(qtbot, health):
+    scores = _all(health, 6)
+    scores["meaningfulness"] = None
+    chart = _chart(qtbot, chart_data_for(health, scores))
+    runs = chart.series_runs(chart.data().current)
+    assert len(runs) == 1 and len(runs[0]) == 5  # five points, open: the gap is at the skipped axis
+    centre = chart.centre()
+    for point in runs[0]:
+        assert math.hypot(point.x() - centre.x(), point.y() - centre.y()) > chart.radius() / 2
+
+
+def _first_latest(model, first, latest, own=None):
+    return chart_data_for(
+        model, latest, first, "Laatste gesprek (01-03-2026)", "Eerste gesprek (01-03-2025)",
+        own, "Eigen score (01-03-2026)", first_and_latest=True,
+    )  # fmt: skip
+
+
+def test_first_and_latest_are_named_in_time_order_with_the_clients_own_score(qtbot, health):
+    data = _first_latest(health, _all(health, 3), _all(health, 7), {"bodily-functions": 5, "participation": None})
+    chart = _chart(qtbot, data, 520, 520)
+    assert chart.legend_entries() == [
+        "Eerste gesprek (01-03-2025)",
+        "Laatste gesprek (01-03-2026)",
+        "Eigen score (01-03-2026)",
+    ]
+    assert [kind for _text, kind in chart.legend_series()] == ["previous", "current", "own"]
+    # Told apart without colour: solid, dashed and dotted lines.
+    pens = {kind: chart.series_pen(chart.series_colour(kind), kind) for kind in ("current", "previous", "own")}
+    assert not pens["current"].dashPattern()
+    assert pens["previous"].dashPattern() != pens["own"].dashPattern()
+    assert data.own == {"bodily-functions": 5}
+    # The own score is painted: the hollow diamond's outline lies around its point.
+    image = chart.grab().toImage()
+    point = chart.point_for(0, 5)
+    own = _pixels_within(image, point, chart.marker_size("own") * 1.6, chart.own_colour(), 40)
+    assert own
+    assert chart.heightForWidth(520) > 520  # the legend has room
+    assert _("(client's own score {score})").format(score=5) in describe_scores(data)
+
+
+def test_the_table_beside_first_and_latest_has_first_latest_change_and_own(qtbot, zrm):
+    table = ScoreTable()
+    qtbot.addWidget(table)
+    first, latest = _all(zrm, 2), _all(zrm, 4) | {"justice": None}
+    table.set_data(_first_latest(zrm, first, latest, {"finances": 3}))
+    assert table.header_texts() == [_("Domain"), _("First"), _("Latest"), _("Change"), _("Own score")]
+    rows = {table.cell_text(r, 0): [table.cell_text(r, c) for c in range(1, 5)] for r in range(table.rowCount())}
+    assert rows["Financiën"] == ["2", "4", "+2", "3"]
+    assert rows["Justitie"] == ["2", "\u2013", "\u2013", "\u2013"]
+    assert table.item(0, 4).data(Qt.ItemDataRole.AccessibleTextRole) is None
+    justice = next(r for r in range(table.rowCount()) if table.cell_text(r, 0) == "Justitie")
+    assert table.item(justice, 2).data(Qt.ItemDataRole.AccessibleTextRole) == _("no score")
+    assert table.horizontalHeaderItem(1).toolTip() == "Eerste gesprek (01-03-2025)"
+
+
+def test_a_web_with_a_gap_has_no_area_pulled_to_the_centre(qtbot, health):
+    # The fill of a broken web used to fan out from the centre: its edges read as a lowest score.
+    whole = _chart(qtbot, chart_data_for(health, _all(health, 8)))
+    scores = _all(health, 8)
+    scores["meaningfulness"] = None
+    broken = _chart(qtbot, chart_data_for(health, scores))
+    base = whole.palette().color(QPalette.ColorRole.Base)
+    colour = whole.current_colour()
+    fill = QColor.fromRgbF(
+        *(0.765 * b + 0.235 * c for b, c in zip(base.getRgbF()[:3], colour.getRgbF()[:3], strict=True))
+    )
+
+    def filled(chart: SpiderChart) -> int:
+        return len(_pixels_within(chart.grab().toImage(), chart.centre(), chart.radius() * 0.9, fill, 12))
+
+    area = filled(whole)
+    assert area > 2000
+    assert filled(broken) < area / 20  # only the anti-aliased edges of its lines

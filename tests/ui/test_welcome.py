@@ -14,9 +14,10 @@ from broadtalk.clients import count_clients
 from broadtalk.demo import DEMO_SECRET
 from broadtalk.practitioners import Role, create_practitioner
 from broadtalk.settings import is_demo
-from broadtalk.store.database import Database
+from broadtalk.store.database import Database, WrongPassphrase
 from broadtalk.ui import app as app_module
-from broadtalk.ui.sign_in_dialogs import SignInDialog
+from broadtalk.ui.common import ErrorLabel
+from broadtalk.ui.sign_in_dialogs import PassphraseDialog, SignInDialog
 from broadtalk.ui.welcome import DEMO, START, WelcomeDialog
 from broadtalk.workstation import current_actor
 from tests.conftest import NOW
@@ -310,3 +311,142 @@ def test_an_unexpected_error_is_logged_without_its_message_and_told_calmly(qtbot
     assert "ValueError" in logged
     assert "Greet" not in logged and "schulden" not in logged
     assert shown and "ValueError" in shown[0] and "Greet" not in shown[0]
+
+
+# -- the form's layout: errors never squash the fields or get cut off ------------------------------
+
+
+def _fields(welcome) -> list:
+    return [
+        welcome.name_edit,
+        welcome.role_combo,
+        welcome.practice_edit,
+        welcome.secret_edit,
+        welcome.secret_repeat_edit,
+        welcome.passphrase_edit,
+        welcome.passphrase_repeat_edit,
+    ]
+
+
+def _visible_errors(welcome) -> list[ErrorLabel]:
+    return [label for label in welcome.findChildren(ErrorLabel) if label.isVisible()]
+
+
+def _laid_out_in_full(label: ErrorLabel) -> bool:
+    """Every wrapped line of the message has room: its height is what its text needs at its width."""
+    return label.height() >= label.heightForWidth(label.width()) and label.width() > 0
+
+
+def _on_screen(widget) -> bool:
+    """Not cut off by the dialog or by a scroll area: the whole widget can be seen."""
+    return widget.visibleRegion().boundingRect().size() == widget.size()
+
+
+def test_enter_on_empty_fields_keeps_every_field_usable_and_every_message_whole(qtbot, welcome):
+    heights = {field: field.height() for field in _fields(welcome)}
+    _press(qtbot, Qt.Key.Key_Return)  # nothing typed: every check complains at once
+    qtbot.wait(50)
+    errors = _visible_errors(welcome)
+    assert len(errors) == 4  # name, practice, PIN, passphrase
+    for field in _fields(welcome):
+        assert field.height() >= max(field.minimumSizeHint().height(), heights[field]), field.accessibleName()
+    for label in errors:
+        assert _laid_out_in_full(label), label.text()
+    # The cursor is in the first field to fix, and it and its message can be seen.
+    assert welcome.name_edit.hasFocus()
+    qtbot.waitUntil(lambda: _on_screen(welcome.name_edit) and _on_screen(welcome.name_error), timeout=2000)
+
+
+def test_a_wrong_passphrase_message_is_shown_whole(qtbot, welcome):
+    welcome.resize(520, welcome.height())  # narrow: the message wraps over several lines
+    _type(qtbot, "Anouk de Vries")
+    for field, text in (
+        (welcome.practice_edit, "De Linde"),
+        (welcome.secret_edit, "48213"),
+        (welcome.secret_repeat_edit, "48213"),
+        (welcome.passphrase_edit, "lindeboom aan de gracht"),
+        (welcome.passphrase_repeat_edit, "lindeboom aan de grach"),
+    ):
+        field.setFocus()
+        _type(qtbot, text)
+    _press(qtbot, Qt.Key.Key_Return)
+    assert welcome.choice is None
+    label = welcome.passphrase_error
+    assert label.isVisible() and label.text() == i18n._("The two passphrases differ; type the same passphrase twice.")
+    assert label.wordWrap()  # never elided: wrapped over as many lines as it needs
+    qtbot.waitUntil(lambda: _laid_out_in_full(label) and _on_screen(label), timeout=2000)
+    # Too short as well: a longer message, still whole.
+    welcome.passphrase_edit.setFocus()
+    welcome.passphrase_edit.selectAll()
+    _type(qtbot, "kort")
+    welcome.passphrase_repeat_edit.setFocus()
+    welcome.passphrase_repeat_edit.selectAll()
+    _type(qtbot, "kort")
+    _press(qtbot, Qt.Key.Key_Return)
+    assert "too short" in label.text()
+    qtbot.waitUntil(lambda: _laid_out_in_full(label) and _on_screen(label), timeout=2000)
+
+
+def test_each_red_message_goes_as_soon_as_its_field_is_corrected(qtbot, welcome):
+    _type(qtbot, "Anouk de Vries")
+    welcome.practice_edit.setFocus()
+    _type(qtbot, "De Linde")
+    for field, text in (
+        (welcome.secret_edit, "48213"),
+        (welcome.secret_repeat_edit, "48214"),
+        (welcome.passphrase_edit, "lindeboom aan de gracht"),
+        (welcome.passphrase_repeat_edit, "lindeboom aan de grach"),
+    ):
+        field.setFocus()
+        _type(qtbot, text)
+    _press(qtbot, Qt.Key.Key_Return)
+    assert welcome.secret_error.isVisible() and welcome.passphrase_error.isVisible()
+    # The repeated PIN is the wrong one: correcting it there takes the message away.
+    welcome.secret_repeat_edit.setFocus()
+    _press(qtbot, Qt.Key.Key_Backspace)
+    _type(qtbot, "3")
+    assert not welcome.secret_error.isVisible()
+    welcome.passphrase_repeat_edit.setFocus()
+    _type(qtbot, "t")
+    assert not welcome.passphrase_error.isVisible()
+    # The name: emptied, refused, typed again.
+    welcome.name_edit.setFocus()
+    welcome.name_edit.selectAll()
+    _press(qtbot, Qt.Key.Key_Delete)
+    _press(qtbot, Qt.Key.Key_Return)
+    assert welcome.name_error.isVisible()
+    _type(qtbot, "Anouk")
+    assert not welcome.name_error.isVisible()
+    assert _visible_errors(welcome) == []
+    with qtbot.waitSignal(welcome.accepted, timeout=2000):
+        _press(qtbot, Qt.Key.Key_Return)
+
+
+def test_the_message_for_a_wrong_passphrase_at_start_is_shown_whole(qtbot, tmp_path):
+    """The data of a practice is locked: a wrong passphrase says why at length (a path, Caps Lock,
+    a backup); every word of it can be read, and so can the explanation above the field."""
+    i18n.set_language("en")
+    path = tmp_path / "practice.sqlite"
+    Database.open(path, passphrase="lindeboom aan de gracht").close()
+    dialog = PassphraseDialog(str(path))
+    opened: list[Database] = []
+
+    def attempt() -> str | None:
+        try:
+            opened.append(Database.open(path, passphrase=dialog.passphrase()))
+        except WrongPassphrase as error:
+            return error.message
+        return None
+
+    dialog.set_attempt(attempt)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitActive(dialog)
+    qtbot.waitUntil(dialog.passphrase_edit.hasFocus, timeout=2000)
+    _type(qtbot, "lindeboom aan de grach")
+    _press(qtbot, Qt.Key.Key_Return)
+    assert not opened and dialog.isVisible()
+    assert "Caps Lock" in dialog.error.text() and dialog.error.wordWrap()
+    for label in (dialog.error, dialog.explanation):
+        qtbot.waitUntil(lambda label=label: _laid_out_in_full(label) and _on_screen(label), timeout=2000)
+    assert dialog.passphrase_edit.height() >= dialog.passphrase_edit.minimumSizeHint().height()

@@ -58,7 +58,7 @@ SELF_SUFFICIENCY_DOMAINS = [
 #: Display-only texts for the client's own copy. They say a domain or a scale end in plain words
 #: and never change what a score means, so they may be added to (or reworded in) a published
 #: version; every other byte of a published file is frozen.
-PLAIN_KEYS = ("plainTitle", "plainLabel", "reportLabel")
+PLAIN_KEYS = ("plainTitle", "plainLabel", "reportLabel", "clientQuestion")
 _PLAIN_KEY_LINE = re.compile(rf"^ *(?:{'|'.join(PLAIN_KEYS)}):(?: *\{{[^\n]*\}})? *\n")
 
 
@@ -98,7 +98,9 @@ def without_plain_texts(model: ConversationModel) -> ConversationModel:
         return [item.model_copy(update={"report_label": None}) for item in values]
 
     domains = [
-        d.model_copy(update={"plain_title": None, "scale": scale(d.scale), "items": items(d.items)})
+        d.model_copy(
+            update={"plain_title": None, "client_question": None, "scale": scale(d.scale), "items": items(d.items)}
+        )
         for d in model.domains
     ]
     closing = model.closing.model_copy(update={"items": items(model.closing.items)})
@@ -281,6 +283,26 @@ def test_every_builtin_domain_has_a_short_plain_title_in_dutch_and_english(file_
         for language, text in domain.plain().items():
             assert len(text) <= PLAIN_TITLE_MAX, f"{domain.id}.{language}: {text!r} is too long for a heading"
             assert not JARGON.search(text), f"{domain.id}.{language}: {text!r}"
+
+
+#: A question the client reads in the client view (or hears read aloud): short sentences, B1.
+CLIENT_QUESTION_MAX = 100
+
+
+@pytest.mark.parametrize("file_name", BUILTIN_FILES)
+def test_every_builtin_domain_asks_the_client_a_plain_question_in_dutch_and_english(file_name: str) -> None:
+    model = load_builtin(file_name)
+
+    for domain in model.domains:
+        assert both_languages(domain.client_question), f"{file_name}: {domain.id} has no clientQuestion in nl and en"
+        assert domain.question_for_client() == domain.client_question
+        for language, text in domain.client_question.items():
+            assert text.rstrip().endswith(("?", ".")), f"{domain.id}.{language}: {text!r}"
+            assert "?" in text, f"{domain.id}.{language}: {text!r} asks nothing"
+            assert len(text) <= CLIENT_QUESTION_MAX, f"{domain.id}.{language}: {text!r} is too long for B1"
+            assert not JARGON.search(text), f"{domain.id}.{language}: {text!r}"
+        without = domain.model_copy(update={"client_question": None})
+        assert without.question_for_client() == domain.description  # a model without one falls back
 
 
 @pytest.mark.parametrize("file_name", BUILTIN_FILES)

@@ -29,6 +29,7 @@ from reportlab.graphics.shapes import PolyLine
 from reportlab.platypus import Paragraph
 
 from broadtalk import i18n
+from broadtalk.client_scores import set_client_assessment
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.consent import ConsentInput, current_consent, record_consent, withdraw_consent
 from broadtalk.conversations import (
@@ -126,6 +127,9 @@ class DomainText:
     own_words: str
     answer: str
     important: bool
+    #: The client's own score and "I want to talk about this", from the client view.
+    client_score: int | None = None
+    wants_to_talk: bool = False
 
 
 @dataclass
@@ -228,6 +232,16 @@ def record_case(db: Database, actor: Actor, case: Case) -> int:
             )
             if d.answer:
                 record_answer(tx, actor, conversation, ANSWER_ITEM[case.model_id].format(d=d.domain_id), d.answer)
+            if d.client_score is not None or d.wants_to_talk:
+                set_client_assessment(
+                    tx,
+                    actor,
+                    conversation,
+                    d.domain_id,
+                    score=d.client_score,
+                    wants_to_talk=d.wants_to_talk,
+                    now=started,
+                )
         if case.closing_answer:
             record_answer(tx, actor, conversation, CLOSING_ITEM[case.model_id], case.closing_answer)
         set_closing(tx, actor, conversation, what_matters_most=case.what_matters_most, now=started)
@@ -473,6 +487,7 @@ def cases(draw) -> Case:
     for index, domain in enumerate(model.domains):
         scale = model.scale_of(domain)
         score = draw(st.none() | st.integers(scale.min, scale.max)) if scale is not None else None
+        own = draw(st.none() | st.integers(scale.min, scale.max)) if scale is not None else None
         domains.append(
             DomainText(
                 domain.id,
@@ -481,6 +496,8 @@ def cases(draw) -> Case:
                 draw(hostile_text(marker("OWN", index))),
                 draw(hostile_text(marker("ANS", index), long_ok=False)),
                 draw(st.booleans()),
+                client_score=own,
+                wants_to_talk=draw(st.booleans()),
             )
         )
     ids = [d.id for d in model.domains]
@@ -537,6 +554,41 @@ def cases(draw) -> Case:
         ),
         organisation=draw(st.sampled_from(["Welzijn Lokaal", "Buurtteam <Oost> & Co"])),
     )
+
+
+def own_score_line(letter: bool, value: int, maximum: int) -> str:
+    score = _("{score} of {maximum}").format(score=value, maximum=maximum)
+    if letter:
+        return squeeze(_("The client's own score:") + score)
+    return squeeze(_("Your own score: {score}").format(score=score))
+
+
+def wants_to_talk_line(letter: bool) -> str:
+    return squeeze(_("The client wants to talk about this.") if letter else _("You want to talk about this."))
+
+
+def client_view_lines(case: Case, letter: bool) -> Counter[str]:
+    """The client's own score and "wants to talk" lines (squeezed) the letter or the client's copy
+    must show: one per consented domain that has them, none for any other domain."""
+    model = MODELS[case.model_id]
+    expected: Counter[str] = Counter()
+    for d in case.domains:
+        if d.domain_id not in case.shared:
+            continue
+        if d.client_score is not None:
+            expected[own_score_line(letter, d.client_score, model.scale_of(model.domain(d.domain_id)).max)] += 1
+        if d.wants_to_talk:
+            expected[wants_to_talk_line(letter)] += 1
+    return expected
+
+
+def client_view_found(text: str, case: Case, letter: bool) -> Counter[str]:
+    """How often every possible own-score and wants-to-talk line occurs in an extracted text."""
+    model = MODELS[case.model_id]
+    scales = {(scale.min, scale.max) for d in model.domains if (scale := model.scale_of(d)) is not None}
+    lines = {wants_to_talk_line(letter)}
+    lines |= {own_score_line(letter, v, high) for low, high in scales for v in range(low, high + 1)}
+    return Counter({line: text.count(line) for line in lines if line in text})
 
 
 def expectations(case: Case) -> tuple[set[str], set[str], set[str]]:
@@ -622,6 +674,9 @@ def test_the_pdfs_show_exactly_what_the_consent_covers_and_print_text_literally(
         assert mark in letter, f"{mark} is consented but missing from the letter"
     for mark in sorted(in_copy):
         assert mark in copy, f"{mark} is consented but missing from the client's copy"
+    # The client's own scores and "wants to talk": exactly where the consent covers the domain.
+    assert client_view_found(letter, case, True) == client_view_lines(case, True), "own scores in the letter"
+    assert client_view_found(copy, case, False) == client_view_lines(case, False), "own scores in the copy"
     changed = squeeze(
         _(
             "The conversation was changed after consent was given; only what lies within the consented life domains is shared."

@@ -8,7 +8,7 @@ from sqlmodel import select
 from broadtalk import i18n
 from broadtalk.errors import NotFoundError, RefusedError
 from broadtalk.permissions import PermissionRefused
-from broadtalk.practitioners import Role, create_practitioner, list_practitioners
+from broadtalk.practitioners import Actor, Role, create_practitioner, list_practitioners
 from broadtalk.settings import PRACTICE_NAME, read_setting
 from broadtalk.sign_in import sign_in
 from broadtalk.store.database import Database
@@ -134,9 +134,18 @@ def test_update_renames_changes_the_role_and_the_practice(db):
     }
 
 
+def _colleague_works_here(tx, name: str, role: Role) -> Actor:
+    """A colleague of the first account (who also runs the practice), working at this computer:
+    she has her role's permissions only."""
+    set_up_workstation(tx, "Sander Kok", Role.PRACTICE_NURSE, "De Linde", PIN, now=NOW)
+    colleague = create_practitioner(tx, name, role, now=NOW)
+    use_practitioner_here(tx, colleague)
+    return colleague
+
+
 def test_a_practice_manager_cannot_make_herself_an_administrator(db):
     with db.transaction() as tx:
-        actor = set_up_workstation(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER, "De Linde", PIN, now=NOW)
+        actor = _colleague_works_here(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER)
     with pytest.raises(RefusedError, match="beheerder"), db.transaction() as tx:
         update_workstation(tx, actor, "Joyce van Dijk", Role.ADMINISTRATOR, "De Linde")
     with db.transaction() as tx:
@@ -145,7 +154,7 @@ def test_a_practice_manager_cannot_make_herself_an_administrator(db):
 
 def test_a_nurse_renames_herself_but_cannot_change_her_role_or_the_practice(db):
     with db.transaction() as tx:
-        actor = set_up_workstation(tx, "Anouk de Vries", Role.PRACTICE_NURSE, "De Linde", PIN, now=NOW)
+        actor = _colleague_works_here(tx, "Anouk de Vries", Role.PRACTICE_NURSE)
     with db.transaction() as tx:
         renamed = update_workstation(tx, actor, "Anouk Bakker", Role.PRACTICE_NURSE, "De Linde")
     assert (renamed.name, renamed.role) == ("Anouk Bakker", Role.PRACTICE_NURSE)

@@ -28,13 +28,23 @@ from PySide6.QtWidgets import (
 from broadtalk.clients import parse_date
 from broadtalk.conversations import ActionView, ConversationSnapshot, GoalView
 from broadtalk.forms.schema import ConversationModel
-from broadtalk.i18n import _, format_short_date, pick
+from broadtalk.i18n import _, format_date, format_short_date, ngettext, pick
 from broadtalk.ui.common import ErrorLabel
 from broadtalk.ui.conversation.domain_page import heading
 from broadtalk.ui.conversation.item_editors import ItemForm, TextBox
 
 #: The calm second line of an entry in the list of actions: its life domain, or the hint.
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def distance_in_words(days: int) -> str:
+    """'today', 'in 3 days', 'in 6 weeks': how far a day lies from the conversation."""
+    if days == 0:
+        return _("the day of the conversation")
+    if days < 14 or days % 7:
+        return ngettext("in {n} day", "in {n} days", days).format(n=days)
+    weeks = days // 7
+    return ngettext("in {n} week", "in {n} weeks", weeks).format(n=weeks)
 
 
 class DetailLineDelegate(QStyledItemDelegate):
@@ -94,8 +104,11 @@ class ClosingPage(QScrollArea):
     ranking_changed = Signal(list)
     add_goal_requested = Signal(str, object)  # description, domain id | None
     remove_goal_requested = Signal(int)
+    update_goal_requested = Signal(int, str, object)  # goal id, description, domain id | None
     add_action_requested = Signal(str, str, object, object, object)  # what, who, due date, goal id, domain id
     remove_action_requested = Signal(int)
+    #: action id, what, who, due date, goal id, domain id
+    update_action_requested = Signal(int, str, str, object, object, object)
 
     def __init__(self, model: ConversationModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -105,6 +118,11 @@ class ClosingPage(QScrollArea):
         self._goal_domains: dict[int, str | None] = {}
         self._own_action_domain: str | None = None  # chosen for an action without a goal
         self._showing_goal_domain = False
+        self._read_only = False
+        self._goal_views: dict[int, GoalView] = {}
+        self._action_views: dict[int, ActionView] = {}
+        self.editing_goal: int | None = None  # the goal shown in the fields to be changed
+        self.editing_action: int | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
@@ -134,14 +152,16 @@ class ClosingPage(QScrollArea):
         if model.closing.rank_domains:
             layout.addWidget(heading(_("What does the client want to work on first?"), 1.1))
             hint = QLabel(
-                _("Tick the domains the client wants to work on and put them in order: Ctrl+Up and Ctrl+Down move one.")
+                _(
+                    "Tick the domains in the order the client names them: the first ticked is number 1. "
+                    "Ctrl+Up and Ctrl+Down move a ticked domain."
+                )
             )
             hint.setWordWrap(True)
             layout.addWidget(hint)
             self.ranking = QListWidget()
             self.ranking.setAccessibleName(_("Order of domains to work on"))
-            self.ranking.setMaximumHeight(180)
-            self.ranking.itemChanged.connect(lambda _item: self._ranking_edited())
+            self.ranking.itemChanged.connect(self._ranking_ticked)
             move = QHBoxLayout()
             up = QPushButton(_("Move &up"))
             down = QPushButton(_("Move &down"))
@@ -158,8 +178,20 @@ class ClosingPage(QScrollArea):
         layout.addWidget(heading(_("Goals"), 1.1))
         self.goals = QListWidget()
         self.goals.setAccessibleName(_("Agreed goals"))
+        self.goals.setAccessibleDescription(_("F2 or Enter changes the chosen goal."))
         self.goals.setMaximumHeight(140)
+        self.goals.itemActivated.connect(lambda _item: self._edit_goal())
+        self.goals.installEventFilter(self)
         layout.addWidget(self.goals)
+        goal_list_buttons = QHBoxLayout()
+        self.edit_goal_button = QPushButton(_("Change goal (F2)"))
+        self.remove_goal_button = QPushButton(_("Remove goal"))
+        self.edit_goal_button.clicked.connect(self._edit_goal)
+        self.remove_goal_button.clicked.connect(self._remove_goal)
+        goal_list_buttons.addWidget(self.edit_goal_button)
+        goal_list_buttons.addWidget(self.remove_goal_button)
+        goal_list_buttons.addStretch(1)
+        layout.addLayout(goal_list_buttons)
         goal_row = QHBoxLayout()
         self.goal_text = QLineEdit()
         self.goal_text.setPlaceholderText(_("A goal in the client's words"))
@@ -170,15 +202,22 @@ class ClosingPage(QScrollArea):
         for domain in model.domains:
             self.goal_domain.addItem(pick(domain.title), domain.id)
         self.add_goal_button = QPushButton(_("Add &goal"))
-        self.remove_goal_button = QPushButton(_("Remove goal"))
+        self.cancel_goal_button = QPushButton(_("Cancel"))
+        self.cancel_goal_button.hide()
         self.goal_text.returnPressed.connect(self._add_goal)
         self.add_goal_button.clicked.connect(self._add_goal)
-        self.remove_goal_button.clicked.connect(self._remove_goal)
+        self.cancel_goal_button.clicked.connect(self.cancel_goal_edit)
+        for widget in (self.goal_text, self.goal_domain):
+            widget.installEventFilter(self)
         goal_row.addWidget(self.goal_text, 3)
         goal_row.addWidget(self.goal_domain, 2)
         goal_row.addWidget(self.add_goal_button)
-        goal_row.addWidget(self.remove_goal_button)
+        goal_row.addWidget(self.cancel_goal_button)
         layout.addLayout(goal_row)
+        self.goal_editing_hint = QLabel()
+        self.goal_editing_hint.setWordWrap(True)
+        self.goal_editing_hint.hide()
+        layout.addWidget(self.goal_editing_hint)
         self.goal_error = ErrorLabel()
         layout.addWidget(self.goal_error)
 
@@ -186,10 +225,22 @@ class ClosingPage(QScrollArea):
         layout.addWidget(heading(_("Agreed actions"), 1.1))
         self.actions = QListWidget()
         self.actions.setAccessibleName(_("Agreed actions"))
+        self.actions.setAccessibleDescription(_("F2 or Enter changes the chosen action."))
         self.actions.setItemDelegate(DetailLineDelegate(self.actions))
         self.actions.setSpacing(1)
         self.actions.setMaximumHeight(180)
+        self.actions.itemActivated.connect(lambda _item: self._edit_action())
+        self.actions.installEventFilter(self)
         layout.addWidget(self.actions)
+        action_list_buttons = QHBoxLayout()
+        self.edit_action_button = QPushButton(_("Change action (F2)"))
+        self.remove_action_button = QPushButton(_("Remove action"))
+        self.edit_action_button.clicked.connect(self._edit_action)
+        self.remove_action_button.clicked.connect(self._remove_action)
+        action_list_buttons.addWidget(self.edit_action_button)
+        action_list_buttons.addWidget(self.remove_action_button)
+        action_list_buttons.addStretch(1)
+        layout.addLayout(action_list_buttons)
         action_form = QFormLayout()
         self.action_what = QLineEdit()
         self.action_what.setAccessibleName(_("What will be done"))
@@ -224,15 +275,22 @@ class ClosingPage(QScrollArea):
         layout.addLayout(action_form)
         action_buttons = QHBoxLayout()
         self.add_action_button = QPushButton(_("Add &action"))
-        self.remove_action_button = QPushButton(_("Remove action"))
+        self.cancel_action_button = QPushButton(_("Cancel"))
+        self.cancel_action_button.hide()
         self.add_action_button.clicked.connect(self._add_action)
+        self.cancel_action_button.clicked.connect(self.cancel_action_edit)
         self.action_what.returnPressed.connect(self._add_action)
         self.action_due.returnPressed.connect(self._add_action)
-        self.remove_action_button.clicked.connect(self._remove_action)
+        for widget in (self.action_what, self.action_who, self.action_due, self.action_goal, self.action_domain):
+            widget.installEventFilter(self)
         action_buttons.addWidget(self.add_action_button)
-        action_buttons.addWidget(self.remove_action_button)
+        action_buttons.addWidget(self.cancel_action_button)
         action_buttons.addStretch(1)
         layout.addLayout(action_buttons)
+        self.action_editing_hint = QLabel()
+        self.action_editing_hint.setWordWrap(True)
+        self.action_editing_hint.hide()
+        layout.addWidget(self.action_editing_hint)
         self.action_error = ErrorLabel()
         layout.addWidget(self.action_error)
 
@@ -240,22 +298,33 @@ class ClosingPage(QScrollArea):
         self.items = ItemForm(model, list(model.closing.items))
         if model.closing.items:
             layout.addWidget(self.items)
-        follow_label = heading(_("&Follow-up date"), 1.1)
+        follow_label = self.follow_up_label = heading(_("&Follow-up date"), 1.1)
         self.follow_up = QLineEdit()
         self.follow_up.setPlaceholderText(_("dd-mm-yyyy (empty: no follow-up yet)"))
         self.follow_up.setAccessibleName(_("Follow-up date"))
         self.follow_up.setMaximumWidth(280)
         follow_label.setBuddy(self.follow_up)
         self.follow_up.textChanged.connect(self._follow_up_edited)
+        # The date in words, with its weekday and how far away it is: no doubt about the day agreed.
+        self.follow_up_day = QLabel()
+        self.follow_up_day.setObjectName("followUpDay")
+        self.follow_up_day.setWordWrap(True)
+        self.follow_up_day.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        day_font = self.follow_up_day.font()
+        day_font.setBold(True)
+        self.follow_up_day.setFont(day_font)
+        follow_row = QHBoxLayout()
+        follow_row.addWidget(self.follow_up)
+        follow_row.addSpacing(12)
+        follow_row.addWidget(self.follow_up_day, 1)
         self.follow_up_error = ErrorLabel()
         layout.addWidget(follow_label)
-        layout.addWidget(self.follow_up)
+        layout.addLayout(follow_row)
         layout.addWidget(self.follow_up_error)
         layout.addStretch(1)
         self.setWidget(body)
 
     # -- loading ------------------------------------------------------------------------------
-
     def load(self, snapshot: ConversationSnapshot) -> None:
         self._loading = True
         try:
@@ -265,6 +334,7 @@ class ClosingPage(QScrollArea):
             follow = format_short_date(snapshot.follow_up_date) if snapshot.follow_up_date else ""
             if parse_date(self.follow_up.text()) != snapshot.follow_up_date:
                 self.follow_up.setText(follow)
+            self._show_follow_up_day(parse_date(self.follow_up.text()) if self.follow_up.text().strip() else None)
             self._load_ranking(snapshot)
             self._load_goals(snapshot.goals)
             self._load_actions(snapshot.actions, snapshot.goals)
@@ -286,10 +356,41 @@ class ClosingPage(QScrollArea):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if domain_id in ranked else Qt.CheckState.Unchecked)
             self.ranking.addItem(item)
+        self._number_ranking()
+        # Every domain in view, no empty space below them.
+        rows = max(1, self.ranking.count())
+        self.ranking.setFixedHeight(self.ranking.sizeHintForRow(0) * rows + 2 * self.ranking.frameWidth() + 6)
+
+    def _number_ranking(self) -> None:
+        """'1. Social', '2. Body': the rank beside every ticked domain, in the list's order."""
+        if self.ranking is None:
+            return
+        was_loading, self._loading = self._loading, True  # setText would report an edit
+        try:
+            rank = 0
+            for row in range(self.ranking.count()):
+                item = self.ranking.item(row)
+                domain = self._model.domain(item.data(Qt.ItemDataRole.UserRole))
+                title = pick(domain.title) if domain is not None else item.data(Qt.ItemDataRole.UserRole)
+                if item.checkState() == Qt.CheckState.Checked:
+                    rank += 1
+                    text = _("{rank}. {domain}").format(rank=rank, domain=title)
+                    spoken = _("{domain}: place {rank}").format(rank=rank, domain=title)
+                else:
+                    text = title
+                    spoken = _("{domain}: not chosen").format(domain=title)
+                if item.text() != text:
+                    item.setText(text)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, spoken)
+        finally:
+            self._loading = was_loading
 
     def _load_goals(self, goals: list[GoalView]) -> None:
         self.goals.clear()
         self._goal_domains = {goal.id: goal.domain_id for goal in goals}
+        self._goal_views = {goal.id: goal for goal in goals}
+        if self.editing_goal is not None and self.editing_goal not in self._goal_views:
+            self.cancel_goal_edit()  # removed meanwhile
         for goal in goals:
             domain = self._model.domain(goal.domain_id) if goal.domain_id else None
             text = (
@@ -311,6 +412,9 @@ class ClosingPage(QScrollArea):
 
     def _load_actions(self, actions: list[ActionView], goals: list[GoalView]) -> None:
         self.actions.clear()
+        self._action_views = {action.id: action for action in actions}
+        if self.editing_action is not None and self.editing_action not in self._action_views:
+            self.cancel_action_edit()
         goal_domains = {goal.id: goal.domain_id for goal in goals}
         for action in actions:
             who = action.who or _("(nobody named yet)")
@@ -372,14 +476,31 @@ class ClosingPage(QScrollArea):
             return
         day = parse_date(text) if text.strip() else None
         if text.strip() and day is None:
+            self.follow_up_day.setText("")
             self.follow_up_error.show_message(_("Type the date as dd-mm-yyyy."))
             return
         self.follow_up_error.show_message("")
+        self._show_follow_up_day(day)
         self.follow_up_changed.emit(day)
+
+    def _show_follow_up_day(self, day: date | None) -> None:
+        """'Wednesday 15 April 2026, in 6 weeks': the agreed day beyond doubt."""
+        if day is None:
+            self.follow_up_day.setText(_("No follow-up agreed yet."))
+            self.follow_up_day.setStyleSheet("#followUpDay { font-weight: normal; }")
+            return
+        self.follow_up_day.setStyleSheet("")
+        text = format_date(day, "full")
+        days = (day - self._started).days if self._started is not None else None
+        if days is not None and days >= 0:
+            text = _("{day}, {distance}").format(day=text, distance=distance_in_words(days))
+        self.follow_up_day.setText(text)
+        self.follow_up_day.setAccessibleName(text)
 
     def _ranking_edited(self) -> None:
         if self._loading or self.ranking is None:
             return
+        self._number_ranking()
         order = []
         for row in range(self.ranking.count()):
             item = self.ranking.item(row)
@@ -387,12 +508,44 @@ class ClosingPage(QScrollArea):
                 order.append(item.data(Qt.ItemDataRole.UserRole))
         self.ranking_changed.emit(order)
 
+    def _ranking_ticked(self, changed: QListWidgetItem) -> None:
+        """The ticked domains stand on top in the client's order: a domain ticked now comes last
+        among them (the order of ticking is the order of priority), an unticked one goes back
+        among the others in the model's order."""
+        if self._loading or self.ranking is None:
+            return
+        items = [self.ranking.item(row) for row in range(self.ranking.count())]
+        ticked = [i for i in items if i is not changed and i.checkState() == Qt.CheckState.Checked]
+        if changed.checkState() == Qt.CheckState.Checked:
+            ticked.append(changed)
+        model_order = {domain.id: index for index, domain in enumerate(self._model.domains)}
+        others = sorted(
+            (i for i in items if i.checkState() != Qt.CheckState.Checked),
+            key=lambda i: model_order.get(i.data(Qt.ItemDataRole.UserRole), len(model_order)),
+        )
+        wanted = ticked + others
+        if wanted != items:
+            self._loading = True
+            try:
+                for row, item in enumerate(wanted):
+                    current = self.ranking.row(item)
+                    if current != row:
+                        self.ranking.insertItem(row, self.ranking.takeItem(current))
+                self.ranking.setCurrentItem(changed)
+            finally:
+                self._loading = False
+        self._ranking_edited()
+
     def _move(self, step: int) -> None:
+        """Move the current ticked domain one place up or down among the ticked ones."""
         if self.ranking is None:
             return
         row = self.ranking.currentRow()
         target = row + step
         if row < 0 or not 0 <= target < self.ranking.count():
+            return
+        checked = Qt.CheckState.Checked
+        if self.ranking.item(row).checkState() != checked or self.ranking.item(target).checkState() != checked:
             return
         self._loading = True
         item = self.ranking.takeItem(row)
@@ -402,6 +555,8 @@ class ClosingPage(QScrollArea):
         self._ranking_edited()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and self._editing_key(watched, event.key()):
+            return True
         # Ctrl+Up / Ctrl+Down move the current domain in the client's order.
         if watched is self.ranking and event.type() == QEvent.Type.KeyPress:
             key = event.key()
@@ -411,12 +566,60 @@ class ClosingPage(QScrollArea):
         return super().eventFilter(watched, event)
 
     def _add_goal(self) -> None:
+        if self.editing_goal is not None:
+            self.update_goal_requested.emit(self.editing_goal, self.goal_text.text(), self.goal_domain.currentData())
+            return
         self.add_goal_requested.emit(self.goal_text.text(), self.goal_domain.currentData())
 
     def goal_added(self) -> None:
+        """Ready for the next goal: empty, and without a domain until one is chosen for it."""
         self.goal_text.clear()
+        self.goal_domain.setCurrentIndex(0)
         self.goal_error.show_message("")
         self.goal_text.setFocus()
+
+    def _edit_goal(self) -> None:
+        """The chosen goal in the fields below the list, to be changed: Enter saves, Esc cancels."""
+        item = self.goals.currentItem()
+        goal = self._goal_views.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+        if goal is None or self._read_only:
+            return
+        self.editing_goal = goal.id
+        self.goal_text.setText(goal.description)
+        self.goal_domain.setCurrentIndex(max(0, self.goal_domain.findData(goal.domain_id)))
+        self.add_goal_button.setText(_("Save &goal"))
+        self.goal_text.setAccessibleName(_("Goal being changed"))
+        self.goal_editing_hint.setText(_("Changing a goal: Enter saves the change, Esc cancels it."))
+        self.goal_editing_hint.show()
+        self.cancel_goal_button.show()
+        self.goal_error.show_message("")
+        self.goal_text.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.goal_text.selectAll()
+
+    def _end_goal_edit(self) -> int | None:
+        goal_id, self.editing_goal = self.editing_goal, None
+        self.add_goal_button.setText(_("Add &goal"))
+        self.goal_text.setAccessibleName(_("New goal"))
+        self.goal_editing_hint.hide()
+        self.cancel_goal_button.hide()
+        self.goal_text.clear()
+        self.goal_domain.setCurrentIndex(0)
+        self.goal_error.show_message("")
+        return goal_id
+
+    def cancel_goal_edit(self) -> None:
+        """Leave the goal as it was; back to the list, on that goal."""
+        self._back_to(self.goals, self._end_goal_edit())
+
+    def goal_saved(self) -> None:
+        self._back_to(self.goals, self._end_goal_edit())
+
+    def _back_to(self, listing: QListWidget, entry_id: int | None) -> None:
+        for row in range(listing.count()):
+            if listing.item(row).data(Qt.ItemDataRole.UserRole) == entry_id:
+                listing.setCurrentRow(row)
+                listing.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
 
     def _remove_goal(self) -> None:
         item = self.goals.currentItem()
@@ -431,20 +634,98 @@ class ClosingPage(QScrollArea):
             self.action_due.setFocus()
             return
         domain_id = None if self._goal_has_domain() else self.action_domain.currentData()
+        if self.editing_action is not None:
+            self.update_action_requested.emit(
+                self.editing_action,
+                self.action_what.text(),
+                self.action_who.text(),
+                due,
+                self.action_goal.currentData(),
+                domain_id,
+            )
+            return
         self.add_action_requested.emit(
             self.action_what.text(), self.action_who.text(), due, self.action_goal.currentData(), domain_id
         )
 
     def action_added(self) -> None:
+        """Ready for the next action: empty, for no goal and no domain until they are chosen for it."""
         for field in (self.action_what, self.action_who, self.action_due):
             field.clear()
+        self._own_action_domain = None
+        self.action_goal.setCurrentIndex(0)
+        self._action_goal_changed()
         self.action_error.show_message("")
         self.action_what.setFocus()
+
+    def _edit_action(self) -> None:
+        """The chosen action in the fields below the list, to be changed: Enter saves, Esc cancels."""
+        item = self.actions.currentItem()
+        action = self._action_views.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+        if action is None or self._read_only:
+            return
+        self.editing_action = action.id
+        self.action_what.setText(action.what)
+        self.action_who.setText(action.who)
+        self.action_due.setText(format_short_date(action.due_date) if action.due_date else "")
+        self._own_action_domain = action.domain_id
+        self.action_goal.setCurrentIndex(max(0, self.action_goal.findData(action.goal_id)))
+        self._action_goal_changed()
+        self.add_action_button.setText(_("Save &action"))
+        self.action_editing_hint.setText(_("Changing an action: Enter saves the change, Esc cancels it."))
+        self.action_editing_hint.show()
+        self.cancel_action_button.show()
+        self.action_error.show_message("")
+        self.action_what.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.action_what.selectAll()
+
+    def _end_action_edit(self) -> int | None:
+        action_id, self.editing_action = self.editing_action, None
+        self.add_action_button.setText(_("Add &action"))
+        self.action_editing_hint.hide()
+        self.cancel_action_button.hide()
+        for field in (self.action_what, self.action_who, self.action_due):
+            field.clear()
+        self._own_action_domain = None
+        self.action_goal.setCurrentIndex(0)
+        self._action_goal_changed()
+        self.action_error.show_message("")
+        return action_id
+
+    def cancel_action_edit(self) -> None:
+        """Leave the action as it was; back to the list, on that action."""
+        self._back_to(self.actions, self._end_action_edit())
+
+    def action_saved(self) -> None:
+        self._back_to(self.actions, self._end_action_edit())
 
     def _remove_action(self) -> None:
         item = self.actions.currentItem()
         if item is not None:
             self.remove_action_requested.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def focus_first_field(self) -> None:
+        self.what_matters.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.ensureWidgetVisible(self.what_matters)
+
+    def _editing_key(self, watched: QObject, key: int) -> bool:
+        """F2 on a goal or action opens it in the fields; Esc in those fields cancels the change."""
+        if key == Qt.Key.Key_F2 and watched is self.goals:
+            self._edit_goal()
+            return True
+        if key == Qt.Key.Key_F2 and watched is self.actions:
+            self._edit_action()
+            return True
+        if key != Qt.Key.Key_Escape:
+            return False
+        if self.editing_goal is not None and watched in (self.goal_text, self.goal_domain):
+            self.cancel_goal_edit()
+            return True
+        action_fields = (self.action_what, self.action_who, self.action_due, self.action_goal, self.action_domain)
+        if self.editing_action is not None and watched in action_fields:
+            self.cancel_action_edit()
+            return True
+        return False
 
     def set_read_only(self, read_only: bool) -> None:
         for widget in (
@@ -459,12 +740,20 @@ class ClosingPage(QScrollArea):
         for widget in (
             self.add_goal_button,
             self.remove_goal_button,
+            self.edit_goal_button,
             self.add_action_button,
             self.remove_action_button,
+            self.edit_action_button,
             self.goal_domain,
             self.action_goal,
         ):
             widget.setEnabled(not read_only)
+        self._read_only = read_only
+        if read_only:
+            if self.editing_goal is not None:
+                self._end_goal_edit()
+            if self.editing_action is not None:
+                self._end_action_edit()
         self._apply_action_domain_state()
         if self.ranking is not None:
             self.ranking.setEnabled(not read_only)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -32,6 +32,7 @@ from broadtalk.ui.conversation.autosave import AutosaveSession
 from broadtalk.ui.conversation.closing_page import ClosingPage
 from broadtalk.ui.conversation.domain_page import DomainPage
 from broadtalk.ui.conversation.overview_page import OverviewPage, domain_caption
+from broadtalk.ui.wheel_guard import guard_wheel
 
 OVERVIEW = "overview"
 CLOSING = "closing"
@@ -42,6 +43,22 @@ def format_elapsed(seconds: int) -> str:
     hours, rest = divmod(max(0, seconds), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+class StepList(QListWidget):
+    """The steps on the left. Walking them with the arrow keys keeps the focus here (so a score on
+    the page is never changed by the next arrow); Enter, a click or Ctrl+PgDown go into the page."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.by_keyboard = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self.by_keyboard = True
+        try:
+            super().keyPressEvent(event)
+        finally:
+            self.by_keyboard = False
 
 
 class ConversationPage(QWidget):
@@ -92,7 +109,7 @@ class ConversationPage(QWidget):
             top.addWidget(button)
 
         # -- steps and pages --------------------------------------------------------------------
-        self.steps = QListWidget()
+        self.steps = StepList()
         self.steps.setAccessibleName(_("Steps of the conversation"))
         self.steps.setMinimumWidth(200)
         self.steps.setStyleSheet("QListWidget::item { padding: 6px 4px; }")
@@ -104,6 +121,7 @@ class ConversationPage(QWidget):
         for domain in self.model.domains:
             page = DomainPage(self.model, domain)
             page.load(self.snapshot.assessments.get(domain.id))
+            page.show_previous(self.previous)
             page.items.load(self.answers)
             self._connect_domain(page)
             self.domain_pages[domain.id] = page
@@ -114,6 +132,7 @@ class ConversationPage(QWidget):
         self._connect_closing()
         self._add_step(CLOSING, _("Closing"), self.closing)
         self.steps.currentRowChanged.connect(self._step_changed)
+        self.steps.itemActivated.connect(lambda _item: self.focus_step())
 
         splitter = QSplitter()
         splitter.addWidget(self.steps)
@@ -143,6 +162,8 @@ class ConversationPage(QWidget):
         self._update_elapsed()
         self._set_status(_("All saved"))
         self.go_to(self.snapshot.summary.current_step or OVERVIEW)
+        guard_wheel(self)  # the wheel scrolls the pages; it never changes a choice it passes over
+        self._shown_once = False
 
     # -- building helpers ---------------------------------------------------------------------
 
@@ -191,6 +212,8 @@ class ConversationPage(QWidget):
             lambda goal_id: self._now(lambda tx: conv.remove_goal(tx, self._actor, self.conversation_id, goal_id))
         )
         page.add_action_requested.connect(self._add_action)
+        page.update_goal_requested.connect(self._update_goal)
+        page.update_action_requested.connect(self._update_action)
         page.remove_action_requested.connect(
             lambda action_id: self._now(lambda tx: conv.remove_action(tx, self._actor, self.conversation_id, action_id))
         )
@@ -245,6 +268,42 @@ class ConversationPage(QWidget):
             return
         self.closing.action_added()
         self._reload_closing()
+
+    def _update_goal(self, goal_id: int, text: str, domain_id: str | None) -> None:
+        try:
+            self.session.run_now(
+                lambda tx: conv.update_goal(
+                    tx, self._actor, self.conversation_id, goal_id, description=text, domain_id=domain_id
+                )
+            )
+        except BroadtalkError as error:
+            self.closing.goal_error.show_message(error.message)  # the fields keep what was typed
+            return
+        self._reload_closing()
+        self.closing.goal_saved()
+
+    def _update_action(
+        self, action_id: int, what: str, who: str, due: date | None, goal_id: int | None, domain_id: str | None
+    ) -> None:
+        try:
+            self.session.run_now(
+                lambda tx: conv.update_action(
+                    tx,
+                    self._actor,
+                    self.conversation_id,
+                    action_id,
+                    what=what,
+                    who=who,
+                    due_date=due,
+                    goal_id=goal_id,
+                    domain_id=domain_id,
+                )
+            )
+        except BroadtalkError as error:
+            self.closing.action_error.show_message(error.message)
+            return
+        self._reload_closing()
+        self.closing.action_saved()
 
     def _reload_closing(self) -> None:
         with self._db.transaction() as tx:
@@ -329,11 +388,22 @@ class ConversationPage(QWidget):
     def _step_changed(self, row: int) -> None:
         self.pages.setCurrentIndex(row)
         key = self.current_step()
-        page = self.domain_pages.get(key)
-        if page is not None and self.snapshot.summary.is_editable:
-            page.focus_first_field()
+        if not self.steps.by_keyboard:
+            self.focus_step()
         if self.snapshot.summary.is_editable:
             self._use_case("step", lambda tx, a, c: conv.set_current_step(tx, a, c, key))
+
+    def focus_step(self) -> None:
+        """The first field of the step shown gets the focus: what is typed next lands there."""
+        page = self.pages.currentWidget()
+        if isinstance(page, OverviewPage | DomainPage | ClosingPage):
+            page.focus_first_field()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            QTimer.singleShot(0, self, self.focus_step)  # the focus was on the screen we came from
 
     # -- time -----------------------------------------------------------------------------------
 

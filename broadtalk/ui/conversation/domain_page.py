@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -14,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk.conversations import AssessmentView
+from broadtalk.conversations import AssessmentView, ConversationSnapshot
 from broadtalk.forms.schema import ConversationModel, Domain
-from broadtalk.i18n import _, pick
+from broadtalk.i18n import _, format_date, pick
 from broadtalk.ui.common import ErrorLabel
 from broadtalk.ui.conversation.item_editors import ItemForm, TextBox
 from broadtalk.ui.conversation.score_input import ScoreInput
@@ -76,6 +78,7 @@ class DomainPage(QScrollArea):
             layout.addWidget(prompts)
 
         self.score: ScoreInput | None = None
+        self._model = model
         scale = model.scale_of(domain)
         if scale is not None:
             who = _("scored by the client") if model.scored_by == "client" else _("scored by the professional")
@@ -85,6 +88,22 @@ class DomainPage(QScrollArea):
             self.score.valueChanged.connect(lambda value: self._emit(self.score_changed, value))
             layout.addWidget(score_label)
             layout.addWidget(self.score)
+
+        # The previous conversation with this model, discreetly: what was said here last time.
+        self.previous = QLabel()
+        self.previous.setObjectName("previousTime")
+        self.previous.setWordWrap(True)
+        self.previous.setTextFormat(Qt.TextFormat.RichText)
+        self.previous.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.previous.setStyleSheet(
+            "#previousTime { color: palette(placeholder-text); border-left: 3px solid palette(mid);"
+            " padding: 2px 0 2px 8px; }"
+        )
+        small = self.previous.font()
+        small.setPointSizeF(small.pointSizeF() * 0.92)
+        self.previous.setFont(small)
+        self.previous.hide()
+        layout.addWidget(self.previous)
 
         self.important = QCheckBox(_("&Important to me: I want to work on this"))
         self.important.toggled.connect(lambda checked: self._emit(self.important_changed, checked))
@@ -142,6 +161,47 @@ class DomainPage(QScrollArea):
             self.notes.setPlainText(assessment.notes)
         finally:
             self._loading = False
+
+    def show_previous(self, previous: ConversationSnapshot | None) -> None:
+        """'Previous time (3 Mar 2026): 6 · Fine. "My grandchildren". Goals: ...' under the score;
+        nothing when there was no earlier conversation with this model."""
+        if previous is None:
+            self.previous.hide()
+            return
+        assessment = previous.assessments.get(self.domain.id)
+        goals = [g.description for g in previous.goals if g.domain_id == self.domain.id]
+        parts: list[str] = []
+        if assessment is not None and assessment.score is not None:
+            scale = self._model.scale_of(self.domain)
+            anchor = scale.anchor(assessment.score) if scale is not None else None
+            parts.append(
+                _("score {score} ({label})").format(score=assessment.score, label=pick(anchor.label))
+                if anchor is not None
+                else _("score {score}").format(score=assessment.score)
+            )
+        if assessment is not None and assessment.important:
+            parts.append(_("★ important to the client"))
+        lines = [
+            "<b>{title}</b>{rest}".format(
+                title=escape(_("Previous time ({date})").format(date=format_date(previous.summary.started_at))),
+                rest=escape(": " + ", ".join(parts)) if parts else "",
+            )
+        ]
+        if assessment is not None and assessment.own_words:
+            lines.append("<i>{words}</i>".format(words=escape(_("“{words}”").format(words=assessment.own_words))))
+        if goals:
+            lines.append(escape(_("Goals: {goals}").format(goals="; ".join(goals))))
+        if len(lines) == 1 and not parts:
+            lines[0] += escape(": " + _("not discussed"))
+        self.previous.setText("<br>".join(line.replace("\n", "<br>") for line in lines))
+        plain = ". ".join(
+            [_("Previous time ({date})").format(date=format_date(previous.summary.started_at)), *parts]
+            + ([assessment.own_words] if assessment is not None and assessment.own_words else [])
+            + ([_("Goals: {goals}").format(goals="; ".join(goals))] if goals else [])
+        )
+        self.previous.setAccessibleName(plain)
+        self.previous.setToolTip(_("What was recorded for this domain in the previous conversation with this model."))
+        self.previous.show()
 
     def set_read_only(self, read_only: bool) -> None:
         if self.score is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from broadtalk.conversations import ConversationSnapshot
@@ -13,19 +13,22 @@ from broadtalk.ui.spider_chart import ChartPanel, chart_data_for
 
 
 def domain_caption(model: ConversationModel, domain_id: str, snapshot: ConversationSnapshot) -> str:
-    """'Lichaam · 7 · ★' : the title with the score and the flag, as far as they are given."""
+    """'Lichaam · 7 · ★ · priority 1' : the title with the score, the flag and the client's rank,
+    as far as they are given."""
     domain = model.domain(domain_id)
     assert domain is not None
     assessment = snapshot.assessments.get(domain_id)
     title = pick(domain.title)
     if assessment is None:
         return title
-    parts = {"title": title, "score": "", "flag": ""}
+    parts = {"title": title, "score": "", "flag": "", "rank": ""}
     if assessment.score is not None:
         parts["score"] = _(" · {score}").format(score=assessment.score)
     if assessment.important:
         parts["flag"] = " · ★"
-    return "{title}{score}{flag}".format(**parts)
+    if assessment.priority_rank is not None:
+        parts["rank"] = _(" · priority {rank}").format(rank=assessment.priority_rank)
+    return "{title}{score}{flag}{rank}".format(**parts)
 
 
 class OverviewPage(QScrollArea):
@@ -67,6 +70,12 @@ class OverviewPage(QScrollArea):
         self.chart.setMaximumHeight(470)  # the whole web fits on a laptop screen without scrolling
         layout.addWidget(self.chart, 1)
         self.setWidget(body)
+
+    def focus_first_field(self) -> None:
+        """The first domain's button: Tab walks the others, Space opens one."""
+        first = next(iter(self.domain_buttons.values()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def load(self, snapshot: ConversationSnapshot, previous: ConversationSnapshot | None) -> None:
         for domain_id, button in self.domain_buttons.items():

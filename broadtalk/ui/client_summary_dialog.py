@@ -1,0 +1,173 @@
+"""The client's own summary of a conversation: the page on screen, then printed or saved as PDF.
+
+The page comes from the core (``client_summary.render_summary``): one A4 page in plain words, with
+no referral, no notes and no scores. Saving and printing it are written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRectF, QSize, QStandardPaths, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from broadtalk.client_summary import ClientSummary
+from broadtalk.errors import BroadtalkError, InputError
+from broadtalk.handover.client_summary_export import default_file_name, export_summary, record_print, render_summary
+from broadtalk.i18n import _
+from broadtalk.practitioners import Actor
+from broadtalk.store.database import Database
+from broadtalk.ui.common import run_use_case, show_refusal
+from broadtalk.ui.dialog_parts import quiet_label
+from broadtalk.ui.gp_note_dialog import fit_to_screen
+
+#: Pages are rasterised for the printer at this resolution at most (as the handover preview does).
+PRINT_DPI = 300
+
+
+def pdf_document(data: bytes, parent: QObject) -> QPdfDocument:
+    """A PDF read from bytes; its buffer is a child of ``parent`` and lives as long as it."""
+    buffer = QBuffer(parent)
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument(parent)
+    document.load(buffer)
+    return document
+
+
+def print_pdf(printer: QPrinter, data: bytes) -> None:
+    """Every page of a PDF to the printer, each kept in proportion within the printable area.
+    Raises InputError when nothing could be printed (so nothing is logged as printed)."""
+    holder = QObject()
+    try:
+        document = pdf_document(data, holder)
+        if document.pageCount() == 0:
+            raise InputError(_("The document could not be prepared for printing; try again."))
+        painter = QPainter()
+        if not painter.begin(printer):
+            raise InputError(_("The printer could not be started; check the printer and try again."))
+        try:
+            dpi = min(printer.resolution(), PRINT_DPI)
+            for page in range(document.pageCount()):
+                if page and not printer.newPage():
+                    raise InputError(_("The printer stopped halfway; check the printer and print again."))
+                points = document.pagePointSize(page)
+                size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
+                image = document.render(page, size)
+                area = painter.viewport()
+                scale = min(area.width() / size.width(), area.height() / size.height())
+                painter.drawImage(QRectF(area.x(), area.y(), size.width() * scale, size.height() * scale), image)
+        finally:
+            painter.end()
+    finally:
+        holder.deleteLater()
+
+
+class ClientSummaryDialog(QDialog):
+    """The one-page summary for the client, with Save as PDF and Print."""
+
+    def __init__(
+        self, db: Database, actor: Actor, summary: ClientSummary, data: bytes, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self.summary = summary
+        self.saved_path: Path | None = None
+        self.setWindowTitle(_("Summary for the client"))
+        self.setSizeGripEnabled(True)
+        self.document = pdf_document(data, self)
+
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.SinglePage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
+        self.view.setAccessibleName(_("Preview of the document"))
+
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.save_button = QPushButton(_("&Save as PDF…"))
+        self.print_button = QPushButton(_("P&rint…"))
+        self.close_button = QPushButton(_("C&lose"))
+        self.save_button.clicked.connect(self.save_as)
+        self.print_button.clicked.connect(self.print_summary)
+        self.close_button.clicked.connect(self.reject)
+        for button in (self.save_button, self.print_button):
+            button.setAutoDefault(False)
+        self.close_button.setDefault(True)
+
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        bottom.addWidget(
+            quiet_label(
+                _("One page in plain words, without referrals, notes or scores. Saving or printing it is logged.")
+            ),
+            1,
+        )
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(self.print_button)
+        bottom.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(8)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.status_label)
+        layout.addLayout(bottom)
+        fit_to_screen(self, 760, 960)
+        self.save_button.setFocus()
+
+    def save_as(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, _("Save as PDF"), str(Path(folder) / default_file_name(self.summary)), _("PDF documents (*.pdf)")
+        )
+        if not chosen:
+            return
+        target = Path(chosen)
+        if target.suffix.lower() != ".pdf":
+            target = target.with_name(f"{target.name}.pdf")
+        try:
+            with self._db.transaction() as tx:
+                written = export_summary(tx, self._actor, self.summary.conversation_id, target)
+        except BroadtalkError as error:
+            show_refusal(self, error)
+            return
+        self.saved_path = written
+        self.status_label.setText(_("Saved as {file}.").format(file=written))
+
+    def print_summary(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(default_file_name(self.summary))
+        dialog = QPrintDialog(printer, self)
+        if not dialog.exec():
+            return
+        try:
+            # The entry and the printing in one transaction: a failed print leaves no entry.
+            with self._db.transaction() as tx:
+                summary = record_print(tx, self._actor, self.summary.conversation_id)
+                _summary, data = render_summary(tx, self._actor, summary.conversation_id)
+                print_pdf(printer, data)
+        except BroadtalkError as error:
+            show_refusal(self, error)
+            return
+        self.status_label.setText(_("Sent to the printer."))
+
+
+def open_client_summary(
+    parent: QWidget | None, db: Database, actor: Actor, conversation_id: int
+) -> ClientSummaryDialog | None:
+    """Show the client's summary of a completed conversation (None: refused, and said why)."""
+    made = run_use_case(
+        parent, db, lambda tx: render_summary(tx, actor, conversation_id), _("No summary for the client")
+    )
+    if made is None:
+        return None
+    summary, data = made
+    dialog = ClientSummaryDialog(db, actor, summary, data, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog

@@ -1,0 +1,744 @@
+"""How things moved: per domain a small line chart of the scores of every conversation of a model.
+
+``TrendData`` is plain Python: one domain, its full scale, and per conversation (oldest first) the
+date, the professional's score and the client's own score. ``TrendChart`` paints it with QPainter:
+the model's full scale on the y-axis (never scaled to the data), the dates on the x-axis (spaced
+by time), a point with its value per conversation. A domain that was skipped is a GAP in the line,
+never a point at zero: only neighbouring conversations that both have a score are joined. The
+client's own score is a second series, dashed with hollow diamonds (its own legend entry; told
+apart by line and shape, not by colour alone). ``TrendTable`` lists the same values beside it.
+
+``TrendsPanel`` shows one model at a time (a chooser when the client had conversations of several
+models): the spider chart with the first and the latest conversation overlaid, then a card per
+domain with its chart and table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import pairwise
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from broadtalk.client_history import ModelTrends, TrendDomain
+from broadtalk.i18n import _, format_number, format_short_date, to_display_time
+from broadtalk.ui.spider_chart import MIN_AXES, NO_VALUE, ChartAxis, ChartData, ChartPanel
+
+#: The professional's series (as the spider chart's current series) and the client's own.
+SCORE_COLOUR = QColor("#1F6FD0")
+SCORE_COLOUR_ON_DARK = QColor("#6AA7FF")
+OWN_COLOUR = QColor("#B85C00")
+OWN_COLOUR_ON_DARK = QColor("#F0A040")
+#: At most this many labelled ticks on the y-axis.
+MAX_Y_LABELS = 6
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendData:
+    """One domain over time: the scale and, per conversation (oldest first), date, score, own score."""
+
+    title: str
+    colour: str
+    minimum: int
+    maximum: int
+    dates: tuple[date, ...]
+    scores: tuple[int | None, ...]
+    #: The client's own scores, one per conversation; None when the client never gave one.
+    own_scores: tuple[int | None, ...] | None = None
+    #: Per conversation: still a draft (its scores may change).
+    drafts: tuple[bool, ...] = ()
+
+    @property
+    def has_own(self) -> bool:
+        return self.own_scores is not None and any(v is not None for v in self.own_scores)
+
+    def is_draft(self, index: int) -> bool:
+        return index < len(self.drafts) and self.drafts[index]
+
+
+def _day(moment: datetime) -> date:
+    return to_display_time(moment).date()
+
+
+def trend_data(trends: ModelTrends, domain: TrendDomain) -> TrendData:
+    """The series of one domain of a model's conversations with a client."""
+    series = trends.series(domain.domain_id)
+    own = tuple(point[2] for point in series)
+    return TrendData(
+        title=domain.title,
+        colour=domain.colour,
+        minimum=domain.minimum,
+        maximum=domain.maximum,
+        dates=tuple(_day(point[0]) for point in series),
+        scores=tuple(point[1] for point in series),
+        own_scores=own if any(v is not None for v in own) else None,
+        drafts=tuple(not c.is_completed for c in trends.conversations),
+    )
+
+
+def line_runs(values: Sequence[int | None]) -> list[list[int]]:
+    """The indices joined by a line: each run of neighbouring values that are present.
+
+    A missing value (a skipped domain) ends a run: the line has a gap there and is never drawn
+    down to zero or across. A run of one is a lone point (drawn as a marker only)."""
+    runs: list[list[int]] = []
+    run: list[int] = []
+    for index, value in enumerate(values):
+        if value is None:
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append(index)
+    if run:
+        runs.append(run)
+    return runs
+
+
+def describe_trend(data: TrendData) -> str:
+    """For screen readers: the scale, then per conversation its date, score and own score."""
+    parts = []
+    for index, day in enumerate(data.dates):
+        score = data.scores[index]
+        own = data.own_scores[index] if data.own_scores is not None else None
+        fields = {
+            "date": format_short_date(day),
+            "score": format_number(score) if score is not None else "",
+            "own": format_number(own) if own is not None else "",
+        }
+        if score is not None and own is not None:
+            text = _("{date}: {score} (client's own score {own})")
+        elif score is not None:
+            text = _("{date}: {score}")
+        elif own is not None:
+            text = _("{date}: skipped (client's own score {own})")
+        else:
+            text = _("{date}: skipped")
+        parts.append(text.format(**fields))
+    scale = _("{domain}, scale from {minimum} to {maximum}.").format(
+        domain=data.title, minimum=format_number(data.minimum), maximum=format_number(data.maximum)
+    )
+    return scale + " " + "; ".join(parts) + "."
+
+
+def _with_alpha(colour: QColor, alpha: int) -> QColor:
+    result = QColor(colour)
+    result.setAlpha(alpha)
+    return result
+
+
+def _blend(a: QColor, b: QColor, share_of_a: float) -> QColor:
+    return QColor.fromRgbF(
+        a.redF() * share_of_a + b.redF() * (1 - share_of_a),
+        a.greenF() * share_of_a + b.greenF() * (1 - share_of_a),
+        a.blueF() * share_of_a + b.blueF() * (1 - share_of_a),
+    )
+
+
+# -- the chart --------------------------------------------------------------------------------
+
+
+class TrendChart(QWidget):
+    """A small line chart of one domain's scores over time, on the full scale; focusable."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._data: TrendData | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName(_("Trend chart"))
+
+    def set_data(self, data: TrendData | None) -> None:
+        self._data = data
+        if data is not None:
+            self.setAccessibleName(_("Trend of {domain}").format(domain=data.title))
+            self.setAccessibleDescription(describe_trend(data))
+            self.setToolTip(describe_trend(data))
+        else:
+            self.setAccessibleName(_("Trend chart"))
+            self.setAccessibleDescription("")
+        self.updateGeometry()
+        self.update()
+
+    def data(self) -> TrendData | None:
+        return self._data
+
+    # -- size -------------------------------------------------------------------------------
+
+    def _line(self) -> float:
+        return QFontMetricsF(self.font(), self).height()
+
+    def sizeHint(self) -> QSize:
+        line = self._line()
+        return QSize(round(24 * line), round(self._plot_height() + self._legend_height() + 3.2 * line))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(round(15 * self._line()), self.sizeHint().height())
+
+    def _plot_height(self) -> float:
+        return 7.5 * self._line()
+
+    def _legend_height(self) -> float:
+        return 1.5 * self._line() if self._data is not None and self._data.has_own else 0.0
+
+    # -- colours ----------------------------------------------------------------------------
+
+    def _is_dark(self) -> bool:
+        return self.palette().color(QPalette.ColorRole.Base).lightnessF() < 0.5
+
+    def text_colour(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Text)
+
+    def muted_colour(self) -> QColor:
+        return _blend(self.text_colour(), self.palette().color(QPalette.ColorRole.Base), 0.62)
+
+    def grid_colour(self) -> QColor:
+        return _blend(self.text_colour(), self.palette().color(QPalette.ColorRole.Base), 0.18)
+
+    def score_colour(self) -> QColor:
+        return QColor(SCORE_COLOUR_ON_DARK if self._is_dark() else SCORE_COLOUR)
+
+    def own_colour(self) -> QColor:
+        return QColor(OWN_COLOUR_ON_DARK if self._is_dark() else OWN_COLOUR)
+
+    # -- geometry (exposed for tests) -------------------------------------------------------
+
+    def _date_texts(self) -> list[str]:
+        assert self._data is not None
+        return [format_short_date(day) for day in self._data.dates]
+
+    def plot_rect(self) -> QRectF:
+        """Where the lines are drawn: right of the scale's numbers, above the dates."""
+        line = self._line()
+        metrics = QFontMetricsF(self.font(), self)
+        numbers = [format_number(v) for v in (self._data.minimum, self._data.maximum)] if self._data else ["10"]
+        left = max(metrics.horizontalAdvance(n) for n in numbers) + 0.8 * line
+        widest_date = max((metrics.horizontalAdvance(t) for t in self._date_texts()), default=0.0) if self._data else 0
+        # Half a date's width on either side, so the first and the last date are never cut off.
+        inset = max(0.6 * line, widest_date / 2 + 2)
+        top = 1.3 * line + self._legend_height()  # room for a value above the top ring
+        return QRectF(left + inset, top, max(1.0, self.width() - left - 2 * inset), self._plot_height())
+
+    def x_for(self, index: int) -> float:
+        """By time, the first conversation on the left and the latest on the right; conversations
+        close together are moved apart just enough for their points and values to stay readable."""
+        assert self._data is not None
+        rect = self.plot_rect()
+        return rect.left() + self._x_offsets(rect.width())[index]
+
+    def _x_offsets(self, width: float) -> list[float]:
+        assert self._data is not None
+        days = [d.toordinal() for d in self._data.dates]
+        count = len(days)
+        if count <= 1:
+            return [width / 2] * count
+        if days[-1] == days[0]:
+            return [width * i / (count - 1) for i in range(count)]
+        xs = [width * (day - days[0]) / (days[-1] - days[0]) for day in days]
+        gap = min(2.4 * self._line(), width / (count - 1))
+        for i in range(1, count):
+            xs[i] = max(xs[i], xs[i - 1] + gap)
+        xs[-1] = min(xs[-1], width)
+        for i in range(count - 2, -1, -1):
+            xs[i] = min(xs[i], xs[i + 1] - gap)
+        return xs
+
+    def y_for(self, value: float) -> float:
+        """The full scale: the minimum on the bottom line, the maximum on the top line."""
+        assert self._data is not None
+        rect = self.plot_rect()
+        span = max(1, self._data.maximum - self._data.minimum)
+        share = (min(max(value, self._data.minimum), self._data.maximum) - self._data.minimum) / span
+        return rect.bottom() - rect.height() * share
+
+    def point_for(self, index: int, value: float) -> QPointF:
+        return QPointF(self.x_for(index), self.y_for(value))
+
+    def series_path(self, values: Sequence[int | None]) -> QPainterPath:
+        """The line through the present values; a new subpath (a gap) after each missing one."""
+        path = QPainterPath()
+        for run in line_runs(values):
+            value = values[run[0]]
+            assert value is not None
+            path.moveTo(self.point_for(run[0], value))
+            for index in run[1:]:
+                value = values[index]
+                assert value is not None
+                path.lineTo(self.point_for(index, value))
+        return path
+
+    def y_ticks(self) -> list[int]:
+        assert self._data is not None
+        low, high = self._data.minimum, self._data.maximum
+        steps = max(1, high - low)
+        step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100) if steps / s <= MAX_Y_LABELS - 1), steps)
+        ticks = list(range(low, high, step))
+        return [*ticks, high]
+
+    def date_label_indices(self) -> list[int]:
+        """Which dates are written: all when they fit, else the first, the last and what fits between."""
+        assert self._data is not None
+        metrics = QFontMetricsF(self.font(), self)
+        texts = self._date_texts()
+        count = len(texts)
+        if count == 0:
+            return []
+        gap = 0.6 * self._line()
+        order = [0, count - 1] if count > 1 else [0]
+        order += [i for i in range(1, count - 1)]
+        shown: list[tuple[float, float, int]] = []
+        for index in order:
+            half = metrics.horizontalAdvance(texts[index]) / 2
+            x = self.x_for(index)
+            if all(x + half + gap <= left or x - half - gap >= right for left, right, _i in shown):
+                shown.append((x - half, x + half, index))
+        return sorted(i for _l, _r, i in shown)
+
+    # -- painting ---------------------------------------------------------------------------
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        base = self.palette().color(QPalette.ColorRole.Base)
+        painter.fillRect(self.rect(), base)
+        if self.hasFocus():
+            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2.0)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+        if self._data is None or not self._data.dates:
+            painter.end()
+            return
+        self._paint_axes(painter)
+        if self._data.own_scores is not None and self._data.has_own:
+            self._paint_series(painter, self._data.own_scores, own=True)
+        self._paint_series(painter, self._data.scores, own=False)
+        if self._data.has_own:
+            self._paint_legend(painter)
+        painter.end()
+
+    def _paint_axes(self, painter: QPainter) -> None:
+        assert self._data is not None
+        rect = self.plot_rect()
+        metrics = QFontMetricsF(self.font(), self)
+        grid = self.grid_colour()
+        for value in self.y_ticks():
+            y = self.y_for(value)
+            painter.setPen(QPen(grid, 1.4 if value in (self._data.minimum, self._data.maximum) else 1.0))
+            painter.drawLine(QPointF(rect.left() - 4, y), QPointF(rect.right() + 4, y))
+            painter.setPen(self.muted_colour())
+            text = format_number(value)
+            box = QRectF(0, y - metrics.height() / 2, rect.left() - 0.5 * self._line() - 4, metrics.height())
+            box.setLeft(2)
+            painter.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+        texts = self._date_texts()
+        painter.setPen(self.muted_colour())
+        for index in range(len(texts)):
+            x = self.x_for(index)
+            painter.setPen(QPen(grid, 1.0))
+            painter.drawLine(QPointF(x, rect.bottom()), QPointF(x, rect.bottom() + 4))
+        painter.setPen(self.text_colour())
+        for index in self.date_label_indices():
+            x = self.x_for(index)
+            width = metrics.horizontalAdvance(texts[index]) + 2
+            box = QRectF(x - width / 2, rect.bottom() + 6, width, metrics.height())
+            painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), texts[index])
+
+    def _paint_series(self, painter: QPainter, values: Sequence[int | None], own: bool) -> None:
+        colour = self.own_colour() if own else self.score_colour()
+        pen = QPen(colour, 2.0 if own else 2.4)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        if own:
+            pen.setDashPattern([3.5, 2.5])
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.series_path(values))
+        metrics = QFontMetricsF(self.font(), self)
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            point = self.point_for(index, value)
+            self.paint_marker(painter, point, own)
+            # The value beside its point, on the side away from the other series.
+            text = format_number(value)
+            width = metrics.horizontalAdvance(text) + 4
+            offset = 0.45 * self._line() + 0.5 * metrics.height()
+            above = self.value_above(index, own)
+            centre_y = point.y() - offset if above else point.y() + offset
+            box = QRectF(point.x() - width / 2, centre_y - metrics.height() / 2, width, metrics.height())
+            painter.setPen(colour if not self._is_dark() else self.text_colour())
+            painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+
+    def value_above(self, index: int, own: bool) -> bool:
+        """Whether a value is written above its point: the higher of the two series above, the
+        lower below (the professional's score above when they are equal)."""
+        assert self._data is not None
+        score = self._data.scores[index]
+        mine = self._data.own_scores[index] if self._data.own_scores is not None else None
+        if score is None or mine is None:
+            value = mine if own else score
+            # Alone: above, unless it sits on the top line (then below, inside the chart).
+            return value is None or value < self._data.maximum
+        return mine > score if own else score >= mine
+
+    def marker_size(self) -> float:
+        return 0.26 * self._line()
+
+    def paint_marker(self, painter: QPainter, point: QPointF, own: bool) -> None:
+        size = self.marker_size()
+        base = self.palette().color(QPalette.ColorRole.Base)
+        if own:
+            painter.setPen(QPen(self.own_colour(), 1.8))
+            painter.setBrush(base)
+            s = size * 1.35
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(point.x(), point.y() - s),
+                        QPointF(point.x() + s, point.y()),
+                        QPointF(point.x(), point.y() + s),
+                        QPointF(point.x() - s, point.y()),
+                    ]
+                )
+            )
+        else:
+            painter.setPen(QPen(base, 1.0))
+            painter.setBrush(self.score_colour())
+            painter.drawEllipse(point, size, size)
+
+    def legend_entries(self) -> list[str]:
+        if self._data is None or not self._data.has_own:
+            return []
+        return [_("Score"), _("Client's own score")]
+
+    def _paint_legend(self, painter: QPainter) -> None:
+        metrics = QFontMetricsF(self.font(), self)
+        line = self._line()
+        swatch = 1.8 * line
+        x = self.plot_rect().left()
+        y = 0.2 * line + metrics.height() / 2
+        for text, own in zip(self.legend_entries(), (False, True), strict=True):
+            colour = self.own_colour() if own else self.score_colour()
+            pen = QPen(colour, 2.0 if own else 2.4)
+            if own:
+                pen.setDashPattern([3.5, 2.5])
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x, y), QPointF(x + swatch, y))
+            self.paint_marker(painter, QPointF(x + swatch / 2, y), own)
+            painter.setPen(self.text_colour())
+            width = metrics.horizontalAdvance(text) + 2
+            painter.drawText(
+                QRectF(x + swatch + 0.4 * line, y - metrics.height() / 2, width, metrics.height()),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                text,
+            )
+            x += swatch + 0.4 * line + width + 1.2 * line
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+class TrendTable(QTableWidget):
+    """The values of one trend chart: date, score and (when the client gave any) own score."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSortingEnabled(False)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move within it
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setStretchLastSection(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizeAdjustPolicy(QAbstractItemView.SizeAdjustPolicy.AdjustToContents)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+
+    def set_data(self, data: TrendData) -> None:
+        self.clear()
+        headers = [_("Date"), _("Score")] + ([_("Own score")] if data.has_own else [])
+        self.setColumnCount(len(headers))
+        self.setHorizontalHeaderLabels(headers)
+        self.setRowCount(len(data.dates))
+        self.setAccessibleName(_("Scores of {domain} as a table").format(domain=data.title))
+        for row, day in enumerate(data.dates):
+            text = format_short_date(day)
+            if data.is_draft(row):
+                text = _("{date} (draft)").format(date=text)
+            self.setItem(row, 0, QTableWidgetItem(text))
+            values = [data.scores[row]]
+            if data.has_own:
+                assert data.own_scores is not None
+                values.append(data.own_scores[row])
+            for column, value in enumerate(values, start=1):
+                self.setItem(row, column, self._number(value))
+        self.resizeColumnsToContents()
+        self.updateGeometry()
+
+    def _number(self, value: int | None) -> QTableWidgetItem:
+        item = QTableWidgetItem(NO_VALUE if value is None else format_number(value))
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if value is None:
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, _("skipped, no score"))
+        return item
+
+    def sizeHint(self) -> QSize:
+        width = self.verticalHeader().width() + 2 * self.frameWidth()
+        width += sum(self.columnWidth(c) for c in range(self.columnCount()))
+        height = self.horizontalHeader().height() + 2 * self.frameWidth()
+        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
+        return QSize(width + 2, height + 2)
+
+    def cell_text(self, row: int, column: int) -> str:
+        item = self.item(row, column)
+        return "" if item is None else item.text()
+
+    def header_texts(self) -> list[str]:
+        return [self.horizontalHeaderItem(c).text() for c in range(self.columnCount())]
+
+
+# -- one domain, and the panel ----------------------------------------------------------------
+
+
+class DomainTrend(QWidget):
+    """A domain's title, its trend chart and the table of its values beside it."""
+
+    def __init__(self, data: TrendData, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel(data.title)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setStyleSheet(f"QLabel {{ border-left: 5px solid {data.colour}; padding-left: 6px; }}")
+        self.chart = TrendChart()
+        self.chart.set_data(data)
+        self.table = TrendTable()
+        self.table.set_data(data)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        row.addWidget(self.chart, 1, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.table, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addLayout(row)
+
+
+def first_and_latest_chart(trends: ModelTrends) -> ChartData | None:
+    """The spider chart of a model's first and latest conversation with the client's own scores
+    of the latest beside them; None below three scored domains (a web needs three axes)."""
+    if len(trends.domains) < MIN_AXES or trends.latest is None or trends.first is None:
+        return None
+    latest, first = trends.latest, trends.first
+    current = {d.domain_id: d.score for d in latest.domains if d.score is not None}
+    own = {d.domain_id: d.client_score for d in latest.domains if d.client_score is not None}
+    earlier = None
+    if first.id != latest.id:
+        earlier = {d.domain_id: d.score for d in first.domains if d.score is not None} or None
+    latest_day = format_short_date(_day(latest.started_at))
+    return ChartData(
+        axes=tuple(ChartAxis(d.domain_id, d.label, d.colour) for d in trends.domains),
+        minimum=min(d.minimum for d in trends.domains),
+        maximum=max(d.maximum for d in trends.domains),
+        current=current,
+        previous=earlier,
+        current_label=_("Latest conversation ({date})").format(date=latest_day)
+        if earlier is not None
+        else _("Conversation of {date}").format(date=latest_day),
+        previous_label=_("First conversation ({date})").format(date=format_short_date(_day(first.started_at))),
+        own=own or None,
+        own_label=_("Client's own score ({date})").format(date=latest_day),
+        first_and_latest=True,
+    )
+
+
+class TrendsPanel(QWidget):
+    """How things moved with a client, one conversation model at a time."""
+
+    model_changed = Signal(str)
+
+    COLUMNS = 2
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._trends: tuple[ModelTrends, ...] = ()
+        self.domain_trends: list[DomainTrend] = []
+
+        self.model_label = QLabel(_("Conversation model:"))
+        self.model_combo = QComboBox()
+        self.model_combo.setAccessibleName(_("Conversation model of the trends"))
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.model_label.setBuddy(self.model_combo)
+        self.model_combo.currentIndexChanged.connect(self._model_chosen)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        chooser = QHBoxLayout()
+        chooser.setContentsMargins(0, 0, 0, 0)
+        chooser.addWidget(self.model_label)
+        chooser.addWidget(self.model_combo)
+        chooser.addSpacing(12)
+        chooser.addWidget(self.summary, 1)
+
+        self.chart_heading = QLabel(_("First and latest conversation"))
+        font = self.chart_heading.font()
+        font.setBold(True)
+        self.chart_heading.setFont(font)
+        self.spider = ChartPanel()
+        self.spider.chart.setAccessibleName(_("Spider chart of the first and the latest conversation"))
+        self.spider.setMinimumHeight(380)
+        self.spider.setMaximumHeight(520)
+
+        self.domains_heading = QLabel(_("Per domain"))
+        self.domains_heading.setFont(font)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(28)
+        self.grid.setVerticalSpacing(16)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addLayout(chooser)
+        layout.addWidget(self.chart_heading)
+        layout.addWidget(self.spider)
+        layout.addWidget(self.domains_heading)
+        layout.addLayout(self.grid)
+
+    # -- showing ------------------------------------------------------------------------------
+
+    @property
+    def trends(self) -> tuple[ModelTrends, ...]:
+        return self._trends
+
+    def current_trends(self) -> ModelTrends | None:
+        index = self.model_combo.currentIndex()
+        return self._trends[index] if 0 <= index < len(self._trends) else None
+
+    def set_trends(self, trends: tuple[ModelTrends, ...]) -> None:
+        """Show these models' trends; the model shown before stays chosen when it is still there."""
+        previous = self.current_trends()
+        self._trends = trends
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for item in trends:
+            self.model_combo.addItem(item.model_title, item.model_id)
+        keep = next((i for i, t in enumerate(trends) if previous and t.model_id == previous.model_id), 0)
+        self.model_combo.setCurrentIndex(keep if trends else -1)
+        self.model_combo.blockSignals(False)
+        several = len(trends) > 1
+        self.model_label.setVisible(several)
+        self.model_combo.setVisible(several)
+        self._show(self.current_trends())
+
+    def show_model(self, model_id: str) -> bool:
+        index = self.model_combo.findData(model_id)
+        if index < 0:
+            return False
+        self.model_combo.setCurrentIndex(index)
+        return True
+
+    def _model_chosen(self, _index: int) -> None:
+        trends = self.current_trends()
+        self._show(trends)
+        if trends is not None:
+            self.model_changed.emit(trends.model_id)
+
+    def _show(self, trends: ModelTrends | None) -> None:
+        for widget in self.domain_trends:
+            self.grid.removeWidget(widget)
+            widget.hide()
+            widget.deleteLater()
+        self.domain_trends = []
+        if trends is None:
+            self.summary.setText("")
+            self.spider.set_data(None)
+            for widget in (self.chart_heading, self.spider, self.domains_heading):
+                widget.hide()
+            return
+        count = len(trends.conversations)
+        self.summary.setText(
+            _("{model}: {count} conversations, from {first} to {latest}").format(
+                model=trends.model_title,
+                count=count,
+                first=format_short_date(_day(trends.conversations[0].started_at)),
+                latest=format_short_date(_day(trends.conversations[-1].started_at)),
+            )
+            if count > 1
+            else _("{model}: one conversation so far, on {date}").format(
+                model=trends.model_title, date=format_short_date(_day(trends.conversations[0].started_at))
+            )
+        )
+        chart = first_and_latest_chart(trends)
+        self.spider.set_data(chart)
+        self.chart_heading.setVisible(chart is not None)
+        self.spider.setVisible(chart is not None)
+        self.domains_heading.setVisible(True)
+        for number, domain in enumerate(trends.domains):
+            widget = DomainTrend(trend_data(trends, domain), self)
+            self.grid.addWidget(widget, number // self.COLUMNS, number % self.COLUMNS)
+            if self.isVisible():  # at once, not after the layout's queued show: Tab may come first
+                widget.show()
+            self.domain_trends.append(widget)
+        self._chain_tab_order()
+
+    def focus_widgets(self) -> list[QWidget]:
+        """The keyboard's way through the panel, in reading order."""
+        widgets: list[QWidget] = []
+        if self.model_combo.isVisibleTo(self):
+            widgets.append(self.model_combo)
+        if self.spider.isVisibleTo(self) and self.spider.showing_chart():
+            widgets.append(self.spider.table)
+        for trend in self.domain_trends:
+            widgets += [trend.chart, trend.table]
+        return widgets
+
+    def _chain_tab_order(self) -> None:
+        widgets = self.focus_widgets()
+        for first, second in pairwise(widgets):
+            QWidget.setTabOrder(first, second)
+
+    def first_focus_widget(self) -> QWidget | None:
+        widgets = self.focus_widgets()
+        return widgets[0] if widgets else None
