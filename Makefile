@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY_SOURCES := broadtalk tests bench docs main.py
 
-.PHONY: run test lint format translations catalog demo bench clean screenshots system-packages
+.PHONY: run test lint format translations catalog demo bench bench-large clean screenshots system-packages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("broadtalk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -57,9 +57,13 @@ demo: $(STAMP) translations
 	@echo "demo.sqlite: passphrase '$(DEMO_PASSPHRASE)', every practitioner's PIN 12345"
 	$(BIN)/broadtalk --db demo.sqlite
 
-## bench: the benchmarks with their budgets
-bench: $(STAMP)
-	$(BIN)/python -m bench
+## bench: the benchmarks at 1,000 and 10,000 clients, each beside its floor and budget (bench/README.md)
+bench: $(STAMP) translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench --sizes 1000,10000 $(BENCH_ARGS)
+
+## bench-large: the same at 100,000 clients (builds a 100,000-client demo: about a GB, several minutes)
+bench-large: $(STAMP) translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench --sizes 100000 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis

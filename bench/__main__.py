@@ -1,282 +1,206 @@
-"""Run the benchmarks and compare each with its budget; exit 1 when one is over budget.
+"""Run the benchmarks, each beside its floor and its budget; exit 1 when one is over budget.
 
-``python -m bench`` runs them all; ``python -m bench handover search`` only those named (the
-10,000-client demo database they need is then built first, untimed). ``--list`` names them.
-
-Budgets are for the reference machine (2 cores); timings are wall-clock, best of a few runs
-where a run is cheap. Where it makes sense a floor is measured in the same run and printed
-beside the result (e.g. ReportLab making a trivial one-page PDF): a slow machine shows as a
-high floor, a slow use case as a high multiple of it.
+``python -m bench`` runs them all at 1,000 and 10,000 clients (``make bench``);
+``python -m bench --sizes 100000`` is ``make bench-large``; ``python -m bench search autosave``
+runs only those named (``--list`` names them). See bench/README.md for the budgets and how to
+read the table.
 """
 
 from __future__ import annotations
 
-import io
+import argparse
+import os
 import shutil
 import sys
 import tempfile
-import time
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
-from broadtalk.clients import search_clients
-from broadtalk.demo import generate_demo
-from broadtalk.forms.library import builtin_models
-from broadtalk.forms.loader import load_model_file
-from broadtalk.practitioners import list_practitioners
-from broadtalk.store.database import Database
+from bench import report
 
+RESULTS = Path(__file__).resolve().parent / "results"
+DEMO_LARGE_BUDGET_S = 300.0  # 100,000 clients in under 5 minutes
+LARGE = 100_000
 
-@dataclass(frozen=True)
-class Result:
-    name: str
-    took: float
-    budget: float
-    #: The same machine's time for the trivial version of the work, measured in the same run.
-    floor: float | None = None
-
-
-REPORT: list[Result] = []
-
-
-def bench(name: str, budget_s: float, repeat: int = 1) -> Callable:
-    def wrap(func: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            REPORT.append(Result(name, best_of(repeat, func), budget_s))
-
-        return run
-
-    return wrap
-
-
-def best_of(repeat: int, func: Callable[[], object]) -> float:
-    return min(_timed(func) for _ in range(repeat))
-
-
-def _timed(func: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    func()
-    return time.perf_counter() - start
-
-
-WORK = Path(tempfile.mkdtemp(prefix="broadtalk-bench-"))
-BIG = WORK / "big.sqlite"
-#: Encrypted, as every practice's database is: the timings include SQLCipher's work.
-PASSPHRASE = "bench bench bench"
-#: The demo's "today": consents given in the demo are valid on this day.
-TODAY = date(2026, 11, 1)
-
-
-# 45 s before the audit trail and encryption; each use case now also writes a chained audit
-# entry, and every page is encrypted (measured 46 s on the reference machine).
-@bench("demo: 10,000 clients through the use cases", budget_s=50.0)
-def demo_10k() -> None:
-    _build_big()
-
-
-def _build_big() -> None:
-    db = Database.open(BIG, passphrase=PASSPHRASE)
-    try:
-        generate_demo(db, clients=10_000, seed=1, today=TODAY)
-    finally:
-        db.close()
-
-
-def _need_big() -> None:
-    """The 10,000-client database, built untimed when its benchmark was not among those run."""
-    if not BIG.exists():
-        print("building the 10,000-client demo database first (untimed) ...", file=sys.stderr, flush=True)
-        _build_big()
-
-
-_OPEN: list[Database] = []
-
-
-@bench("search-as-you-type: first page of 10,000 clients", budget_s=0.05, repeat=5)
-def _search_10k() -> None:
-    # Only the search is timed: the app opens the database once, then searches per keystroke.
-    with _OPEN[0].transaction() as tx:
-        search_clients(tx, list_practitioners(tx)[0], "berg", limit=200)
-
-
-def search_10k() -> None:
-    _OPEN.append(Database.open(BIG, passphrase=PASSPHRASE))
-    try:
-        _search_10k()
-    finally:
-        _OPEN.pop().close()
-
-
-@bench("open the encrypted 10,000-client database (key derivation, integrity check)", budget_s=3.0)
-def open_10k() -> None:
-    Database.open(BIG, passphrase=PASSPHRASE).close()
-
-
-@bench("load and validate the three built-in models", budget_s=1.0, repeat=3)
-def load_models() -> None:
-    builtin_models.cache_clear()
-    for path in sorted(Path(builtin_models.__module__.replace(".", "/")).parent.glob("builtin/*.yaml")):
-        load_model_file(path)
-    builtin_models()
-
-
-# 3 s before encryption; the key derivation and the integrity check of the whole encrypted file
-# (85 MB) at every start add about 0.6 s (measured 3.3 s).
-@bench("start-up until the list of 10,000 clients has painted (--startup-check)", budget_s=4.0)
-def startup_10k() -> None:
-    import os
-    import subprocess
-
-    from broadtalk.workstation import use_practitioner_here
-
-    db = Database.open(BIG, passphrase=PASSPHRASE)
-    try:
-        with db.transaction() as tx:
-            use_practitioner_here(tx, list_practitioners(tx)[0])
-    finally:
-        db.close()
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "BROADTALK_HOME": str(WORK),
-        "BROADTALK_PASSPHRASE": PASSPHRASE,
-    }
-    subprocess.run(
-        [sys.executable, "-m", "broadtalk", "--db", str(BIG), "--startup-check"],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-
-
-# -- handover documents --------------------------------------------------------------------------
-
-#: A handover PDF in a running app (fonts registered, modules imported) is made in 150 ms: the
-#: preview appears without a wait. Each run is the whole use case: one transaction, the consent
-#: check, the content loaded from the encrypted database, the PDF built in memory.
-HANDOVER_BUDGET_S = 0.150
-HANDOVER_REPEAT = 7
-
-
-def _trivial_pdf() -> bytes:
-    """The floor: ReportLab making a one-page PDF with two lines in the handover's fonts."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, SimpleDocTemplate
-
-    from broadtalk.handover.pdf_text import FONT, FONT_BOLD, register_fonts
-
-    register_fonts()
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4).build(
-        [
-            Paragraph("Warme overdracht", ParagraphStyle("title", fontName=FONT_BOLD, fontSize=16, leading=20)),
-            Paragraph("Een regel tekst.", ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=14)),
-        ]
-    )
-    return buffer.getvalue()
-
-
-def handover_pdfs() -> None:
-    from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, render_document
-    from broadtalk.permissions import Permission, allows
-    from broadtalk.referrals import list_referrals
-
-    kinds = {HANDOVER_PDF: "the letter", CLIENT_COPY: "the client's copy"}
-    db = Database.open(BIG, passphrase=PASSPHRASE)
-    try:
-        with db.transaction() as tx:
-            # A carer: the role that holds the conversations and makes the handovers.
-            actor = next(
-                p
-                for p in list_practitioners(tx)
-                if allows(p, Permission.EXPORT_HANDOVERS) and allows(p, Permission.VIEW_CONVERSATIONS)
-            )
-            consented = [
-                r for r in list_referrals(tx, actor, today=TODAY) if r.consent and r.consent_status(TODAY) == "given"
-            ]
-        if not consented:
-            raise SystemExit("bench handover: the demo has no referral with a valid consent")
-
-        def render(referral_id: int, kind: str) -> bytes:
-            with db.transaction() as tx:
-                return render_document(tx, actor, referral_id, kind, today=TODAY)[1]
-
-        # Untimed, as in an app that has made a document before: ReportLab and the PDF code
-        # imported, fonts registered; also how large each referral's documents come out.
-        size = {r.id: sum(len(render(r.id, kind)) for kind in kinds) for r in consented}
-        _trivial_pdf()
-        domains = {r.id: len(r.consent.domains) for r in consented if r.consent}
-        # The worst: the most shared domains, then the most content (the largest documents).
-        worst = max(consented, key=lambda r: (domains[r.id], size[r.id]))
-        # Typical: two shared domains (the demo's usual), the middle one by size.
-        usual = (
-            [r for r in consented if domains[r.id] == 2 and r.id != worst.id]
-            or [r for r in consented if r.id != worst.id]
-            or [worst]
-        )
-        usual.sort(key=lambda r: size[r.id])
-        typical = usual[len(usual) // 2]
-        floor = best_of(HANDOVER_REPEAT, _trivial_pdf)
-        for label, referral in (("typical", typical), ("worst", worst)):
-            for kind, document in kinds.items():
-                took = best_of(HANDOVER_REPEAT, lambda r=referral.id, k=kind: render(r, k))
-                name = (
-                    f"handover PDF, warm: {document}, {label} referral "
-                    f"(#{referral.id}, {domains[referral.id]} shared domains)"
-                )
-                REPORT.append(Result(name, took, HANDOVER_BUDGET_S, floor))
-    finally:
-        db.close()
-
-
-# -- running -----------------------------------------------------------------------------------
-
-#: Name -> (benchmark, needs the 10,000-client database); run in this order.
-BENCHMARKS: dict[str, tuple[Callable[[], None], bool]] = {
-    "demo": (demo_10k, False),
-    "search": (search_10k, True),
-    "open": (open_10k, True),
-    "models": (load_models, False),
-    "startup": (startup_10k, True),
-    "handover": (handover_pdfs, True),
+#: Name -> what it measures; run in this order per size.
+BENCHMARKS = {
+    "demo": "demo generation through the use cases (the build of the practice, timed)",
+    "search": "search as you type, per keystroke, in the app",
+    "open": "opening a client's page in the app",
+    "autosave": "one autosave commit in the app",
+    "handover-app": "a handover PDF made in the app",
+    "startup": "start-up until the first page has painted, and peak memory (child processes)",
+    "command": "clients --search berg --json (child process)",
+    "handover-command": "handover pdf as a command (child process)",
 }
+IN_APP = ("search", "open", "autosave", "handover-app")
 
 
-def _line(result: Result) -> str:
-    verdict = "ok" if result.took <= result.budget else "OVER BUDGET"
-    floor = ""
-    if result.floor:
-        floor = f", floor {result.floor * 1000:.1f} ms, {result.took / result.floor:.1f}x"
-    return f"{verdict:<12} {result.took * 1000:10.1f} ms  (budget {result.budget * 1000:.0f} ms{floor})  {result.name}"
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not sizes or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError("sizes are positive numbers of clients, separated by commas")
+    return sizes
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", metavar="BENCHMARK", help="only these (default: all; see --list)")
+    parser.add_argument("--sizes", type=_sizes, default=[1_000, 10_000], help="clients, e.g. 1000,10000 (default)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each child process and its floor (default 3)")
+    parser.add_argument("--json", type=Path, default=None, help="where to write the results (default bench/results/)")
+    parser.add_argument("--cache", type=Path, default=None, help="reuse demo practices kept in this folder")
+    parser.add_argument("--list", action="store_true", help="name the benchmarks and stop")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark: {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    if args.repeat < 1:
+        parser.error("--repeat is at least 1")
+    return args
 
 
 def main(argv: list[str]) -> int:
-    try:
-        return _run(argv)
-    finally:
-        shutil.rmtree(WORK, ignore_errors=True)
-
-
-def _run(argv: list[str]) -> int:
-    if "--list" in argv:
-        print("\n".join(BENCHMARKS))
+    args = parse(argv)
+    if args.list:
+        for name, what in BENCHMARKS.items():
+            print(f"{name:<17} {what}")
         return 0
-    unknown = [name for name in argv if name not in BENCHMARKS]
-    if unknown:
-        print(f"unknown benchmark: {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
-        return 2
-    for name, (run, needs_big) in BENCHMARKS.items():
-        if argv and name not in argv:
-            continue
-        if needs_big:
-            _need_big()
-        run()
-    for result in REPORT:
-        print(_line(result))
-    return 1 if any(r.took > r.budget for r in REPORT) else 0
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    chosen = [name for name in BENCHMARKS if not args.names or name in args.names]
+    started = datetime.now(UTC)
+    work = Path(tempfile.mkdtemp(prefix="broadtalk-bench-"))
+    try:
+        results = run_all(chosen, args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(report.format_table(results))
+    path = report.write_json(
+        report.as_json(results, started=started, arguments=argv),
+        args.json or report.default_json_path(RESULTS, started),
+    )
+    print(f"written: {path}")
+    return report.exit_code(results)
+
+
+def run_all(chosen: list[str], args: argparse.Namespace, work: Path) -> list[report.Result]:
+    from broadtalk.i18n import dutch_today
+
+    today = dutch_today()
+    results: list[report.Result] = []
+    for size in args.sizes:
+        results += run_size(size, chosen, args, work, today)
+    return results
+
+
+def run_size(size: int, chosen: list[str], args: argparse.Namespace, work: Path, today) -> list[report.Result]:
+    from bench import children
+    from bench.in_app import App, choose_referrals
+    from bench.practice import make
+
+    try:  # a demo to be timed is always made here (and refreshes the cache); otherwise a cached one will do
+        practice = make(size, work, today, cache=args.cache, reuse="demo" not in chosen)
+    except Exception as error:
+        traceback.print_exc(file=sys.stderr)
+        return [_failed("demo: making the practice", size, _demo_budget(size), error)]
+    results: list[report.Result] = []
+    if "demo" in chosen and practice.demo_seconds is not None:
+        results.append(
+            report.Result(
+                "demo: clients generated through the use cases", size, _demo_budget(size), figure=practice.demo_seconds
+            )
+        )
+    repeat_in_app = max(5, 2 * args.repeat + 1)
+    referrals: dict[str, int] = {}
+    no_referral = "no referral with a valid consent"
+    in_app = [name for name in chosen if name in IN_APP]
+    finished: set[str] = set()
+    if "handover-app" in chosen or "handover-command" in chosen:
+        try:
+            referrals.update(choose_referrals(practice, today))
+        except Exception as error:
+            no_referral = f"no referral chosen: {type(error).__name__}: {error}"
+            _progress(size, no_referral)
+    if in_app:
+        try:
+            with App(practice, today) as app:
+                steps: dict[str, Callable[[], list[report.Result]]] = {
+                    "search": lambda: app.search(repeat_in_app),
+                    "open": lambda: app.open_client(repeat_in_app),
+                    "autosave": lambda: app.autosave(repeat_in_app),
+                    "handover-app": lambda: app.handover(repeat_in_app, referrals),
+                }
+                for name in in_app:
+                    _progress(size, name)
+                    finished.add(name)
+                    if name == "handover-app" and not referrals:
+                        results.append(_failed(BENCHMARKS[name], size, _budget(name), no_referral))
+                        continue
+                    results += _guarded(name, size, steps[name])
+        except Exception as error:
+            traceback.print_exc(file=sys.stderr)
+            results += [
+                _failed(f"{BENCHMARKS[name]} (the app failed)", size, _budget(name), error)
+                for name in in_app
+                if name not in finished
+            ]
+    child_steps: dict[str, Callable[[], list[report.Result]]] = {
+        "startup": lambda: children.startup(practice, args.repeat),
+        "command": lambda: children.command_search(practice, args.repeat),
+        "handover-command": lambda: children.handover_command(practice, args.repeat, referrals["typical"]),
+    }
+    for name, step in child_steps.items():
+        if name in chosen:
+            _progress(size, name)
+            if name == "handover-command" and not referrals:
+                results.append(_failed(BENCHMARKS[name], size, _budget(name), no_referral))
+                continue
+            results += _guarded(name, size, step)
+    shutil.rmtree(practice.folder, ignore_errors=True)  # 100,000 clients take most of a GB
+    return results
+
+
+def _progress(size: int, what: str) -> None:
+    print(f"bench: {size:,} clients: {what} ...", file=sys.stderr, flush=True)
+
+
+def _demo_budget(size: int) -> report.Budget:
+    if size >= LARGE:
+        return report.Budget(report.SECONDS, DEMO_LARGE_BUDGET_S * size / LARGE)
+    return report.Budget(report.REPORT)
+
+
+def _budget(name: str) -> report.Budget:
+    from bench import children, in_app
+
+    return {
+        "search": report.Budget(report.SECONDS, in_app.SEARCH_BUDGET_S),
+        "open": report.Budget(report.SECONDS, in_app.OPEN_CLIENT_BUDGET_S),
+        "autosave": report.Budget(report.SECONDS, in_app.AUTOSAVE_BUDGET_S),
+        "handover-app": report.Budget(report.SECONDS, in_app.HANDOVER_BUDGET_S),
+        "startup": report.Budget(report.RATIO, children.STARTUP_RATIO),
+        "command": report.Budget(report.RATIO, children.COMMAND_RATIO),
+        "handover-command": report.Budget(report.RATIO, children.HANDOVER_COMMAND_RATIO),
+    }[name]
+
+
+def _failed(name: str, size: int, budget: report.Budget, error: BaseException | str) -> report.Result:
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return report.Result(name, size, budget, error=text[:500])
+
+
+def _guarded(name: str, size: int, step: Callable[[], list[report.Result]]) -> list[report.Result]:
+    """A benchmark that fails is a row of its own (ERROR), and the others still run."""
+    try:
+        return step()
+    except Exception as error:
+        traceback.print_exc(file=sys.stderr)
+        return [_failed(BENCHMARKS[name], size, _budget(name), error)]
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from broadtalk.store import seal
 from broadtalk.store.database import (
     BACKUP_SUFFIX,
     PASSPHRASE_MIN_LENGTH,
+    DamagedDatabase,
     Database,
     PassphraseNeeded,
     check_new_passphrase,
@@ -68,7 +69,9 @@ def check_backup_target(db: Database, target: Path) -> Path:
 def make_backup(db: Database, actor: Actor, target: Path) -> Path:
     """Copy the database to ``target`` (encrypted like it, checked); the attempt is audited.
 
-    Safe to call off the GUI thread: it opens its own connections."""
+    The copy is checked whole before it is put in place, and with it the database: a damaged
+    database is refused with ``DamagedDatabase`` (the way out: restore a backup), never
+    backed up silently. Safe to call off the GUI thread: it opens its own connections."""
     target = check_backup_target(db, target)
     with db.transaction():  # a refusal is written to the audit trail
         require(actor, Permission.BACKUP)
@@ -331,6 +334,8 @@ def _keep_aside(db_path: Path, current: _Current, passphrase: str | None, safety
         database = Database.open_prepared_read(db_path, passphrase if current.encrypted else None)
         try:
             return database.backup_to(Path(safety_dir) / f"{db_path.stem}-before-restore-{stamp}{BACKUP_SUFFIX}")
+        except DamagedDatabase:
+            pass  # it opens, but a page is damaged (its check failed): its bytes are kept below
         finally:
             database.close()
     # The current file may be the damaged one we are restoring over: keep its bytes.

@@ -8,9 +8,9 @@ made only with one (and is encrypted with it). Every command that opens a databa
 practitioner who signs in with their own PIN, as in the app (the role decides, the audit trail
 names them, a wrong PIN counts towards the lock-out): the practitioner number comes from
 ``BROADTALK_USER`` and the PIN from ``BROADTALK_PIN``, or, in a terminal, broadtalk asks for
-what is missing. There is no anonymous account. Only ``demo`` (fictional data in a new database)
-and ``forms validate`` (model files, no database) need nobody signed in. Every command that
-shows client data writes one audit entry.
+what is missing. There is no anonymous account. Only ``demo`` (fictional data in a new database),
+``forms validate`` (model files, no database) and ``check`` (reads the file's pages, shows no
+data) need nobody signed in. Every command that shows client data writes one audit entry.
 """
 
 from __future__ import annotations
@@ -147,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
             "                            Every command that opens a database signs in with them, as\n"
             "                            in the app: your role decides what it may do, the audit trail\n"
             "                            names you, and a wrong PIN counts towards the lock-out. In a\n"
-            "                            terminal broadtalk asks for what is not set. Only 'demo' and\n"
-            "                            'forms validate' need nobody signed in.\n"
+            "                            terminal broadtalk asks for what is not set. Only 'demo',\n"
+            "                            'forms validate' and 'check' need nobody signed in.\n"
             "Every command that shows client data is written to the audit trail."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -250,6 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     backup.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE"), help=_("the new backup file"))
+
+    commands.add_parser(
+        "check",
+        help=_("check the database file whole, page by page"),
+        description=_(
+            "Check the database file whole (every page is read), as is done before every backup. "
+            "A damaged database is reported with the way out: restore a backup. The file is only read; "
+            "the app and other commands may go on using it. Nobody needs to be signed in."
+        ),
+        parents=[common],
+    )
 
     restore = commands.add_parser(
         "restore",
@@ -397,16 +408,32 @@ def _open_database(args: argparse.Namespace, *, create: bool = True):
                 ).format(path=path, count=PASSPHRASE_MIN_LENGTH, variable=PASSPHRASE_VARIABLE)
             )
     db = Database.open(path, passphrase=passphrase, backup_dir=_backup_folder(args))
-    from broadtalk.handover.export import recover_interrupted_exports
-
     try:
-        recovered = recover_interrupted_exports(db)  # an export a kill interrupted: finished or undone
+        if _exports_pending(db):  # the handover package is loaded only when there is one to settle
+            from broadtalk.handover.export import recover_interrupted_exports
+
+            recovered = recover_interrupted_exports(db)  # an export a kill interrupted: finished or undone
+            if recovered.message():
+                print(_printable(f"broadtalk: {recovered.message()}"), file=sys.stderr)
     except BaseException:
         db.close()
         raise
-    if recovered.message():
-        print(_printable(f"broadtalk: {recovered.message()}"), file=sys.stderr)
     return db
+
+
+#: ``handover.export.JOURNAL_PREFIX``, the settings an export in progress leaves (a test holds
+#: the two together): looked for here without loading the handover package for every command.
+EXPORT_JOURNAL_PREFIX = "export_pending:"
+
+
+def _exports_pending(db) -> bool:
+    from sqlmodel import col, select
+
+    from broadtalk.store.tables import Setting
+
+    with db.transaction() as tx:
+        found = tx.exec(select(Setting.key).where(col(Setting.key).startswith(EXPORT_JOURNAL_PREFIX)).limit(1))
+        return found.first() is not None
 
 
 #: What was typed at the sign-in prompt during this command: a command that signs in more than
@@ -693,10 +720,10 @@ def cmd_gp_note(args: argparse.Namespace) -> int:
                 raise InputError(
                     _("This note has no part '{key}'; --keys lists its parts.").format(key=_printable(unknown[0]))
                 )
-            if args.keys:
-                text = "\n".join(f"{'x' if line.ticked else ' '} {line.key}  {line.text}" for line in note.lines)
+            ticked = (note.default_ticked() | set(args.tick)) - set(args.leave)
+            if args.keys:  # ticked as --leave and --tick say
+                text = "\n".join(f"{'x' if line.key in ticked else ' '} {line.key}  {line.text}" for line in note.lines)
             else:
-                ticked = (note.default_ticked() | set(args.tick)) - set(args.leave)
                 text = gp_note.as_text(note, ticked).rstrip("\n")
             gp_note.record_export(tx, actor, args.conversation)  # the parts list shows the content too
     finally:
@@ -748,6 +775,18 @@ def cmd_backup(args: argparse.Namespace) -> int:
                 "safe, or encrypt the database first (broadtalk encrypt)."
             ).format(file=written)
         )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """The whole check of the file (``PRAGMA quick_check``), read-only; its verdict is kept."""
+    from broadtalk.store.database import check_file
+
+    path = _database_path(args)
+    if _is_new(path):
+        raise _missing_database(args, path)
+    check_file(path, _passphrase())  # a damaged file: DamagedDatabase, the message and the way out
+    print(_("The database {path} is intact: every page was read and checked.").format(path=path))
     return EXIT_OK
 
 
@@ -1136,6 +1175,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("conversations", "gp-note"): cmd_gp_note,
     ("conversations", "client-summary"): cmd_client_summary,
     ("backup", None): cmd_backup,
+    ("check", None): cmd_check,
     ("restore", None): cmd_restore,
     ("audit", None): cmd_audit,
     ("record", "erase"): cmd_record_erase,

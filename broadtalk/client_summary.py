@@ -3,7 +3,7 @@
 What it holds, and what it leaves out on purpose:
 
 - what matters most to the client, and the domains the client called important (by their plain
-  titles, "Uw lichaam en gezondheid");
+  titles, "Lichaam en gezondheid");
 - the goals, and what was agreed: who does what, by when;
 - when the client and the practitioner see each other again, with whom, and how to reach the
   practice.
@@ -77,7 +77,14 @@ def _who(who: str) -> str:
 
 def load_summary(tx: Session, actor: Actor, conversation_id: int) -> ClientSummary:
     """The summary of a completed conversation (a view of the conversation)."""
-    row = completed_conversation(tx, actor, conversation_id)
+    row = completed_conversation(
+        tx,
+        actor,
+        conversation_id,
+        not_completed=_(
+            "This conversation is not completed yet; complete it first, then make the summary for the client."
+        ),
+    )
     snapshot = load_conversation(tx, actor, conversation_id)
     model = model_of(tx, conversation_id)
     client = client_record_unchecked(tx, row.client_id)

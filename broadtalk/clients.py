@@ -14,18 +14,24 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
-from sqlalchemy import Date, func, literal, or_
+from sqlalchemy import Date, exists, func, intersect, literal, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col, select
 
-from broadtalk import audit, follow_ups
+from broadtalk import audit, client_search, follow_ups
 from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.i18n import _, dutch_today, format_short_date, to_display_time
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
-from broadtalk.store.tables import AuditEntry, Client
+from broadtalk.store.tables import AuditEntry, Client, ClientSearchToken
 from broadtalk.text import clean_line, fold
+
+_TOKEN = ClientSearchToken.__table__
+_CLIENT = Client.__table__
 
 #: Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -91,6 +97,8 @@ class ClientRecord:
     #: The earliest current follow-up date (``follow_ups``); None when none is planned, or for a
     #: role that does not read conversations.
     next_follow_up: date | None = field(default=None, compare=False)
+    #: Where the client stands in the list's order (the next page starts after it: ``search_clients``'s ``after``).
+    sort_key: str = field(default="", compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -242,6 +250,17 @@ def new_client_number(tx: Session, rng: random.Random | None = None) -> str:
             return number
 
 
+#: The client table's columns a ``ClientRecord`` does not carry.
+_NOT_RECORDED = frozenset({"search_key", "created_at", "updated_at", "created_by_id"})
+
+
+def _listed_record(row: list, conversation_count: int, next_follow_up: date | None) -> ClientRecord:
+    """From a plain row of the client table's columns (no ORM object: a list page is read per keystroke)."""
+    values = {name: value for name, value in zip(_CLIENT.c.keys(), row, strict=True) if name not in _NOT_RECORDED}
+    values["interpreter_needed"] = bool(values["interpreter_needed"])
+    return ClientRecord(**values, conversation_count=conversation_count, next_follow_up=next_follow_up)
+
+
 def _record(row: Client, conversation_count: int = 0, next_follow_up: date | None = None) -> ClientRecord:
     assert row.id is not None
     return ClientRecord(
@@ -262,6 +281,7 @@ def _record(row: Client, conversation_count: int = 0, next_follow_up: date | Non
         interpreter_needed=bool(row.interpreter_needed),
         conversation_count=conversation_count,
         next_follow_up=next_follow_up,
+        sort_key=row.sort_key,
     )
 
 
@@ -297,6 +317,7 @@ def create_client(
     )
     tx.add(row)
     tx.flush()
+    _index(tx, row, new=True)
     audit.record(tx, actor, audit.Action.CREATE, object_type="client", object_id=row.id, client_id=row.id, now=now)
     return _record(row)
 
@@ -315,10 +336,27 @@ def update_client(
     row.updated_at = now
     tx.add(row)
     tx.flush()
+    _index(tx, row)
     audit.record(
         tx, actor, audit.Action.CHANGE, object_type="client", object_id=client_id, client_id=client_id, now=now
     )
     return _record(row)
+
+
+def _search_key_of(tx: Session) -> bytes:
+    """The search index's key, read once per transaction (a demo or an import creates thousands of clients in one)."""
+    key = tx.info.get("client_search_key")
+    if key is None:
+        key = tx.info["client_search_key"] = client_search.ensure_key(tx.connection())
+    return key
+
+
+def _index(tx: Session, row: Client, *, new: bool = False) -> None:
+    """The client's rows in the search index, as the client now is."""
+    assert row.id is not None
+    client_search.index_client(
+        tx.connection(), _search_key_of(tx), row.id, row.search_key, row.birth_date, row.client_number, new=new
+    )
 
 
 def _row(tx: Session, client_id: int) -> Client:
@@ -376,28 +414,126 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search_filter(text: str):
-    """Every word must match: part of the name, the birth date, or the client number."""
-    conditions = []
+#: A word's index rows are counted up to this many, to choose how a page is read (``_walk_the_list``).
+COUNTED_UP_TO = 20_000
+
+
+@lru_cache(maxsize=2)
+def _listed_columns(with_follow_up: bool) -> tuple:
+    """The per-row columns of the list (built once: an ORM alias costs milliseconds to build)."""
+    follow_up = follow_ups.next_follow_up_column() if with_follow_up else literal(None, type_=Date)
+    return follow_ups.conversation_count_column(), follow_up
+
+
+@dataclass(frozen=True)
+class _Word:
+    tokens: tuple[int, ...]
+    #: A word longer than the index's pieces: the folded word, checked against the name.
+    check: str | None
+    #: Index rows it matches, counted up to ``COUNTED_UP_TO``.
+    rows: int
+
+
+def _words(tx: Session, text: str) -> list[_Word]:
+    """The typed words as index look-ups (``client_search``), the rarest first. Every word must
+    match: part of the name, the birth date, or the start of the client number."""
+    words = []
+    connection = tx.connection()
+    key: bytes | None = None
     for word in text.split():
-        day = parse_date(word)
-        options = [col(Client.search_key).like(f"%{_like_literal(fold(word))}%", escape="\\")]
-        if day is not None:
-            options.append(Client.birth_date == day)
-        if len(word) >= 3:
-            options.append(func.upper(Client.client_number).like(f"{_like_literal(word.upper())}%", escape="\\"))
-        conditions.append(or_(*options))
-    return conditions
+        key = key or _search_key_of(tx)
+        tokens = tuple(client_search.word_tokens(key, word, parse_date(word)))
+        if not tokens:  # nothing left after folding: like an empty word, it matches everyone
+            continue
+        rows = connection.execute(
+            select(func.count()).select_from(
+                select(_TOKEN.c.client_id).where(_TOKEN.c.token.in_(tokens)).limit(COUNTED_UP_TO).subquery()
+            )
+        ).scalar_one()
+        check = fold(word) if client_search.needs_check(word) else None
+        words.append(_Word(tokens, check, rows))
+    return sorted(words, key=lambda word: word.rows)
 
 
-def _focus_filter(actor: Actor, focus: str, today: date | None, practitioner_id: int | None) -> list:
+def _clients_of(word: _Word) -> Select:
+    query = select(_TOKEN.c.client_id).where(_TOKEN.c.token.in_(word.tokens))
+    return query.distinct() if len(word.tokens) > 1 else query
+
+
+def _matching(words: list[_Word]):
+    """The ids of the clients every word's index rows name: the words' rows are read in the
+    index's own order (one range per word) and intersected, before any client is read."""
+    if len(words) == 1:
+        return _clients_of(words[0])
+    return intersect(*(_clients_of(word) for word in words))
+
+
+def _read(words: list[_Word]) -> tuple[list[_Word], list[_Word]]:
+    """The words whose index rows are read and intersected (those counted below ``COUNTED_UP_TO``,
+    at least the rarest) and the others, looked up per client."""
+    read = [word for word in words if word.rows < COUNTED_UP_TO] or words[:1]
+    return read, [word for word in words if word not in read]
+
+
+def _has(word: _Word, client_id) -> ColumnElement[bool]:
+    """The client (``client_id``: a column) matches the word: one look-up on the index's key."""
+    found = _TOKEN.alias()  # Core, not ORM aliases: built per keystroke, they must be cheap
+    condition = exists().where(found.c.client_id == client_id, found.c.token.in_(word.tokens))
+    return condition if word.check is None else condition & _checked(word.check, client_id)
+
+
+def _checked(folded: str, client_id) -> ColumnElement[bool]:
+    """A word longer than the index's pieces is in the client's name (its start was looked up)."""
+    named = _CLIENT.alias()
+    return exists().where(named.c.id == client_id, named.c.search_key.like(f"%{_like_literal(folded)}%", escape="\\"))
+
+
+def _walk_the_list(tx: Session, words: list[_Word], limit: int | None) -> bool:
+    """Whether a page is found sooner by walking the list in its order (each client looked up in
+    the index) than by reading the words' index rows, intersecting them and sorting the clients
+    found: for words common enough that a page of matches comes early. Walking costs about
+    ``limit`` divided by the share of clients expected to match every word (each word's share
+    multiplied, as if independent), at most every client (``max(id)``: no count); reading costs
+    about six steps per client found (a client row, read out of list order: measured at 100,000
+    clients) and a little per index row read (in the index's order)."""
+    if limit is None:  # every match is wanted: the walk would pass every client
+        return False
+    clients = tx.connection().execute(select(func.max(_CLIENT.c.id))).scalar() or 1
+
+    def share(of: list[_Word]) -> float:
+        result = 1.0
+        for word in of:
+            result *= min(1.0, word.rows / clients)
+        return result
+
+    read, _others = _read(words)
+    walked = min(clients, limit / share(words)) if share(words) > 0 else clients
+    found = clients * share(read)
+    if walked >= clients:  # it would pass every client: never a scan of the whole list
+        return False
+    return walked < 6 * found + sum(word.rows for word in read) / 8
+
+
+def _search_filter(tx: Session, words: list[_Word], limit: int | None) -> list[ColumnElement[bool]]:
+    """Conditions on ``Client``: the rarest word drives (its clients by id) and the others are
+    looked up, or, for common words, every word is looked up along the list."""
+    if not words:
+        return []
+    if _walk_the_list(tx, words, limit):
+        return [_has(word, Client.id) for word in words]
+    read, others = _read(words)
+    checked = [_checked(word.check, Client.id) for word in read if word.check is not None]
+    return [col(Client.id).in_(_matching(read)), *checked, *(_has(word, Client.id) for word in others)]
+
+
+def _focus_filter(actor: Actor, focus: str, today: date | None, practitioner_id: int | None, client_id=None) -> list:
     if focus == follow_ups.ALL:
         return []
     if focus not in follow_ups.FOCUSES:
         raise InputError(_("Unknown list filter '{focus}'.").format(focus=focus))
     require(actor, Permission.VIEW_CONVERSATIONS)  # who has a follow-up or a draft is conversation data
     ids = follow_ups.focus_client_ids(focus, today or dutch_today(), practitioner_id)
-    return [col(Client.id).in_(ids)] if ids is not None else []
+    return [col(client_id if client_id is not None else Client.id).in_(ids)] if ids is not None else []
 
 
 def search_clients(
@@ -407,32 +543,41 @@ def search_clients(
     *,
     limit: int | None = None,
     offset: int = 0,
+    after: ClientRecord | None = None,
     focus: str = follow_ups.ALL,
     practitioner_id: int | None = None,
     today: date | None = None,
 ) -> list[ClientRecord]:
     """Clients matching the search text, in Dutch list order (family name, given name).
 
+    Each typed word is looked up in the search index (``client_search``: part of the name, the
+    start of the client number, the birth date); no client is scanned. ``after``: the next page
+    starts after this client (from the list order's index, ``ix_client_list_order``), so every
+    page costs the same however far down the list it is; ``offset`` skips rows instead.
     ``focus`` narrows the list to the clients with a follow-up this week, an overdue follow-up or
     an open draft (``follow_ups``; ``practitioner_id``: only that practitioner's conversations).
     The conversation count and the next follow-up are read per listed row (correlated on the
     ``client_id`` index), so a page of the list costs the same at 100 or 100,000 clients."""
     require(actor, Permission.VIEW_CLIENTS)
-    filters = [*_search_filter(text), *_focus_filter(actor, focus, today, practitioner_id)]
-    follow_up = (
-        follow_ups.next_follow_up_column()
-        if allows(actor, Permission.VIEW_CONVERSATIONS)
-        else literal(None, type_=Date)
-    )
-    query = (
-        select(Client, follow_ups.conversation_count_column(), follow_up)
-        .where(*filters)
-        .order_by(Client.sort_key, Client.birth_date, Client.id)
-        .offset(offset)
-    )
+    filters = [*_search_filter(tx, _words(tx, text), limit), *_focus_filter(actor, focus, today, practitioner_id)]
+    if after is not None:
+        filters.append(
+            tuple_(col(Client.sort_key), col(Client.birth_date), col(Client.id))
+            > tuple_(literal(after.sort_key), literal(after.birth_date, type_=Date), literal(after.id))
+        )
+    order = (_CLIENT.c.sort_key, _CLIENT.c.birth_date, _CLIENT.c.id)
+    page = select(_CLIENT.c.id).where(*filters).order_by(*order).offset(offset)
     if limit is not None:
-        query = query.limit(limit)
-    return [_record(row, count, next_date) for row, count, next_date in tx.exec(query).all()]
+        page = page.limit(limit)
+    # The page's ids first, then their columns: the per-row look-ups are made for the page only,
+    # not for every match before sorting.
+    listed = page.subquery()
+    query = (
+        select(*_CLIENT.c, *_listed_columns(allows(actor, Permission.VIEW_CONVERSATIONS)))
+        .join_from(_CLIENT, listed, listed.c.id == _CLIENT.c.id)
+        .order_by(*order)
+    )
+    return [_listed_record(row, count, next_date) for *row, count, next_date in tx.connection().execute(query)]
 
 
 def count_clients(
@@ -444,6 +589,23 @@ def count_clients(
     practitioner_id: int | None = None,
     today: date | None = None,
 ) -> int:
+    """How many clients ``search_clients`` lists. With words, counted in the index itself (the
+    words' rows intersected, the most common looked up), never by reading every client."""
     require(actor, Permission.VIEW_CLIENTS)
-    filters = [*_search_filter(text), *_focus_filter(actor, focus, today, practitioner_id)]
-    return tx.exec(select(func.count(Client.id)).where(*filters)).one()
+    words = _words(tx, text)
+    if not words:
+        filters = _focus_filter(actor, focus, today, practitioner_id)
+        return tx.exec(select(func.count()).select_from(Client).where(*filters)).one()
+    read, others = _read(words)
+    found = _matching(read).subquery()
+    client_id = found.c.client_id
+    query = (
+        select(func.count())
+        .select_from(found)
+        .where(
+            *(_checked(word.check, client_id) for word in read if word.check is not None),
+            *(_has(word, client_id) for word in others),
+            *_focus_filter(actor, focus, today, practitioner_id, client_id),
+        )
+    )
+    return tx.connection().execute(query).scalar_one()

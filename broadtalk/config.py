@@ -1,7 +1,7 @@
 """Where broadtalk keeps its files, and the user's own preferences.
 
-Data (the database, backups) and settings go to the platform's per-user folders. The
-environment variable ``BROADTALK_HOME`` puts both under one folder instead (tests, portable
+Data (the database, backups), settings and a cache go to the platform's per-user folders. The
+environment variable ``BROADTALK_HOME`` puts them all under one folder instead (tests, portable
 installs). Preferences are a small JSON file written atomically.
 """
 
@@ -29,6 +29,12 @@ def data_dir() -> Path:
 def config_dir() -> Path:
     home = os.environ.get("BROADTALK_HOME")
     return Path(home) / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Files broadtalk can make again (validated conversation models); safe to delete."""
+    home = os.environ.get("BROADTALK_HOME")
+    return Path(home) / "cache" if home else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
 def default_db_path() -> Path:

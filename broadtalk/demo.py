@@ -7,8 +7,10 @@ skipped now and then), with scores that drift the way people's lives do, the cli
 words, flagged domains, and goals and agreed actions that vary by theme (some with a life
 domain of their own, a few with none). In about a third the client scored their own web. What
 a nurse's day shows is spread around the reference day: the newest conversation's follow-up is
-overdue, this week or later; its actions fall due around it, some done; a few newest
-conversations are drafts still open; referrals wait for feedback, a handful overdue.
+overdue, this week or later; its actions fall due around it, some done, and older actions are
+ticked off but for a few (Today shows a handful overdue, not one for every client); a follow-up
+held with another model leaves no follow-up of the first one open; a few newest conversations
+are drafts still open; referrals wait for feedback, a handful overdue.
 The practice and its practitioners have addresses and direct lines; some clients have another GP
 or prefer another language. Referrals show every state, each way of making the first contact, and
 consents sharing one, two or more scored domains (so the handover's chart varies) and pieces
@@ -75,12 +77,14 @@ from broadtalk.social_map import (
     suggest_offerings,
 )
 from broadtalk.store.database import Database
-from broadtalk.store.tables import Client, Conversation, Practitioner
+from broadtalk.store.tables import Action, Client, Conversation, Practitioner
 
 BATCH = 250  # clients per transaction: big enough to be fast, small enough to show progress
 #: Only the first clients may have an action of a domain but no goal: adding one goes through the
 #: draft conversation's use cases (slower than recording a conversation at once), and some are enough.
 OWN_STEP_CLIENTS = 300
+#: An action this many days past its date is ticked off but for a few (``_done``).
+SETTLED_DAYS = 21
 
 #: The PIN every demo practitioner signs in with (demo data is fictional; the PIN is no secret).
 DEMO_SECRET = "12345"
@@ -234,12 +238,20 @@ def _demo_client(
     for theme in rng.sample(list(levels), k=rng.randint(1, 3)):
         levels[theme] = rng.uniform(0.05, 0.35)
     model = rng.choice(models)
+    previous: int | None = None
     for index, day in enumerate(days):
         # A follow-up is mostly held with the same model, so the scores can be followed over time.
         if index and rng.random() < 0.1:
-            model = rng.choice(models)
+            other = rng.choice(models)
+            if other.id != model.id and previous is not None:
+                # The follow-up was held with another model: none of the first stays planned.
+                row = tx.get(Conversation, previous)
+                assert row is not None
+                row.follow_up_date = None
+                tx.add(row)
+            model = other
         is_last = index == len(days) - 1
-        _demo_conversation(
+        previous = _demo_conversation(
             tx,
             rng,
             actor,
@@ -294,13 +306,21 @@ def _follow_up(rng: random.Random, day: date, next_day: date | None, today: date
 
 def _due(rng: random.Random, day: date, newest: bool, today: date) -> tuple[date, bool]:
     """An action's date and whether it was done: the newest conversation's actions fall around
-    today (those past it done about half the time), older ones' weeks after their conversation,
-    mostly done."""
-    if newest:
-        due = max(day, today + timedelta(days=rng.randint(-21, 28)))
-        return due, due < today and rng.random() < 0.5
-    due = day + timedelta(days=rng.randint(7, 42))
-    return due, due < today and rng.random() < 0.85
+    today, older ones' weeks after their conversation; whether done, ``_done``."""
+    later = timedelta(days=rng.randint(-21, 28) if newest else rng.randint(7, 42))
+    due = max(day, today + later) if newest else day + later
+    return due, _done(rng, due, today)
+
+
+def _done(rng: random.Random, due: date, today: date) -> bool:
+    """Whether an action due on ``due`` was ticked off by ``today``: never before its date, about
+    half in its first week, most within three weeks, nearly all later (as in a practice that
+    follows up what was agreed: Today shows a handful overdue, the most recent first)."""
+    late = (today - due).days
+    if late <= 0:
+        return False
+    chance = 0.5 if late <= 7 else 0.8 if late <= SETTLED_DAYS else 0.985
+    return rng.random() < chance
 
 
 def _demo_conversation(
@@ -317,8 +337,8 @@ def _demo_conversation(
     own_steps: bool = True,
     next_day: date | None = None,
     today: date | None = None,
-) -> None:
-    """One conversation; ``next_day``: the client's next one (None for the newest)."""
+) -> int:
+    """One conversation, its id; ``next_day``: the client's next one (None for the newest)."""
     today = today or day
     newest = next_day is None
     start = _at(day, rng.randint(8, 15), rng.choice((0, 15, 30, 45)))
@@ -375,6 +395,7 @@ def _demo_conversation(
     # Goals for the domains the client finds hardest (the flagged ones first), each in words of
     # its own theme, with actions that fit it: no two conversations need agree on their goals.
     chosen: set[str] = set()
+    agreed: set[str] = set()  # two goals of one theme never share an action
     for _level, domain_id in by_level[: rng.randint(1, 2)]:
         theme = texts.THEMES.get(domain_id, "meaning")
         goal = rng.choice([g for g in texts.GOAL_CHOICES[theme] if g not in chosen] or texts.GOAL_CHOICES[theme])
@@ -382,8 +403,10 @@ def _demo_conversation(
         pool = list(texts.ACTION_CHOICES[theme])
         if rng.random() < 0.2:
             pool.append(rng.choice(texts.ACTIONS))
+        pool = [entry for entry in dict.fromkeys(pool) if entry[0] not in agreed]
         actions = []
-        for what, who in rng.sample(pool, k=rng.randint(1, 2)):
+        for what, who in rng.sample(pool, k=min(len(pool), rng.randint(1, 2))):
+            agreed.add(what)
             due, done = _due(rng, day, newest, today)
             actions.append(ActionEntry(what, who, due, done=done and not draft))
         content.goals.append(GoalEntry(goal, domain_id, actions))
@@ -406,11 +429,19 @@ def _demo_conversation(
     conversation_id = record_conversation(tx, actor, client_id, content, now=content.completed_at or start)
     if own_step is not None:
         domain_id, what, who, due = own_step
-        conv_module.add_action(
+        added = conv_module.add_action(
             tx, actor, conversation_id, what, who=who, due_date=due, domain_id=domain_id, now=end - timedelta(minutes=5)
         )
         if not draft:
             conv_module.complete_conversation(tx, actor, conversation_id, duration_seconds=minutes * 60, now=end)
+            if _done(rng, due, today):
+                # Ticked off later, as ``record_conversation`` writes the other actions' state: no
+                # trail entry with the wall-clock time (the same seed gives the same database).
+                row = tx.get(Action, added.id)
+                assert row is not None
+                row.done = True
+                tx.add(row)
+    return conversation_id
 
 
 def _demo_answer(rng: random.Random, item: Item, level: float, day: date) -> Any:

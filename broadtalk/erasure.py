@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from broadtalk import audit
+from broadtalk import audit, client_search
 from broadtalk.audit import require
 from broadtalk.errors import NotFoundError
 from broadtalk.i18n import _
@@ -155,6 +155,7 @@ def _delete_client(tx: Session, client_id: int, number: str) -> ErasureReport:
     assessments = _count_and_delete(tx, DomainAssessment, in_conversation(DomainAssessment))
     answers = _count_and_delete(tx, Answer, in_conversation(Answer))
     conversation_count = _count_and_delete(tx, Conversation, Conversation.client_id == client_id)
+    client_search.forget_client(tx.connection(), client_id)  # the search index's rows about them
     tx.exec(delete(Client).where(Client.id == client_id))
     tx.expunge_all()  # no erased row lingers in the session's identity map
 

@@ -173,16 +173,24 @@ def _score_text(value: int, maximum: int) -> str:
     return _("{score}/{maximum}").format(score=value, maximum=maximum)
 
 
-def completed_conversation(tx: Session, actor: Actor, conversation_id: int) -> Conversation:
+def completed_conversation(
+    tx: Session, actor: Actor, conversation_id: int, *, not_completed: str | None = None
+) -> Conversation:
     """A completed conversation the actor may read (the role is checked before anything is said
-    about the conversation, so a refusal does not tell whether it exists)."""
+    about the conversation, so a refusal does not tell whether it exists). ``not_completed``: the
+    message for a draft or a conversation being amended (else the GP note's)."""
     row = tx.get(Conversation, conversation_id)
     require(actor, Permission.VIEW_CONVERSATIONS, client_id=row.client_id if row is not None else None)
     if row is None:
-        raise NotFoundError(_("There is no conversation with number {id}.").format(id=conversation_id))
+        raise NotFoundError(
+            _("There is no conversation with number {id} (any more: it may have been erased with its client).").format(
+                id=conversation_id
+            )
+        )
     if row.status != COMPLETED:
         raise RefusedError(
-            _("This conversation is not completed yet; complete it first, then make the note for the GP's record.")
+            not_completed
+            or _("This conversation is not completed yet; complete it first, then make the note for the GP's record.")
         )
     return row
 

@@ -46,6 +46,9 @@ from broadtalk.referral_steps import (
 )
 from broadtalk.settings import change_setting, read_setting
 from broadtalk.social_map import (
+    LIMITS as SOCIAL_MAP_LIMITS,
+)
+from broadtalk.social_map import (
     PHONE,
     OfferingInput,
     OfferingView,
@@ -56,7 +59,7 @@ from broadtalk.social_map import (
     suggest_offerings,
 )
 from broadtalk.store.tables import Client, Conversation, Offering, Organisation, Practitioner, Referral, ReferralEvent
-from broadtalk.text import clean_block, clean_line, fold
+from broadtalk.text import clean_block, clean_line, fold, plain_line, shown_value
 
 URGENCIES = {"routine": N_("Routine"), "soon": N_("Within a week"), "urgent": N_("Urgent: within two days")}
 #: Who makes the first contact. "recipient" needs the client's contact details shared (or the
@@ -190,22 +193,32 @@ AD_HOC_LIMITS = {"organisation": 200, "offering": 200}
 def ad_hoc_recipient_text(recipient: AdHocRecipient) -> str:
     """Checked and on one line, as the referral, the consent and the handover name it:
     'Organisation – offering, phone, e-mail'. InputError names what is wrong."""
-    organisation = clean_line(recipient.organisation)
-    offering = clean_line(recipient.offering)
-    phone = clean_line(recipient.phone)
-    email = recipient.email.strip()
+    # One safe line each: no control characters, lone surrogates or bidirectional overrides
+    # (an e-mail address with one of those becomes one with a space, and is refused).
+    organisation = plain_line(recipient.organisation)
+    offering = plain_line(recipient.offering)
+    phone = plain_line(recipient.phone)
+    email = plain_line(recipient.email)
     if not organisation:
         raise InputError(_("Type the name of the organisation you refer to."))
     if len(organisation) > AD_HOC_LIMITS["organisation"] or len(offering) > AD_HOC_LIMITS["offering"]:
         raise InputError(_("The organisation or what it offers is longer than 200 characters; shorten it."))
+    if len(phone) > SOCIAL_MAP_LIMITS["phone"] or len(email) > SOCIAL_MAP_LIMITS["email"]:
+        raise InputError(
+            _("The phone number or e-mail address is too long (at most {phone} and {email} characters).").format(
+                phone=SOCIAL_MAP_LIMITS["phone"], email=SOCIAL_MAP_LIMITS["email"]
+            )
+        )
     if phone and (not PHONE.match(phone) or not any(ch.isdigit() for ch in phone)):
         raise InputError(
             _("'{value}' is not a phone number; use only digits, spaces and + - ( ), e.g. 030 123 45 67.").format(
-                value=phone
+                value=shown_value(phone)
             )
         )
     if email and not EMAIL.match(email):
-        raise InputError(_("'{value}' is not an e-mail address; check it or leave it empty.").format(value=email))
+        raise InputError(
+            _("'{value}' is not an e-mail address; check it or leave it empty.").format(value=shown_value(email))
+        )
     if not phone and not email:
         raise InputError(_("Give a phone number or an e-mail address at which the recipient can be reached."))
     name = (
@@ -569,7 +582,8 @@ def add_recipient_to_social_map(
         raise RefusedError(_("This referral's recipient is on the social map already."))
     ad_hoc_recipient_text(recipient)  # the same checks as when referring
     now = now or datetime.now(UTC)
-    name = clean_line(recipient.organisation)
+    name = plain_line(recipient.organisation)
+    phone, email = plain_line(recipient.phone), plain_line(recipient.email)
     existing = next((o for o in list_organisations(tx, name) if fold(o.name) == fold(name)), None)
     organisation_id = (
         existing.id
@@ -577,15 +591,15 @@ def add_recipient_to_social_map(
         else create_organisation(
             tx,
             actor,
-            OrganisationInput(name, phone=recipient.phone, email=recipient.email, last_checked=dutch_today(now)),
+            OrganisationInput(name, phone=phone, email=email, last_checked=dutch_today(now)),
             now=now,
         ).id
     )
-    what = clean_line(recipient.offering) or name
+    what = plain_line(recipient.offering) or name
     offering = create_offering(
         tx,
         actor,
-        OfferingInput(organisation_id, what, "other", tuple(tags), what, recipient.phone, recipient.email),
+        OfferingInput(organisation_id, what, "other", tuple(tags), what, phone, email),
         now=now,
     )
     row.offering_id = offering.id

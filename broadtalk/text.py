@@ -27,6 +27,23 @@ def clean_line(text: str) -> str:
     return " ".join(_LINE_BREAKING.sub(" ", text).split())
 
 
+#: The bidirectional embeddings, overrides and isolates (and marks): they make a line read
+#: differently from what it holds ("Schuldhulp" shown mirrored); never needed in a name.
+BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def plain_line(text: str) -> str:
+    """One line as ``clean_line``, and without bidirectional controls: for a name or a contact
+    detail shown in other people's documents."""
+    return clean_line(BIDI_CONTROLS.sub("", text))
+
+
+def shown_value(text: str, limit: int = 60) -> str:
+    """A typed value for inside a message: one safe line, cut to ``limit`` characters."""
+    line = plain_line(text)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def clean_block(text: str) -> str:
     """Several lines of text: keeps line breaks and tabs, drops other control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

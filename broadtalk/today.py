@@ -27,27 +27,29 @@ The audit trail: like the client list and the referral lists, Today is a list of
 dates and is not written to the trail entry by entry; opening a client from it goes through the
 client's page, which records the view.
 
-Every list is read with indexed queries (``follow_up_date``, ``due_date``, ``client_id``,
-``practitioner_id``), joined with the client's name in the same statement (no query per row),
-and cut at ``limit`` rows with the count beside it (counted up to ``COUNT_CAP``): at 100,000
+Every list is read by one query helper (``_listing``) walking an index in the list's order
+(the partial index of open conversations, ``follow_up_date``, the partial index of actions not
+done; a follow-up's "no later conversation" is one seek in ``client_id, model_id, started_at``),
+joined with the client's name in the same statement (no query per row), and cut at ``limit``
+rows with the count beside it (counted up to ``COUNT_CAP`` on the list's own table): at 100,000
 clients Today reads what it shows, not the practice. Overdue items come most recent first (the
 index walked backwards): a follow-up missed last week matters more than one missed last year.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
-from sqlalchemy import func
+from sqlalchemy import Row, func, join, literal, text
 from sqlmodel import Session, col, select
 
 from broadtalk.audit import require
 from broadtalk.conversation_changes import AMENDING
-from broadtalk.conversations import DRAFT
 from broadtalk.errors import NotFoundError
 from broadtalk.follow_ups import ACTIONS_AHEAD_DAYS, by_practitioner, current_follow_up_conditions, end_of_week
 from broadtalk.forms.library import BUILTIN_DIR, find_model
@@ -56,12 +58,21 @@ from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.referral_steps import AWAITING_FEEDBACK
 from broadtalk.referrals import feedback_due_days
-from broadtalk.store.tables import Action, Client, Conversation, Practitioner, Referral
+from broadtalk.store.tables import (
+    OPEN_ACTIONS,
+    OPEN_CONVERSATIONS,
+    Action,
+    Client,
+    Conversation,
+    Practitioner,
+    Referral,
+)
+from broadtalk.text import fold
 
 #: Rows per list; the count says how many there are in all.
-DEFAULT_LIMIT = 200
-#: Counting stops here: "1000 or more" is all a heading needs to say.
-COUNT_CAP = 1000
+DEFAULT_LIMIT = 50
+#: Counting stops here: "500 or more" is all a heading needs to say (and all a start page should read).
+COUNT_CAP = 500
 T = TypeVar("T")
 
 
@@ -99,8 +110,18 @@ class OpenDraft:
     practitioner_name: str
 
 
+class _Due:
+    """Something due on a day: overdue when its day has passed."""
+
+    days_overdue: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue > 0
+
+
 @dataclass(frozen=True)
-class DueFollowUp:
+class DueFollowUp(_Due):
     #: The conversation that planned the follow-up.
     conversation_id: int
     client: ClientRef
@@ -111,13 +132,9 @@ class DueFollowUp:
     #: Days past the date (0 today or later).
     days_overdue: int
 
-    @property
-    def overdue(self) -> bool:
-        return self.days_overdue > 0
-
 
 @dataclass(frozen=True)
-class DueAction:
+class DueAction(_Due):
     action_id: int
     conversation_id: int
     client: ClientRef
@@ -126,10 +143,6 @@ class DueAction:
     due_date: date
     practitioner_name: str
     days_overdue: int
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_overdue > 0
 
 
 @dataclass(frozen=True)
@@ -248,99 +261,150 @@ def _client(row) -> ClientRef:
     return ClientRef(row.client_id, row.client_number, row.given_name, row.name_prefix, row.family_name)
 
 
-def _client_columns():
-    return (
-        col(Client.id).label("client_id"),
-        col(Client.client_number).label("client_number"),
-        col(Client.given_name).label("given_name"),
-        col(Client.name_prefix).label("name_prefix"),
-        col(Client.family_name).label("family_name"),
-        col(Practitioner.name).label("practitioner_name"),
+def _listing(
+    tx: Session,
+    *columns,
+    source,
+    client_id,
+    practitioner_id,
+    where: list,
+    order_by: list,
+    limit: int,
+    make: Callable[[Row], T],
+    arrange: Callable[[T], Any] | None = None,
+) -> TodayList[T]:
+    """One of Today's lists: ``columns`` of ``source`` with, in the same statement, the client's
+    name and number and the practitioner's name (``client_id``/``practitioner_id``: the columns of
+    ``source`` that say whose), ``where`` in ``order_by`` order, up to ``limit`` items made by
+    ``make``, then sorted by ``arrange`` (stable); their total is counted (up to ``COUNT_CAP``, on
+    ``source`` alone, in the order of ``order_by``'s first term, which must be a column of
+    ``source``) only when the list was cut. ``order_by`` should be an index's own order, so the
+    walk stops at the limit: a term of another table (the client's name) would make the
+    database read every item of the first date before sorting; ``arrange`` sorts what is shown."""
+    query = (
+        select(
+            *columns,
+            col(Client.id).label("client_id"),
+            col(Client.client_number).label("client_number"),
+            col(Client.given_name).label("given_name"),
+            col(Client.name_prefix).label("name_prefix"),
+            col(Client.family_name).label("family_name"),
+            col(Practitioner.name).label("practitioner_name"),
+        )
+        .select_from(source)
+        .join(Client, col(Client.id) == client_id)
+        .outerjoin(Practitioner, col(Practitioner.id) == practitioner_id)
+        .where(*where)
+        .order_by(*order_by)
+        .limit(limit)
     )
-
-
-def _counted(tx: Session, query, items: tuple, limit: int) -> TodayList:
-    """The items with their total: counted (up to ``COUNT_CAP``) only when the list was cut."""
+    items = tuple(make(row) for row in tx.exec(query).all())
+    if arrange is not None:
+        items = tuple(sorted(items, key=arrange))
     if len(items) < limit:
         return TodayList(items, len(items))
-    total = tx.exec(select(func.count()).select_from(query.order_by(None).limit(COUNT_CAP).subquery())).one()
+    # Counted along the same index in the same direction: the items nearest today are the likeliest
+    # to count (an old follow-up is mostly superseded), so the count stops at the cap soonest.
+    counted = select(literal(1)).select_from(source).where(*where).order_by(order_by[0]).limit(COUNT_CAP).subquery()
+    total = tx.exec(select(func.count()).select_from(counted)).one()
     return TodayList(items, total, capped=total >= COUNT_CAP)
 
 
+def _made(kind: type[T], row: Row, **computed) -> T:
+    """An item of a list from its row: the fields named as the row's columns, the client, and
+    what is ``computed``."""
+    columns = row._mapping
+    values = {item.name: columns[item.name] for item in fields(kind) if item.name in columns}
+    if "practitioner_name" in values:
+        values["practitioner_name"] = values["practitioner_name"] or ""  # the account may be gone
+    return kind(**values, client=_client(row), **computed)
+
+
+def _by_day_then_name(latest_first: bool, day: Callable[[Any], date]) -> Callable[[Any], tuple]:
+    """Items of one day in the client list's order (family name, given name)."""
+
+    def key(item) -> tuple:
+        ordinal = day(item).toordinal()
+        return (-ordinal if latest_first else ordinal, fold(item.client.sort_name))
+
+    return key
+
+
+def _days_late(today: date, day: date) -> int:
+    return max(0, (today - day).days)
+
+
 def _drafts(tx: Session, practitioner_id: int | None, limit: int, titles: _Titles) -> TodayList[OpenDraft]:
-    query = (
-        select(
-            col(Conversation.id).label("conversation_id"),
-            Conversation.model_id,
-            Conversation.model_version,
-            Conversation.status,
-            Conversation.started_at,
-            Conversation.updated_at,
-            *_client_columns(),
-        )
-        .join(Client, col(Client.id) == col(Conversation.client_id))
-        .outerjoin(Practitioner, col(Practitioner.id) == col(Conversation.practitioner_id))
-        .where(col(Conversation.status).in_((DRAFT, AMENDING)))
-        .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
-    )
+    """The open conversations, last edited first: a walk back along the partial index
+    ``ix_conversation_open`` (its condition written as the index says it)."""
+    where = [text(OPEN_CONVERSATIONS)]
     if practitioner_id is not None:
-        query = query.where(Conversation.practitioner_id == practitioner_id)
-    rows = tx.exec(query.limit(limit)).all()
-    items = tuple(
-        OpenDraft(
-            conversation_id=row.conversation_id,
-            client=_client(row),
-            model_id=row.model_id,
-            model_title=titles(row.model_id, row.model_version),
-            started_at=row.started_at,
-            updated_at=row.updated_at,
-            amending=row.status == AMENDING,
-            practitioner_name=row.practitioner_name or "",
+        where.append(by_practitioner(Conversation, practitioner_id))
+
+    def draft(row: Row) -> OpenDraft:
+        return _made(
+            OpenDraft, row, model_title=titles(row.model_id, row.model_version), amending=row.status == AMENDING
         )
-        for row in rows
+
+    return _listing(
+        tx,
+        col(Conversation.id).label("conversation_id"),
+        Conversation.model_id,
+        Conversation.model_version,
+        Conversation.status,
+        Conversation.started_at,
+        Conversation.updated_at,
+        **_held_in_conversation(),
+        where=where,
+        order_by=[col(Conversation.updated_at).desc(), col(Conversation.id).desc()],
+        limit=limit,
+        make=draft,
     )
-    return _counted(tx, query, items, limit)
+
+
+def _held_in_conversation(source=Conversation) -> dict:
+    """Whose: the conversation's client and practitioner."""
+    return {
+        "source": source,
+        "client_id": col(Conversation.client_id),
+        "practitioner_id": col(Conversation.practitioner_id),
+    }
 
 
 def _follow_ups(
     tx: Session, today: date, practitioner_id: int | None, limit: int, titles: _Titles, *, overdue: bool
 ) -> TodayList[DueFollowUp]:
+    """Overdue (most recent first) or this week (soonest first): a walk along the
+    ``follow_up_date`` index, stopped at the limit."""
     if overdue:
-        conditions = current_follow_up_conditions(before=today)
+        where = current_follow_up_conditions(before=today)
     else:
-        conditions = current_follow_up_conditions(after=today, through=end_of_week(today))
+        where = current_follow_up_conditions(after=today, through=end_of_week(today))
     if practitioner_id is not None:
-        conditions.append(by_practitioner(Conversation, practitioner_id))
-    query = (
-        select(
-            col(Conversation.id).label("conversation_id"),
-            Conversation.model_id,
-            Conversation.model_version,
-            Conversation.follow_up_date,
-            *_client_columns(),
-        )
-        .join(Client, col(Client.id) == col(Conversation.client_id))
-        .outerjoin(Practitioner, col(Practitioner.id) == col(Conversation.practitioner_id))
-        .where(*conditions)
-    )
-    if overdue:  # the most recent first: the oldest are often no longer current
-        query = query.order_by(col(Conversation.follow_up_date).desc(), col(Client.sort_key), col(Conversation.id))
-    else:
-        query = query.order_by(col(Conversation.follow_up_date), col(Client.sort_key), col(Conversation.id))
-    rows = tx.exec(query.limit(limit)).all()
-    items = tuple(
-        DueFollowUp(
-            conversation_id=row.conversation_id,
-            client=_client(row),
-            model_id=row.model_id,
+        where.append(by_practitioner(Conversation, practitioner_id))
+    day = col(Conversation.follow_up_date)
+
+    def follow_up(row: Row) -> DueFollowUp:
+        return _made(
+            DueFollowUp,
+            row,
             model_title=titles(row.model_id, row.model_version),
-            follow_up_date=row.follow_up_date,
-            practitioner_name=row.practitioner_name or "",
-            days_overdue=max(0, (today - row.follow_up_date).days),
+            days_overdue=_days_late(today, row.follow_up_date),
         )
-        for row in rows
+
+    return _listing(
+        tx,
+        col(Conversation.id).label("conversation_id"),
+        Conversation.model_id,
+        Conversation.model_version,
+        Conversation.follow_up_date,
+        **_held_in_conversation(),
+        where=where,
+        order_by=[day.desc() if overdue else day, col(Conversation.id).desc() if overdue else col(Conversation.id)],
+        limit=limit,
+        make=follow_up,
+        arrange=_by_day_then_name(overdue, lambda item: item.follow_up_date),
     )
-    return _counted(tx, query, items, limit)
 
 
 def _actions(
@@ -350,79 +414,64 @@ def _actions(
     index, stopped at the limit."""
     due = col(Action.due_date)
     in_range = due < today if overdue else (due >= today) & (due <= today + timedelta(days=ACTIONS_AHEAD_DAYS))
-    query = (
-        select(
-            col(Action.id).label("action_id"),
-            Action.conversation_id,
-            Action.what,
-            Action.who,
-            Action.due_date,
-            *_client_columns(),
-        )
-        .join(Conversation, col(Conversation.id) == col(Action.conversation_id))
-        .join(Client, col(Client.id) == col(Conversation.client_id))
-        .outerjoin(Practitioner, col(Practitioner.id) == col(Conversation.practitioner_id))
-        .where(due.is_not(None), in_range, col(Action.done).is_(False))
-        .order_by(due.desc() if overdue else due, col(Client.sort_key), col(Action.position), col(Action.id))
-    )
+    where = [due.is_not(None), in_range, text(OPEN_ACTIONS)]  # as the partial index ``ix_action_open_due`` says it
     if practitioner_id is not None:
-        query = query.where(by_practitioner(Conversation, practitioner_id))
-    rows = tx.exec(query.limit(limit)).all()
-    items = tuple(
-        DueAction(
-            action_id=row.action_id,
-            conversation_id=row.conversation_id,
-            client=_client(row),
-            what=row.what,
-            who=row.who,
-            due_date=row.due_date,
-            practitioner_name=row.practitioner_name or "",
-            days_overdue=max(0, (today - row.due_date).days),
-        )
-        for row in rows
+        where.append(by_practitioner(Conversation, practitioner_id))
+
+    def action(row: Row) -> DueAction:
+        return _made(DueAction, row, days_overdue=_days_late(today, row.due_date))
+
+    return _listing(
+        tx,
+        col(Action.id).label("action_id"),
+        Action.conversation_id,
+        Action.what,
+        Action.who,
+        Action.due_date,
+        **_held_in_conversation(join(Action, Conversation, col(Conversation.id) == col(Action.conversation_id))),
+        where=where,
+        order_by=[due.desc() if overdue else due, col(Action.id).desc() if overdue else col(Action.id)],
+        limit=limit,
+        make=action,
+        arrange=_by_day_then_name(overdue, lambda item: item.due_date),
     )
-    return _counted(tx, query, items, limit)
 
 
 def _referrals(
     tx: Session, today: date, practitioner_id: int | None, limit: int, due_days: int
 ) -> TodayList[WaitingReferral]:
-    query = (
-        select(
-            col(Referral.id).label("referral_id"),
-            Referral.reference,
-            Referral.recipient,
-            Referral.status,
-            Referral.sent_at,
-            *_client_columns(),
-        )
-        .join(Client, col(Client.id) == col(Referral.client_id))
-        .outerjoin(Practitioner, col(Practitioner.id) == col(Referral.created_by_id))
-        .where(col(Referral.status).in_(AWAITING_FEEDBACK), col(Referral.sent_at).is_not(None))
-        .order_by(col(Referral.sent_at), col(Referral.id))  # the longest waiting first
-    )
+    """Sent and waiting for feedback, the longest waiting first."""
+    where = [col(Referral.status).in_(AWAITING_FEEDBACK), col(Referral.sent_at).is_not(None)]
     if practitioner_id is not None:
-        query = query.where(Referral.created_by_id == practitioner_id)
-    rows = tx.exec(query.limit(limit)).all()
-    items = []
-    for row in rows:
+        where.append(Referral.created_by_id == practitioner_id)
+
+    def waiting(row: Row) -> WaitingReferral:
         # The day sent as ``ReferralView.feedback_due`` and ``is_overdue`` count it.
         sent_day = row.sent_at.date()
         due = sent_day + timedelta(days=due_days)
-        items.append(
-            WaitingReferral(
-                referral_id=row.referral_id,
-                reference=row.reference,
-                client=_client(row),
-                recipient=row.recipient,
-                status=row.status,
-                sent_at=row.sent_at,
-                days_waiting=max(0, (today - sent_day).days),
-                overdue=due < today,
-                feedback_due=due,
-            )
+        return _made(
+            WaitingReferral,
+            row,
+            days_waiting=_days_late(today, sent_day),
+            overdue=due < today,
+            feedback_due=due,
         )
-    return _counted(tx, query, tuple(items), limit)
+
+    return _listing(
+        tx,
+        col(Referral.id).label("referral_id"),
+        Referral.reference,
+        Referral.recipient,
+        Referral.status,
+        Referral.sent_at,
+        source=Referral,
+        client_id=col(Referral.client_id),
+        practitioner_id=col(Referral.created_by_id),
+        where=where,
+        order_by=[col(Referral.sent_at), col(Referral.id)],
+        limit=limit,
+        make=waiting,
+    )
 
 
 def _count_overdue_referrals(tx: Session, today: date, practitioner_id: int | None, due_days: int) -> int:

@@ -29,6 +29,18 @@ from broadtalk.workstation import use_practitioner_here
 
 OUT = Path(__file__).resolve().parent / "img"
 SIZE = (1280, 800)
+#: The demo's own day: Today, the client list's follow-ups and the referral note count from it, so
+#: the screenshots show the same believable day whenever they are taken.
+DAY = date(2026, 11, 20)
+
+
+def on_the_demo_day() -> None:
+    """The screens read "today" from the clock; here it is the demo's day."""
+    from broadtalk.ui import client_table, main_window, referrals_panel, today_page
+
+    for module in (today_page, main_window, referrals_panel):
+        module.local_today = lambda: DAY
+    client_table.dutch_today = lambda *_args: DAY
 
 
 def settle(app: QApplication, window: MainWindow | None = None) -> None:
@@ -65,7 +77,8 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     install_qt_translator(app)
     db = Database.open(Path(os.environ["BROADTALK_HOME"]) / "demo.sqlite")
-    generate_demo(db, clients=120, seed=3, today=date(2026, 11, 20))
+    generate_demo(db, clients=120, seed=3, today=DAY)
+    on_the_demo_day()
     with db.transaction() as tx:
         actor = next(a for a in list_practitioners(tx) if a.role == Role.PRACTICE_NURSE)
         use_practitioner_here(tx, actor)
@@ -84,7 +97,13 @@ def main() -> int:
     window.resize(*SIZE)
     window.show()
     settle(app)
-    window.grab().save(str(OUT / "main-window.png"))
+    window.today_page.refresh()  # read on the demo's day
+    settle(app)
+    window.grab().save(str(OUT / "today.png"))  # the start page
+
+    window.show_list()
+    settle(app)
+    window.grab().save(str(OUT / "main-window.png"))  # the client list
 
     window.show_client(client.id)
     settle(app)
@@ -136,7 +155,7 @@ def main() -> int:
     from broadtalk.referrals import list_referrals
     from broadtalk.ui.consent_dialogs import ConsentDialog
 
-    today = date(2026, 11, 20)
+    today = DAY
     with db.transaction() as tx:
         referral = next(
             r

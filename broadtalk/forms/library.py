@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from broadtalk import audit
 from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError
-from broadtalk.forms.loader import load_model_file, load_model_text
+from broadtalk.forms.loader import forget_remembered_models, load_model_file, load_model_text
 from broadtalk.forms.schema import ConversationModel
 from broadtalk.i18n import _
 from broadtalk.permissions import Permission
@@ -37,17 +37,53 @@ class ModelEntry:
 
 @lru_cache(maxsize=1)
 def builtin_models() -> tuple[ConversationModel, ...]:
-    """Every built-in model; a broken built-in file is a programming error, not user input."""
-    models = []
+    """Every built-in model, in file order. Only what lists the models needs them all; a
+    conversation needs its own model alone: ``builtin_model``."""
+    return tuple(_load_builtin(path) for path in _builtin_files().values())
+
+
+@lru_cache(maxsize=64)
+def builtin_model(model_id: str, version: int) -> ConversationModel | None:
+    """The built-in model (id, version), loaded alone (and kept), or None when there is none."""
+    path = _builtin_files().get((model_id, version))
+    return None if path is None else _load_builtin(path)
+
+
+def builtin_ids() -> set[str]:
+    """The ids of the built-in models, from their file names (without loading them)."""
+    return {model_id for model_id, _version in _builtin_files()}
+
+
+def forget_loaded_models() -> None:
+    """Forget every model this process loaded (tests, benchmarks); the disk cache stays."""
+    builtin_models.cache_clear()
+    builtin_model.cache_clear()
+    _builtin_files.cache_clear()
+    _parse_custom.cache_clear()
+    forget_remembered_models()
+
+
+@lru_cache(maxsize=1)
+def _builtin_files() -> dict[tuple[str, int], Path]:
+    """The built-in model files by (id, version), read from their names ``<id>.v<version>.yaml``."""
+    files: dict[tuple[str, int], Path] = {}
     for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-        result = load_model_file(path)
-        if not result.ok:
-            raise RuntimeError("built-in conversation model is invalid: " + "; ".join(result.messages()))
-        assert result.model is not None
-        if path.name != f"{result.model.id}.v{result.model.version}.yaml":
+        model_id, _dot, version = path.stem.rpartition(".v")
+        if not model_id or not version.isdecimal() or version != str(int(version)):
             raise RuntimeError(f"built-in model file {path.name} must be named <id>.v<version>.yaml")
-        models.append(result.model)
-    return tuple(models)
+        files[(model_id, int(version))] = path
+    return files
+
+
+def _load_builtin(path: Path) -> ConversationModel:
+    """A built-in model; a broken built-in file is a programming error, not user input."""
+    result = load_model_file(path)
+    if not result.ok:
+        raise RuntimeError("built-in conversation model is invalid: " + "; ".join(result.messages()))
+    assert result.model is not None
+    if path.name != f"{result.model.id}.v{result.model.version}.yaml":
+        raise RuntimeError(f"built-in model file {path.name} must be named <id>.v<version>.yaml")
+    return result.model
 
 
 @lru_cache(maxsize=256)
@@ -75,9 +111,9 @@ def latest_models(tx: Session) -> list[ModelEntry]:
 
 
 def find_model(tx: Session, model_id: str, version: int) -> ConversationModel:
-    for model in builtin_models():
-        if model.key == (model_id, version):
-            return model
+    model = builtin_model(model_id, version)
+    if model is not None:
+        return model
     row = tx.exec(select(CustomModel).where(CustomModel.model_id == model_id, CustomModel.version == version)).first()
     if row is None:
         raise NotFoundError(
@@ -103,7 +139,7 @@ def import_model(tx: Session, actor: Actor, path: Path, *, now: datetime | None 
     model = result.raise_for_problems()
     source = Path(path).read_text(encoding="utf-8")
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-    if any(m.id == model.id for m in builtin_models()):
+    if model.id in builtin_ids():
         raise InputError(
             _("{file}: '{id}' is the id of a built-in model; give your model an id of its own.").format(
                 file=Path(path).name, id=model.id

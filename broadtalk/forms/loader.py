@@ -3,12 +3,19 @@
 ``load_model_text`` never raises for bad content: it returns the problems, each naming the line
 and the path in the file and what to do. ``load_model_file`` adds the file name and refuses
 files that are unreadable, too large or not UTF-8.
+
+A model is parsed once: a valid model is remembered by the SHA-256 of its text, in this process
+and in the user's cache folder (``forms.cache``), so a later load, or a later process, skips the
+YAML. A text is first read with libyaml, which keeps no line numbers; only a text with a problem
+is read again with the line-keeping reader, so every problem still names its line.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -16,9 +23,20 @@ from pydantic import ValidationError
 
 from broadtalk.errors import InputError
 from broadtalk.files import FileTooLarge, NotAnOrdinaryFile, read_limited
+from broadtalk.forms import cache as model_cache
 from broadtalk.forms.checks import check_model
 from broadtalk.forms.schema import ConversationModel, Item, ItemType
-from broadtalk.forms.yamlsource import Path, Problem, SourceMap, YamlSyntaxError, parse_yaml, refused_paths, yes_no_hint
+from broadtalk.forms.yamlsource import (
+    GiveUp,
+    Path,
+    Problem,
+    SourceMap,
+    YamlSyntaxError,
+    parse_yaml,
+    parse_yaml_fast,
+    refused_paths,
+    yes_no_hint,
+)
 from broadtalk.i18n import _
 
 MAX_FILE_BYTES = 2_000_000
@@ -66,6 +84,71 @@ class LoadResult:
 
 
 def load_model_text(text: str, source_name: str = "<text>") -> LoadResult:
+    """The model in ``text``, or its problems. A valid model is remembered by the text's hash (in
+    this process and on disk) and shared: models are frozen, treat them as read-only."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    try:
+        model = _remembered_model(digest, text)
+    except _Refused as refused:
+        result = refused.result
+        result.source_name = source_name
+        return result
+    return LoadResult(source_name, model)
+
+
+def forget_remembered_models() -> None:
+    """Empty this process's memory of models (tests, benchmarks); the disk cache stays."""
+    _remembered_model.cache_clear()
+
+
+class _Refused(Exception):
+    def __init__(self, result: LoadResult):
+        super().__init__("model has problems")
+        self.result = result
+
+
+@lru_cache(maxsize=32)
+def _remembered_model(digest: str, text: str) -> ConversationModel:
+    """The valid model of ``text`` (whose SHA-256 is ``digest``): from memory, else from the disk
+    cache, else validated and cached. Raises _Refused, which is not remembered, on a problem."""
+    model = model_cache.read(digest)
+    if model is not None:
+        return model
+    result = validate_model_text(text)
+    if not result.ok:
+        raise _Refused(result)
+    assert result.model is not None
+    model_cache.write(digest, result.model)
+    return result.model
+
+
+def validate_model_text(text: str, source_name: str = "<text>", *, fast: bool = True) -> LoadResult:
+    """Parse and check ``text`` (no cache). ``fast``: read it with libyaml first; when anything
+    is wrong, or libyaml is missing, read it again keeping line numbers, so the problems are those
+    of the careful reading alone. ``fast=False`` reads carefully at once."""
+    if fast:
+        model = _quick_model(text)
+        if model is not None:
+            return LoadResult(source_name, model)
+    return _careful_result(text, source_name)
+
+
+def _quick_model(text: str) -> ConversationModel | None:
+    """The model when libyaml reads ``text`` and it has no problem at all, else None."""
+    try:
+        data = parse_yaml_fast(text)
+    except GiveUp:
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        model = ConversationModel.model_validate(data)
+    except ValidationError:
+        return None
+    return None if check_model(model) else model
+
+
+def _careful_result(text: str, source_name: str) -> LoadResult:
     result = LoadResult(source_name)
     try:
         data, source, problems = parse_yaml(text)

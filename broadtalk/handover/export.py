@@ -191,19 +191,22 @@ def _render(tx: Session, referral_id: int, kind: str, today: date) -> tuple[Docu
 
 @dataclass(frozen=True)
 class _Pending:
-    """The journal entry of one export: enough to finish or undo it after a kill."""
+    """The journal entry of one export: enough to finish or undo it after a kill. A handover
+    document has a disclosure (the referral's); the client's summary (object type
+    "conversation") has none."""
 
     token: str
     target: str
     size: int
     sha256: str
-    disclosure_id: int
-    referral_id: int
+    disclosure_id: int | None
+    object_id: int
     client_id: int
     kind: str
     practitioner_id: int
     practitioner_name: str
     role: str
+    object_type: str = "handover"
 
     @property
     def key(self) -> str:
@@ -223,7 +226,10 @@ class _Pending:
 
     @classmethod
     def from_json(cls, text: str) -> _Pending:
-        pending = cls(**json.loads(text))
+        fields = json.loads(text)
+        if "referral_id" in fields:  # written before the client's summary was journalled too
+            fields["object_id"] = fields.pop("referral_id")
+        pending = cls(**fields)
         if len(pending.token) != 16 or pending.token.strip("0123456789abcdef"):
             raise ValueError("not a token")  # it names a file: never a path of its own
         return pending
@@ -269,24 +275,53 @@ def export_document(
     check_pdf_target(target)
     content, data = _render(tx, referral_id, kind, dutch_today(now))
     disclosure_id = log_disclosure(tx, actor, referral_id, content, kind, now)
+    write_after_commit(
+        tx,
+        actor,
+        target,
+        data,
+        object_type="handover",
+        object_id=referral_id,
+        client_id=client_id,
+        kind=kind,
+        disclosure_id=disclosure_id,
+    )
+    return target
+
+
+def write_after_commit(
+    tx: Session,
+    actor: Actor,
+    target: Path,
+    data: bytes,
+    *,
+    object_type: str,
+    object_id: int,
+    client_id: int,
+    kind: str,
+    disclosure_id: int | None = None,
+) -> None:
+    """Steps 1 and 2 for a document made in memory whose export entry (and disclosure, if any)
+    the caller wrote in ``tx``: the journal entry in ``tx``, the file when ``tx`` commits, and
+    ``recover_interrupted_exports`` for what a kill leaves. Also used for the client's summary."""
     pending = _Pending(
         token=secrets.token_hex(8),
-        target=str(target.absolute()),
+        target=str(Path(target).absolute()),
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         disclosure_id=disclosure_id,
-        referral_id=referral_id,
+        object_id=object_id,
         client_id=client_id,
         kind=kind,
         practitioner_id=actor.id,
         practitioner_name=actor.name,
         role=str(actor.role),
+        object_type=object_type,
     )
     tx.add(Setting(key=pending.key, value=pending.to_json()))
     tx.flush()
     bind = tx.get_bind()
     event.listen(tx, "after_commit", lambda _session: _put_in_place(bind, pending, data), once=True)
-    return target
 
 
 def _put_in_place(bind: Engine | Connection, pending: _Pending, data: bytes) -> None:
@@ -318,7 +353,10 @@ def _put_in_place(bind: Engine | Connection, pending: _Pending, data: bytes) -> 
         raise  # the journal entry stays: the next start settles it
     try:
         with Session(bind) as session, session.begin():
-            still_logged = _remove_journal(session, pending) or session.get(Disclosure, pending.disclosure_id)
+            still_logged = _remove_journal(session, pending) or (
+                # without a disclosure, only a recovery that found the file in place gets here
+                session.get(Disclosure, pending.disclosure_id) if pending.disclosure_id is not None else True
+            )
     except SQLAlchemyError as error:
         # The document is in place and logged; the next start removes the journal entry.
         log.warning("export journal entry kept for the next start: %s", type(error).__name__)
@@ -382,7 +420,8 @@ def _give_up(tx: Session, pending: _Pending) -> bool:
     failed. Only once, whoever gets here first; False when it was settled already."""
     if not _remove_journal(tx, pending):
         return False
-    tx.connection().execute(delete(_DISCLOSURE).where(_DISCLOSURE.c.id == pending.disclosure_id))
+    if pending.disclosure_id is not None:
+        tx.connection().execute(delete(_DISCLOSURE).where(_DISCLOSURE.c.id == pending.disclosure_id))
     try:
         actor: Actor | None = Actor(id=pending.practitioner_id, name=pending.practitioner_name, role=Role(pending.role))
     except ValueError:
@@ -391,8 +430,8 @@ def _give_up(tx: Session, pending: _Pending) -> bool:
         tx,
         actor,
         audit.Action.EXPORT,
-        object_type="handover",
-        object_id=pending.referral_id,
+        object_type=pending.object_type,
+        object_id=pending.object_id,
         client_id=pending.client_id,
         outcome=audit.Outcome.FAILED,
         detail=pending.kind,
@@ -422,10 +461,10 @@ class ExportRecovery:
         if not self.interrupted:
             return ""
         return ngettext(
-            "A handover document was not finished when broadtalk stopped unexpectedly, so it was not "
-            "saved; make it again if it is still needed.",
-            "{count} handover documents were not finished when broadtalk stopped unexpectedly, so they "
-            "were not saved; make them again if they are still needed.",
+            "A document (a handover document or a client's summary) was not finished when broadtalk "
+            "stopped unexpectedly, so it was not saved; make it again if it is still needed.",
+            "{count} documents (handover documents or clients' summaries) were not finished when "
+            "broadtalk stopped unexpectedly, so they were not saved; make them again if they are still needed.",
             self.interrupted,
         ).format(count=self.interrupted)
 

@@ -13,6 +13,7 @@ held in memory only while the database is open, never written anywhere.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -33,7 +34,7 @@ from sqlmodel import Session
 from broadtalk.errors import StoreError, keeps_writes
 from broadtalk.files import keep_private, private_file, private_folder
 from broadtalk.i18n import _
-from broadtalk.store import migrations, seal
+from broadtalk.store import integrity, migrations, seal
 from broadtalk.store.lock import DatabaseLock
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,32 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _connect(path: Path, passphrase: str | None, *, read_only: bool = False) -> sqlcipher.Connection:
-    """A raw connection with the key applied before anything is read."""
+#: SQLCipher 4's key derivation, which every broadtalk file uses: PBKDF2-HMAC-SHA512 over the
+#: passphrase and the 16-byte salt at the start of the file, 256,000 rounds, a 32-byte key.
+KDF_ROUNDS, SALT_BYTES, KEY_BYTES = 256_000, 16, 32
+
+
+def derive_key(path: Path, passphrase: str) -> str | None:
+    """The key SQLCipher derives from ``passphrase`` for the existing file at ``path``, as a raw
+    key literal: derived once when the database is opened, so that each further connection to
+    the file (the engine's, a backup's) does not spend the derivation's tenth of a second again.
+    None when the file has no salt to read. Kept in memory only, like the passphrase."""
+    try:
+        with Path(path).open("rb") as fh:
+            salt = fh.read(SALT_BYTES)
+    except OSError:
+        return None
+    if len(salt) < SALT_BYTES:
+        return None
+    key = hashlib.pbkdf2_hmac("sha512", passphrase.encode("utf-8"), salt, KDF_ROUNDS, KEY_BYTES)
+    return f"x'{key.hex()}'"
+
+
+def _connect(
+    path: Path, passphrase: str | None, *, read_only: bool = False, raw_key: str | None = None
+) -> sqlcipher.Connection:
+    """A raw connection with the key applied before anything is read (``raw_key``: from
+    ``derive_key``, for the existing file it was derived for; never for a new file)."""
     if read_only:
         connection = sqlcipher.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     else:
@@ -123,7 +148,9 @@ def _connect(path: Path, passphrase: str | None, *, read_only: bool = False) -> 
     try:
         # SQLCipher writes "hmac check failed" lines to stderr on a wrong key: our message only.
         connection.execute("PRAGMA cipher_log_level = NONE")
-        if passphrase is not None:
+        if raw_key is not None:
+            connection.execute(f'PRAGMA key = "{raw_key}"')
+        elif passphrase is not None:
             connection.execute(f"PRAGMA key = {_sql_literal(passphrase)}")
         # Sorts and temporary tables stay in memory: no plain-text temp files beside the data.
         connection.execute("PRAGMA temp_store = MEMORY")
@@ -184,6 +211,19 @@ def _cannot_open(path: Path) -> str:
         "The database {path} cannot be opened; it may be damaged or in use. "
         "Close other broadtalk windows, or restore a backup."
     ).format(path=path)
+
+
+def _damaged(path: Path) -> str:
+    return _(
+        "The database {path} is damaged (its integrity check failed). It was not changed; restore a backup."
+    ).format(path=path)
+
+
+def _is_damage(error: BaseException) -> bool:
+    """SQLite met a page it cannot read: a damaged file ("malformed", or a page whose
+    SQLCipher checksum fails, "not a database"), not a busy or missing one."""
+    text = str(getattr(error, "orig", error)).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
 
 
 def _not_a_database(path: Path) -> str:
@@ -256,9 +296,13 @@ class FileState:
     encrypted: bool
 
 
-def inspect_file(path: Path, passphrase: str | None, *, full_check: bool = True) -> FileState:
+def inspect_file(
+    path: Path, passphrase: str | None, *, full_check: bool = True, raw_key: str | None = None
+) -> FileState:
     """Look at an existing file without changing a byte of it: is it ours, does the passphrase
-    open it, which schema revision, is it intact (``PRAGMA quick_check``)?
+    open it, which schema revision, and (``full_check``) is it intact (``PRAGMA quick_check``,
+    which reads every page: for a backup, a restore, a file about to replace the database;
+    opening the database does not, see ``store.integrity``)?
 
     Raises PassphraseNeeded, WrongPassphrase, DamagedDatabase or StoreError, each with a
     message that says what to do next.
@@ -275,7 +319,9 @@ def inspect_file(path: Path, passphrase: str | None, *, full_check: bool = True)
             ).format(path=path)
         )
     try:
-        connection = _connect(path, passphrase if encrypted else None, read_only=True)
+        connection = _connect(
+            path, passphrase if encrypted else None, read_only=True, raw_key=raw_key if encrypted else None
+        )
     except sqlcipher.Error:
         raise StoreError(_cannot_open(path)) from None
     try:
@@ -305,23 +351,83 @@ def inspect_file(path: Path, passphrase: str | None, *, full_check: bool = True)
         if full_check:
             verdict = connection.execute("PRAGMA quick_check").fetchone()
             if not verdict or verdict[0] != "ok":
-                raise DamagedDatabase(
-                    _(
-                        "The database {path} is damaged (its integrity check failed). It was not changed; "
-                        "restore a backup."
-                    ).format(path=path)
-                )
+                raise DamagedDatabase(_damaged(path))
     except sqlcipher.DatabaseError:
-        raise DamagedDatabase(
-            _(
-                "The database {path} is damaged (its integrity check failed). It was not changed; restore a backup."
-            ).format(path=path)
-        ) from None
+        raise DamagedDatabase(_damaged(path)) from None
     except sqlcipher.Error:
         raise StoreError(_cannot_open(path)) from None
     finally:
         connection.close()
     return FileState(revision=revision, encrypted=encrypted)
+
+
+class FileCheck:
+    """One whole check of a database file (``PRAGMA quick_check``, every page read) on its own
+    read-only connection: it takes no write lock, so the app and other processes go on writing
+    meanwhile. The verdict is kept beside the file (``store.integrity``). ``interrupt``, from
+    any thread, stops a check under way; it then leaves no verdict."""
+
+    def __init__(self, path: Path, passphrase: str | None):
+        self.path = Path(path)
+        self._passphrase = passphrase
+        self._connection: sqlcipher.Connection | None = None
+        self._interrupted = False
+        self._guard = threading.Lock()
+
+    def run(self) -> bool:
+        """True when the file is intact, False when interrupted. Raises DamagedDatabase (the
+        same message as a damaged file gets everywhere) when it is not, and the refusals of
+        ``inspect_file`` when the file cannot be checked at all (not ours, wrong passphrase)."""
+        checked = integrity.identity(self.path)
+        state = inspect_file(self.path, self._passphrase, full_check=False)
+        try:
+            connection = _connect(self.path, self._passphrase if state.encrypted else None, read_only=True)
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlcipher.Error:
+            raise StoreError(_cannot_open(self.path)) from None
+        with self._guard:
+            if self._interrupted:
+                connection.close()
+                return False
+            self._connection = connection
+        try:
+            verdict = connection.execute("PRAGMA quick_check").fetchone()
+            intact = bool(verdict) and verdict[0] == "ok"
+        except sqlcipher.Error as error:
+            if self._interrupted:
+                return False
+            if not _is_damage(error) and isinstance(error, sqlcipher.OperationalError):
+                log.warning("integrity check could not run: %s", type(error).__name__)
+                raise StoreError(_cannot_open(self.path)) from None
+            intact = False
+        finally:
+            with self._guard:
+                self._connection = None
+            connection.close()
+        integrity.write_verdict(self.path, intact, checked=checked)
+        if not intact:
+            log.error("integrity check failed")
+            raise DamagedDatabase(_damaged(self.path))
+        log.info("integrity check passed")
+        return True
+
+    def interrupt(self) -> None:
+        with self._guard:
+            self._interrupted = True
+            if self._connection is not None:
+                self._connection.interrupt()
+
+
+def check_file(path: Path, passphrase: str | None) -> None:
+    """Check the database file at ``path`` whole now; raises DamagedDatabase when it is damaged."""
+    FileCheck(path, passphrase).run()
+
+
+def _note_damage(path: Path) -> None:
+    """Damage met while the file was in use: the next opening checks it whole (and refuses it
+    while it is damaged), as after a failed check."""
+    log.error("damaged page met in use")
+    integrity.write_verdict(path, False)
 
 
 # -- the database -----------------------------------------------------------------------------------
@@ -342,9 +448,11 @@ class Database:
         sealed: bool = True,
         lock: DatabaseLock | None = None,
         read_only: bool = False,
+        raw_key: str | None = None,
     ):
         self.path = path
         self._passphrase = passphrase
+        self._raw_key = raw_key if passphrase is not None else None
         self._sealed = sealed and not read_only
         self._read_only = read_only
         self._lock = lock
@@ -361,12 +469,12 @@ class Database:
         return self._passphrase
 
     def _make_engine(self) -> Engine:
-        path, passphrase, read_only = self.path, self._passphrase, self._read_only
+        path, passphrase, read_only, raw_key = self.path, self._passphrase, self._read_only, self._raw_key
         # The URL names the file (so SQLAlchemy pools per file); the creator applies the key.
         engine = create_engine(
             f"sqlite:///{path}",
             module=sqlcipher,
-            creator=lambda: _connect(path, passphrase, read_only=read_only),
+            creator=lambda: _connect(path, passphrase, read_only=read_only, raw_key=raw_key),
             future=True,
         )
         event.listen(engine, "connect", _set_read_pragmas if read_only else _set_pragmas)
@@ -383,14 +491,18 @@ class Database:
         passphrase: str | None = None,
         migrate: bool = True,
         backup_dir: Path | None = None,
-        full_check: bool = True,
+        full_check: bool = False,
     ) -> Database:
         """Open (creating when absent) the database file and bring its schema up to date.
 
         A new file is encrypted with ``passphrase`` when one is given, else plain. An existing
-        file is first looked at read-only (ours? the right passphrase? intact?) and refused
+        file is first looked at read-only (ours? the right passphrase? the schema?) and refused
         untouched when anything is wrong. Before an existing file is migrated, a copy goes to
         ``backup_dir`` (default: a ``backups`` folder beside the file).
+
+        Opening does no work that grows with the data: the whole check of the file (every page)
+        runs only when ``full_check`` asks for it or when the last check of this file failed
+        (``store.integrity``); else at backups, by ``broadtalk check`` and in the app when idle.
         """
         path = Path(path).expanduser()
         refuse_what_is_no_file(path)  # before a lock file is made beside it
@@ -427,13 +539,23 @@ class Database:
                     )
                 ) from None
             state = FileState(revision=None, encrypted=passphrase is not None)
+            raw_key = None  # a new file gets its salt at its first write: the passphrase keys it
         else:
-            state = inspect_file(path, passphrase, full_check=full_check)
+            raw_key = derive_key(path, passphrase) if passphrase is not None and is_encrypted_file(path) else None
+            try:
+                state = inspect_file(path, passphrase, full_check=False, raw_key=raw_key)
+            except WrongPassphrase:
+                if raw_key is None:
+                    raise
+                raw_key = None  # a file with other key settings than SQLCipher's own: the passphrase decides
+                state = inspect_file(path, passphrase, full_check=False)
+            if full_check or integrity.failed_before(path):
+                check_file(path, passphrase if state.encrypted else None)  # refused while still damaged
             lock.shared()  # only for a file that is ours: a refused one gets no lock file beside it
             for file in (path, *companion_files(path)):
                 keep_private(file)  # a file made readable by others (a copy, an old version) is not left so
         _remove_leftovers(path)  # a replacement killed half-way left its prepared file
-        database = cls(path, passphrase if state.encrypted else None, lock=lock)
+        database = cls(path, passphrase if state.encrypted else None, lock=lock, raw_key=raw_key)
         try:
             if migrate:
                 database._migrate(state.revision, is_new, backup_dir or path.parent / "backups")
@@ -445,6 +567,9 @@ class Database:
         except (DatabaseError, OperationalError) as error:
             database.close()
             log.error("database open failed: %s", type(error).__name__)
+            if _is_damage(error):
+                _note_damage(path)
+                raise DamagedDatabase(_damaged(path)) from None
             raise StoreError(_cannot_open(path)) from None
         return database
 
@@ -560,6 +685,14 @@ class Database:
             raise StoreError(
                 _("Another broadtalk is using this database right now; wait a moment and try again.")
             ) from None
+        except DatabaseError as error:
+            if not _is_damage(error):
+                raise
+            # A page that cannot be read: the same refusal and way out as a failed check, and
+            # the next opening checks the file whole.
+            if self._sealed:
+                _note_damage(self.path)
+            raise DamagedDatabase(_damaged(self.path)) from None
         except Exception as error:
             write = getattr(error, "record_after_rollback", None)
             if write is not None and not keeps_writes(error):
@@ -622,8 +755,14 @@ class Database:
 
     def backup_to(self, target: Path) -> Path:
         """A consistent copy (SQLite online backup), encrypted with the same passphrase as this
-        database, checked, then put in place atomically."""
+        database, checked whole, then put in place atomically.
+
+        The copy is this database page for page, so its check is the database's check: a
+        damaged database is never backed up silently. It raises DamagedDatabase (and the next
+        opening checks again); a copy that fails while the database passes is the target
+        disk's fault. A copy that passes is this database's verdict too (``store.integrity``)."""
         target = Path(target)
+        checked = integrity.identity(self.path)
         try:
             private_folder(target.parent)
         except OSError as error:
@@ -636,7 +775,7 @@ class Database:
         partial.unlink(missing_ok=True)
         try:
             private_file(partial)
-            source = _connect(self.path, self._passphrase)
+            source = _connect(self.path, self._passphrase, raw_key=self._raw_key)
             try:
                 destination = _connect(partial, self._passphrase)
                 try:
@@ -646,12 +785,20 @@ class Database:
                     destination.close()
             finally:
                 source.close()
-            inspect_file(partial, self._passphrase)
+            try:
+                inspect_file(partial, self._passphrase)
+            except DamagedDatabase:
+                self._damaged_at_backup()  # the database's pages, or the target disk?
+                raise StoreError(
+                    _("The backup to {path} failed; check that there is room on the disk.").format(path=target)
+                ) from None
             _fsync(partial)
             partial.replace(target)
         except sqlcipher.Error as error:
             partial.unlink(missing_ok=True)
             log.error("backup failed: %s", type(error).__name__)
+            if _is_damage(error):
+                self._damaged_at_backup()
             raise StoreError(
                 _("The backup to {path} failed; check that there is room on the disk.").format(path=target)
             ) from None
@@ -665,7 +812,14 @@ class Database:
         except StoreError:
             partial.unlink(missing_ok=True)
             raise
+        if self._sealed:
+            integrity.write_verdict(self.path, True, checked=checked)
         return target
+
+    def _damaged_at_backup(self) -> None:
+        """The backup's copy failed its check: check this database itself. Raises DamagedDatabase
+        when it is damaged (its verdict kept); returns when it is intact."""
+        check_file(self.path, self._passphrase)
 
     def rotating_backup(self, backup_dir: Path, *, reason: str = "automatic", keep: int = 7) -> Path:
         """A backup in ``backup_dir``; the oldest automatic ones beyond ``keep`` are removed."""
@@ -707,6 +861,7 @@ class Database:
             crash_point("rekey-recorded")
             put_in_place(prepared, self.path, new)
             self._passphrase = new
+            self._raw_key = None  # derived for the file that was replaced
             self._identity = _file_identity(self.path)
             self.engine = self._make_engine()
         finally:
@@ -786,9 +941,11 @@ def put_in_place(prepared: Path, path: Path, passphrase: str | None) -> None:
             finally:
                 current.close()
     crash_point("before-rename")
+    integrity.forget(path)  # what was found about the file being replaced does not hold for the new one
     prepared.replace(path)
     _fsync_folder(path.parent)
     crash_point("after-rename")
+    integrity.write_verdict(path, True)  # checked whole above
     for companion in companion_files(path):
         companion.unlink(missing_ok=True)  # empty after the checkpoint; a stale -shm must not stay
     if new_seal is not None and new_seal.mac:
@@ -871,7 +1028,9 @@ def encrypt_database(path: Path, passphrase: str) -> None:
         _overwrite(companion)
         companion.unlink(missing_ok=True)
     _overwrite(path)
+    integrity.forget(path)
     partial.replace(path)
+    integrity.write_verdict(path, True)  # the encrypted copy was checked whole above
     log.info("database encrypted")
 
 

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -23,6 +35,11 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+#: The condition of the partial index on open conversations (``conversations.DRAFT`` and
+#: ``conversation_changes.AMENDING``); a query must say it in these words to use the index.
+OPEN_CONVERSATIONS = "status IN ('draft', 'amending')"
+#: The condition of the partial index on actions not done.
+OPEN_ACTIONS = "done = false"
 
 
 class UtcDateTime(TypeDecorator):
@@ -97,13 +114,31 @@ class Client(SQLModel, table=True):
     language: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
     #: An interpreter is needed for a conversation.
     interpreter_needed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0")))
-    #: Lower-case name without diacritics, for search-as-you-type ("celik" finds "Çelik").
-    search_key: str = Field(sa_column=Column(String(300), nullable=False, index=True))
-    #: Folded "family given prefix": the Dutch list order.
-    sort_key: str = Field(sa_column=Column(String(300), nullable=False, index=True))
+    #: Lower-case name without diacritics, for search-as-you-type ("celik" finds "Çelik"); searched
+    #: through ``client_search_token`` (revision 0009), not by scanning this column.
+    search_key: str = Field(sa_column=Column(String(300), nullable=False))
+    #: Folded "family given prefix": the Dutch list order (``ix_client_list_order``: sort key,
+    #: birth date, id, the list's order, read page by page from where the last page ended).
+    sort_key: str = Field(sa_column=Column(String(300), nullable=False))
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
     created_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_client_list_order", "sort_key", "birth_date", "id"),)
+
+
+class ClientSearchToken(SQLModel, table=True):
+    """The client search index (``client_search``): one row per client and keyed hash of a piece
+    of their name, the start of their client number or their birth date. Search is an equality
+    look-up on ``token``; ``client_id``'s index serves a change or an erasure of the client."""
+
+    __tablename__ = "client_search_token"
+    token: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    client_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class Conversation(SQLModel, table=True):
@@ -124,6 +159,20 @@ class Conversation(SQLModel, table=True):
     current_step: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
     #: The last time a completed conversation was amended.
     amended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+    #: The open conversations (drafts, and completed ones being amended), last edited first: Today
+    #: reads them from this partial index (revision 0009), not from every conversation. A client's
+    #: conversations of a model by start: "is there a later one?" (``follow_ups.not_superseded``) is one seek.
+    __table_args__ = (
+        Index("ix_conversation_client_model_started", "client_id", "model_id", "started_at", "id"),
+        Index(
+            "ix_conversation_open",
+            "updated_at",
+            "id",
+            sqlite_where=text(OPEN_CONVERSATIONS),
+            postgresql_where=text(OPEN_CONVERSATIONS),
+        ),
+    )
 
 
 class Answer(SQLModel, table=True):
@@ -187,6 +236,11 @@ class Action(SQLModel, table=True):
     done: bool = False
     position: int = 0
     created_at: datetime = Field(sa_column=utc_column())
+
+    #: The actions not done, by due date: Today's "actions due" (revision 0009).
+    __table_args__ = (
+        Index("ix_action_open_due", "due_date", sqlite_where=text(OPEN_ACTIONS), postgresql_where=text(OPEN_ACTIONS)),
+    )
 
 
 class ConversationChange(SQLModel, table=True):

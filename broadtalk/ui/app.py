@@ -153,8 +153,12 @@ class _Session:
                 QApplication.instance().exec()
                 restore = getattr(window, "restore_request", None)
                 signed_out = getattr(window, "signed_out", False)
+                damage = getattr(window, "damage_found", None)
                 window.deleteLater()
-                if restore is not None:
+                if damage is not None:
+                    if not self._damaged_while_open(damage):
+                        return 1
+                elif restore is not None:
                     if not self._restore(*restore, actor):
                         return 1
                 elif not signed_out:
@@ -255,6 +259,18 @@ class _Session:
                     "broadtalk goes on working; the check of the audit trail (in the Practice menu) says more."
                 ),
             )
+
+    def _damaged_while_open(self, message: str) -> bool:
+        """The background check found the file damaged while the app had it open: let go of
+        it, and give the same refusal and way out as a damaged file at start-up. True when a
+        backup was restored and is open (then whoever works next signs in)."""
+        assert self.db is not None
+        self.db.close()
+        self.db = None  # no backup on exit of a damaged file
+        if self._offer_restore(_("broadtalk found damage in the database"), message):
+            return True
+        self.failed = True
+        return False
 
     def _offer_restore(self, title: str, message: str) -> bool:
         """The data cannot be opened: say why, and offer to restore a backup. True when a

@@ -8,63 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRectF, QSize, QStandardPaths, Qt
-from PySide6.QtGui import QPainter
-from PySide6.QtPdf import QPdfDocument
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from broadtalk.client_summary import ClientSummary
-from broadtalk.errors import BroadtalkError, InputError
+from broadtalk.errors import BroadtalkError
 from broadtalk.handover.client_summary_export import default_file_name, export_summary, record_print, render_summary
 from broadtalk.i18n import _
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.common import run_use_case, show_refusal
 from broadtalk.ui.dialog_parts import quiet_label
-from broadtalk.ui.gp_note_dialog import fit_to_screen
-
-#: Pages are rasterised for the printer at this resolution at most (as the handover preview does).
-PRINT_DPI = 300
-
-
-def pdf_document(data: bytes, parent: QObject) -> QPdfDocument:
-    """A PDF read from bytes; its buffer is a child of ``parent`` and lives as long as it."""
-    buffer = QBuffer(parent)
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document = QPdfDocument(parent)
-    document.load(buffer)
-    return document
-
-
-def print_pdf(printer: QPrinter, data: bytes) -> None:
-    """Every page of a PDF to the printer, each kept in proportion within the printable area.
-    Raises InputError when nothing could be printed (so nothing is logged as printed)."""
-    holder = QObject()
-    try:
-        document = pdf_document(data, holder)
-        if document.pageCount() == 0:
-            raise InputError(_("The document could not be prepared for printing; try again."))
-        painter = QPainter()
-        if not painter.begin(printer):
-            raise InputError(_("The printer could not be started; check the printer and try again."))
-        try:
-            dpi = min(printer.resolution(), PRINT_DPI)
-            for page in range(document.pageCount()):
-                if page and not printer.newPage():
-                    raise InputError(_("The printer stopped halfway; check the printer and print again."))
-                points = document.pagePointSize(page)
-                size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
-                image = document.render(page, size)
-                area = painter.viewport()
-                scale = min(area.width() / size.width(), area.height() / size.height())
-                painter.drawImage(QRectF(area.x(), area.y(), size.width() * scale, size.height() * scale), image)
-        finally:
-            painter.end()
-    finally:
-        holder.deleteLater()
+from broadtalk.ui.gp_note_dialog import fit_to_screen, keep_printed_file_private
 
 
 class ClientSummaryDialog(QDialog):
@@ -80,7 +38,7 @@ class ClientSummaryDialog(QDialog):
         self.saved_path: Path | None = None
         self.setWindowTitle(_("Summary for the client"))
         self.setSizeGripEnabled(True)
-        self.document = pdf_document(data, self)
+        self.document = file_dialogs.pdf_document(data, self)
 
         self.view = QPdfView(self)
         self.view.setDocument(self.document)
@@ -90,15 +48,9 @@ class ClientSummaryDialog(QDialog):
 
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
-        self.save_button = QPushButton(_("&Save as PDF…"))
-        self.print_button = QPushButton(_("P&rint…"))
-        self.close_button = QPushButton(_("C&lose"))
-        self.save_button.clicked.connect(self.save_as)
-        self.print_button.clicked.connect(self.print_summary)
-        self.close_button.clicked.connect(self.reject)
-        for button in (self.save_button, self.print_button):
-            button.setAutoDefault(False)
-        self.close_button.setDefault(True)
+        self.save_button, self.print_button, self.close_button = file_dialogs.document_buttons(
+            self, self.save_as, self.print_summary
+        )
 
         bottom = QHBoxLayout()
         bottom.setSpacing(8)
@@ -150,7 +102,8 @@ class ClientSummaryDialog(QDialog):
             with self._db.transaction() as tx:
                 summary = record_print(tx, self._actor, self.summary.conversation_id)
                 _summary, data = render_summary(tx, self._actor, summary.conversation_id)
-                print_pdf(printer, data)
+                file_dialogs.print_pdf(printer, data)
+                keep_printed_file_private(printer)
         except BroadtalkError as error:
             show_refusal(self, error)
             return

@@ -1,5 +1,9 @@
 """The client list as a Qt table model: fetched in pages as the user scrolls, filtered as they type.
 
+Each page is read from the list order's index, starting after the last client shown (``after``),
+so opening the list at 100,000 clients reads one page, and scrolling far down costs no more per
+page; a client added above the rows already shown cannot make a row appear twice.
+
 The next follow-up comes with each page from the same query (a correlated subquery on the
 ``client_id`` index), never a query per row. It is not sortable: sorting on it would compute it
 for every client of the practice; the filters (``focus``) give the same overview cheaply."""
@@ -15,7 +19,7 @@ from broadtalk.i18n import _, dutch_today, format_short_date, ngettext
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
 
-PAGE = 200
+PAGE = 100
 OVERDUE_COLOUR = QColor("#9B1C1C")  # beside the words, never instead of them
 Index = QModelIndex | QPersistentModelIndex
 
@@ -81,7 +85,8 @@ class ClientTableModel(QAbstractTableModel):
         if parent.isValid():
             return
         with self._db.transaction() as tx:
-            more = search_clients(tx, self.actor, self._search, limit=PAGE, offset=len(self._rows), **self._query())
+            after = self._rows[-1] if self._rows else None
+            more = search_clients(tx, self.actor, self._search, limit=PAGE, after=after, **self._query())
         if not more:
             self._total = len(self._rows)
             return

@@ -385,9 +385,9 @@ class ClientView(QWidget):
             words.addWidget(self._section(_("What you want to work on")))
             for domain, assessment in important:
                 line = (
-                    _("{domain}: “{words}”").format(domain=pick(domain.title), words=assessment.own_words)
+                    _("{domain}: “{words}”").format(domain=pick(domain.plain()), words=assessment.own_words)
                     if assessment.own_words
-                    else pick(domain.title)
+                    else pick(domain.plain())
                 )
                 words.addWidget(self._text(line))
         if snapshot.goals or snapshot.actions:
@@ -450,6 +450,7 @@ class ClientView(QWidget):
             else "",
             own_scores=self.own_scores,
             own_label=_("Your own scores"),
+            plain_titles=True,
         )
 
     def _section(self, text: str) -> QLabel:

@@ -13,16 +13,23 @@ The last folder per kind is a per-user preference kept beside ``preferences.json
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRectF, QSettings, QSize, QStandardPaths
+from PySide6.QtGui import QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QAbstractButton, QFileDialog, QGroupBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QDialog, QFileDialog, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from broadtalk import config
+from broadtalk.errors import InputError
 from broadtalk.files import PRIVATE_FILE, private_folder
 from broadtalk.i18n import _
+
+if TYPE_CHECKING:
+    from PySide6.QtPdf import QPdfDocument
 
 #: The kinds of file that remember their own last folder.
 HANDOVER = "handover"
@@ -33,6 +40,9 @@ PRINT = "print"
 FOLDERS_FILE = "folders.ini"
 
 NON_NATIVE = QFileDialog.Option.DontUseNativeDialog
+#: Pages are rasterised for the printer at this resolution at most: sharp on paper, without
+#: building an image of hundreds of megabytes per page for a 1200 dpi printer.
+PRINT_DPI = 300
 
 
 def documents_folder() -> Path:
@@ -193,3 +203,64 @@ def ask_printer(printer: QPrinter, parent: QWidget | None, file_name: str, kind:
     if accepted and printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
         remember_folder(kind, Path(printer.outputFileName()))
     return accepted
+
+
+# -- showing and printing a PDF -------------------------------------------------------------------
+
+
+def document_buttons(
+    dialog: QDialog, save: Callable[[], None], print_: Callable[[], None]
+) -> tuple[QPushButton, QPushButton, QPushButton]:
+    """Save as PDF…, Print… and Close for a dialog that shows a document. Enter closes it: saving
+    or printing (both logged) is never started by an Enter meant for something else."""
+    save_button = QPushButton(_("&Save as PDF…"))
+    print_button = QPushButton(_("P&rint…"))
+    close_button = QPushButton(_("C&lose"))
+    save_button.clicked.connect(save)
+    print_button.clicked.connect(print_)
+    close_button.clicked.connect(dialog.reject)
+    for button in (save_button, print_button):
+        button.setAutoDefault(False)
+    close_button.setDefault(True)
+    return save_button, print_button, close_button
+
+
+def pdf_document(data: bytes, parent: QObject) -> QPdfDocument:
+    """A PDF read from bytes; its buffer is a child of ``parent`` and lives as long as it (QtPdf
+    reads lazily). QtPdf itself loads only here, when a document is first shown or printed."""
+    from PySide6.QtPdf import QPdfDocument
+
+    buffer = QBuffer(parent)
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument(parent)
+    document.load(buffer)
+    return document
+
+
+def print_pdf(printer: QPrinter, data: bytes) -> None:
+    """Every page of a PDF to the printer, each kept in proportion within the printable area.
+    Raises InputError when nothing could be printed, so the caller's transaction logs no print."""
+    holder = QObject()  # owns the print copy of the document and its buffer
+    try:
+        document = pdf_document(data, holder)
+        if document.pageCount() == 0:
+            raise InputError(_("The document could not be prepared for printing; try again."))
+        painter = QPainter()
+        if not painter.begin(printer):
+            raise InputError(_("The printer could not be started; check the printer and try again."))
+        try:
+            dpi = min(printer.resolution(), PRINT_DPI)
+            for page in range(document.pageCount()):
+                if page and not printer.newPage():
+                    raise InputError(_("The printer stopped halfway; check the printer and print again."))
+                points = document.pagePointSize(page)
+                size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
+                image = document.render(page, size)
+                area = painter.viewport()
+                scale = min(area.width() / size.width(), area.height() / size.height())
+                painter.drawImage(QRectF(area.x(), area.y(), size.width() * scale, size.height() * scale), image)
+        finally:
+            painter.end()
+    finally:
+        holder.deleteLater()

@@ -8,9 +8,12 @@ written to the audit trail first, in the same transaction.
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextDocument
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -26,10 +29,12 @@ from PySide6.QtWidgets import (
 
 from broadtalk import gp_note
 from broadtalk.errors import BroadtalkError
+from broadtalk.files import PRIVATE_FILE
 from broadtalk.gp_note import GpNote
 from broadtalk.i18n import N_, _
 from broadtalk.practitioners import Actor
 from broadtalk.store.database import Database
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.common import run_use_case, show_refusal
 from broadtalk.ui.dialog_parts import buddy_label, quiet_label
 
@@ -66,7 +71,8 @@ class GpNoteDialog(QDialog):
 
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
-        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # Wrapped on screen so that nothing hides behind a scrollbar; copied, the lines stay whole.
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setTabChangesFocus(True)
         preview_label = buddy_label(_("Te&xt for the journal"), self.preview)
@@ -102,7 +108,7 @@ class GpNoteDialog(QDialog):
         for button in (self.copy_button, self.print_button, self.close_button):
             button.setAutoDefault(False)
         bottom = QHBoxLayout()
-        bottom.addWidget(quiet_label(_("Copying or printing the note is recorded in the audit trail.")), 1)
+        bottom.addStretch(1)
         bottom.addWidget(self.copy_button)
         bottom.addWidget(self.print_button)
         bottom.addWidget(self.close_button)
@@ -112,6 +118,8 @@ class GpNoteDialog(QDialog):
         layout.setSpacing(8)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status_label)
+        # On its own line: beside the buttons it is squeezed into a column of single words at 200%.
+        layout.addWidget(quiet_label(_("Copying or printing the note is recorded in the audit trail.")))
         layout.addLayout(bottom)
         self.setTabOrder(self.tree, self.preview)
         self.setTabOrder(self.preview, self.copy_button)
@@ -190,34 +198,82 @@ class GpNoteDialog(QDialog):
         self.copy_button.setEnabled(not empty)
         self.print_button.setEnabled(not empty)
 
+    def _changed_meanwhile(self, tx) -> GpNote | None:
+        """The note as the conversation is now, when it differs from the one shown (another
+        window or process amended the conversation since): None when it is the same."""
+        fresh = gp_note.compose(tx, self._actor, self.note.conversation_id)
+        return None if fresh.lines == self.note.lines else fresh
+
+    def show_anew(self, note: GpNote) -> None:
+        """Show a changed note; a part that was there before keeps its tick, a new part starts
+        as the note proposes it."""
+        ticked, known = self.ticked(), set(self.items)
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        self.items = {}
+        self.note = note
+        self._fill_tree()
+        for key, item in self.items.items():
+            if key in known:
+                item.setCheckState(0, Qt.CheckState.Checked if key in ticked else Qt.CheckState.Unchecked)
+        self._enable_children()
+        self.tree.blockSignals(False)
+        self.update_preview()
+        self.status_label.setText(
+            _(
+                "The conversation was changed meanwhile, so the note is shown anew. "
+                "Check it, then copy or print it again."
+            )
+        )
+
     def copy_to_clipboard(self) -> None:
-        text = self.text()
+        changed = None
         try:
             with self._db.transaction() as tx:
-                gp_note.record_export(tx, self._actor, self.note.conversation_id)
-                QGuiApplication.clipboard().setText(text)
+                changed = self._changed_meanwhile(tx)
+                if changed is None:
+                    gp_note.record_export(tx, self._actor, self.note.conversation_id)
+                    QGuiApplication.clipboard().setText(self.text())
         except BroadtalkError as error:
             show_refusal(self, error)
+            return
+        if changed is not None:
+            self.show_anew(changed)
             return
         self.status_label.setText(_("Copied; paste it into the GP's record (Ctrl+V)."))
 
     def print_note(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setDocName(_("Note for the GP's record"))
-        dialog = QPrintDialog(printer, self)
-        if not dialog.exec():
+        # A file name of the practice's words, never the client's name (print to file proposes it).
+        if not file_dialogs.ask_printer(printer, self, _("note-for-the-gp.pdf")):
             return
-        document = QTextDocument()
-        document.setDefaultFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        document.setPlainText(self.text())
+        changed = None
         try:
             with self._db.transaction() as tx:
-                gp_note.record_export(tx, self._actor, self.note.conversation_id, printed=True)
-                document.print_(printer)
+                changed = self._changed_meanwhile(tx)
+                if changed is None:
+                    gp_note.record_export(tx, self._actor, self.note.conversation_id, printed=True)
+                    document = QTextDocument()
+                    document.setDefaultFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+                    document.setPlainText(self.text())
+                    document.print_(printer)
+                    keep_printed_file_private(printer)
         except BroadtalkError as error:
             show_refusal(self, error)
             return
+        if changed is not None:
+            self.show_anew(changed)
+            return
         self.status_label.setText(_("Sent to the printer."))
+
+
+def keep_printed_file_private(printer: QPrinter) -> None:
+    """A note or summary printed to a PDF file is the owner's alone (as every file broadtalk
+    writes), whatever the umask of whoever started the program."""
+    name = printer.outputFileName()
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and name:
+        with suppress(OSError):
+            os.chmod(name, PRIVATE_FILE)
 
 
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize
-from PySide6.QtGui import QPainter
-from PySide6.QtPdf import QPdfDocument
+from PySide6.QtCore import QPointF
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
@@ -21,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk.errors import BroadtalkError, InputError
+from broadtalk.errors import BroadtalkError
 from broadtalk.handover.export import (
     CLIENT_COPY,
     WITHDRAWAL_CONFIRMATION,
@@ -39,23 +37,6 @@ from broadtalk.store.database import Database
 from broadtalk.ui import file_dialogs
 from broadtalk.ui.common import show_refusal
 from broadtalk.ui.dialog_parts import local_today, quiet_label
-
-#: Pages are rasterised for the printer at this resolution at most: sharp on paper, without
-#: building an image of hundreds of megabytes per page for a 1200 dpi printer.
-PRINT_DPI = 300
-
-
-# -- the handover document ----------------------------------------------------------------------
-
-
-def _pdf_document(data: bytes, parent: QObject) -> tuple[QPdfDocument, QBuffer]:
-    """A PDF document read from bytes; the buffer must live as long as the document."""
-    buffer = QBuffer(parent)
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document = QPdfDocument(parent)
-    document.load(buffer)
-    return document, buffer
 
 
 class HandoverPreview(QDialog):
@@ -83,7 +64,7 @@ class HandoverPreview(QDialog):
             return
         self._reference = referral.reference
         # The bytes, the buffer and the document live as long as the dialog: QtPdf reads lazily.
-        self.document, self._buffer = _pdf_document(data, self)
+        self.document = file_dialogs.pdf_document(data, self)
 
         titles = {
             CLIENT_COPY: _("Copy for the client – referral {reference}"),
@@ -121,15 +102,9 @@ class HandoverPreview(QDialog):
         self.disclosure_note = quiet_label(_("Saving or printing this document is logged, with what it holds."))
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
-        self.save_button = QPushButton(_("&Save as PDF…"))
-        self.print_button = QPushButton(_("P&rint…"))
-        self.close_button = QPushButton(_("C&lose"))
-        self.save_button.clicked.connect(self.save_as)
-        self.print_button.clicked.connect(self.print_document)
-        self.close_button.clicked.connect(self.reject)
-        for button in (self.save_button, self.print_button):
-            button.setAutoDefault(False)
-        self.close_button.setDefault(True)
+        self.save_button, self.print_button, self.close_button = file_dialogs.document_buttons(
+            self, self.save_as, self.print_document
+        )
 
         toolbar = QHBoxLayout()
         toolbar.setSpacing(8)
@@ -239,35 +214,9 @@ class HandoverPreview(QDialog):
                 content, data = render_document(
                     tx, self._actor, self._referral_id, self._kind, today=to_display_time(now).date()
                 )
-                self._paint(printer, data)
+                file_dialogs.print_pdf(printer, data)
                 log_disclosure(tx, self._actor, self._referral_id, content, self._kind, now, printed=True)
         except BroadtalkError as error:
             show_refusal(self, error)
             return
         self.status_label.setText(_("Sent to the printer."))
-
-    def _paint(self, printer: QPrinter, data: bytes) -> None:
-        holder = QObject()  # owns the print copy of the document and its buffer
-        try:
-            document, _buffer = _pdf_document(data, holder)
-            if document.pageCount() == 0:  # nothing printed must not be logged as disclosed
-                raise InputError(_("The document could not be prepared for printing; try again."))
-            painter = QPainter()
-            if not painter.begin(printer):
-                raise InputError(_("The printer could not be started; check the printer and try again."))
-            try:
-                dpi = min(printer.resolution(), PRINT_DPI)
-                for page in range(document.pageCount()):
-                    if page and not printer.newPage():
-                        raise InputError(_("The printer stopped halfway; check the printer and print again."))
-                    points = document.pagePointSize(page)
-                    size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
-                    image = document.render(page, size)
-                    # The page keeps its proportions within the printable area.
-                    area = painter.viewport()
-                    scale = min(area.width() / size.width(), area.height() / size.height())
-                    painter.drawImage(QRectF(area.x(), area.y(), size.width() * scale, size.height() * scale), image)
-            finally:
-                painter.end()
-        finally:
-            holder.deleteLater()

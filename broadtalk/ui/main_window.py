@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -47,6 +48,7 @@ from broadtalk.ui.client_view import ClientView
 from broadtalk.ui.conversation.conversation_page import ConversationPage
 from broadtalk.ui.conversation.model_picker import ModelPicker
 from broadtalk.ui.dialog_parts import local_today
+from broadtalk.ui.integrity_check import IdleIntegrityCheck
 from broadtalk.ui.referrals_panel import OverdueReferralsDialog
 from broadtalk.ui.screen_lock import IdleWatcher, ScreenLock
 from broadtalk.ui.today_page import TodayPage
@@ -67,9 +69,14 @@ OVERDUE_BANNER_STYLE = (
 )
 
 
+#: How often a damage message waits for the lock or a dialog to be gone (ms).
+DAMAGE_RETRY_MS = 1000
+
+
 class MainWindow(QMainWindow):
-    """``restore_request`` (backup, passphrase) or ``signed_out`` tell the app, once the window
-    has closed, to restore a backup or to ask who signs in next."""
+    """``restore_request`` (backup, passphrase), ``signed_out`` or ``damage_found`` (a message)
+    tell the app, once the window has closed, to restore a backup, to ask who signs in next,
+    or to offer a restore over a damaged file."""
 
     def __init__(self, db: Database, actor: Actor, backup_dir: Path | None = None):
         super().__init__()
@@ -136,6 +143,11 @@ class MainWindow(QMainWindow):
         self.screen_lock.locked.connect(self._locked)
         self.idle = IdleWatcher(minutes * 60_000, self)
         self.idle.idle.connect(self.lock)
+        # The file's whole check, when due: in the background once nobody is at the keyboard.
+        # ``damage_found`` tells the app, once the window has closed, to offer a restore.
+        self.damage_found: str | None = None
+        self.integrity_check = IdleIntegrityCheck(db, self)
+        self.integrity_check.damaged.connect(self._database_damaged)
 
     # -- building -----------------------------------------------------------------------------
 
@@ -371,6 +383,7 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.idle.start()
+        self.integrity_check.start()
         if not self._overdue_checked:
             self._overdue_checked = True
             if self.pages.currentWidget() is self.today_page:
@@ -675,5 +688,17 @@ class MainWindow(QMainWindow):
         if self.conversation is not None:
             self.conversation.save_all()
         self.idle.stop()
+        self.integrity_check.stop()
         QThreadPool.globalInstance().waitForDone()
         event.accept()
+
+    def _database_damaged(self, message: str) -> None:
+        """The background check found the file damaged: the window closes (what is open is
+        saved) and the app says so and offers to restore a backup, as at start-up. Not over
+        the lock or an open dialog: after the PIN, or once the dialog is closed."""
+        if self.screen_lock.is_locked or QApplication.activeModalWidget() is not None:
+            QTimer.singleShot(DAMAGE_RETRY_MS, lambda: self._database_damaged(message))
+            return
+        self.damage_found = message
+        if not self.close():
+            self.damage_found = None

@@ -54,20 +54,16 @@ from PySide6.QtWidgets import (
 )
 
 from broadtalk.forms.schema import ConversationModel
-from broadtalk.i18n import _, format_number
+from broadtalk.i18n import _, format_number, pick
+from broadtalk.ui import chart_parts
+from broadtalk.ui.chart_parts import CURRENT, OWN, PREVIOUS, LegendEntry, LegendLook, with_alpha
 
 #: A spider needs at least three axes; with two it is a line, with one a point.
 MIN_AXES = 3
 #: Grid rings at every whole step up to this many steps (0-10 is ten steps); coarser above.
 MAX_RING_STEPS = 10
-#: Used when the palette's highlight is too grey to tell the current series from the grid.
-STRONG_BLUE = QColor("#1F6FD0")
-STRONG_BLUE_ON_DARK = QColor("#6AA7FF")
 #: Share of the radius where the minimum lies on scales of more than MAX_RING_STEPS steps.
 INNER_SHARE = 0.1
-#: The client's own scores: an orange that stays apart from the blue in colour-blind vision too.
-OWN_COLOUR = QColor("#B85C00")
-OWN_COLOUR_ON_DARK = QColor("#F0A040")
 MINUS = "\u2212"  # a real minus sign: a hyphen is too short to read as negative
 NO_VALUE = "\u2013"  # en dash for "nothing to show"
 
@@ -156,18 +152,22 @@ def chart_data_for(
     own_label: str = "",
     *,
     first_and_latest: bool = False,
+    plain_titles: bool = False,
 ) -> ChartData | None:
     """The chart of a model's scored domains, or None when it has fewer than three of them.
 
     Domains whose scale is None are left out. When scored domains use different scales the
     chart spans all of them (lowest minimum to highest maximum). Scores of domains that are not
     axes are ignored; a previous conversation without any score on these axes counts as none,
-    and so do own scores without any value on these axes.
+    and so do own scores without any value on these axes. ``plain_titles``: the axes carry the
+    domains' plain titles, as everything else the client reads in the client view does.
     """
     scored = [(domain, scale) for domain in model.domains if (scale := model.scale_of(domain)) is not None]
     if len(scored) < MIN_AXES:
         return None
-    axes = tuple(ChartAxis(d.id, model.domain_label(d), d.colour) for d, _scale in scored)
+    axes = tuple(
+        ChartAxis(d.id, pick(d.plain()) if plain_titles else model.domain_label(d), d.colour) for d, _scale in scored
+    )
     ids = {axis.domain_id for axis in axes}
     previous = None
     if previous_scores is not None:
@@ -557,20 +557,6 @@ def _aligned_x(left: float, width: float, line_width: float, alignment: Qt.Align
     return left + (width - line_width) / 2
 
 
-def _blend(a: QColor, b: QColor, share_of_a: float) -> QColor:
-    return QColor.fromRgbF(
-        a.redF() * share_of_a + b.redF() * (1 - share_of_a),
-        a.greenF() * share_of_a + b.greenF() * (1 - share_of_a),
-        a.blueF() * share_of_a + b.blueF() * (1 - share_of_a),
-    )
-
-
-def _with_alpha(colour: QColor, alpha: int) -> QColor:
-    result = QColor(colour)
-    result.setAlpha(alpha)
-    return result
-
-
 # -- the chart --------------------------------------------------------------------------------
 
 
@@ -616,18 +602,14 @@ class SpiderChart(QWidget):
 
     # -- colours ----------------------------------------------------------------------------
 
-    def _is_dark(self) -> bool:
-        return self.palette().color(QPalette.ColorRole.Base).lightnessF() < 0.5
-
     def text_colour(self) -> QColor:
-        return self.palette().color(QPalette.ColorRole.Text)
+        return chart_parts.text_colour(self.palette())
 
     def muted_colour(self) -> QColor:
-        return _blend(self.text_colour(), self.palette().color(QPalette.ColorRole.Base), 0.62)
+        return chart_parts.muted_colour(self.palette())
 
     def grid_colour(self) -> QColor:
-        # Between text and background, so that the web is visible but quiet in light and dark palettes.
-        return _blend(self.text_colour(), self.palette().color(QPalette.ColorRole.Base), 0.22)
+        return chart_parts.grid_colour(self.palette(), 0.22)
 
     def current_colour(self) -> QColor:
         highlight = self.palette().color(QPalette.ColorRole.Highlight)
@@ -635,41 +617,17 @@ class SpiderChart(QWidget):
         # A grey highlight (some themes) would vanish into the grid; so would one close to the background.
         if highlight.hsvSaturation() >= 80 and abs(highlight.lightnessF() - base.lightnessF()) >= 0.25:
             return QColor(highlight.red(), highlight.green(), highlight.blue())
-        return QColor(STRONG_BLUE_ON_DARK if self._is_dark() else STRONG_BLUE)
+        return chart_parts.strong_blue(self.palette())
 
     def previous_colour(self) -> QColor:
-        return QColor("#8C8C8C") if self._is_dark() else QColor("#7A7A7A")
+        return chart_parts.previous_colour(self.palette())
 
     # -- geometry, exposed for tests and for anyone placing things over the chart -------------
 
-    def _legend_metrics(self) -> tuple[float, float, float]:
-        """Swatch length, space after the swatch, space between the two entries."""
-        height = QFontMetricsF(self.font(), self).height()
-        return 1.8 * height, 0.4 * height, 1.5 * height
-
-    def _legend_placement(self) -> list[tuple[int, float]]:
-        """Per legend entry its row and its x offset within that row (rows flow like words)."""
-        entries = self.legend_entries()
-        if not entries:
-            return []
-        metrics = QFontMetricsF(self.font(), self)
-        swatch, spacing, between = self._legend_metrics()
-        room = self.width() - 2 * self._margin()
-        placement: list[tuple[int, float]] = []
-        row, x = 0, 0.0
-        for text in entries:
-            width = swatch + spacing + metrics.horizontalAdvance(text)
-            if x > 0 and x + between + width > room:
-                row, x = row + 1, 0.0
-            start = x + (between if x > 0 else 0.0)
-            placement.append((row, start))
-            x = start + width
-        return placement
-
     def _legend_rows(self) -> int:
         """One row when the entries fit side by side, else as many as needed."""
-        placement = self._legend_placement()
-        return 0 if not placement else placement[-1][0] + 1
+        metrics = QFontMetricsF(self.font(), self)
+        return chart_parts.legend_rows(self.legend_entries(), metrics, self.width() - 2 * self._margin())
 
     def _legend_height(self) -> float:
         rows = self._legend_rows()
@@ -741,11 +699,11 @@ class SpiderChart(QWidget):
         """(text, kind) of each legend entry; kind is "current", "previous" or "own"."""
         if self._data is None or not (self._data.has_previous or self._data.has_own):
             return []
-        entries = [(self._data.current_legend(), "current")]
+        entries = [(self._data.current_legend(), CURRENT)]
         if self._data.has_previous:
-            entries.append((self._data.previous_legend(), "previous"))
+            entries.append((self._data.previous_legend(), PREVIOUS))
         if self._data.has_own:
-            entries.append((self._data.own_legend(), "own"))
+            entries.append((self._data.own_legend(), OWN))
         if self._data.first_and_latest and self._data.has_previous:  # in time order: first, then latest
             entries[0], entries[1] = entries[1], entries[0]
         return entries
@@ -783,10 +741,10 @@ class SpiderChart(QWidget):
         # The scale's numbers go under the data: a dot on a number hides less than a number on a dot.
         self._paint_ring_values(painter, layout)
         if self._data.previous is not None:
-            self._paint_series(painter, self._data.previous, "previous")
-        self._paint_series(painter, self._data.current, "current")
+            self._paint_series(painter, self._data.previous, PREVIOUS)
+        self._paint_series(painter, self._data.current, CURRENT)
         if self._data.own is not None:
-            self._paint_series(painter, self._data.own, "own")
+            self._paint_series(painter, self._data.own, OWN)
         self._paint_labels(painter, layout)
         if layout.legend_rect is not None:
             self._paint_legend(painter, layout.legend_rect)
@@ -816,7 +774,7 @@ class SpiderChart(QWidget):
         grid = self.grid_colour()
         # Inside the minimum's ring lies no value: a quiet hollow, so the inner ring reads as the floor.
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_with_alpha(grid, 70))
+        painter.setBrush(with_alpha(grid, 70))
         painter.drawPolygon(self._ring_polygon(self._data.minimum))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for value in self._ring_values():
@@ -852,57 +810,28 @@ class SpiderChart(QWidget):
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
     def own_colour(self) -> QColor:
-        return QColor(OWN_COLOUR_ON_DARK if self._is_dark() else OWN_COLOUR)
+        return chart_parts.own_colour(self.palette())
 
     def series_colour(self, kind: str) -> QColor:
-        if kind == "previous":
+        if kind == PREVIOUS:
             return self.previous_colour()
-        if kind == "own":
+        if kind == OWN:
             return self.own_colour()
         return self.current_colour()
 
     @staticmethod
     def series_pen(colour: QColor, kind: str) -> QPen:
-        """Solid for the current series, dashed for the earlier one, dotted for the client's own."""
-        pen = QPen(colour, {"previous": 1.6, "own": 2.0}.get(kind, 2.2))
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        if kind == "previous":
-            pen.setDashPattern([3.0, 2.5])
-        elif kind == "own":
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-            pen.setDashPattern([0.1, 2.2])
-        return pen
+        return chart_parts.series_pen(colour, kind)
 
     def marker_size(self, kind: str) -> float:
         size = 0.22 * QFontMetricsF(self.font(), self).height()
-        return {"previous": 0.8 * size, "own": 1.25 * size}.get(kind, size)
+        return {PREVIOUS: 0.8 * size, OWN: 1.25 * size}.get(kind, size)
 
     def paint_marker(self, painter: QPainter, point: QPointF, kind: str, size: float | None = None) -> None:
         """A dot (current), a square (earlier) or a hollow diamond (the client's own)."""
-        colour = self.series_colour(kind)
         size = self.marker_size(kind) if size is None else size
         base = self.palette().color(QPalette.ColorRole.Base)
-        if kind == "own":
-            painter.setPen(QPen(colour, 1.8))
-            painter.setBrush(base)
-            painter.drawPolygon(
-                QPolygonF(
-                    [
-                        QPointF(point.x(), point.y() - size * 1.3),
-                        QPointF(point.x() + size * 1.3, point.y()),
-                        QPointF(point.x(), point.y() + size * 1.3),
-                        QPointF(point.x() - size * 1.3, point.y()),
-                    ]
-                )
-            )
-        elif kind == "previous":
-            painter.setPen(QPen(base, 1.0))
-            painter.setBrush(colour)
-            painter.drawRect(QRectF(point.x() - size, point.y() - size, 2 * size, 2 * size))
-        else:
-            painter.setPen(QPen(base, 1.0))
-            painter.setBrush(colour)
-            painter.drawEllipse(point, size, size)
+        chart_parts.paint_marker(painter, point, kind, size, self.series_colour(kind), base)
 
     def _paint_series(self, painter: QPainter, values: Mapping[str, int], kind: str) -> None:
         assert self._data is not None
@@ -911,12 +840,12 @@ class SpiderChart(QWidget):
         closed = len(runs) == 1 and len(runs[0]) == len(self._data.axes) + 1
         # Only a whole web has an area. A web with a gap is its lines and points: a fill would have
         # to close it somewhere, and any edge drawn to the centre would read as a score there.
-        if closed and kind != "own":  # the client's own scores are a line and markers, no area
+        if closed and kind != OWN:  # the client's own scores are a line and markers, no area
             path = QPainterPath()
             path.addPolygon(QPolygonF(runs[0]))
             path.closeSubpath()
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(_with_alpha(colour, 38 if kind == "previous" else 60))
+            painter.setBrush(with_alpha(colour, 38 if kind == PREVIOUS else 60))
             painter.drawPath(path)
 
         painter.setPen(self.series_pen(colour, kind))
@@ -948,35 +877,24 @@ class SpiderChart(QWidget):
                 )
                 painter.drawText(rect, int(label.alignment | Qt.AlignmentFlag.AlignVCenter), line)
 
+    def legend_look(self) -> LegendLook:
+        kinds = (CURRENT, PREVIOUS, OWN)
+        return LegendLook(
+            colours={kind: self.series_colour(kind) for kind in kinds},
+            marker_sizes={kind: self.marker_size(kind) for kind in kinds},
+            text=self.text_colour(),
+            base=self.palette().color(QPalette.ColorRole.Base),
+        )
+
     def _paint_legend(self, painter: QPainter, rect: QRectF) -> None:
-        assert self._data is not None
+        """The legend's rows, each centred, at the bottom of its rect."""
         metrics = QFontMetricsF(self.font(), self)
         painter.setFont(self.font())
-        swatch, spacing, _between = self._legend_metrics()
         rows = self._legend_rows()
-        row_height = 1.4 * metrics.height()
-        top = rect.bottom() - rows * row_height
-        room = max(1.0, rect.width() - swatch - spacing)  # only a label wider than the widget is elided
-        series = self.legend_series()
-        placement = self._legend_placement()
-        texts = [metrics.elidedText(text, Qt.TextElideMode.ElideRight, room) for text, _kind in series]
-        widths = [swatch + spacing + metrics.horizontalAdvance(t) for t in texts]
-        # Each row centred on its own.
-        row_widths = [0.0] * rows
-        for (row, x), width in zip(placement, widths, strict=True):
-            row_widths[row] = max(row_widths[row], x + width)
-        for (_text, kind), text, width, (row, x) in zip(series, texts, widths, placement, strict=True):
-            left = rect.center().x() - row_widths[row] / 2 + x
-            y = top + row * row_height + row_height / 2
-            colour = self.series_colour(kind)
-            painter.setPen(self.series_pen(colour, kind))
-            painter.drawLine(QPointF(left, y), QPointF(left + swatch, y))
-            self.paint_marker(painter, QPointF(left + swatch / 2, y), kind)
-            painter.setPen(self.text_colour())
-            text_rect = QRectF(
-                left + swatch + spacing, top + row * row_height, width - swatch - spacing + 1, row_height
-            )
-            painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        top = rect.bottom() - rows * chart_parts.LegendSpacing.for_metrics(metrics).row_height
+        entries = [LegendEntry(text, kind) for text, kind in self.legend_series()]
+        area = QRectF(rect.left(), top, rect.width(), rect.bottom() - top)
+        chart_parts.paint_legend(painter, area, entries, metrics, self.legend_look(), centred=True)
 
 
 # -- the table --------------------------------------------------------------------------------

@@ -12,12 +12,13 @@ A practice manager or administrator (who may not read conversations) sees only t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -25,6 +26,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,7 +40,7 @@ from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
 from broadtalk.referral_steps import status_label
 from broadtalk.store.database import Database
-from broadtalk.today import Today, TodayList, today_overview
+from broadtalk.today import ClientRef, Today, TodayList, today_overview
 from broadtalk.ui.common import read_only_table
 from broadtalk.ui.dialog_parts import bold_label, local_today, quiet_label
 
@@ -47,6 +51,25 @@ FIT_ROWS = 6
 QWIDGETSIZE_MAX = (1 << 24) - 1
 ROW_KIND = Qt.ItemDataRole.UserRole + 1  # "client" or "conversation"
 ROW_ID = Qt.ItemDataRole.UserRole + 2
+#: How wide each group's columns are, so that at 1200 px nothing is cut: "fit", as wide as its
+#: texts (a client's name); "when", a date with its meaning in brackets, as wide as the wider of
+#: the two (the brackets go to a line of their own where needed); a number: as wide as its texts up
+#: to that many em, wrapped beyond; "wrap": the room that is left, its text wrapped over lines.
+COLUMNS: dict[str, tuple[str | int, ...]] = {
+    "drafts": ("fit", "wrap", "fit"),
+    "follow_ups": ("when", "fit", "wrap"),
+    "actions": ("when", "fit", "wrap", 9),
+    "referrals": ("fit", "fit", "wrap"),
+}
+#: The wrapped column keeps at least this many em; when the others leave less, they wrap too
+#: beyond ``CROWDED_EM`` (a narrow window, large type): the dates never.
+WRAP_MIN_EM = 12
+CROWDED_EM = 12
+#: A date goes on one line when the main text keeps at least this many em (or all it needs).
+COMFORT_EM = 24
+#: Room above and below a row's (wrapped) text, in pixels.
+ROW_PADDING = 6
+BRACKETS = re.compile(r"\([^()]*\)")
 
 
 def count_text(part: TodayList) -> str:
@@ -59,6 +82,19 @@ def when_overdue(day: date, late: int) -> str:
     return ngettext("{date} ({n} day overdue)", "{date} ({n} days overdue)", late).format(
         date=format_short_date(day), n=late
     )
+
+
+def keep_brackets_together(text: str) -> str:
+    """'18-11-2026 (2 days overdue)' wraps, if at all, before the bracket, never inside it."""
+    return BRACKETS.sub(lambda match: match.group(0).replace(" ", "\u00a0"), text)
+
+
+class _WhenDelegate(QStyledItemDelegate):
+    """Draws a date column with its words in brackets kept on one line (the model's text is unchanged)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.text = keep_brackets_together(option.text)
 
 
 @dataclass
@@ -85,7 +121,8 @@ class TodayPage(QWidget):
         self._db = db
         self.actor = actor
         self.overview: Today | None = None
-        self._widths: dict[QTableView, tuple] = {}
+        self._columns: dict[QTableView, tuple[str | int, ...]] = {}
+        self._when_delegate = _WhenDelegate(self)
 
         self.title = bold_label(QLabel(), 1.3)
         self.title.setAccessibleName(_("Today"))
@@ -122,16 +159,8 @@ class TodayPage(QWidget):
             ("actions", _("Actions due"), (_("Due"), _("Client"), _("Action"), _("Who"))),
             ("referrals", _("Referrals waiting for feedback"), (_("Client"), _("Waiting"), _("Referred to"))),
         )
-        # Per column: the widest it may get in em (0: as wide as its text; "s": takes what is left).
-        # A date with "overdue" in words is never cut.
-        widths = {
-            "drafts": (14, "s", 0),
-            "follow_ups": (0, 14, "s"),
-            "actions": (0, 11, "s", 8),
-            "referrals": (14, 0, "s"),
-        }
         for number, (key, name, columns) in enumerate(specs):
-            group = self._group(key, name, columns, widths[key])
+            group = self._group(key, name, columns)
             self.groups[key] = group
             stacks[number % 2].addWidget(group.box, 1)
             QShortcut(
@@ -161,15 +190,20 @@ class TodayPage(QWidget):
 
     # -- building ------------------------------------------------------------------------------
 
-    def _group(self, key: str, name: str, columns: tuple[str, ...], widths: tuple) -> _Group:
+    def _group(self, key: str, name: str, columns: tuple[str, ...]) -> _Group:
         model = QStandardItemModel(0, len(columns), self)
         model.setHorizontalHeaderLabels(list(columns))
-        table = read_only_table(model, name)
+        table = read_only_table(model, name, wrap=True)
         table.setObjectName(f"today_{key}")
-        self._widths[table] = widths
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._columns[table] = COLUMNS[key]
+        for column, kind in enumerate(COLUMNS[key]):
+            if kind == "when":
+                table.setItemDelegateForColumn(column, self._when_delegate)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)  # only where a whole word has no room
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.installEventFilter(self)
+        table.viewport().installEventFilter(self)  # narrower when the vertical scrollbar comes
         table.activated.connect(lambda index, table=table: self._activate(table, index.row()))
         heading = bold_label(QLabel(name), 1.1)
         heading.setBuddy(table)
@@ -254,12 +288,15 @@ class TodayPage(QWidget):
             if group.table.hasFocus():
                 group.table.selectRow(0)
         self._fit_columns(group.table)
-        self._fit_height(group, len(rows))
+
+    def _group_of(self, table: QTableView) -> _Group:
+        return next(group for group in self.groups.values() if group.table is table)
 
     @staticmethod
-    def _fit_height(group: _Group, rows: int) -> None:
+    def _fit_height(group: _Group) -> None:
         """A list of a few rows (or none) is as high as its rows; a longer one takes what its column has."""
         table = group.table
+        rows = group.model.rowCount()
         policy = QSizePolicy.Policy
         if rows > FIT_ROWS:
             table.setMinimumHeight(0)
@@ -267,31 +304,75 @@ class TodayPage(QWidget):
             group.box.setSizePolicy(policy.Preferred, policy.Expanding)
             return
         header = table.horizontalHeader().sizeHint().height()
-        height = header + max(rows, 1) * table.verticalHeader().defaultSectionSize() + 2 * table.frameWidth()
-        table.setFixedHeight(height)
+        heights = sum(table.rowHeight(row) for row in range(rows)) or table.verticalHeader().defaultSectionSize()
+        table.setFixedHeight(header + heights + 2 * table.frameWidth())
         group.box.setSizePolicy(policy.Preferred, policy.Maximum)
 
+    @staticmethod
+    def _text_width(table: QTableView, item: QStandardItem, text: str) -> int:
+        font = item.data(Qt.ItemDataRole.FontRole)
+        metrics = QFontMetrics(font) if font is not None else table.fontMetrics()
+        return metrics.horizontalAdvance(text)
+
+    def _natural_width(self, table: QTableView, column: int, kind: str | int) -> int:
+        """As wide as the column's widest text (a "when": the wider of its date and its brackets)."""
+        model = table.model()
+        assert isinstance(model, QStandardItemModel)
+        margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1) + 2
+        widest = table.horizontalHeader().sectionSizeHint(column)
+        for row in range(model.rowCount()):
+            item = model.item(row, column)
+            if kind == "when":
+                text = item.text()
+                pieces = [BRACKETS.sub("", text).strip(), *BRACKETS.findall(text)]
+                width = max(self._text_width(table, item, piece) for piece in pieces)
+            else:
+                width = self._text_width(table, item, item.text())
+            widest = max(widest, width + margin)
+        return widest
+
     def _fit_columns(self, table: QTableView) -> None:
-        """Columns as wide as their texts, some up to a limit (the rest elided, whole in the
-        tooltip); the group's main column takes the room that is left. No sideways scrolling."""
+        """Names and dates as wide as they are; the group's main text takes the room that is left
+        and wraps over lines, and so do the others when the room is short (a narrow window, large
+        type). Rows are as high as their wrapped texts. No sideways scrolling, no cut words."""
+        if table not in self._columns:
+            return
         header = table.horizontalHeader()
         em = table.fontMetrics().horizontalAdvance("M")
-        widths = self._widths[table]
-        for column in range(header.count()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        table.resizeColumnsToContents()
-        natural = sum(header.sectionSize(column) for column in range(header.count()))
-        crowded = natural > table.viewport().width()  # only then are the widest columns cut
+        kinds = self._columns[table]
+        widths = [
+            min(self._natural_width(table, column, kind), kind * em if isinstance(kind, int) else QWIDGETSIZE_MAX)
+            for column, kind in enumerate(kinds)
+        ]
+        room = table.viewport().width()
+        wrap = kinds.index("wrap")
+        one_line = [
+            self._natural_width(table, c, "fit") if kind == "when" else w
+            for c, (kind, w) in enumerate(zip(kinds, widths, strict=True))
+        ]
+        if room - sum(w for c, w in enumerate(one_line) if c != wrap) >= min(widths[wrap], COMFORT_EM * em):
+            widths = one_line  # room enough: the dates on one line, the main text (nearly) too
+        others = sum(width for column, width in enumerate(widths) if column != wrap)
+        if room - others < WRAP_MIN_EM * em:  # crowded: the names wrap too, the dates never
+            widths = [w if kinds[c] == "when" else min(w, CROWDED_EM * em) for c, w in enumerate(widths)]
+            others = sum(width for column, width in enumerate(widths) if column != wrap)
+        widths[wrap] = max(room - others, 4 * em)
         for column, width in enumerate(widths):
-            if width == "s":
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-            elif crowded and width and header.sectionSize(column) > width * em:
-                header.resizeSection(column, width * em)
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
+        minimum = table.verticalHeader().defaultSectionSize()
+        for row in range(table.model().rowCount()):
+            height = max(minimum, table.sizeHintForRow(row) + ROW_PADDING)
+            if table.rowHeight(row) != height:
+                table.setRowHeight(row, height)
+        self._fit_height(self._group_of(table))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            table = watched if isinstance(watched, QTableView) else watched.parent()
+            if isinstance(table, QTableView) and table in self._columns and self.groups:
+                self._fit_columns(table)
         # The current row shows as selected only in the group that has the focus: one blue row on the page.
-        if isinstance(watched, QTableView) and event.type() == QEvent.Type.Resize and watched in self._widths:
-            self._fit_columns(watched)
         if isinstance(watched, QTableView) and event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
             if event.type() == QEvent.Type.FocusIn and watched.currentIndex().isValid():
                 watched.selectRow(watched.currentIndex().row())
@@ -350,22 +431,18 @@ class TodayPage(QWidget):
             return _("{date} (today)").format(date=format_short_date(day)), False
         return _("{date} ({weekday})").format(date=format_short_date(day), weekday=format_date(day, "EEEE")), False
 
+    def _dated_row(
+        self, day: date, today: Today, client: ClientRef, *rest: QStandardItem
+    ) -> tuple[str, int, list[QStandardItem]]:
+        """A row that opens the client: the date in words (overdue in colour too), the client, the rest."""
+        when, overdue = self._when(day, today)
+        return "client", client.id, [self._item(when, overdue), self._client_item(client), *rest]
+
     def _fill_follow_ups(self, today: Today) -> None:
         rows = []
         # This week first (what to plan), then the overdue ones, the most recent first.
         for item in (*today.follow_ups_this_week.items, *today.overdue_follow_ups.items):
-            when, overdue = self._when(item.follow_up_date, today)
-            rows.append(
-                (
-                    "client",
-                    item.client.id,
-                    [
-                        self._item(when, overdue),
-                        self._client_item(item.client),
-                        self._item(item.model_title),
-                    ],
-                )
-            )
+            rows.append(self._dated_row(item.follow_up_date, today, item.client, self._item(item.model_title)))
         heading = _("Follow-up conversations ({week} this week, {overdue} overdue)").format(
             week=count_text(today.follow_ups_this_week), overdue=count_text(today.overdue_follow_ups)
         )
@@ -380,19 +457,8 @@ class TodayPage(QWidget):
     def _fill_actions(self, today: Today) -> None:
         rows = []
         for action in today.actions.items:
-            when, overdue = self._when(action.due_date, today)
-            rows.append(
-                (
-                    "client",
-                    action.client.id,
-                    [
-                        self._item(when, overdue),
-                        self._client_item(action.client),
-                        self._item(" ".join(action.what.split())),
-                        self._item(action.who),
-                    ],
-                )
-            )
+            what = self._item(" ".join(action.what.split()))
+            rows.append(self._dated_row(action.due_date, today, action.client, what, self._item(action.who)))
         heading = _("Actions ({soon} due within a week, {overdue} overdue)").format(
             soon=count_text(today.actions_soon), overdue=count_text(today.actions_overdue)
         )

@@ -15,6 +15,7 @@ domain with its chart and table.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,7 +31,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
-    QPolygonF,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,13 +49,10 @@ from PySide6.QtWidgets import (
 
 from broadtalk.client_history import ModelTrends, TrendDomain
 from broadtalk.i18n import _, format_number, format_short_date, to_display_time
+from broadtalk.ui import chart_parts
+from broadtalk.ui.chart_parts import CURRENT, OWN, LegendEntry, LegendLook
 from broadtalk.ui.spider_chart import MIN_AXES, NO_VALUE, ChartAxis, ChartData, ChartPanel
 
-#: The professional's series (as the spider chart's current series) and the client's own.
-SCORE_COLOUR = QColor("#1F6FD0")
-SCORE_COLOUR_ON_DARK = QColor("#6AA7FF")
-OWN_COLOUR = QColor("#B85C00")
-OWN_COLOUR_ON_DARK = QColor("#F0A040")
 #: At most this many labelled ticks on the y-axis.
 MAX_Y_LABELS = 6
 
@@ -150,20 +148,6 @@ def describe_trend(data: TrendData) -> str:
     return scale + " " + "; ".join(parts) + "."
 
 
-def _with_alpha(colour: QColor, alpha: int) -> QColor:
-    result = QColor(colour)
-    result.setAlpha(alpha)
-    return result
-
-
-def _blend(a: QColor, b: QColor, share_of_a: float) -> QColor:
-    return QColor.fromRgbF(
-        a.redF() * share_of_a + b.redF() * (1 - share_of_a),
-        a.greenF() * share_of_a + b.greenF() * (1 - share_of_a),
-        a.blueF() * share_of_a + b.blueF() * (1 - share_of_a),
-    )
-
-
 # -- the chart --------------------------------------------------------------------------------
 
 
@@ -198,37 +182,112 @@ class TrendChart(QWidget):
         return QFontMetricsF(self.font(), self).height()
 
     def sizeHint(self) -> QSize:
-        line = self._line()
-        return QSize(round(24 * line), round(self._plot_height() + self._legend_height() + 3.2 * line))
+        width = round(24 * self._line())
+        # Once laid out, the height is the one for the width it was given (the legend may wrap).
+        laid_out = self.testAttribute(Qt.WidgetAttribute.WA_Resized)
+        return QSize(width, self.height_at(self.width() if laid_out else width))
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(round(15 * self._line()), self.sizeHint().height())
+        # Never so narrow that a legend entry would have to be cut off.
+        metrics = QFontMetricsF(self.font(), self)
+        spacing = chart_parts.LegendSpacing.for_metrics(metrics)
+        widest = max((metrics.horizontalAdvance(t) for t in self.legend_entries()), default=0.0)
+        legend = spacing.swatch + spacing.after_swatch + widest + 0.6 * self._line() + 2
+        return QSize(math.ceil(max(15 * self._line(), legend)), self.sizeHint().height())
+
+    def height_at(self, width: int) -> int:
+        """The height the chart needs at a width: a narrow chart wraps its legend into more rows."""
+        return round(self._plot_height() + self._legend_height(width) + 3.2 * self._line())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.height_at(event.size().width()) != self.height_at(event.oldSize().width()):
+            self.updateGeometry()  # the legend wraps differently: another height
 
     def _plot_height(self) -> float:
         return 7.5 * self._line()
 
-    def _legend_height(self) -> float:
-        return 1.5 * self._line() if self._data is not None and self._data.has_own else 0.0
+    def legend_entries(self) -> list[str]:
+        if self._data is None or not self._data.has_own:
+            return []
+        return [_("Score"), _("Client's own score")]
+
+    def _legend_left(self, width: float) -> float:
+        """From the left edge of the lines; from the widget's edge when the entries then fit in
+        fewer rows (a narrow chart)."""
+        metrics = QFontMetricsF(self.font(), self)
+        entries = self.legend_entries()
+        margin = 0.3 * self._line()
+        aligned = self._plot_left()
+        rows_aligned = chart_parts.legend_rows(entries, metrics, width - aligned - margin)
+        rows_edge = chart_parts.legend_rows(entries, metrics, width - 2 * margin)
+        if rows_aligned <= rows_edge and self._legend_fits(width - aligned - margin):
+            return aligned
+        return margin
+
+    def _legend_fits(self, room: float) -> bool:
+        """Every entry whole on a row of this width."""
+        metrics = QFontMetricsF(self.font(), self)
+        spacing = chart_parts.LegendSpacing.for_metrics(metrics)
+        widest = max((metrics.horizontalAdvance(t) for t in self.legend_entries()), default=0.0)
+        return spacing.swatch + spacing.after_swatch + widest <= room
+
+    def _legend_room(self, width: float) -> float:
+        return max(1.0, width - self._legend_left(width) - 0.3 * self._line())
+
+    def _legend_height(self, width: float | None = None) -> float:
+        entries = self.legend_entries()
+        if not entries:
+            return 0.0
+        metrics = QFontMetricsF(self.font(), self)
+        rows = chart_parts.legend_rows(entries, metrics, self._legend_room(self.width() if width is None else width))
+        return rows * chart_parts.LegendSpacing.for_metrics(metrics).row_height + 0.1 * self._line()
+
+    def _legend_rect(self) -> QRectF:
+        left = self._legend_left(self.width())
+        return QRectF(left, 0.0, self._legend_room(self.width()), self._legend_height())
+
+    def legend_text_rects(self) -> list[tuple[str, QRectF]]:
+        """Where each legend text is written (for tests): whole, inside the widget."""
+        metrics = QFontMetricsF(self.font(), self)
+        spacing = chart_parts.LegendSpacing.for_metrics(metrics)
+        rect = self._legend_rect()
+        entries = self.legend_entries()
+        placement = chart_parts.legend_placement(entries, metrics, rect.width())
+        result = []
+        for text, (row, x) in zip(entries, placement, strict=True):
+            left = rect.left() + x + spacing.swatch + spacing.after_swatch
+            width = min(metrics.horizontalAdvance(text), rect.right() - left)
+            result.append((text, QRectF(left, rect.top() + row * spacing.row_height, width, spacing.row_height)))
+        return result
 
     # -- colours ----------------------------------------------------------------------------
 
     def _is_dark(self) -> bool:
-        return self.palette().color(QPalette.ColorRole.Base).lightnessF() < 0.5
+        return chart_parts.is_dark(self.palette())
 
     def text_colour(self) -> QColor:
-        return self.palette().color(QPalette.ColorRole.Text)
+        return chart_parts.text_colour(self.palette())
 
     def muted_colour(self) -> QColor:
-        return _blend(self.text_colour(), self.palette().color(QPalette.ColorRole.Base), 0.62)
+        return chart_parts.muted_colour(self.palette())
 
     def grid_colour(self) -> QColor:
-        return _blend(self.text_colour(), self.palette().color(QPalette.ColorRole.Base), 0.18)
+        return chart_parts.grid_colour(self.palette(), 0.18)
 
     def score_colour(self) -> QColor:
-        return QColor(SCORE_COLOUR_ON_DARK if self._is_dark() else SCORE_COLOUR)
+        """The professional's score, in the fixed blue (a theme's highlight may be pale on a small chart)."""
+        return chart_parts.strong_blue(self.palette())
 
     def own_colour(self) -> QColor:
-        return QColor(OWN_COLOUR_ON_DARK if self._is_dark() else OWN_COLOUR)
+        return chart_parts.own_colour(self.palette())
+
+    def series_colour(self, kind: str) -> QColor:
+        return self.own_colour() if kind == OWN else self.score_colour()
+
+    def series_pen(self, kind: str) -> QPen:
+        """The same lines as in the spider chart: solid for the score, dotted for the client's own."""
+        return chart_parts.series_pen(self.series_colour(kind), kind)
 
     # -- geometry (exposed for tests) -------------------------------------------------------
 
@@ -236,16 +295,24 @@ class TrendChart(QWidget):
         assert self._data is not None
         return [format_short_date(day) for day in self._data.dates]
 
-    def plot_rect(self) -> QRectF:
-        """Where the lines are drawn: right of the scale's numbers, above the dates."""
-        line = self._line()
+    def _numbers_width(self) -> float:
         metrics = QFontMetricsF(self.font(), self)
         numbers = [format_number(v) for v in (self._data.minimum, self._data.maximum)] if self._data else ["10"]
-        left = max(metrics.horizontalAdvance(n) for n in numbers) + 0.8 * line
-        widest_date = max((metrics.horizontalAdvance(t) for t in self._date_texts()), default=0.0) if self._data else 0
+        return max(metrics.horizontalAdvance(n) for n in numbers) + 0.8 * self._line()
+
+    def _inset(self) -> float:
         # Half a date's width on either side, so the first and the last date are never cut off.
-        inset = max(0.6 * line, widest_date / 2 + 2)
-        top = 1.3 * line + self._legend_height()  # room for a value above the top ring
+        metrics = QFontMetricsF(self.font(), self)
+        widest_date = max((metrics.horizontalAdvance(t) for t in self._date_texts()), default=0.0) if self._data else 0
+        return max(0.6 * self._line(), widest_date / 2 + 2)
+
+    def _plot_left(self) -> float:
+        return self._numbers_width() + self._inset()
+
+    def plot_rect(self) -> QRectF:
+        """Where the lines are drawn: right of the scale's numbers, above the dates."""
+        left, inset = self._numbers_width(), self._inset()
+        top = 1.3 * self._line() + self._legend_height()  # room for a value above the top ring
         return QRectF(left + inset, top, max(1.0, self.width() - left - 2 * inset), self._plot_height())
 
     def x_for(self, index: int) -> float:
@@ -383,29 +450,39 @@ class TrendChart(QWidget):
             painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), texts[index])
 
     def _paint_series(self, painter: QPainter, values: Sequence[int | None], own: bool) -> None:
-        colour = self.own_colour() if own else self.score_colour()
-        pen = QPen(colour, 2.0 if own else 2.4)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        if own:
-            pen.setDashPattern([3.5, 2.5])
-        painter.setPen(pen)
+        kind = OWN if own else CURRENT
+        colour = self.series_colour(kind)
+        painter.setPen(self.series_pen(kind))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.series_path(values))
-        metrics = QFontMetricsF(self.font(), self)
         for index, value in enumerate(values):
             if value is None:
                 continue
-            point = self.point_for(index, value)
-            self.paint_marker(painter, point, own)
-            # The value beside its point, on the side away from the other series.
-            text = format_number(value)
-            width = metrics.horizontalAdvance(text) + 4
-            offset = 0.45 * self._line() + 0.5 * metrics.height()
-            above = self.value_above(index, own)
-            centre_y = point.y() - offset if above else point.y() + offset
-            box = QRectF(point.x() - width / 2, centre_y - metrics.height() / 2, width, metrics.height())
+            self.paint_marker(painter, self.point_for(index, value), own)
             painter.setPen(colour if not self._is_dark() else self.text_colour())
-            painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+            painter.drawText(
+                self.value_rect(index, value, own), int(Qt.AlignmentFlag.AlignCenter), format_number(value)
+            )
+
+    def value_rect(self, index: int, value: int, own: bool) -> QRectF:
+        """Where a value is written: above or below its point, on the side away from the other
+        series; beside the point when below would run over the bottom line and the dates."""
+        metrics = QFontMetricsF(self.font(), self)
+        point = self.point_for(index, value)
+        width = metrics.horizontalAdvance(format_number(value)) + 4
+        height = metrics.height()
+        offset = 0.45 * self._line() + 0.5 * height
+        if self.value_above(index, own):
+            return QRectF(point.x() - width / 2, point.y() - offset - height / 2, width, height)
+        below = QRectF(point.x() - width / 2, point.y() + offset - height / 2, width, height)
+        if below.bottom() <= self.plot_rect().bottom() + 1:
+            return below
+        # Beside the point, right of it (left of the latest, which has no room on its right).
+        reach = self.marker_size() * chart_parts.DIAMOND_REACH + 0.2 * self._line()
+        top = min(point.y() - height / 2, self.plot_rect().bottom() + 1 - height)
+        last = self._data is not None and index == len(self._data.dates) - 1
+        left = point.x() - reach - width if last else point.x() + reach
+        return QRectF(left, top, width, height)
 
     def value_above(self, index: int, own: bool) -> bool:
         """Whether a value is written above its point: the higher of the two series above, the
@@ -423,54 +500,23 @@ class TrendChart(QWidget):
         return 0.26 * self._line()
 
     def paint_marker(self, painter: QPainter, point: QPointF, own: bool) -> None:
-        size = self.marker_size()
+        """A filled dot for the score, a hollow diamond for the client's own (as in the spider chart)."""
+        kind = OWN if own else CURRENT
         base = self.palette().color(QPalette.ColorRole.Base)
-        if own:
-            painter.setPen(QPen(self.own_colour(), 1.8))
-            painter.setBrush(base)
-            s = size * 1.35
-            painter.drawPolygon(
-                QPolygonF(
-                    [
-                        QPointF(point.x(), point.y() - s),
-                        QPointF(point.x() + s, point.y()),
-                        QPointF(point.x(), point.y() + s),
-                        QPointF(point.x() - s, point.y()),
-                    ]
-                )
-            )
-        else:
-            painter.setPen(QPen(base, 1.0))
-            painter.setBrush(self.score_colour())
-            painter.drawEllipse(point, size, size)
-
-    def legend_entries(self) -> list[str]:
-        if self._data is None or not self._data.has_own:
-            return []
-        return [_("Score"), _("Client's own score")]
+        chart_parts.paint_marker(painter, point, kind, self.marker_size(), self.series_colour(kind), base)
 
     def _paint_legend(self, painter: QPainter) -> None:
+        """The legend's rows from the left edge of the lines, above them; wrapped when narrow."""
+        painter.setFont(self.font())
+        entries = [LegendEntry(_("Score"), CURRENT), LegendEntry(_("Client's own score"), OWN)]
+        look = LegendLook(
+            colours={kind: self.series_colour(kind) for kind in (CURRENT, OWN)},
+            marker_sizes=dict.fromkeys((CURRENT, OWN), self.marker_size()),
+            text=self.text_colour(),
+            base=self.palette().color(QPalette.ColorRole.Base),
+        )
         metrics = QFontMetricsF(self.font(), self)
-        line = self._line()
-        swatch = 1.8 * line
-        x = self.plot_rect().left()
-        y = 0.2 * line + metrics.height() / 2
-        for text, own in zip(self.legend_entries(), (False, True), strict=True):
-            colour = self.own_colour() if own else self.score_colour()
-            pen = QPen(colour, 2.0 if own else 2.4)
-            if own:
-                pen.setDashPattern([3.5, 2.5])
-            painter.setPen(pen)
-            painter.drawLine(QPointF(x, y), QPointF(x + swatch, y))
-            self.paint_marker(painter, QPointF(x + swatch / 2, y), own)
-            painter.setPen(self.text_colour())
-            width = metrics.horizontalAdvance(text) + 2
-            painter.drawText(
-                QRectF(x + swatch + 0.4 * line, y - metrics.height() / 2, width, metrics.height()),
-                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                text,
-            )
-            x += swatch + 0.4 * line + width + 1.2 * line
+        chart_parts.paint_legend(painter, self._legend_rect(), entries, metrics, look, centred=False)
 
 
 # -- the table --------------------------------------------------------------------------------
@@ -564,6 +610,7 @@ class DomainTrend(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.title)
         layout.addLayout(row)
+        layout.addStretch(1)  # a shorter card beside a taller one keeps its title at the top
 
 
 def first_and_latest_chart(trends: ModelTrends) -> ChartData | None:
@@ -717,7 +764,7 @@ class TrendsPanel(QWidget):
         self.domains_heading.setVisible(True)
         for number, domain in enumerate(trends.domains):
             widget = DomainTrend(trend_data(trends, domain), self)
-            self.grid.addWidget(widget, number // self.COLUMNS, number % self.COLUMNS)
+            self.grid.addWidget(widget, number // self.COLUMNS, number % self.COLUMNS, Qt.AlignmentFlag.AlignTop)
             if self.isVisible():  # at once, not after the layout's queued show: Tab may come first
                 widget.show()
             self.domain_trends.append(widget)

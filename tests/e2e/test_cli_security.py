@@ -79,7 +79,7 @@ def dump(path: Path, passphrase: str | None, *, with_audit: bool = False) -> dic
             )
         ]
         return {
-            name: connection.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
+            name: connection.execute(f'SELECT * FROM "{name}" ORDER BY 1').fetchall()
             for name in names
             if with_audit or name not in ("audit_entry", "database_seal")  # the trail and its seal
         }

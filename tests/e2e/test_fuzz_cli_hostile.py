@@ -41,15 +41,17 @@ from hypothesis import strategies as st
 
 from broadtalk import i18n
 from broadtalk.cli import main
+from broadtalk.conversations import start_conversation
 from broadtalk.demo import DEMO_SECRET
 from broadtalk.i18n import _
-from broadtalk.practitioners import Role
+from broadtalk.practitioners import Actor, Role
+from broadtalk.store.database import Database
 from tests.e2e.signing_in import demo_practice, signed_in
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="FIFOs, devices and sparse files are POSIX")
 
 SLOW = bool(os.environ.get("BROADTALK_SLOW"))
-EXAMPLES = 600 if SLOW else 70
+EXAMPLES = 600 if SLOW else 90
 FUZZ = settings(
     max_examples=EXAMPLES,
     derandomize=not SLOW,
@@ -89,6 +91,8 @@ class Practice:
     numbers: dict[Role, int]
     referral: int  # a referral with a valid consent: a handover of it gets as far as its file
     withdrawn: int  # a referral whose consent was withdrawn
+    completed: int = 0  # a completed conversation: its GP note and client's summary can be made
+    draft: int = 0  # a conversation not completed yet: refused for both
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +111,16 @@ def practice(tmp_path_factory, home) -> Practice:
         patch.setenv("BROADTALK_HOME", str(home))
         numbers = demo_practice(path, PASSPHRASE, clients=5, seed=1, today=i18n.dutch_today())
     assert not Path(f"{path}-wal").exists()  # folded in at the close: the files are whole
+    db = Database.open(path, passphrase=PASSPHRASE)
+    try:
+        nurse = Actor(id=numbers[Role.PRACTICE_NURSE], name="Sanne", role=Role.PRACTICE_NURSE)
+        with db.transaction() as tx:
+            draft = start_conversation(tx, nurse, 1, "four-domains", 1).id
+    finally:
+        db.close()
     connection = _connect(path)
     try:
+        (completed,) = connection.execute("SELECT min(id) FROM conversation WHERE status = 'completed'").fetchone()
         found = dict(
             connection.execute(
                 "SELECT c.withdrawn_at IS NOT NULL, min(r.id) FROM referral r JOIN consent c ON c.referral_id = r.id "
@@ -117,7 +129,9 @@ def practice(tmp_path_factory, home) -> Practice:
         )
     finally:
         connection.close()
-    return Practice(folder, home, numbers, referral=found[0], withdrawn=found.get(1, found[0]))
+    return Practice(
+        folder, home, numbers, referral=found[0], withdrawn=found.get(1, found[0]), completed=completed, draft=draft
+    )
 
 
 def _devices(folder: Path) -> dict[str, Path]:
@@ -456,6 +470,14 @@ def _connect(path: Path) -> sqlcipher.Connection:
     return connection
 
 
+def _table_rows(connection: sqlcipher.Connection, name: str) -> list[tuple]:
+    """A table's rows in the order they were written, or sorted for a table without rowids."""
+    try:
+        return connection.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
+    except sqlcipher.OperationalError:  # WITHOUT ROWID (the client search tokens)
+        return sorted(connection.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr)
+
+
 def rows(path: Path) -> dict[str, list[tuple]]:
     connection = _connect(path)
     try:
@@ -465,7 +487,7 @@ def rows(path: Path) -> dict[str, list[tuple]]:
                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             )
         ]
-        return {name: connection.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall() for name in names}
+        return {name: _table_rows(connection, name) for name in names}
     finally:
         connection.close()
 
@@ -524,6 +546,9 @@ def hostile_command(draw, practice: Practice, hostile: Hostile, work: Path) -> d
                 "restore",
                 "clients",
                 "encrypt",
+                "gp-note",
+                "summary-id",
+                "summary-file",
             ]
         )
     )
@@ -583,6 +608,34 @@ def hostile_command(draw, practice: Practice, hostile: Hostile, work: Path) -> d
         target = draw(st.one_of(st.just(db), st.sampled_from(targets)))
         argv = ["--db", target, "restore", draw(st.sampled_from([str(model), db, *reads])), "--yes"]
         role = Role.ADMINISTRATOR
+    elif kind == "gp-note":
+        # An unknown or malformed id, a draft, a hostile part key, or the practice manager (who
+        # reads no conversations, on the command line as in the app).
+        hostile_part = draw(st.sampled_from(["id", "draft", "key", "manager"]))
+        conversation = draw(unknown_id()) if hostile_part == "id" else str(practice.completed)
+        if hostile_part == "draft":
+            conversation = str(practice.draft)
+        argv = ["--db", other_db, "conversations", "gp-note", conversation]
+        if hostile_part == "key" or draw(st.booleans()):
+            option = draw(st.sampled_from(["--leave", "--tick"]))
+            key = draw(hostile_text(["", "S.nothing", "E.icpc:x:Z99", "\udcff", "x" * 5000, "S.context\u202e"]))
+            argv += [option, key]
+        if draw(st.booleans()):
+            argv.append("--keys")
+        role = Role.PRACTICE_MANAGER if hostile_part == "manager" else Role.PRACTICE_NURSE
+        if hostile_db and hostile_part == "manager":
+            role = Role.PRACTICE_NURSE
+    elif kind == "summary-id":
+        hostile_part = draw(st.sampled_from(["id", "draft", "manager"]))
+        conversation = {"id": draw(unknown_id()), "draft": str(practice.draft), "manager": str(practice.completed)}[
+            hostile_part
+        ]
+        argv = ["--db", other_db, "conversations", "client-summary", conversation, "--out", str(work / "summary.pdf")]
+        role = Role.PRACTICE_MANAGER if hostile_part == "manager" else Role.PRACTICE_NURSE
+    elif kind == "summary-file":
+        target = draw(st.sampled_from([w for w in writes if w.endswith(".pdf")] + ["/dev/null", "/dev/full"]))
+        argv = ["--db", other_db, "conversations", "client-summary", str(practice.completed), "--out", target]
+        role = Role.PRACTICE_NURSE
     elif kind == "clients":
         argv = ["--db", draw(st.sampled_from(databases)), "clients", "--search", "Jansen"]
     else:
@@ -620,6 +673,11 @@ def test_hostile_values_get_a_clear_refusal_and_change_nothing(practice, hostile
     assert after == before, command["argv"]
     assert trail_after[: len(trail_before)] == trail_before, command["argv"]  # the trail only grows
     assert hostile.state() == files_before, command["argv"]
+    # A refused GP note or summary leaves no file and no export or print in the trail.
+    assert not (work / "summary.pdf").exists(), command["argv"]
+    assert not [entry for entry in trail_after[len(trail_before) :] if "export" in entry or "print" in entry], command[
+        "argv"
+    ]
     if command["new_db"] is not None and answer.code != 0:
         assert not command["new_db"].exists(), command["argv"]  # a refused demo makes no database
 

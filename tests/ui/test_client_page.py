@@ -4,11 +4,12 @@ it gives, and ticking actions off."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox, QWidget
 from sqlmodel import select
 
@@ -98,6 +99,32 @@ def page(qtbot, db, actor) -> ClientPage:
     widget.show()
     _activate(qtbot, widget)
     return widget
+
+
+@pytest.fixture
+def make_page(qtbot) -> Iterator[Callable[..., ClientPage]]:
+    """Pages a test makes itself (e.g. after choosing the language), held until the test is over.
+
+    qtbot holds a window only weakly. A shown page the test no longer names lives on in reference
+    cycles alone, and the garbage collector then deletes it at a moment of its choosing, even in
+    the middle of painting it: a crash in a paint event after the test has passed.
+    """
+    pages: list[ClientPage] = []
+
+    def make(db, actor) -> ClientPage:
+        widget = ClientPage(db, actor)
+        qtbot.addWidget(widget)
+        pages.append(widget)
+        widget.resize(1000, 700)
+        widget.show()
+        _activate(qtbot, widget)
+        return widget
+
+    yield make
+    for widget in pages:
+        widget.close()
+        widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 def _activate(qtbot, window) -> None:
@@ -416,13 +443,9 @@ def test_the_trends_show_every_conversation_per_domain_with_gaps_and_own_scores(
     assert panel.spider.table.header_texts() == [_("Domain"), _("First"), _("Latest"), _("Change"), _("Own score")]
 
 
-def test_the_trends_are_reached_and_the_model_switched_by_keyboard(qtbot, db, actor, moved):
+def test_the_trends_are_reached_and_the_model_switched_by_keyboard(qtbot, db, actor, moved, make_page):
     i18n.set_language("en")  # the page's mnemonics in English do not wait for the Dutch catalog
-    page = ClientPage(db, actor)
-    qtbot.addWidget(page)
-    page.resize(1000, 700)
-    page.show()
-    _activate(qtbot, page)
+    page = make_page(db, actor)
     page.show_client(moved)
     heading = page.trends_section.heading
     letter = _mnemonic(heading.text())
@@ -523,13 +546,10 @@ def test_no_mnemonic_on_the_client_page_clashes_with_the_menus_or_another(qtbot,
     assert _mnemonic(page.trends_section.heading.text()) in seen
 
 
-def test_a_practice_manager_sees_no_trends_and_no_follow_up(qtbot, db, moved):
+def test_a_practice_manager_sees_no_trends_and_no_follow_up(qtbot, db, moved, make_page):
     with db.transaction() as tx:
         manager = create_practitioner(tx, "Joyce van Dijk", Role.PRACTICE_MANAGER, now=NOW)
-    page = ClientPage(db, manager)
-    qtbot.addWidget(page)
-    page.resize(1000, 700)
-    page.show()
+    page = make_page(db, manager)
     assert page.show_client(moved)
     assert not page.trends_section.isVisible() and page.trends_panel.trends == ()
     assert not page.follow_up_label.isVisible()

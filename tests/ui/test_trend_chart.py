@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QImage, QPainterPath
 
 from broadtalk.client_history import DomainScores, ModelTrends, TrendConversation, TrendDomain
 from broadtalk.i18n import _
+from broadtalk.ui.chart_parts import CURRENT, DIAMOND_REACH, OWN
 from broadtalk.ui.trend_chart import (
     TrendChart,
     TrendData,
@@ -106,17 +107,19 @@ def test_the_full_scale_and_time_run_along_the_axes(qtbot):
     assert close.date_label_indices()[0] == 0 and close.date_label_indices()[-1] == 2
 
 
-def test_the_clients_own_score_is_a_dashed_second_series_with_its_legend(qtbot):
+def test_the_clients_own_score_is_a_dotted_second_series_with_its_legend(qtbot):
     without = _chart(qtbot, _data([4, 5, 6]))
     assert without.legend_entries() == []
     chart = _chart(qtbot, _data([4, 5, 6], own=[None, 8, 9]))
     assert chart.legend_entries() == [_("Score"), _("Client's own score")]
     assert chart.sizeHint().height() > without.sizeHint().height()  # room for the legend
+    # Dotted (as in the spider chart, where dashed is the first conversation), the score solid.
+    assert chart.series_pen(OWN).dashPattern() == [0.1, 2.2] and not chart.series_pen(CURRENT).dashPattern()
     own_path = chart.series_path(chart.data().own_scores)
     assert _subpaths(own_path) == 1 and own_path.elementCount() == 2
     image = chart.grab().toImage()
     diamond = chart.point_for(2, 9)
-    size = chart.marker_size() * 1.35
+    size = chart.marker_size() * DIAMOND_REACH
     # A hollow diamond: its outline in the own colour, its middle the background.
     assert any(
         _near(image.pixelColor(round(diamond.x() + dx), round(diamond.y() - size + 1)), chart.own_colour(), 60)

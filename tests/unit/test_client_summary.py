@@ -111,7 +111,7 @@ def test_a_file_that_cannot_be_written_is_said_and_logged_as_failed(
     def full_disk(partial: Path, target: Path, data: bytes) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("broadtalk.handover.client_summary_export.write_private_file", full_disk)
+    monkeypatch.setattr("broadtalk.handover.export.write_private_file", full_disk)
     target = tmp_path / "vol.pdf"
     with pytest.raises(InputError), db.transaction() as tx:
         export_summary(tx, actor, conversation, target)

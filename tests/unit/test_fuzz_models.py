@@ -55,7 +55,7 @@ def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         for table in tables:
             if table == "database_seal":  # follows the audit trail by design (store.seal)
                 continue
-            out[table] = [tuple(row) for row in connection.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY rowid')]
+            out[table] = [tuple(row) for row in connection.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY 1')]
     return out
 
 

@@ -2,24 +2,32 @@
 
 ``upgrade`` brings a connection to the newest revision; ``current_revision`` reads where a
 database stands. Revisions live in ``versions/``; SQLite needs batch mode to alter tables.
+
+Alembic is imported only when a migration runs (or a revision is not one of ours): every start
+asks ``head_revision`` and ``is_known``, which read the revision ids from the files' own lines.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection, Engine
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection, Engine
 
 HERE = Path(__file__).resolve().parent
+_REVISION = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:\s*:[^=]+)?\s*=\s*(.+)$", re.MULTILINE)
 
 
 def config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.attributes["connection"] = connection
@@ -28,16 +36,38 @@ def config(connection: Connection | None = None) -> Config:
 
 @lru_cache(maxsize=1)
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(config())
 
 
+@lru_cache(maxsize=1)
+def _revisions() -> tuple[frozenset[str], str | None]:
+    """The revision ids in ``versions/`` and the one head, read from the files' lines (no
+    alembic); the head is None when the files do not make one straight line."""
+    known: set[str] = set()
+    below: set[str] = set()
+    for path in (HERE / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = _REVISION.search(text)
+        if found is None:
+            return frozenset(), None  # a file of another shape: alembic decides
+        known.add(found.group(1))
+        down = _DOWN.search(text)
+        below.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)) if down else [])
+    heads = known - below
+    return frozenset(known), next(iter(heads)) if len(heads) == 1 else None
+
+
 def head_revision() -> str:
-    head = _script().get_current_head()
+    head = _revisions()[1] or _script().get_current_head()
     assert head is not None
     return head
 
 
 def is_known(revision: str) -> bool:
+    if revision in _revisions()[0]:
+        return True
     try:
         return _script().get_revision(revision) is not None
     except Exception:  # alembic raises several kinds for unknown ids
@@ -45,6 +75,8 @@ def is_known(revision: str) -> bool:
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -70,8 +102,12 @@ def _without_foreign_keys(engine: Engine, action: Callable[[Connection], None]) 
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
+    from alembic import command
+
     _without_foreign_keys(engine, lambda connection: command.upgrade(config(connection), target))
 
 
 def downgrade(engine: Engine, target: str) -> None:
+    from alembic import command
+
     _without_foreign_keys(engine, lambda connection: command.downgrade(config(connection), target))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
@@ -98,6 +101,26 @@ class DetailLineDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+V = TypeVar("V", GoalView, ActionView)
+
+
+@dataclass(frozen=True)
+class _EntryFields:
+    """The fields under a list of goals or of actions: they add a new entry, or hold the chosen one
+    while it is changed (one way for both lists)."""
+
+    first: QLineEdit
+    button: QPushButton
+    hint: QLabel
+    cancel: QPushButton
+    error: ErrorLabel
+    adding: str  # the button's text, and the first field's accessible name, for a new entry
+    new_name: str
+    saving: str  # the same while an entry is changed, and the hint that says how to leave it
+    changing_name: str
+    hint_text: str
+
+
 class ClosingPage(QScrollArea):
     what_matters_changed = Signal(str)
     follow_up_changed = Signal(object)  # date | None
@@ -183,15 +206,9 @@ class ClosingPage(QScrollArea):
         self.goals.itemActivated.connect(lambda _item: self._edit_goal())
         self.goals.installEventFilter(self)
         layout.addWidget(self.goals)
-        goal_list_buttons = QHBoxLayout()
-        self.edit_goal_button = QPushButton(_("Change goal (F2)"))
-        self.remove_goal_button = QPushButton(_("Remove goal"))
-        self.edit_goal_button.clicked.connect(self._edit_goal)
-        self.remove_goal_button.clicked.connect(self._remove_goal)
-        goal_list_buttons.addWidget(self.edit_goal_button)
-        goal_list_buttons.addWidget(self.remove_goal_button)
-        goal_list_buttons.addStretch(1)
-        layout.addLayout(goal_list_buttons)
+        self.edit_goal_button, self.remove_goal_button = self._list_buttons(
+            layout, _("Change goal (F2)"), self._edit_goal, _("Remove goal"), self._remove_goal
+        )
         goal_row = QHBoxLayout()
         self.goal_text = QLineEdit()
         self.goal_text.setPlaceholderText(_("A goal in the client's words"))
@@ -232,15 +249,9 @@ class ClosingPage(QScrollArea):
         self.actions.itemActivated.connect(lambda _item: self._edit_action())
         self.actions.installEventFilter(self)
         layout.addWidget(self.actions)
-        action_list_buttons = QHBoxLayout()
-        self.edit_action_button = QPushButton(_("Change action (F2)"))
-        self.remove_action_button = QPushButton(_("Remove action"))
-        self.edit_action_button.clicked.connect(self._edit_action)
-        self.remove_action_button.clicked.connect(self._remove_action)
-        action_list_buttons.addWidget(self.edit_action_button)
-        action_list_buttons.addWidget(self.remove_action_button)
-        action_list_buttons.addStretch(1)
-        layout.addLayout(action_list_buttons)
+        self.edit_action_button, self.remove_action_button = self._list_buttons(
+            layout, _("Change action (F2)"), self._edit_action, _("Remove action"), self._remove_action
+        )
         action_form = QFormLayout()
         self.action_what = QLineEdit()
         self.action_what.setAccessibleName(_("What will be done"))
@@ -293,6 +304,30 @@ class ClosingPage(QScrollArea):
         layout.addWidget(self.action_editing_hint)
         self.action_error = ErrorLabel()
         layout.addWidget(self.action_error)
+        self._goal_fields = _EntryFields(
+            self.goal_text,
+            self.add_goal_button,
+            self.goal_editing_hint,
+            self.cancel_goal_button,
+            self.goal_error,
+            _("Add &goal"),
+            _("New goal"),
+            _("Save &goal"),
+            _("Goal being changed"),
+            _("Changing a goal: Enter saves the change, Esc cancels it."),
+        )
+        self._action_fields = _EntryFields(
+            self.action_what,
+            self.add_action_button,
+            self.action_editing_hint,
+            self.cancel_action_button,
+            self.action_error,
+            _("Add &action"),
+            _("What will be done"),
+            _("Save &action"),
+            _("Action being changed"),
+            _("Changing an action: Enter saves the change, Esc cancels it."),
+        )
 
         # Closing items of the model and the follow-up date
         self.items = ItemForm(model, list(model.closing.items))
@@ -580,32 +615,63 @@ class ClosingPage(QScrollArea):
 
     def _edit_goal(self) -> None:
         """The chosen goal in the fields below the list, to be changed: Enter saves, Esc cancels."""
-        item = self.goals.currentItem()
-        goal = self._goal_views.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
-        if goal is None or self._read_only:
+        goal = self._to_change(self.goals, self._goal_views)
+        if goal is None:
             return
         self.editing_goal = goal.id
         self.goal_text.setText(goal.description)
         self.goal_domain.setCurrentIndex(max(0, self.goal_domain.findData(goal.domain_id)))
-        self.add_goal_button.setText(_("Save &goal"))
-        self.goal_text.setAccessibleName(_("Goal being changed"))
-        self.goal_editing_hint.setText(_("Changing a goal: Enter saves the change, Esc cancels it."))
-        self.goal_editing_hint.show()
-        self.cancel_goal_button.show()
-        self.goal_error.show_message("")
-        self.goal_text.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.goal_text.selectAll()
+        self._start_changing(self._goal_fields)
 
     def _end_goal_edit(self) -> int | None:
         goal_id, self.editing_goal = self.editing_goal, None
-        self.add_goal_button.setText(_("Add &goal"))
-        self.goal_text.setAccessibleName(_("New goal"))
-        self.goal_editing_hint.hide()
-        self.cancel_goal_button.hide()
+        self._stop_changing(self._goal_fields)
         self.goal_text.clear()
         self.goal_domain.setCurrentIndex(0)
-        self.goal_error.show_message("")
         return goal_id
+
+    def _to_change(self, listing: QListWidget, views: dict[int, V]) -> V | None:
+        """The goal or action chosen in its list, when the conversation may be changed."""
+        item = listing.currentItem()
+        if item is None or self._read_only:
+            return None
+        return views.get(item.data(Qt.ItemDataRole.UserRole))
+
+    @staticmethod
+    def _list_buttons(
+        layout: QVBoxLayout, change: str, on_change: Callable[[], None], remove: str, on_remove: Callable[[], None]
+    ) -> tuple[QPushButton, QPushButton]:
+        """'Change … (F2)' and 'Remove …' under a list of goals or actions."""
+        row = QHBoxLayout()
+        buttons = QPushButton(change), QPushButton(remove)
+        for button, action in zip(buttons, (on_change, on_remove), strict=True):
+            button.clicked.connect(action)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return buttons
+
+    @staticmethod
+    def _start_changing(fields: _EntryFields) -> None:
+        """The chosen entry is in the fields: the button saves it, the hint says Enter saves and Esc
+        cancels, the first field (its text selected) says it holds an entry being changed."""
+        fields.button.setText(fields.saving)
+        fields.first.setAccessibleName(fields.changing_name)
+        fields.hint.setText(fields.hint_text)
+        fields.hint.show()
+        fields.cancel.show()
+        fields.error.show_message("")
+        fields.first.setFocus(Qt.FocusReason.OtherFocusReason)
+        fields.first.selectAll()
+
+    @staticmethod
+    def _stop_changing(fields: _EntryFields) -> None:
+        """Back to adding a new entry (the caller empties its own fields)."""
+        fields.button.setText(fields.adding)
+        fields.first.setAccessibleName(fields.new_name)
+        fields.hint.hide()
+        fields.cancel.hide()
+        fields.error.show_message("")
 
     def cancel_goal_edit(self) -> None:
         """Leave the goal as it was; back to the list, on that goal."""
@@ -660,9 +726,8 @@ class ClosingPage(QScrollArea):
 
     def _edit_action(self) -> None:
         """The chosen action in the fields below the list, to be changed: Enter saves, Esc cancels."""
-        item = self.actions.currentItem()
-        action = self._action_views.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
-        if action is None or self._read_only:
+        action = self._to_change(self.actions, self._action_views)
+        if action is None:
             return
         self.editing_action = action.id
         self.action_what.setText(action.what)
@@ -671,19 +736,11 @@ class ClosingPage(QScrollArea):
         self._own_action_domain = action.domain_id
         self.action_goal.setCurrentIndex(max(0, self.action_goal.findData(action.goal_id)))
         self._action_goal_changed()
-        self.add_action_button.setText(_("Save &action"))
-        self.action_editing_hint.setText(_("Changing an action: Enter saves the change, Esc cancels it."))
-        self.action_editing_hint.show()
-        self.cancel_action_button.show()
-        self.action_error.show_message("")
-        self.action_what.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.action_what.selectAll()
+        self._start_changing(self._action_fields)
 
     def _end_action_edit(self) -> int | None:
         action_id, self.editing_action = self.editing_action, None
-        self.add_action_button.setText(_("Add &action"))
-        self.action_editing_hint.hide()
-        self.cancel_action_button.hide()
+        self._stop_changing(self._action_fields)
         for field in (self.action_what, self.action_who, self.action_due):
             field.clear()
         self._own_action_domain = None

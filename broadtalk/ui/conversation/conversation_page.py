@@ -11,6 +11,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -52,6 +53,11 @@ class StepList(QListWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.by_keyboard = False
+        # Long domain names ("Instrumentele ADL (huishouden en regelen)") wrap, never a sideways scrollbar.
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         self.by_keyboard = True

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFrame,
     QHBoxLayout,
@@ -109,7 +110,7 @@ class DomainPage(QScrollArea):
         self.important.toggled.connect(lambda checked: self._emit(self.important_changed, checked))
         layout.addWidget(self.important)
 
-        own_words_label = heading(_("In the client's own &words"), 1.1)
+        self.own_words_label = own_words_label = heading(_("In the client's own &words"), 1.1)
         self.own_words = TextBox()
         self.own_words.setPlaceholderText(_("What the client says, as they say it"))
         self.own_words.setAccessibleName(_("In the client's own words"))
@@ -124,7 +125,7 @@ class DomainPage(QScrollArea):
         if domain.items:
             layout.addWidget(self.items)
 
-        notes_label = heading(_("&Notes (for the professional)"), 1.1)
+        self.notes_label = notes_label = heading(_("&Notes (for the professional)"), 1.1)
         self.notes = TextBox()
         self.notes.setAccessibleName(_("Notes (for the professional)"))
         notes_label.setBuddy(self.notes)
@@ -145,6 +146,24 @@ class DomainPage(QScrollArea):
         layout.addLayout(buttons)
         layout.addStretch(1)
         self.setWidget(body)
+        # A field reached by its mnemonic (Alt+W: the own words) or by Tab below the fold scrolls into view.
+        QApplication.instance().focusChanged.connect(self._show_focused)
+
+    def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The whole field, with a margin for its heading above it where there is room. (Qt's own
+        ensureWidgetVisible looks only at a text field's cursor: a box with one line showing passed.)"""
+        body = self.widget()
+        if new is None or body is None or not body.isAncestorOf(new):
+            return
+        margin = 40
+        top = new.mapTo(body, QPoint(0, 0)).y()
+        bottom = top + new.height()
+        bar = self.verticalScrollBar()
+        height = self.viewport().height()
+        if top - margin < bar.value() or bottom - top + 2 * margin > height:
+            bar.setValue(top - margin)
+        elif bottom + margin > bar.value() + height:
+            bar.setValue(bottom + margin - height)
 
     def _emit(self, signal: Signal, value: object) -> None:
         if not self._loading:
