@@ -38,6 +38,9 @@ GENESIS = "0" * 64
 _TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
 _LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_TABLE)
+#: The newest entry this transaction wrote, as (the connection's transaction, id, hash): the next
+#: entry of the same transaction chains to it without reading it back.
+_CHAIN_HEAD = "broadtalk.audit_chain_head"
 
 
 class Action(StrEnum):
@@ -222,7 +225,10 @@ def record(
     ``practitioner_id``/``practitioner_name`` name who was claimed when there is no signed-in
     actor (a failed sign-in)."""
     connection = tx.connection()
-    last = connection.execute(_LAST_HASH).scalar()
+    transaction = connection.get_transaction()
+    head = tx.info.get(_CHAIN_HEAD)
+    known = head is not None and head[0] is transaction  # written earlier in this same transaction
+    last = head[2] if known else connection.execute(_LAST_HASH).scalar()
     # Plain values, not a validated model object: the demo writes tens of thousands of entries.
     values: dict[str, object] = {
         "at": (now or datetime.now(UTC)).astimezone(UTC),
@@ -240,6 +246,11 @@ def record(
     }
     values["hash"] = entry_hash(SimpleNamespace(**values))
     new_id = connection.execute(_INSERT, values).inserted_primary_key[0]
+    if known and new_id != head[1] + 1:
+        # Something else wrote an entry in between: this one is chained to the wrong one. Refused,
+        # so the transaction rolls back and the trail stays whole.
+        raise RuntimeError("audit trail written past the use case; chain not extended")
+    tx.info[_CHAIN_HEAD] = (transaction, new_id, values["hash"])
     tx.info[seal.AUDIT_HEAD] = (new_id, values["hash"])  # sealed when the transaction commits
     return AuditEntry.model_construct(id=new_id, **values)
 

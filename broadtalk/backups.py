@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from broadtalk import audit
 from broadtalk.audit import require
 from broadtalk.erasure import erase_again
-from broadtalk.errors import InputError, RefusedError, StoreError
+from broadtalk.errors import InputError, RefusedError, StoreError, os_reason
 from broadtalk.files import private_file, private_folder
 from broadtalk.i18n import _
 from broadtalk.permissions import Permission
@@ -349,7 +349,7 @@ def _keep_aside(db_path: Path, current: _Current, passphrase: str | None, safety
         safety.unlink(missing_ok=True)
         raise StoreError(
             _("The database as it is now cannot be kept aside in {folder} ({reason}); nothing was replaced.").format(
-                folder=safety.parent, reason=error.strerror
+                folder=safety.parent, reason=os_reason(error)
             )
         ) from None
     return safety

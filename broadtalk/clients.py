@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Date, exists, func, intersect, literal, tuple_
+from sqlalchemy import Date, bindparam, exists, func, intersect, literal, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col, select
@@ -246,8 +246,14 @@ def new_client_number(tx: Session, rng: random.Random | None = None) -> str:
         else:
             raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(6))
         number = f"{raw[:3]}-{raw[3:]}"
-        if tx.exec(select(Client.id).where(Client.client_number == number)).first() is None:
+        if tx.connection().execute(_NUMBER_TAKEN, {"number": number}).first() is None:
             return number
+
+
+#: Core statement, built once (a demo or an import creates thousands of clients).
+_NUMBER_TAKEN = select(_CLIENT.c.id).where(_CLIENT.c.client_number == bindparam("number"))
+#: The newest client this transaction created, as (the connection's transaction, id).
+_LAST_CREATED = "broadtalk.last_created_client"
 
 
 #: The client table's columns a ``ClientRecord`` does not carry.
@@ -289,6 +295,9 @@ def _unused_client_id(tx: Session) -> int:
     """An id no client ever had: SQLite would hand out an erased client's id again when it was
     the highest, and the audit trail's entries about that person would seem to be about the new one."""
     connection = tx.connection()
+    last = tx.info.get(_LAST_CREATED)
+    if last is not None and last[0] is connection.get_transaction():
+        return last[1] + 1  # nothing since has a higher id: this transaction holds the write lock
     highest_client = connection.execute(select(func.max(Client.id))).scalar() or 0
     highest_trail = connection.execute(select(func.max(AuditEntry.client_id))).scalar() or 0
     return max(highest_client, highest_trail) + 1
@@ -317,6 +326,7 @@ def create_client(
     )
     tx.add(row)
     tx.flush()
+    tx.info[_LAST_CREATED] = (tx.connection().get_transaction(), row.id)
     _index(tx, row, new=True)
     audit.record(tx, actor, audit.Action.CREATE, object_type="client", object_id=row.id, client_id=row.id, now=now)
     return _record(row)

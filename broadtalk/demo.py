@@ -28,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from broadtalk import conversations as conv_module
 from broadtalk import demo_texts as texts
@@ -524,37 +524,49 @@ FIRST_CONTACT_TURNS = ("recipient", "client", "recipient", "practice")
 SHARED_DOMAIN_TURNS = (1, 2, 3, 2, 4)
 
 
-def _spread(rows: list[Conversation], count: int) -> list[Conversation]:
-    """``count`` rows spread evenly over the list (all of them when there are not more)."""
-    if len(rows) <= count:
-        return list(rows)
-    return [rows[i * len(rows) // count] for i in range(count)]
+def _spread(length: int, count: int) -> list[int]:
+    """The positions of ``count`` rows spread evenly over ``length`` (all of them when there are not more)."""
+    if length <= count:
+        return list(range(length))
+    return [i * length // count for i in range(count)]
 
 
-def _referral_conversations(rows: list[Conversation], wanted: int) -> list[Conversation]:
-    """Conversations to refer from, the models taking turns: every model's referral (and chart)
-    shows up in the demo whenever that model was used."""
-    by_model: dict[str, list[Conversation]] = {}
-    for row in rows:
-        by_model.setdefault(row.model_id, []).append(row)
-    queues = [_spread(by_model[model_id], wanted) for model_id in sorted(by_model)]
-    chosen: list[Conversation] = []
+def _referral_conversations(tx: Session, wanted: int) -> list[Conversation]:
+    """Completed conversations to refer from, the models taking turns: every model's referral
+    (and chart) shows up in the demo whenever that model was used. Counts them per model, then
+    reads ids and models in one pass keeping only the chosen ones (a 100,000-client demo has some
+    180,000 conversations: none of them is held), then loads the few chosen rows."""
+    table = Conversation.__table__.c  # type: ignore[attr-defined]
+    connection = tx.connection()
+    completed = table.status == conv_module.COMPLETED
+    counts = dict(
+        connection.execute(select(table.model_id, func.count()).where(completed).group_by(table.model_id)).all()
+    )
+    positions = {model_id: set(_spread(count, wanted)) for model_id, count in counts.items()}
+    picked: dict[str, list[int]] = {model_id: [] for model_id in counts}
+    seen = dict.fromkeys(counts, 0)
+    for conversation_id, model_id in connection.execute(
+        select(table.id, table.model_id).where(completed).order_by(table.id)
+    ):
+        if seen[model_id] in positions[model_id]:
+            picked[model_id].append(conversation_id)
+        seen[model_id] += 1
+    queues = [picked[model_id] for model_id in sorted(picked)]
+    chosen: list[int] = []
     turn = 0
     while len(chosen) < wanted and any(queues):
         queue = queues[turn % len(queues)]
         turn += 1
         if queue:
             chosen.append(queue.pop(0))
-    return chosen
+    found = {row.id: row for row in tx.exec(select(Conversation).where(col(Conversation.id).in_(chosen)))}
+    return [found[conversation_id] for conversation_id in chosen]
 
 
 def _demo_referrals(
     tx: Session, rng: random.Random, carers: list[Actor], offerings: list[OfferingView], today: date
 ) -> int:
-    rows = tx.exec(
-        select(Conversation).where(Conversation.status == conv_module.COMPLETED).order_by(Conversation.id)
-    ).all()
-    chosen = _referral_conversations(list(rows), len(REFERRAL_STORIES) * 3)
+    chosen = _referral_conversations(tx, len(REFERRAL_STORIES) * 3)
     made = 0
     for index, conversation in enumerate(chosen):
         status, consent_story = REFERRAL_STORIES[index % len(REFERRAL_STORIES)]

@@ -5,6 +5,11 @@ prints the message on one line and exits 1; the GUI shows it in a dialog. Anythi
 escapes is a bug and is reported without personal data.
 """
 
+import errno
+import os
+
+from broadtalk.i18n import _
+
 
 class BroadtalkError(Exception):
     """An expected failure with a message a user can act on."""
@@ -39,3 +44,33 @@ def keep_writes(error: BaseException) -> BaseException:
 
 def keeps_writes(error: BaseException) -> bool:
     return bool(getattr(error, "keep_writes", False))
+
+
+def os_reason(error: OSError | int) -> str:
+    """Why the system refused a file operation, in the interface language ("de schijf is vol"),
+    for a message that says it in brackets; the system's own words (English) only for a rare
+    reason broadtalk has no words of its own for."""
+    number = error if isinstance(error, int) else error.errno
+    reasons = {
+        errno.ENOSPC: lambda: _("the disk is full"),
+        errno.EDQUOT: lambda: _("the disk quota is used up"),
+        errno.EACCES: lambda: _("no permission"),
+        errno.EPERM: lambda: _("no permission"),
+        errno.EROFS: lambda: _("the disk is read-only"),
+        errno.EISDIR: lambda: _("it is a folder"),
+        errno.ENOTDIR: lambda: _("a part of the path is not a folder"),
+        errno.ENOENT: lambda: _("it does not exist"),
+        errno.EEXIST: lambda: _("it exists already"),
+        errno.ENAMETOOLONG: lambda: _("the name is too long"),
+        errno.EIO: lambda: _("the disk gave a read or write error"),
+        errno.EBUSY: lambda: _("it is in use"),
+        errno.ETXTBSY: lambda: _("it is in use"),
+        errno.EMFILE: lambda: _("too many files are open"),
+        errno.ENFILE: lambda: _("too many files are open"),
+        errno.EXDEV: lambda: _("it is on another disk"),
+    }
+    if number in reasons:
+        return reasons[number]()
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return os.strerror(number) if isinstance(number, int) else type(error).__name__

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from broadtalk import audit
 from broadtalk.audit import require
-from broadtalk.errors import InputError
+from broadtalk.errors import InputError, os_reason
 from broadtalk.files import FileTooLarge, NotAnOrdinaryFile, read_limited
 from broadtalk.i18n import _, ngettext, translations_for
 from broadtalk.life_domains import TAGS
@@ -192,7 +192,7 @@ def read_social_map_csv(path: Path) -> str:
         ) from None
     except OSError as error:
         raise InputError(
-            _("The file {path} cannot be read ({reason}).").format(path=path, reason=error.strerror)
+            _("The file {path} cannot be read ({reason}).").format(path=path, reason=os_reason(error))
         ) from None
     return _decode(raw)
 

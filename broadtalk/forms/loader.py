@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from broadtalk.errors import InputError
+from broadtalk.errors import InputError, os_reason
 from broadtalk.files import FileTooLarge, NotAnOrdinaryFile, read_limited
 from broadtalk.forms import cache as model_cache
 from broadtalk.forms.checks import check_model
@@ -202,7 +202,9 @@ def load_model_file(path: FsPath) -> LoadResult:
         )
         return result
     except OSError as error:
-        result.problems.append(Problem((), None, _("the file cannot be read ({reason})").format(reason=error.strerror)))
+        result.problems.append(
+            Problem((), None, _("the file cannot be read ({reason})").format(reason=os_reason(error)))
+        )
         return result
     try:
         text = raw.decode("utf-8")

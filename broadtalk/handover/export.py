@@ -52,7 +52,7 @@ from sqlmodel import Session, col, select
 
 from broadtalk import audit
 from broadtalk.consent import latest_consent_unchecked
-from broadtalk.errors import InputError
+from broadtalk.errors import InputError, os_reason
 from broadtalk.files import PRIVATE_FILE
 from broadtalk.handover.content import (
     HandoverContent,
@@ -246,7 +246,7 @@ def check_pdf_target(target: Path) -> None:
     if target.is_dir():
         raise InputError(
             _("{file} cannot be written ({reason}); choose another place.").format(
-                file=target, reason=os.strerror(errno.EISDIR)
+                file=target, reason=os_reason(errno.EISDIR)
             )
         )
     if target.exists() and not target.is_file():
@@ -256,7 +256,7 @@ def check_pdf_target(target: Path) -> None:
     if not os.access(target.parent, os.W_OK | os.X_OK):
         raise InputError(
             _("{folder} cannot be written to ({reason}); choose another folder.").format(
-                folder=target.parent, reason=os.strerror(errno.EACCES)
+                folder=target.parent, reason=os_reason(errno.EACCES)
             )
         )
 
@@ -342,7 +342,7 @@ def _put_in_place(bind: Engine | Connection, pending: _Pending, data: bytes) -> 
             pending.partial.unlink(missing_ok=True)
         failure = InputError(
             _("{file} cannot be written ({reason}); choose another place.").format(
-                file=pending.target, reason=error.strerror or type(error).__name__
+                file=pending.target, reason=os_reason(error)
             )
         )
         # Database.transaction runs this after the error: the disclosure undone, the trail told.

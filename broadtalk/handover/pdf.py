@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from broadtalk.errors import BroadtalkError
+from broadtalk.errors import BroadtalkError, os_reason
 from broadtalk.handover.chart import scores_drawing
 from broadtalk.handover.content import (
     ActionLine,
@@ -162,9 +162,7 @@ def _render(story: list[Flowable], target: Target, *, title: str, decorate: Call
             Path(target).write_bytes(data)
         except OSError as error:
             raise PdfRenderError(
-                _("The PDF could not be saved ({reason}); choose another folder.").format(
-                    reason=error.strerror or type(error).__name__
-                )
+                _("The PDF could not be saved ({reason}); choose another folder.").format(reason=os_reason(error))
             ) from None
     else:
         target.write(data)

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
-from broadtalk.errors import StoreError, keeps_writes
+from broadtalk.errors import StoreError, keeps_writes, os_reason
 from broadtalk.files import keep_private, private_file, private_folder
 from broadtalk.i18n import _
 from broadtalk.store import integrity, migrations, seal
@@ -241,7 +241,7 @@ def _check_readable_file(path: Path) -> None:
     except OSError as error:
         raise StoreError(
             _("The database {path} cannot be read ({reason}); check the file's permissions").format(
-                path=path, reason=error.strerror
+                path=path, reason=os_reason(error)
             )
         ) from None
     # An SQLCipher file is whole pages of at least 512 bytes; anything else is not ours.
@@ -535,7 +535,7 @@ class Database:
             except OSError as error:
                 raise StoreError(
                     _("The folder {folder} cannot be created ({reason}); choose another place with --db").format(
-                        folder=path.parent, reason=error.strerror
+                        folder=path.parent, reason=os_reason(error)
                     )
                 ) from None
             state = FileState(revision=None, encrypted=passphrase is not None)
@@ -683,7 +683,9 @@ class Database:
             # SQLite waited (busy_timeout) for the other writer and gave up: say so plainly.
             log.warning("database busy: another connection kept it locked")
             raise StoreError(
-                _("Another broadtalk is using this database right now; wait a moment and try again.")
+                _(
+                    "Another broadtalk is using this database right now, or has just changed it; wait a moment and try again."
+                )
             ) from None
         except DatabaseError as error:
             if not _is_damage(error):
@@ -768,7 +770,7 @@ class Database:
         except OSError as error:
             raise StoreError(
                 _("The folder {folder} cannot be created ({reason}); choose another place.").format(
-                    folder=target.parent, reason=error.strerror
+                    folder=target.parent, reason=os_reason(error)
                 )
             ) from None
         partial = target.with_name(target.name + ".partial")
@@ -806,7 +808,7 @@ class Database:
             partial.unlink(missing_ok=True)
             raise StoreError(
                 _("The backup cannot be written to {path} ({reason}); choose another place.").format(
-                    path=target, reason=error.strerror
+                    path=target, reason=os_reason(error)
                 )
             ) from None
         except StoreError:

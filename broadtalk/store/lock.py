@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from broadtalk.errors import StoreError
+from broadtalk.errors import StoreError, os_reason
 from broadtalk.files import PRIVATE_FILE
 from broadtalk.i18n import _
 
@@ -53,7 +53,7 @@ class DatabaseLock:
             except OSError as error:
                 raise StoreError(
                     _("The lock file {path} cannot be made ({reason}); check the folder's permissions.").format(
-                        path=self.path, reason=error.strerror
+                        path=self.path, reason=os_reason(error)
                     )
                 ) from None
         return self._fd

@@ -4,21 +4,28 @@ long it takes until the client list is on screen."""
 
 from __future__ import annotations
 
+import linecache
 import logging
 import os
 import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+# The program's own modules and the libraries the first page needs load before Qt: once PySide6
+# is loaded, its import hook reads the whole source of every Python module imported after it, and
+# keeps it in memory, to look for "PySide6" in it (PYSIDE-2029).
+import sqlalchemy.dialects.sqlite  # noqa: F401 (loaded when the database opens; here, before Qt)
+
+from broadtalk import audit, config, today  # noqa: F401 (today: the first page's core, before Qt)
+
+# isort: split
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
-from broadtalk import audit, config
 from broadtalk.clients import count_clients
-from broadtalk.demo import DEMO_SECRET
 from broadtalk.errors import BroadtalkError, StoreError
-from broadtalk.handover.export import recover_interrupted_exports
 from broadtalk.i18n import _, current_language
 from broadtalk.logs import log_path, log_unexpected, unexpected_error_message
 from broadtalk.practitioners import Actor, Role, list_practitioners
@@ -31,11 +38,12 @@ from broadtalk.store.database import (
     encrypt_database,
     is_encrypted_file,
 )
-from broadtalk.ui.access_notice_dialog import show_access_notices
 from broadtalk.ui.common import run_use_case
 from broadtalk.ui.sign_in_dialogs import EncryptOfferDialog, NewSecretDialog, PassphraseDialog, SignInDialog
-from broadtalk.ui.welcome import START, WelcomeDialog
 from broadtalk.workstation import current_actor, set_up_workstation, use_practitioner_here
+
+if TYPE_CHECKING:  # the welcome, the demo and the handover modules load only when used
+    from broadtalk.ui.welcome import WelcomeDialog
 
 DEMO_CLIENTS = 200  # enough to feel like a practice, made in seconds
 DEMO_SEED = 1
@@ -140,8 +148,11 @@ class _Session:
             actor = opened
             while True:
                 # Looked up per call: the heaviest module, and tests put a stand-in there.
+                from broadtalk.handover.export import recover_interrupted_exports
+                from broadtalk.ui.access_notice_dialog import show_access_notices
                 from broadtalk.ui.main_window import MainWindow
 
+                _forget_sources()
                 assert self.db is not None
                 show_access_notices(None, self.db, actor)  # care providers: who was given access since
                 self._warn_if_the_trail_is_not_whole()
@@ -363,6 +374,8 @@ class _Session:
             return self._first_secret(here)
         hint = ""
         if self.demo or fictional:  # fictional people only: the shared PIN may be shown
+            from broadtalk.demo import DEMO_SECRET
+
             hint = _("Demo practice: every practitioner's PIN is {pin}.").format(pin=DEMO_SECRET)
         dialog = SignInDialog(accounts, hint)
         if here is not None:
@@ -439,6 +452,8 @@ class _Session:
 
     def _welcome(self) -> Actor | None:
         """Ask who works here and the passphrase, or open the demo practice."""
+        from broadtalk.ui.welcome import START, WelcomeDialog
+
         dialog = WelcomeDialog()  # one dialog throughout: after a refusal the typed values are still there
         while True:
             if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -525,8 +540,16 @@ def _set_up_and_sign_in(tx, values, secret: str) -> Actor:
     return actor
 
 
+def _forget_sources() -> None:
+    """Drop the source lines PySide6's import hook read of every module imported after it (see the
+    imports above): nothing needs them, and the memory is better used for the window."""
+    linecache.clearcache()
+
+
 def _run_startup_check(app: QApplication, path: Path, backups: Path, started: float) -> int:
     from broadtalk.ui.main_window import MainWindow
+
+    _forget_sources()
 
     try:
         db = Database.open(path, passphrase=os.environ.get("BROADTALK_PASSPHRASE") or None, backup_dir=backups)
@@ -709,11 +732,13 @@ class _StartupCheck(QObject):
         self._view: QAbstractItemView | None = view
         self._target = view.viewport() if view is not None else window
         start = getattr(window, "start_page", None)
+        self._expect_rows = False
         if isinstance(start, QWidget) and start.isVisibleTo(window):  # Today: filled before it shows
             self._view, self._target = None, start
-        with db.transaction() as tx:
-            # With no clients an empty list is the finished picture; else wait for rows.
-            self._expect_rows = count_clients(tx, actor) > 0
+        else:
+            with db.transaction() as tx:
+                # With no clients an empty list is the finished picture; else wait for rows.
+                self._expect_rows = count_clients(tx, actor) > 0
 
     def watch(self) -> None:
         self._target.installEventFilter(self)

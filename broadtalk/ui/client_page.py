@@ -119,17 +119,36 @@ def follow_up_text(follow_up: FollowUp | None, today: date | None = None) -> str
 
 
 class _RowsModel(QAbstractTableModel):
-    """A read-only table over a tuple of plain values."""
+    """A read-only table over a tuple of plain values; subclasses give ``cell`` (as ``data``).
+
+    What a cell shows is worked out once (dates formatted, lines joined) and kept until the rows
+    change: a table whose rows grow to their wrapped text asks for every cell many times."""
 
     def __init__(self, headers: Callable[[], tuple[str, ...]], parent=None):
         super().__init__(parent)
         self._headers = headers
         self._rows: tuple = ()
+        self._texts: dict[tuple[int, int, int], object] = {}
 
     def set_rows(self, rows: tuple) -> None:
         self.beginResetModel()
         self._rows = rows
+        self._texts.clear()
         self.endResetModel()
+
+    def cell(self, index: Index, role: int):
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        key = (index.row(), index.column(), int(role))
+        if key not in self._texts:
+            self._texts[key] = self.cell(index, role)
+        return self._texts[key]
+
+    def forget_row(self, row: int) -> None:
+        """The row's kept texts, to be formatted anew (its value changed)."""
+        for key in [key for key in self._texts if key[0] == row]:
+            del self._texts[key]
 
     def row_at(self, row: int):
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -157,7 +176,7 @@ class ConversationHistoryModel(_RowsModel):
     def conversation_at(self, row: int) -> ConversationEntry | None:
         return self.row_at(row)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def cell(self, index: Index, role: int):
         entry: ConversationEntry | None = self.row_at(index.row())
         if entry is None:
             return None
@@ -196,7 +215,7 @@ class GoalsModel(_RowsModel):
     def __init__(self, parent=None):
         super().__init__(lambda: (_("Goal"), _("Domain"), _("Agreed on")), parent)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def cell(self, index: Index, role: int):
         goal: AgreedGoal | None = self.row_at(index.row())
         if goal is None:
             return None
@@ -254,7 +273,7 @@ class ActionsModel(_RowsModel):
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def cell(self, index: Index, role: int):
         action: AgreedAction | None = self.row_at(index.row())
         if action is None:
             return None
@@ -320,6 +339,7 @@ class ActionsModel(_RowsModel):
         rows = list(self._rows)
         rows[index.row()] = stored
         self._rows = tuple(rows)
+        self.forget_row(index.row())
         self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), self.columnCount() - 1))
         return True
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from broadtalk.client_summary import ClientSummary
 from broadtalk.errors import BroadtalkError
@@ -73,15 +73,16 @@ class ClientSummaryDialog(QDialog):
         self.save_button.setFocus()
 
     def save_as(self) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, _("Save as PDF"), str(Path(folder) / default_file_name(self.summary)), _("PDF documents (*.pdf)")
+        target = file_dialogs.ask_save_path(
+            self,
+            file_dialogs.CLIENT_SUMMARY,
+            _("Save as PDF"),
+            default_file_name(self.summary),
+            _("PDF documents (*.pdf)"),
+            suffix=".pdf",
         )
-        if not chosen:
+        if target is None:
             return
-        target = Path(chosen)
-        if target.suffix.lower() != ".pdf":
-            target = target.with_name(f"{target.name}.pdf")
         try:
             with self._db.transaction() as tx:
                 written = export_summary(tx, self._actor, self.summary.conversation_id, target)

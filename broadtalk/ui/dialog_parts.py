@@ -9,7 +9,6 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from broadtalk.i18n import _, dutch_today
-from broadtalk.ui.welcome import without_mnemonic
 
 
 def local_today() -> date:
@@ -57,6 +56,8 @@ def quiet_label(text: str = "") -> QLabel:
 
 
 def buddy_label(text: str, widget: QWidget) -> QLabel:
+    from broadtalk.ui.welcome import without_mnemonic  # the welcome's module: not needed at start-up
+
     label = QLabel(text)
     label.setBuddy(widget)
     widget.setAccessibleName(without_mnemonic(text))

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 #: The kinds of file that remember their own last folder.
 HANDOVER = "handover"
+CLIENT_SUMMARY = "client-summary"
 BACKUP = "backup"
 RESTORE = "restore"
 SOCIAL_MAP_IMPORT = "social-map-import"

@@ -9,9 +9,10 @@ shows, this window is hidden so nothing else can be reached.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -33,7 +35,6 @@ from broadtalk import __version__, audit, backups, follow_ups, settings
 from broadtalk import conversations as conv
 from broadtalk.audit import require
 from broadtalk.errors import BroadtalkError
-from broadtalk.forms.library import latest_models
 from broadtalk.i18n import N_, _, ngettext
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, role_label
@@ -41,17 +42,17 @@ from broadtalk.referrals import feedback_due_days
 from broadtalk.sign_in import unlock
 from broadtalk.store.database import Database, check_new_passphrase
 from broadtalk.today import count_overdue_referrals
-from broadtalk.ui.client_dialog import ClientDialog
-from broadtalk.ui.client_page import ClientPage
 from broadtalk.ui.client_table import ClientTableModel
-from broadtalk.ui.client_view import ClientView
-from broadtalk.ui.conversation.conversation_page import ConversationPage
-from broadtalk.ui.conversation.model_picker import ModelPicker
 from broadtalk.ui.dialog_parts import local_today
 from broadtalk.ui.integrity_check import IdleIntegrityCheck
-from broadtalk.ui.referrals_panel import OverdueReferralsDialog
 from broadtalk.ui.screen_lock import IdleWatcher, ScreenLock
 from broadtalk.ui.today_page import TodayPage
+
+if TYPE_CHECKING:  # the pages and dialogs not on the first page load when first used
+    from broadtalk.ui.client_page import ClientPage
+    from broadtalk.ui.client_view import ClientView
+    from broadtalk.ui.conversation.conversation_page import ConversationPage
+    from broadtalk.ui.referrals_panel import OverdueReferralsDialog
 
 SEARCH_DELAY_MS = 150  # typing pauses shorter than this do not query
 TODAY_SHORTCUT = "Ctrl+T"
@@ -110,13 +111,7 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.today_page)
         self.start_page: QWidget = self.today_page  # what --startup-check waits for
         self._home: QWidget = self.today_page  # where "back" from a client's page goes
-        self.client_page = ClientPage(db, actor)
-        self.client_page.back_requested.connect(self.go_back)
-        self.client_page.start_conversation_requested.connect(self.start_conversation)
-        self.client_page.open_conversation_requested.connect(self.open_conversation)
-        self.client_page.client_changed.connect(lambda _id: self.model.refresh())
-        self.client_page.client_erased.connect(lambda _id: self.show_list())
-        self.pages.addWidget(self.client_page)
+        self._client_page: ClientPage | None = None  # built when a client is first opened
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -150,6 +145,22 @@ class MainWindow(QMainWindow):
         self.integrity_check.damaged.connect(self._database_damaged)
 
     # -- building -----------------------------------------------------------------------------
+
+    @property
+    def client_page(self) -> ClientPage:
+        """A client's page: built (and its modules loaded) when first needed, not at start-up."""
+        if self._client_page is None:
+            from broadtalk.ui.client_page import ClientPage
+
+            page = ClientPage(self._db, self.actor)
+            page.back_requested.connect(self.go_back)
+            page.start_conversation_requested.connect(self.start_conversation)
+            page.open_conversation_requested.connect(self.open_conversation)
+            page.client_changed.connect(lambda _id: self.model.refresh())
+            page.client_erased.connect(lambda _id: self.show_list())
+            self.pages.addWidget(page)
+            self._client_page = page
+        return self._client_page
 
     def _set_title(self) -> None:
         # No client data in the title: it shows in task bars and screen shares.
@@ -217,8 +228,11 @@ class MainWindow(QMainWindow):
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from sample texts, not resize-to-contents: that would format every loaded row at
+        # each keystroke. The name takes the rest; the practitioner may still drag a column wider.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self._size_list_columns()
         self.table.activated.connect(lambda index: self.open_client_at(index.row()))
 
         layout = QVBoxLayout(page)
@@ -230,6 +244,21 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self._open_first_match)
         return page
+
+    def _size_list_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        cell = QFontMetrics(self.table.font())
+        bold_font = QFont(self.table.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)  # an overdue follow-up is bold
+        titles = QFontMetrics(header.font())
+        padding = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 16
+        for column, sample in enumerate(self.model.sample_texts()):
+            if column == 1:
+                continue
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(cell.horizontalAdvance(sample), bold.horizontalAdvance(sample), titles.horizontalAdvance(title))
+            header.resizeSection(column, width + padding)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -293,6 +322,8 @@ class MainWindow(QMainWindow):
 
     def _apply_search(self) -> None:
         self.model.set_search(self.search.text())
+        self.table.clearSelection()  # a new search: no row chosen yet
+        self.table.selectionModel().clearCurrentIndex()
         self._update_status()
 
     def _open_first_match(self) -> None:
@@ -372,6 +403,8 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.client_page)
 
     def new_client(self) -> None:
+        from broadtalk.ui.client_dialog import ClientDialog
+
         dialog = ClientDialog(self._db, self.actor, None, self)
         if dialog.exec() and dialog.saved_client is not None:
             self.model.refresh()
@@ -403,8 +436,8 @@ class MainWindow(QMainWindow):
             return  # a reminder that cannot be read is no reason to stop anyone working
         self.overdue_label.setText(
             ngettext(
-                "{n} referral has been waiting longer than {days} days for feedback.",
-                "{n} referrals have been waiting longer than {days} days for feedback.",
+                "In the practice, {n} referral has been waiting longer than {days} days for feedback.",
+                "In the practice, {n} referrals have been waiting longer than {days} days for feedback.",
                 count,
             ).format(n=count, days=days)
         )
@@ -421,6 +454,8 @@ class MainWindow(QMainWindow):
         self.overdue_banner.hide()
 
     def open_overdue_referrals(self) -> None:
+        from broadtalk.ui.referrals_panel import OverdueReferralsDialog
+
         dialog = OverdueReferralsDialog(self._db, self.actor, self)
         dialog.client_requested.connect(self.show_client)
         dialog.finished.connect(self._overdue_dialog_closed)
@@ -435,6 +470,9 @@ class MainWindow(QMainWindow):
     # -- conversations --------------------------------------------------------------------------
 
     def start_conversation(self, client_id: int) -> None:
+        from broadtalk.forms.library import latest_models
+        from broadtalk.ui.conversation.model_picker import ModelPicker
+
         with self._db.transaction() as tx:
             entries = latest_models(tx)
         picker = ModelPicker(entries, self)
@@ -451,6 +489,8 @@ class MainWindow(QMainWindow):
 
     def open_conversation(self, conversation_id: int) -> None:
         self._leave_conversation()
+        from broadtalk.ui.conversation.conversation_page import ConversationPage
+
         page = ConversationPage(self._db, self.actor, conversation_id)
         page.closed.connect(self._conversation_closed)
         page.client_view_requested.connect(lambda _cid: self.open_client_view())
@@ -487,6 +527,8 @@ class MainWindow(QMainWindow):
         page.save_all()
         with self._db.transaction() as tx:
             snapshot = conv.load_conversation(tx, self.actor, page.conversation_id)
+        from broadtalk.ui.client_view import ClientView
+
         # The client scores in the view under the practitioner's session; leaving needs their PIN.
         self.client_view = ClientView(
             page.model,

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from broadtalk import config, settings
+from broadtalk.errors import os_reason
 from broadtalk.i18n import _
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import EMAIL_MAX, PHONE_MAX, Actor
@@ -318,7 +319,7 @@ class SettingsDialog(QDialog):
                     _(
                         "Your name and practice were saved, but the language could not be written to {folder} "
                         "({reason}). Check that this folder can be written to and try again."
-                    ).format(folder=config.config_dir(), reason=error.strerror or type(error).__name__),
+                    ).format(folder=config.config_dir(), reason=os_reason(error)),
                 )
                 return
         self.accept()

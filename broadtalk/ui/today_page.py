@@ -122,6 +122,9 @@ class TodayPage(QWidget):
         self.actor = actor
         self.overview: Today | None = None
         self._columns: dict[QTableView, tuple[str | int, ...]] = {}
+        # Per table, column, kind and font: the widest text's width, until the table is filled again.
+        self._natural_widths: dict[tuple[int, int, str | int, str], int] = {}
+        self._fitted_font: dict[int, str] = {}  # per table: the font its rows' heights were fitted in
         self._when_delegate = _WhenDelegate(self)
 
         self.title = bold_label(QLabel(), 1.3)
@@ -287,7 +290,10 @@ class TodayPage(QWidget):
             )
             if group.table.hasFocus():
                 group.table.selectRow(0)
-        self._fit_columns(group.table)
+        table_id = id(group.table)
+        for measured in [measured for measured in self._natural_widths if measured[0] == table_id]:
+            del self._natural_widths[measured]
+        self._fit_columns(group.table, filled=True)
 
     def _group_of(self, table: QTableView) -> _Group:
         return next(group for group in self.groups.values() if group.table is table)
@@ -315,7 +321,14 @@ class TodayPage(QWidget):
         return metrics.horizontalAdvance(text)
 
     def _natural_width(self, table: QTableView, column: int, kind: str | int) -> int:
-        """As wide as the column's widest text (a "when": the wider of its date and its brackets)."""
+        """As wide as the column's widest text (a "when": the wider of its date and its brackets);
+        measured once per filling and font, not at every resize."""
+        key = (id(table), column, kind, table.font().key())
+        if key not in self._natural_widths:
+            self._natural_widths[key] = self._measure_width(table, column, kind)
+        return self._natural_widths[key]
+
+    def _measure_width(self, table: QTableView, column: int, kind: str | int) -> int:
         model = table.model()
         assert isinstance(model, QStandardItemModel)
         margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1) + 2
@@ -331,7 +344,7 @@ class TodayPage(QWidget):
             widest = max(widest, width + margin)
         return widest
 
-    def _fit_columns(self, table: QTableView) -> None:
+    def _fit_columns(self, table: QTableView, *, filled: bool = False) -> None:
         """Names and dates as wide as they are; the group's main text takes the room that is left
         and wraps over lines, and so do the others when the room is short (a narrow window, large
         type). Rows are as high as their wrapped texts. No sideways scrolling, no cut words."""
@@ -357,9 +370,15 @@ class TodayPage(QWidget):
             widths = [w if kinds[c] == "when" else min(w, CROWDED_EM * em) for c, w in enumerate(widths)]
             others = sum(width for column, width in enumerate(widths) if column != wrap)
         widths[wrap] = max(room - others, 4 * em)
+        resized = False
         for column, width in enumerate(widths):
             if header.sectionSize(column) != width:
                 header.resizeSection(column, width)
+                resized = True
+        font = table.font().key()
+        if not (resized or filled) and self._fitted_font.get(id(table)) == font:
+            return  # the same widths and font: the rows wrap as they did
+        self._fitted_font[id(table)] = font
         minimum = table.verticalHeader().defaultSectionSize()
         for row in range(table.model().rowCount()):
             height = max(minimum, table.sizeHintForRow(row) + ROW_PADDING)

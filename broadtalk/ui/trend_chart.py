@@ -19,6 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import pairwise
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -47,11 +48,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from broadtalk import i18n
 from broadtalk.client_history import ModelTrends, TrendDomain
-from broadtalk.i18n import _, format_number, format_short_date, to_display_time
+from broadtalk.i18n import _, to_display_time
 from broadtalk.ui import chart_parts
 from broadtalk.ui.chart_parts import CURRENT, OWN, LegendEntry, LegendLook
 from broadtalk.ui.spider_chart import MIN_AXES, NO_VALUE, ChartAxis, ChartData, ChartPanel
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: int | float | date, language: str) -> str:
+    return i18n.format_short_date(value) if isinstance(value, date) else i18n.format_number(value)
+
+
+def format_number(value: float | int) -> str:
+    """As ``i18n.format_number``, kept per language: a chart paints the same few numbers often."""
+    return _formatted(value, i18n.current_language())
+
+
+def format_short_date(value: date) -> str:
+    """As ``i18n.format_short_date``, kept per language (the trends of a client share their dates)."""
+    return _formatted(value, i18n.current_language())
+
 
 #: At most this many labelled ticks on the y-axis.
 MAX_Y_LABELS = 6
@@ -157,16 +175,22 @@ class TrendChart(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._data: TrendData | None = None
+        # Worked out once per data and font, not at each of the layout's many size questions.
+        self._dates: list[str] = []
+        self._heights: dict[tuple[str, int], int] = {}
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName(_("Trend chart"))
 
     def set_data(self, data: TrendData | None) -> None:
         self._data = data
+        self._dates = [format_short_date(day) for day in data.dates] if data is not None else []
+        self._heights.clear()
         if data is not None:
+            description = describe_trend(data)
             self.setAccessibleName(_("Trend of {domain}").format(domain=data.title))
-            self.setAccessibleDescription(describe_trend(data))
-            self.setToolTip(describe_trend(data))
+            self.setAccessibleDescription(description)
+            self.setToolTip(description)
         else:
             self.setAccessibleName(_("Trend chart"))
             self.setAccessibleDescription("")
@@ -197,7 +221,10 @@ class TrendChart(QWidget):
 
     def height_at(self, width: int) -> int:
         """The height the chart needs at a width: a narrow chart wraps its legend into more rows."""
-        return round(self._plot_height() + self._legend_height(width) + 3.2 * self._line())
+        key = (self.font().key(), width)
+        if key not in self._heights:
+            self._heights[key] = round(self._plot_height() + self._legend_height(width) + 3.2 * self._line())
+        return self._heights[key]
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -293,7 +320,7 @@ class TrendChart(QWidget):
 
     def _date_texts(self) -> list[str]:
         assert self._data is not None
-        return [format_short_date(day) for day in self._data.dates]
+        return self._dates
 
     def _numbers_width(self) -> float:
         metrics = QFontMetricsF(self.font(), self)
@@ -591,15 +618,14 @@ class DomainTrend(QWidget):
 
     def __init__(self, data: TrendData, parent: QWidget | None = None):
         super().__init__(parent)
-        self.title = QLabel(data.title)
+        self.title = QLabel()
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.title.setStyleSheet(f"QLabel {{ border-left: 5px solid {data.colour}; padding-left: 6px; }}")
         self.chart = TrendChart()
-        self.chart.set_data(data)
         self.table = TrendTable()
-        self.table.set_data(data)
+        self._colour = ""
+        self.set_data(data)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
@@ -611,6 +637,15 @@ class DomainTrend(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(row)
         layout.addStretch(1)  # a shorter card beside a taller one keeps its title at the top
+
+    def set_data(self, data: TrendData) -> None:
+        """Another domain or client in the same card (cheaper than a new card per client)."""
+        self.title.setText(data.title)
+        if data.colour != self._colour:
+            self._colour = data.colour
+            self.title.setStyleSheet(f"QLabel {{ border-left: 5px solid {data.colour}; padding-left: 6px; }}")
+        self.chart.set_data(data)
+        self.table.set_data(data)
 
 
 def first_and_latest_chart(trends: ModelTrends) -> ChartData | None:
@@ -652,6 +687,7 @@ class TrendsPanel(QWidget):
         super().__init__(parent)
         self._trends: tuple[ModelTrends, ...] = ()
         self.domain_trends: list[DomainTrend] = []
+        self._spare_cards: list[DomainTrend] = []  # hidden, for the next client's domains
 
         self.model_label = QLabel(_("Conversation model:"))
         self.model_combo = QComboBox()
@@ -733,11 +769,15 @@ class TrendsPanel(QWidget):
             self.model_changed.emit(trends.model_id)
 
     def _show(self, trends: ModelTrends | None) -> None:
-        for widget in self.domain_trends:
+        # The cards already made show the new domains (a card per domain per client would be
+        # built anew at every opening); the ones left over wait, hidden, for a later client.
+        wanted = len(trends.domains) if trends is not None else 0
+        for widget in self.domain_trends[wanted:]:
             self.grid.removeWidget(widget)
             widget.hide()
-            widget.deleteLater()
-        self.domain_trends = []
+        cards = self.domain_trends + self._spare_cards
+        kept, self._spare_cards = cards[:wanted], cards[wanted:]
+        shown, self.domain_trends = len(self.domain_trends), []
         if trends is None:
             self.summary.setText("")
             self.spider.set_data(None)
@@ -763,6 +803,16 @@ class TrendsPanel(QWidget):
         self.spider.setVisible(chart is not None)
         self.domains_heading.setVisible(True)
         for number, domain in enumerate(trends.domains):
+            if number < len(kept):
+                widget = kept[number]
+                widget.set_data(trend_data(trends, domain))
+                self.domain_trends.append(widget)
+                if number >= shown:  # a spare card: back into the grid
+                    self.grid.addWidget(
+                        widget, number // self.COLUMNS, number % self.COLUMNS, Qt.AlignmentFlag.AlignTop
+                    )
+                    widget.show()  # it was hidden explicitly: the layout would not show it
+                continue
             widget = DomainTrend(trend_data(trends, domain), self)
             self.grid.addWidget(widget, number // self.COLUMNS, number % self.COLUMNS, Qt.AlignmentFlag.AlignTop)
             if self.isVisible():  # at once, not after the layout's queued show: Tab may come first

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from broadtalk.errors import os_reason
 from broadtalk.i18n import _
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, Role
@@ -254,7 +255,7 @@ def test_a_read_only_folder_is_refused_before_anything_is_logged(practice: Pract
         answer,
         argv,
         _("{folder} cannot be written to ({reason}); choose another folder.").format(
-            folder=locked, reason=os.strerror(errno.EACCES)
+            folder=locked, reason=os_reason(errno.EACCES)
         ),
     )
     assert exports(db) == []

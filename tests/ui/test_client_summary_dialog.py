@@ -14,13 +14,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QLineEdit, QMessageBox
 from sqlmodel import select
 
 from broadtalk.clients import ClientInput, create_client
 from broadtalk.conversations import start_conversation
 from broadtalk.store.tables import AuditEntry
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.client_summary_dialog import ClientSummaryDialog, open_client_summary
+from tests.ui.test_file_dialogs import when_open
 from tests.unit.test_gp_note import STARTED, realistic
 
 
@@ -66,12 +68,18 @@ def test_save_as_pdf_writes_an_owner_only_file_and_logs_an_export(
 ):
     asked: list[str] = []
 
-    def choose(_parent, _title, suggested, _filter):
-        asked.append(suggested)
-        return str(tmp_path / "voor-ron"), ""
+    errors: list[BaseException] = []
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(choose))
+    def choose(file_dialog: QFileDialog) -> None:
+        asked.append(file_dialog.selectedFiles()[0])
+        # Never the program's folder: the documents folder, the first time.
+        assert Path(file_dialog.directory().absolutePath()) == file_dialogs.documents_folder()
+        file_dialog.findChild(QLineEdit, "fileNameEdit").setText(str(tmp_path / "voor-ron"))
+        file_dialog.accept()
+
+    when_open(QFileDialog, choose, errors)
     press(dialog.save_button)
+    assert not errors, errors
     written = tmp_path / "voor-ron.pdf"
     assert dialog.saved_path == written
     assert "Ron" not in Path(asked[0]).name and "Wit" not in Path(asked[0]).name

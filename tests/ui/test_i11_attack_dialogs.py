@@ -23,7 +23,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 from sqlmodel import select
 
 from broadtalk.conversations import amend_conversation, complete_conversation, load_conversation, update_goal
@@ -31,6 +31,7 @@ from broadtalk.erasure import erase_client
 from broadtalk.practitioners import Role, create_practitioner
 from broadtalk.store.database import Database
 from broadtalk.store.tables import AuditEntry
+from broadtalk.ui import file_dialogs
 from broadtalk.ui.client_summary_dialog import ClientSummaryDialog, open_client_summary
 from broadtalk.ui.gp_note_dialog import GpNoteDialog, open_gp_note
 from tests.unit.test_gp_note import realistic
@@ -206,7 +207,7 @@ def test_a_summary_of_an_erased_client_is_not_saved_and_says_why(
     db, conversation, summary_dialog: ClientSummaryDialog, messages, monkeypatch, tmp_path
 ):
     erase_the_client(db, conversation)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: (str(tmp_path / "s.pdf"), "")))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: tmp_path / "s.pdf")
     press(summary_dialog.save_button)
     monkeypatch.setattr(QPrintDialog, "exec", print_to(tmp_path / "printed.pdf"))
     press(summary_dialog.print_button)

@@ -35,7 +35,7 @@ def test_a_database_another_process_keeps_locked_is_told_plainly(tmp_path, monke
         with pytest.raises(StoreError) as told, other.transaction() as tx:
             tx.execute(text("CREATE TABLE other_scratch (x)"))
         assert told.value.message == _(
-            "Another broadtalk is using this database right now; wait a moment and try again."
+            "Another broadtalk is using this database right now, or has just changed it; wait a moment and try again."
         )
     finally:
         release.set()
