@@ -15,20 +15,13 @@ amended, and then logged as an amendment.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from broadtalk import audit
-from broadtalk.audit import require
-from broadtalk.conversation_changes import log_change
-from broadtalk.conversations import COMPLETED, UNSET, AssessmentView, check_score
-from broadtalk.errors import InputError, NotFoundError, RefusedError
-from broadtalk.forms.library import find_model
-from broadtalk.i18n import _
-from broadtalk.permissions import Permission
+from broadtalk.conversations import UNSET, AssessmentView, change_assessment, check_score
+from broadtalk.forms.schema import ConversationModel, Domain
 from broadtalk.practitioners import Actor
-from broadtalk.store.tables import Conversation, DomainAssessment
 
 
 def set_client_assessment(
@@ -43,57 +36,13 @@ def set_client_assessment(
 ) -> AssessmentView:
     """The client's own score for one domain (None clears it) and whether they want to talk
     about it; only the given fields change, the practitioner's score and texts never."""
-    row = tx.get(Conversation, conversation_id)
-    require(actor, Permission.HOLD_CONVERSATIONS, client_id=row.client_id if row is not None else None)
-    if row is None:
-        raise NotFoundError(_("There is no conversation with number {id}.").format(id=conversation_id))
-    if row.status == COMPLETED:
-        raise RefusedError(
-            _("This conversation is completed and can no longer be changed; choose 'Amend' to correct it.")
-        )
-    model = find_model(tx, row.model_id, row.model_version)
-    domain = model.domain(domain_id)
-    if domain is None:
-        raise InputError(
-            _("The model '{model}' has no domain '{id}'.").format(model=model.display_title(), id=domain_id)
-        )
-    if score is not UNSET:
-        check_score(model, domain, score)
-    now = now or datetime.now(UTC)
-    assessment = tx.exec(
-        select(DomainAssessment).where(
-            DomainAssessment.conversation_id == conversation_id, DomainAssessment.domain_id == domain_id
-        )
-    ).first() or DomainAssessment(conversation_id=conversation_id, domain_id=domain_id, updated_at=now)
-    changes = {
-        "client_score": score,
-        "client_wants_to_talk": bool(wants_to_talk) if wants_to_talk is not UNSET else UNSET,
-    }
-    for field_name, value in changes.items():
-        if value is not UNSET:
-            log_change(tx, row, actor, f"{field_name}:{domain_id}", getattr(assessment, field_name), value, now)
-            setattr(assessment, field_name, value)
-    assessment.updated_at = now
-    tx.add(assessment)
-    row.updated_at = now
-    tx.add(row)
-    tx.flush()
-    audit.record_once(
-        tx,
-        actor,
-        audit.Action.CHANGE,
-        object_type="conversation",
-        object_id=row.id,
-        client_id=row.client_id,
-        now=now,
-    )
-    return AssessmentView(
-        domain_id=assessment.domain_id,
-        score=assessment.score,
-        notes=assessment.notes,
-        own_words=assessment.own_words,
-        important=assessment.important,
-        priority_rank=assessment.priority_rank,
-        client_score=assessment.client_score,
-        client_wants_to_talk=assessment.client_wants_to_talk,
-    )
+
+    def checked(model: ConversationModel, domain: Domain) -> dict[str, object]:
+        if score is not UNSET:
+            check_score(model, domain, score)
+        return {
+            "client_score": score,
+            "client_wants_to_talk": bool(wants_to_talk) if wants_to_talk is not UNSET else UNSET,
+        }
+
+    return change_assessment(tx, actor, conversation_id, domain_id, checked, now=now)

@@ -47,6 +47,17 @@ DATE_PATTERNS = (
 )
 
 
+def written_name(given_name: str, name_prefix: str, family_name: str) -> str:
+    """A client's name as written: 'Jan van der Berg'."""
+    return " ".join(part for part in (given_name, name_prefix, family_name) if part)
+
+
+def listed_name(given_name: str, name_prefix: str, family_name: str) -> str:
+    """A client's name as sorted in Dutch lists: 'Berg, Jan van der'."""
+    rest = " ".join(part for part in (given_name, name_prefix) if part)
+    return f"{family_name}, {rest}"
+
+
 class InvalidClient(InputError):
     """One or more fields are invalid; ``problems`` maps field name to message."""
 
@@ -102,14 +113,11 @@ class ClientRecord:
 
     @property
     def name(self) -> str:
-        """As written: 'Jan van der Berg'."""
-        return " ".join(part for part in (self.given_name, self.name_prefix, self.family_name) if part)
+        return written_name(self.given_name, self.name_prefix, self.family_name)
 
     @property
     def sort_name(self) -> str:
-        """As sorted in Dutch lists: 'Berg, Jan van der'."""
-        rest = " ".join(part for part in (self.given_name, self.name_prefix) if part)
-        return f"{self.family_name}, {rest}"
+        return listed_name(self.given_name, self.name_prefix, self.family_name)
 
     def age_on(self, day: date) -> int:
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -344,22 +345,41 @@ def assess_domain(
     now: datetime | None = None,
 ) -> AssessmentView:
     """Record what was said about one life domain; only the given fields change."""
+
+    def checked(model: ConversationModel, domain: Domain) -> dict[str, object]:
+        if score is not UNSET:
+            check_score(model, domain, score)
+        for value in (notes, own_words):
+            if value is not UNSET:
+                check_domain_text(domain, value)
+        return {
+            "score": score,
+            "notes": clean_block(notes) if notes is not UNSET else UNSET,
+            "own_words": clean_block(own_words) if own_words is not UNSET else UNSET,
+            "important": bool(important) if important is not UNSET else UNSET,
+        }
+
+    return change_assessment(tx, actor, conversation_id, domain_id, checked, now=now)
+
+
+def change_assessment(
+    tx: Session,
+    actor: Actor,
+    conversation_id: int,
+    domain_id: str,
+    checked: Callable[[ConversationModel, Domain], dict[str, object]],
+    *,
+    now: datetime | None = None,
+) -> AssessmentView:
+    """The one way a domain's assessment changes (the practitioner's part or the client's own):
+    the conversation must be open to changes and the domain in its model; ``checked`` refuses a
+    bad value with a clear message, or gives the fields to set (``UNSET``: left as it is). Each
+    change is logged (an amendment's history), the conversation touched and audited."""
     row = _editable(tx, actor, conversation_id)
     model = find_model(tx, row.model_id, row.model_version)
-    domain = _domain(model, domain_id)
-    if score is not UNSET:
-        check_score(model, domain, score)
-    for value in (notes, own_words):
-        if value is not UNSET:
-            check_domain_text(domain, value)
+    changes = checked(model, _domain(model, domain_id))
     now = _now(now)
     assessment = _assessment_row(tx, conversation_id, domain_id, now)
-    changes = {
-        "score": score,
-        "notes": clean_block(notes) if notes is not UNSET else UNSET,
-        "own_words": clean_block(own_words) if own_words is not UNSET else UNSET,
-        "important": bool(important) if important is not UNSET else UNSET,
-    }
     for field_name, value in changes.items():
         if value is not UNSET:
             log_change(tx, row, actor, f"{field_name}:{domain_id}", getattr(assessment, field_name), value, now)

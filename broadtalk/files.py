@@ -64,6 +64,25 @@ def private_file(path: Path) -> None:
         keep_private(path)
 
 
+def write_private_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: an owner-only ``.partial`` beside it,
+    fsynced, then renamed over it. Raises ``OSError``; the partial file is then removed."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.unlink(missing_ok=True)
+        private_file(partial)
+        with partial.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        partial.replace(path)
+    except OSError:
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise
+
+
 def keep_private(path: Path) -> None:
     """Take group and other access away from an existing file (SQLite gives its write-ahead log
     the mode of the database file)."""

@@ -49,6 +49,7 @@ from sqlalchemy import Row, func, join, literal, text
 from sqlmodel import Session, col, select
 
 from broadtalk.audit import require
+from broadtalk.clients import listed_name, written_name
 from broadtalk.conversation_changes import AMENDING
 from broadtalk.errors import NotFoundError
 from broadtalk.follow_ups import ACTIONS_AHEAD_DAYS, by_practitioner, current_follow_up_conditions, end_of_week
@@ -88,12 +89,11 @@ class ClientRef:
 
     @property
     def name(self) -> str:
-        return " ".join(part for part in (self.given_name, self.name_prefix, self.family_name) if part)
+        return written_name(self.given_name, self.name_prefix, self.family_name)
 
     @property
     def sort_name(self) -> str:
-        rest = " ".join(part for part in (self.given_name, self.name_prefix) if part)
-        return f"{self.family_name}, {rest}"
+        return listed_name(self.given_name, self.name_prefix, self.family_name)
 
 
 @dataclass(frozen=True)

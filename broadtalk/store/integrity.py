@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from broadtalk.files import private_file
+from broadtalk.files import write_private_text
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +81,9 @@ def write_verdict(
         return
     at = (now or datetime.now(UTC)).astimezone(UTC)
     text = json.dumps({"file": list(current), "passed": passed, "at": at.isoformat()})
-    path = verdict_path(db_path)
-    partial = path.with_name(path.name + ".partial")
     try:
-        partial.unlink(missing_ok=True)
-        private_file(partial)
-        with partial.open("w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        partial.replace(path)
+        write_private_text(verdict_path(db_path), text)
     except OSError as error:
-        partial.unlink(missing_ok=True)
         log.warning("integrity verdict cannot be written: %s", type(error).__name__)
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from broadtalk import config
-from broadtalk.files import private_file, private_folder
+from broadtalk.files import private_file, private_folder, write_private_text
 from broadtalk.i18n import _
 from broadtalk.store.tables import AuditEntry, DatabaseSeal
 
@@ -270,14 +270,7 @@ def copy_path(db_path: Path, database_id: str) -> Path:
 
 def _write(path: Path, text: str) -> None:
     private_folder(path.parent)
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    private_file(partial)
-    with partial.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    partial.replace(path)
+    write_private_text(path, text)
 
 
 def write_files(db_path: Path, seal: Seal) -> None:

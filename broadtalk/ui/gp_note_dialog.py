@@ -9,6 +9,7 @@ written to the audit trail first, in the same transaction.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import suppress
 
 from PySide6.QtCore import Qt
@@ -227,44 +228,44 @@ class GpNoteDialog(QDialog):
         )
 
     def copy_to_clipboard(self) -> None:
-        changed = None
-        try:
-            with self._db.transaction() as tx:
-                changed = self._changed_meanwhile(tx)
-                if changed is None:
-                    gp_note.record_export(tx, self._actor, self.note.conversation_id)
-                    QGuiApplication.clipboard().setText(self.text())
-        except BroadtalkError as error:
-            show_refusal(self, error)
-            return
-        if changed is not None:
-            self.show_anew(changed)
-            return
-        self.status_label.setText(_("Copied; paste it into the GP's record (Ctrl+V)."))
+        self._hand_over(
+            lambda: QGuiApplication.clipboard().setText(self.text()),
+            printed=False,
+            done=_("Copied; paste it into the GP's record (Ctrl+V)."),
+        )
 
     def print_note(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         # A file name of the practice's words, never the client's name (print to file proposes it).
         if not file_dialogs.ask_printer(printer, self, _("note-for-the-gp.pdf")):
             return
+
+        def print_text() -> None:
+            document = QTextDocument()
+            document.setDefaultFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+            document.setPlainText(self.text())
+            document.print_(printer)
+            keep_printed_file_private(printer)
+
+        self._hand_over(print_text, printed=True, done=_("Sent to the printer."))
+
+    def _hand_over(self, hand_over: Callable[[], None], *, printed: bool, done: str) -> None:
+        """Copy or print the note as shown, with its audit entry in the same transaction; when
+        the conversation changed meanwhile, nothing leaves: the note is shown anew instead."""
         changed = None
         try:
             with self._db.transaction() as tx:
                 changed = self._changed_meanwhile(tx)
                 if changed is None:
-                    gp_note.record_export(tx, self._actor, self.note.conversation_id, printed=True)
-                    document = QTextDocument()
-                    document.setDefaultFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-                    document.setPlainText(self.text())
-                    document.print_(printer)
-                    keep_printed_file_private(printer)
+                    gp_note.record_export(tx, self._actor, self.note.conversation_id, printed=printed)
+                    hand_over()
         except BroadtalkError as error:
             show_refusal(self, error)
             return
         if changed is not None:
             self.show_anew(changed)
             return
-        self.status_label.setText(_("Sent to the printer."))
+        self.status_label.setText(done)
 
 
 def keep_printed_file_private(printer: QPrinter) -> None:
