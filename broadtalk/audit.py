@@ -352,7 +352,9 @@ def verify_chain(tx: Session, progress: Callable[[int, int], object] | None = No
         progress(0, total)
     expected = GENESIS
     count = 0
-    rows = connection.execution_options(yield_per=VERIFY_BATCH).execute(select(_TABLE).order_by(_TABLE.c.id))
+    # Per statement: on a connection the option would stay (PostgreSQL: a server-side cursor for the
+    # audit entry written after the walk).
+    rows = connection.execute(select(_TABLE).order_by(_TABLE.c.id), execution_options={"yield_per": VERIFY_BATCH})
     for entry in rows:
         count += 1
         if entry.prev_hash != expected:
@@ -376,7 +378,7 @@ def check_chain(
     actor: Actor,
     progress: Callable[[int, int], object] | None = None,
     *,
-    db_path: Path | None = None,
+    db_path: Path | str | None = None,
 ) -> ChainReport:
     """``verify_chain`` for someone allowed to see the trail, then the trail against its seal
     (inside the database, and beside ``db_path``): entries cut from the end, all entries
@@ -414,7 +416,7 @@ def renew_seal(tx: Session, actor: Actor) -> None:
         tx.info[seal.NEW_SEAL] = new
 
 
-def seal_problems(tx: Session, db_path: Path | None) -> tuple[str, ...]:
+def seal_problems(tx: Session, db_path: Path | str | None) -> tuple[str, ...]:
     """The quick look at opening: the trail's end against its seal (no walk of the chain)."""
     return seal.check(tx.connection(), db_path).problems
 

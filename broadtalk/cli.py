@@ -108,6 +108,22 @@ def _printable(text: str) -> str:
 NAME_MAX, PATH_MAX = 255, 4096
 
 
+def _database_argument(text: str) -> Path | str:
+    """``--db``: a database file, or the address of a database on a PostgreSQL server."""
+    if config.is_server_url(text):
+        return text.strip()
+    return _path_argument(text)
+
+
+def _server_argument(text: str) -> str:
+    """The address of a database on a PostgreSQL server."""
+    if not config.is_server_url(text):
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is no server address; write it as postgresql://user@host:5432/database").format(text=text[:80])
+        )
+    return text.strip()
+
+
 def _path_argument(text: str) -> Path:
     """A file or folder named on the command line. An empty name (``""``) is a usage error, and
     so is a name longer than file systems allow (looking at it would fail with an OSError)."""
@@ -127,10 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        type=_path_argument,
+        type=_database_argument,
         default=argparse.SUPPRESS,
         metavar=_("PATH"),
-        help=_("the database file (default: in your data folder)"),
+        help=_(
+            "the database file (default: in your data folder), or a practice database on a PostgreSQL server: "
+            "postgresql://user@host:5432/database"
+        ),
     )
     parser = _Parser(
         prog="broadtalk",
@@ -251,6 +270,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE"), help=_("the new backup file"))
 
+    copy = commands.add_parser(
+        "copy-to-server",
+        help=_("copy the practice in the database file onto an empty PostgreSQL server database"),
+        description=_(
+            "Copy every row of the database file (--db, or the default one) into an empty database on a "
+            "PostgreSQL server, all or nothing, and check the copy. The server database gets the same "
+            "passphrase ({variable}); names and texts are encrypted with it before they reach the server. "
+            "The file keeps everything. Who signs in must run the practice (manage its settings)."
+        ).format(variable=PASSPHRASE_VARIABLE),
+        parents=[common],
+    )
+    copy.add_argument(
+        "server",
+        type=_server_argument,
+        metavar=_("ADDRESS"),
+        help=_("the empty server database: postgresql://user@host:5432/database"),
+    )
+
     commands.add_parser(
         "check",
         help=_("check the database file whole, page by page"),
@@ -367,13 +404,32 @@ def _passphrase(variable: str = PASSPHRASE_VARIABLE) -> str | None:
     return os.environ.get(variable) or None
 
 
-def _database_path(args: argparse.Namespace) -> Path:
+def _server_target(args: argparse.Namespace) -> str | None:
+    target = getattr(args, "db", None)
+    return target if config.is_server_url(target) else None
+
+
+def _database_path(args: argparse.Namespace, doing: str | None = None) -> Path:
+    """The database file; a command about the file itself (``doing``: what it does, in words)
+    is refused for a database on a server, with what to do instead."""
+    target = _server_target(args)
+    if target is not None and doing is not None:
+        from broadtalk.store.server import location, parse
+
+        raise RefusedError(
+            _(
+                "The practice database is on a server ({place}): {doing} is the server's own work there, done with "
+                "the server's tools (pg_dump and its backups). Ask the server's administrator."
+            ).format(place=location(parse(target)), doing=doing)
+        )
     return Path(getattr(args, "db", None) or config.default_db_path()).expanduser()
 
 
 def _backup_folder(args: argparse.Namespace) -> Path:
     """Where copies made on the way go: the data folder's, or a ``backups`` folder beside ``--db``."""
-    return config.backup_dir() if getattr(args, "db", None) is None else _database_path(args).parent / "backups"
+    if getattr(args, "db", None) is None or _server_target(args) is not None:
+        return config.backup_dir()
+    return _database_path(args).parent / "backups"
 
 
 def _is_new(path: Path) -> bool:
@@ -395,8 +451,13 @@ def _open_database(args: argparse.Namespace, *, create: bool = True):
     database is made only with a passphrase, and is encrypted with it."""
     from broadtalk.store.database import PASSPHRASE_MIN_LENGTH, Database
 
-    path = _database_path(args)
     passphrase = _passphrase()
+    target = _server_target(args)
+    if target is not None:
+        from broadtalk.store.server import ServerDatabase
+
+        return ServerDatabase.open(target, passphrase=passphrase, create=create)
+    path = _database_path(args)
     if _is_new(path):
         if not create:
             raise _missing_database(args, path)
@@ -759,6 +820,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def cmd_backup(args: argparse.Namespace) -> int:
     from broadtalk.backups import check_backup_target, make_backup
 
+    _database_path(args, _("a backup"))  # a server database's backups are the server's
     db = _open_database(args, create=False)
     try:
         target = check_backup_target(db, args.out)  # before anyone acts: a refusal changes nothing
@@ -782,7 +844,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """The whole check of the file (``PRAGMA quick_check``), read-only; its verdict is kept."""
     from broadtalk.store.database import check_file
 
-    path = _database_path(args)
+    path = _database_path(args, _("checking every page of the file"))
     if _is_new(path):
         raise _missing_database(args, path)
     check_file(path, _passphrase())  # a damaged file: DamagedDatabase, the message and the way out
@@ -796,7 +858,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from broadtalk.permissions import Permission
     from broadtalk.store.database import Database
 
-    target = _database_path(args)
+    target = _database_path(args, _("a restore"))
     source = Path(args.file).expanduser()
     passphrase = _passphrase()
     backup_passphrase = _passphrase(BACKUP_PASSPHRASE_VARIABLE) or passphrase
@@ -907,7 +969,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             return EXIT_OK
         with db.transaction() as tx:
             if args.check:
-                report = audit.check_chain(tx, actor, db_path=db.path)
+                report = audit.check_chain(tx, actor, db_path=db.place)
             else:
                 entries = audit.list_entries(tx, actor, audit.AuditFilter(client_id=args.client))
                 entries.reverse()  # oldest first, like a log
@@ -1067,7 +1129,7 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
     from broadtalk.store import migrations
     from broadtalk.store.database import Database, encrypt_database, inspect_file, is_encrypted_file, list_backups
 
-    path = _database_path(args)
+    path = _database_path(args, _("encrypting a file"))
     if _is_new(path):
         raise _missing_database(args, path)
     new = _new_passphrase()
@@ -1128,6 +1190,7 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
     from broadtalk.audit import require
     from broadtalk.permissions import Permission
 
+    _database_path(args, _("a new passphrase"))  # every text on the server would need encrypting again
     current = _passphrase()
     if current is None:
         raise InputError(
@@ -1161,6 +1224,45 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_copy_to_server(args: argparse.Namespace) -> int:
+    from broadtalk.audit import require
+    from broadtalk.permissions import Permission
+    from broadtalk.server_copy import copy_to_server
+    from broadtalk.store.server import ServerDatabase
+
+    _database_path(args, _("copying onto a server"))  # the source is a file
+    passphrase = _passphrase()
+    if passphrase is None:
+        raise InputError(
+            _(
+                "Set the database's passphrase in {variable}: the server database is protected with the same one."
+            ).format(variable=PASSPHRASE_VARIABLE)
+        )
+    source = _open_database(args, create=False)
+    try:
+        actor = _acting(source)
+        with source.transaction():  # refused before the server is touched (and written to the trail)
+            require(actor, Permission.MANAGE_SETTINGS)
+        target = ServerDatabase.open(args.server, passphrase=passphrase)
+        try:
+            report = copy_to_server(source, actor, target)
+            place = target.location
+        finally:
+            target.close()
+        path = source.path
+    finally:
+        source.close()
+    print(
+        _(
+            "The practice in {path} is copied to {place} and checked: {clients} clients, {rows} rows, "
+            "{entries} audit entries. From now on every workstation opens the server database (--db with its "
+            "address). The file keeps everything, with a note in its audit trail that it was copied: keep it "
+            "safe as the way back, or remove it once the server is in use."
+        ).format(path=path, place=place, clients=report.clients, rows=report.rows, entries=report.audit_entries)
+    )
+    return EXIT_OK
+
+
 COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("forms", "list"): cmd_forms_list,
     ("forms", "validate"): cmd_forms_validate,
@@ -1176,6 +1278,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("conversations", "client-summary"): cmd_client_summary,
     ("backup", None): cmd_backup,
     ("check", None): cmd_check,
+    ("copy-to-server", None): cmd_copy_to_server,
     ("restore", None): cmd_restore,
     ("audit", None): cmd_audit,
     ("record", "erase"): cmd_record_erase,

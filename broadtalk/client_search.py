@@ -18,7 +18,7 @@ against the name (``needs_check``), so the rules stay exact.
 
 The key (``KEY_SETTING``, 32 random bytes, made by revision 0009 or at first use) keeps the
 rows from being read back as names: on a shared server whose administrators must not see names
-the key comes from the practice's secret and stays off the server; the server then sees, per
+the key comes from the practice key (``store.practice_key``) and stays off the server; the server then sees, per
 client, a set of 64-bit numbers, and per search the numbers of the typed words (it can tell that
 two clients share a piece, not which piece). Changing how pieces are made or the key means
 rebuilding every row (``rebuild``, what revision 0009 does for an existing database).
@@ -36,6 +36,7 @@ from datetime import date
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
+from broadtalk.store import practice_key
 from broadtalk.store.tables import Client, ClientSearchToken, Setting
 from broadtalk.text import fold
 
@@ -92,12 +93,27 @@ def word_tokens(key: bytes, word: str, day: date | None) -> list[int]:
     return tokens
 
 
+def window_tokens(key: bytes, word: str) -> list[int]:
+    """The hashes of every ``LONGEST_PIECE``-letter window of a longer word after its start: a
+    name holds the word when it holds all of them in one word, which a server database (its
+    names encrypted) cannot check; holding all of them at all is the check there. It differs
+    only for a name with two words that share ``LONGEST_PIECE - 1`` letters the word joins."""
+    folded = fold(word)
+    return [
+        _hash(key, _NAME, folded[start : start + LONGEST_PIECE]) for start in range(1, len(folded) - LONGEST_PIECE + 1)
+    ]
+
+
 def needs_check(word: str) -> bool:
     """A word longer than the longest piece: its start was looked up, the name must be checked."""
     return len(fold(word)) > LONGEST_PIECE
 
 
 def read_key(connection: Connection) -> bytes | None:
+    """The hashing key: on a server the practice key's (never stored there), else the setting's."""
+    practice = practice_key.of(connection)
+    if practice is not None:
+        return practice.search
     value = connection.execute(select(Setting.value).where(Setting.key == KEY_SETTING)).scalar()
     return bytes.fromhex(value) if value else None
 
@@ -105,6 +121,8 @@ def read_key(connection: Connection) -> bytes | None:
 def ensure_key(connection: Connection) -> bytes:
     """The key; made (and every client's rows rebuilt) when there is none."""
     key = read_key(connection)
+    if practice_key.of(connection) is not None:
+        return key  # a server database's index is written with its clients, under the practice key
     if key is None:
         connection.execute(insert(Setting).values(key=KEY_SETTING, value=new_key()))
         key = read_key(connection)

@@ -16,17 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Date, bindparam, exists, func, intersect, literal, tuple_
+from sqlalchemy import Date, and_, bindparam, exists, func, intersect, literal, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col, select
 
-from broadtalk import audit, client_search, follow_ups
+from broadtalk import audit, client_order, client_search, follow_ups
 from broadtalk.audit import require
 from broadtalk.errors import InputError, NotFoundError
 from broadtalk.i18n import _, dutch_today, format_short_date, to_display_time
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor
+from broadtalk.store import practice_key
 from broadtalk.store.tables import AuditEntry, Client, ClientSearchToken
 from broadtalk.text import clean_line, fold
 
@@ -246,6 +247,40 @@ def _sort_key(values: dict[str, object]) -> str:
     return fold(f"{values['family_name']} {values['given_name']} {values['name_prefix']}")
 
 
+#: ``Session.info`` key: clients are being made in bulk (a demo); their list order on a server is
+#: set once at the end (``order_all``), not searched for client by client.
+BULK_ORDER = "broadtalk.clients_bulk_order"
+
+
+def order_text(row) -> str:
+    """The folded name a client row sorts by (its names opened with the practice key on a server)."""
+    return _sort_key({"family_name": row.family_name, "given_name": row.given_name, "name_prefix": row.name_prefix})
+
+
+def _list_sort_key(tx: Session, values: dict[str, object], client_id: int) -> str:
+    """What ``sort_key`` holds: the folded name in the embedded file, the client's rank in the
+    list on a server (``client_order``: the server never sees the name)."""
+    text = _sort_key(values)
+    connection = tx.connection()
+    if practice_key.of(connection) is None:
+        return text
+    if tx.info.get(BULK_ORDER):
+        return client_order.between("", None)  # set with every other client's by ``order_all``
+    birth = values["birth_date"]
+    assert isinstance(birth, date)
+    return client_order.rank_for(connection, (text, birth, client_id), order_text)
+
+
+def order_all(tx: Session) -> int:
+    """After clients were made in bulk (``BULK_ORDER``): on a server every client's rank anew,
+    in list order; nothing to do in the embedded file. Returns the clients ranked."""
+    tx.info.pop(BULK_ORDER, None)
+    connection = tx.connection()
+    if practice_key.of(connection) is None:
+        return 0
+    return client_order.assign_all(connection, order_text)
+
+
 def new_client_number(tx: Session, rng: random.Random | None = None) -> str:
     """A short, unambiguous number like 'H7K-2PQ', unique in this database."""
     while True:
@@ -322,12 +357,13 @@ def create_client(
     require(actor, Permission.EDIT_CLIENTS)
     now = now or datetime.now(UTC)
     values = validate(data, to_display_time(now).date())  # "the future" is a Dutch calendar day
+    client_id = _unused_client_id(tx)
     row = Client(
         **values,
-        id=_unused_client_id(tx),
+        id=client_id,
         client_number=new_client_number(tx, rng),
         search_key=_search_key(values),
-        sort_key=_sort_key(values),
+        sort_key=_list_sort_key(tx, values, client_id),
         created_at=now,
         updated_at=now,
         created_by_id=actor.id,
@@ -347,10 +383,12 @@ def update_client(
     now = now or datetime.now(UTC)
     row = _row(tx, client_id)
     values = validate(data, to_display_time(now).date())  # "the future" is a Dutch calendar day
+    moves = order_text(row) != _sort_key(values) or row.birth_date != values["birth_date"]
     for name, value in values.items():
         setattr(row, name, value)
     row.search_key = _search_key(values)
-    row.sort_key = _sort_key(values)
+    if moves:  # a new place in the list (on a server: a new rank, found among the others)
+        row.sort_key = _list_sort_key(tx, values, client_id)
     row.updated_at = now
     tx.add(row)
     tx.flush()
@@ -450,6 +488,10 @@ class _Word:
     check: str | None
     #: Index rows it matches, counted up to ``COUNTED_UP_TO``.
     rows: int
+    #: On a server (names encrypted, so never compared by the database): the check as the
+    #: tokens of every window of ``LONGEST_PIECE`` letters of the word, all of which the name
+    #: must hold (``client_search.window_tokens``).
+    windows: tuple[int, ...] = ()
 
 
 def _words(tx: Session, text: str) -> list[_Word]:
@@ -469,7 +511,8 @@ def _words(tx: Session, text: str) -> list[_Word]:
             )
         ).scalar_one()
         check = fold(word) if client_search.needs_check(word) else None
-        words.append(_Word(tokens, check, rows))
+        windows = tuple(client_search.window_tokens(key, word)) if check and practice_key.of(connection) else ()
+        words.append(_Word(tokens, check, rows, windows))
     return sorted(words, key=lambda word: word.rows)
 
 
@@ -497,11 +540,16 @@ def _has(word: _Word, client_id) -> ColumnElement[bool]:
     """The client (``client_id``: a column) matches the word: one look-up on the index's key."""
     found = _TOKEN.alias()  # Core, not ORM aliases: built per keystroke, they must be cheap
     condition = exists().where(found.c.client_id == client_id, found.c.token.in_(word.tokens))
-    return condition if word.check is None else condition & _checked(word.check, client_id)
+    return condition if word.check is None else condition & _checked(word, client_id)
 
 
-def _checked(folded: str, client_id) -> ColumnElement[bool]:
+def _checked(word: _Word, client_id) -> ColumnElement[bool]:
     """A word longer than the index's pieces is in the client's name (its start was looked up)."""
+    if word.windows:
+        held = [(_TOKEN.alias(), token) for token in word.windows]
+        return and_(*(exists().where(h.c.client_id == client_id, h.c.token == token) for h, token in held))
+    assert word.check is not None
+    folded = word.check
     named = _CLIENT.alias()
     return exists().where(named.c.id == client_id, named.c.search_key.like(f"%{_like_literal(folded)}%", escape="\\"))
 
@@ -540,7 +588,7 @@ def _search_filter(tx: Session, words: list[_Word], limit: int | None) -> list[C
     if _walk_the_list(tx, words, limit):
         return [_has(word, Client.id) for word in words]
     read, others = _read(words)
-    checked = [_checked(word.check, Client.id) for word in read if word.check is not None]
+    checked = [_checked(word, Client.id) for word in read if word.check is not None]
     return [col(Client.id).in_(_matching(read)), *checked, *(_has(word, Client.id) for word in others)]
 
 
@@ -621,7 +669,7 @@ def count_clients(
         select(func.count())
         .select_from(found)
         .where(
-            *(_checked(word.check, client_id) for word in read if word.check is not None),
+            *(_checked(word, client_id) for word in read if word.check is not None),
             *(_has(word, client_id) for word in others),
             *_focus_filter(actor, focus, today, practitioner_id, client_id),
         )

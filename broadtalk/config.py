@@ -21,6 +21,15 @@ APP_NAME = "broadtalk"
 log = logging.getLogger(__name__)
 
 
+#: How a PostgreSQL server database is named (``--db``, the first start): a URL, not a file.
+SERVER_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_server_url(target: object) -> bool:
+    """True when ``target`` (what ``--db`` was given) names a database on a PostgreSQL server."""
+    return isinstance(target, str) and target.strip().lower().startswith(SERVER_SCHEMES)
+
+
 def data_dir() -> Path:
     home = os.environ.get("BROADTALK_HOME")
     return Path(home) / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))

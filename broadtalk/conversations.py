@@ -159,7 +159,10 @@ def _editable(tx: Session, actor: Actor, conversation_id: int) -> Conversation:
 
 
 def _touch(row: Conversation, now: datetime) -> None:
+    """Every change to a conversation passes here: when, and one more version (optimistic
+    locking between workstations: a save made on a version it did not see is told apart)."""
     row.updated_at = now
+    row.version = (row.version or 0) + 1
 
 
 def _audit_change(tx: Session, actor: Actor, row: Conversation, now: datetime, detail: str = "") -> None:

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from broadtalk import conversations as conv_module
 from broadtalk import demo_texts as texts
-from broadtalk.clients import ClientInput, create_client
+from broadtalk.clients import BULK_ORDER, ClientInput, create_client, order_all
 from broadtalk.consent import ConsentInput, withdraw_consent
 from broadtalk.conversation_records import ActionEntry, ConversationContent, DomainEntry, GoalEntry, record_conversation
 from broadtalk.errors import RefusedError
@@ -141,6 +141,7 @@ def generate_demo(
     while done < clients:
         size = min(BATCH, clients - done)
         with db.transaction() as tx:
+            tx.info[BULK_ORDER] = True  # on a server: the list order is set once, at the end
             for index in range(done, done + size):
                 own_steps = index < OWN_STEP_CLIENTS
                 total_conversations += _demo_client(tx, rng, carers, models, today, own_steps=own_steps)
@@ -148,6 +149,7 @@ def generate_demo(
         if progress is not None:
             progress(done, clients)
     with db.transaction() as tx:
+        order_all(tx)
         offerings = _demo_social_map(tx, actors[0], today)
         referrals = _demo_referrals(tx, rng, carers, offerings, today)
     return DemoReport(

@@ -31,9 +31,76 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     i18n.set_language("nl")
 
 
+#: ``BROADTALK_TEST_ENGINE=postgresql`` runs every test that uses ``db`` on a PostgreSQL server
+#: the tests start themselves (``tests/pg_server.py``); the default is the embedded file.
+ENGINE = os.environ.get("BROADTALK_TEST_ENGINE", "sqlite")
+SERVER_PASSPHRASE = "oefenpraktijk op de server"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _practice_key_derived_once_per_run():
+    """The practice key's derivation (PBKDF2, 256,000 rounds) once per passphrase and salt in a
+    test run, not at every opening of a test's server database (each a copy of one template)."""
+    from functools import lru_cache
+
+    from broadtalk.store import practice_key
+
+    real = practice_key.derive
+    practice_key.derive = lru_cache(maxsize=64)(real)
+    yield
+    practice_key.derive = real
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of this test process, on loopback, with a set-up practice database
+    to copy (``server_url``). Its folder is not under pytest's (owner-only) temporary folder:
+    run as root, the server runs as another user, who must reach it."""
+    import shutil
+    import tempfile
+
+    from tests import pg_server as servers
+
+    folder = Path(tempfile.mkdtemp(prefix="broadtalk-pg-"))
+    server = servers.start(folder)
+    url = server.create_database("template_practice")
+    from broadtalk.store.server import ServerDatabase
+
+    ServerDatabase.open(url, passphrase=SERVER_PASSPHRASE).close()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database.open(tmp_path / "test.sqlite")
+def server_url(pg_server, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, set-up practice database on the test server (passphrase ``SERVER_PASSPHRASE``)."""
+    name = f"t{abs(hash(request.node.nodeid)) % 10**12}_{os.getpid()}"
+    url = pg_server.create_database(name, template="template_practice")
+    yield url
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def empty_server_url(pg_server, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty database on the test server (nothing set up in it)."""
+    name = f"e{abs(hash(request.node.nodeid)) % 10**12}_{os.getpid()}"
+    url = pg_server.create_database(name)
+    yield url
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def db(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """The practice database of a test: on the engine the run is for, except for tests marked
+    ``embedded`` (about the file itself: its pages, SQLite's query plans, backups), which always
+    get the file."""
+    if ENGINE == "postgresql" and request.node.get_closest_marker("embedded") is None:
+        from broadtalk.store.server import ServerDatabase
+
+        database = ServerDatabase.open(request.getfixturevalue("server_url"), passphrase=SERVER_PASSPHRASE)
+    else:
+        database = Database.open(tmp_path / "test.sqlite")
     yield database
     database.close()
 

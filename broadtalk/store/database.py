@@ -278,12 +278,12 @@ def _hold_open(path: Path) -> DatabaseLock:
     return DatabaseLock(path)
 
 
-_DB_PATH = "broadtalk.db_path"
+DB_PLACE = "broadtalk.db_path"
 
 
-def _seal_before_commit(session: Session) -> None:
+def seal_before_commit(session: Session) -> None:
     if seal.AUDIT_HEAD in session.info or seal.ERASED in session.info:
-        new = seal.seal_in_transaction(session.connection(), session.info, session.info.get(_DB_PATH))
+        new = seal.seal_in_transaction(session.connection(), session.info, session.info.get(DB_PLACE))
         if new is not None:
             session.info[seal.NEW_SEAL] = new
 
@@ -459,6 +459,14 @@ class Database:
         self._identity = _file_identity(path)
         self.engine = self._make_engine()
 
+    #: An embedded file (``store.server.ServerDatabase`` says True).
+    is_server = False
+
+    @property
+    def place(self) -> Path:
+        """Where the database is: its file."""
+        return self.path
+
     @property
     def encrypted(self) -> bool:
         return self._passphrase is not None
@@ -613,8 +621,8 @@ class Database:
         # Plain objects stay usable after commit; the UI never holds live rows.
         session = Session(self.engine, expire_on_commit=False)
         if self._sealed:
-            session.info[_DB_PATH] = self.path
-        event.listen(session, "before_commit", _seal_before_commit)
+            session.info[DB_PLACE] = self.path
+        event.listen(session, "before_commit", seal_before_commit)
         if self._sealed:
             event.listen(session, "after_commit", self._seal_after_commit)
         return session

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from broadtalk import config
 from broadtalk.files import private_file, private_folder, write_private_text
 from broadtalk.i18n import _
+from broadtalk.store import practice_key
 from broadtalk.store.tables import AuditEntry, DatabaseSeal
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,13 @@ def seal_key(*, create: bool = True) -> bytes | None:
     return key
 
 
+def _key_for(connection: Connection, *, create: bool = True) -> bytes | None:
+    """The key that signs this database's seal: on a server the practice key's seal key (the
+    same on every workstation of the practice, never on the server), else this user's."""
+    practice = practice_key.of(connection)
+    return practice.seal if practice is not None else seal_key(create=create)
+
+
 # -- the seal --------------------------------------------------------------------------------------
 
 
@@ -145,10 +153,16 @@ class Seal:
         return seal
 
 
+def _tables(connection: Connection) -> set[str]:
+    if connection.dialect.name == "sqlite":
+        return {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+    found = connection.exec_driver_sql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    return {row[0] for row in found}
+
+
 def read_row(connection: Connection) -> Seal | None:
     """The seal inside the database; None when the table or its row is missing."""
-    tables = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
-    if DatabaseSeal.__tablename__ not in tables:
+    if DatabaseSeal.__tablename__ not in _tables(connection):
         return None
     row = connection.execute(select(_SEAL).where(_SEAL.c.id == 1)).first()
     if row is None:
@@ -161,8 +175,7 @@ def read_row(connection: Connection) -> Seal | None:
 
 
 def has_seal_table(connection: Connection) -> bool:
-    tables = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
-    return DatabaseSeal.__tablename__ in tables
+    return DatabaseSeal.__tablename__ in _tables(connection)
 
 
 def _trail_ends(connection: Connection) -> tuple[int, str, str]:
@@ -210,7 +223,7 @@ def seal_in_transaction(connection: Connection, info: dict, db_path: Path | None
     row = read_row(connection)
     if row is None:
         return None
-    key = seal_key()
+    key = _key_for(connection)
     if key is None or (row.mac and not row.valid(key)):
         return None
     # A seal only moves on from a trail that still fits it: once entries are missing, the seal
@@ -218,7 +231,7 @@ def seal_in_transaction(connection: Connection, info: dict, db_path: Path | None
     if row.mac and not _still_holds(connection, row):
         return None
     if db_path is not None:
-        for path in (beside_path(db_path), copy_path(db_path, row.database_id)):
+        for path in _files(db_path, row.database_id):
             found = _read_file(path)
             ours = isinstance(found, Seal) and found.valid(key) and found.database_id == row.database_id
             if ours and not _still_holds(connection, found):
@@ -237,7 +250,7 @@ def renew(connection: Connection) -> Seal | None:
     before the seal, or an administrator's renewal after a reported problem). The caller
     commits, then writes the files."""
     row = read_row(connection)
-    key = seal_key()
+    key = _key_for(connection)
     if row is None or key is None:
         return None
     last_id, head, first = _trail_ends(connection)
@@ -258,10 +271,11 @@ def pending_path(db_path: Path) -> Path:
     return Path(db_path).with_name(Path(db_path).name + ".seal.next")
 
 
-def copy_path(db_path: Path, database_id: str) -> Path:
-    """The copy in the configuration folder, for this database at this place."""
+def copy_path(db_path: Path | str, database_id: str) -> Path:
+    """The copy in the configuration folder, for this database at this place (a file, or a
+    server database's location without user or password)."""
     try:
-        where = str(Path(db_path).resolve())
+        where = str(Path(db_path).resolve()) if isinstance(db_path, Path) else db_path
     except OSError:
         where = str(db_path)
     name = hashlib.sha256(f"{database_id}|{where}".encode()).hexdigest()[:32]
@@ -273,11 +287,18 @@ def _write(path: Path, text: str) -> None:
     write_private_text(path, text)
 
 
-def write_files(db_path: Path, seal: Seal) -> None:
+def _files(place: Path | str, database_id: str) -> list[Path]:
+    """Where the seal is kept outside the database: beside a file and in this user's settings;
+    for a server database (``place``: its location) in this user's settings only."""
+    copy = copy_path(place, database_id)
+    return [beside_path(place), copy] if isinstance(place, Path) else [copy]
+
+
+def write_files(db_path: Path | str, seal: Seal) -> None:
     """The seal beside the database and in the configuration folder (best effort: a seal that
     lags is noticed as such, never as a removal)."""
     text = seal.to_json()
-    for path in (beside_path(db_path), copy_path(db_path, seal.database_id)):
+    for path in _files(db_path, seal.database_id):
         try:
             _write(path, text)
         except OSError as error:
@@ -335,7 +356,7 @@ def _entry_hash(connection: Connection, entry_id: int) -> str | None:
     return connection.execute(select(_TRAIL.c.hash).where(_TRAIL.c.id == entry_id)).scalar()
 
 
-def check(connection: Connection, db_path: Path | None) -> SealReport:
+def check(connection: Connection, db_path: Path | str | None) -> SealReport:
     """Compare the trail with every seal there is (inside, beside, in the configuration folder);
     each problem in words, with the entries that are missing."""
     problems: list[str] = []
@@ -345,11 +366,11 @@ def check(connection: Connection, db_path: Path | None) -> SealReport:
     row = read_row(connection)
     if row is None:
         return SealReport((_("The audit trail's seal is missing from the database (its row was removed)."),))
-    key = seal_key(create=False)
+    key = _key_for(connection, create=False)
     seals: list[tuple[str, Seal]] = []
     if row.mac:
         seals.append((_("the seal inside the database"), row))
-    if db_path is not None:
+    if isinstance(db_path, Path):
         beside = beside_path(db_path)
         found = _read_file(beside)
         if found is None and row.mac:
@@ -364,6 +385,7 @@ def check(connection: Connection, db_path: Path | None) -> SealReport:
             seals.append((_("the seal beside the database"), found))
             if not row.mac:
                 problems.append(_("The seal inside the database was removed; the seal beside it remains."))
+    if db_path is not None:
         copy = _read_file(copy_path(db_path, row.database_id))
         if isinstance(copy, Seal):
             seals.append((_("the seal in this user's settings"), copy))
@@ -420,16 +442,16 @@ def check(connection: Connection, db_path: Path | None) -> SealReport:
     return SealReport(tuple(dict.fromkeys(problems)), missing)
 
 
-def erasures(connection: Connection, db_path: Path | None) -> list[list]:
+def erasures(connection: Connection, db_path: Path | str | None) -> list[list]:
     """Every erasure the valid seals know of (inside and beside the database), oldest first:
     ``[client id, client's created_at, erased at]``."""
-    key = seal_key(create=False)
+    key = _key_for(connection, create=False)
     found: dict[tuple, list] = {}
     candidates: list[Seal] = []
     row = read_row(connection) if has_seal_table(connection) else None
     if row is not None:
         candidates.append(row)
-    if db_path is not None:
+    if isinstance(db_path, Path):
         beside = _read_file(beside_path(db_path))
         if isinstance(beside, Seal):
             candidates.append(beside)
@@ -445,8 +467,7 @@ def database_identity(connection: Connection) -> tuple[str | None, str]:
     """(database id or None before the seal existed, the first audit entry's hash or "")."""
     row = read_row(connection)
     first = ""
-    tables = {r[0] for r in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
-    if AuditEntry.__tablename__ in tables:
+    if AuditEntry.__tablename__ in _tables(connection):
         first = connection.execute(select(_TRAIL.c.hash).order_by(_TRAIL.c.id).limit(1)).scalar() or ""
     return (row.database_id if row is not None else None), first
 
@@ -470,7 +491,7 @@ def check_inside(connection: Connection) -> SealReport:
     """A backup's own trail against its own seal: cut short or re-chained after it was made.
     A seal made with another key (another computer) cannot say, and is not held against it."""
     row = read_row(connection)
-    if row is None or not row.mac or not row.valid(seal_key(create=False)):
+    if row is None or not row.mac or not row.valid(_key_for(connection, create=False)):
         return SealReport()
     return check(connection, None)
 

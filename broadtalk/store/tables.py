@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -59,6 +60,37 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+class SecretText(TypeDecorator):
+    """A text about a client. In an embedded database (encrypted whole) stored as it is; on a
+    server encrypted with the practice key before it leaves the workstation (``practice_key``),
+    as unlimited text (the cipher text is longer than the text). Never compared or sorted by
+    the database: filter on it in Python, or through an index such as ``client_search``."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str, length: int | None = None):
+        super().__init__()
+        self.column, self.length = column, length
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(self.length) if self.length else Text())
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        key = getattr(dialect, "broadtalk_key", None)
+        return value if key is None or value is None else key.seal_text(value, self.column)
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        key = getattr(dialect, "broadtalk_key", None)
+        return value if key is None or value is None else key.open_text(value, self.column)
+
+
+def secret(table: str, column: str, length: int | None = None, *, nullable: bool = False, **kwargs) -> Column:
+    return Column(SecretText(f"{table}.{column}", length), nullable=nullable, **kwargs)
+
+
 def utc_column(nullable: bool = False) -> Column:
     return Column(UtcDateTime(), nullable=nullable)
 
@@ -89,7 +121,7 @@ class Practitioner(SQLModel, table=True):
     email: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
     #: A care provider who also runs the practice (the first account of a practice): the
     #: administrator's permissions on top of the role's.
-    administers: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0")))
+    administers: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class Client(SQLModel, table=True):
@@ -97,26 +129,28 @@ class Client(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     #: Short stable identifier shown to users instead of the database id.
     client_number: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
-    given_name: str = Field(max_length=100)
+    given_name: str = Field(sa_column=secret("client", "given_name", 100))
     #: Dutch surname prefix (tussenvoegsel), e.g. "van der"; sorted on the family name itself.
-    name_prefix: str = Field(default="", max_length=30)
-    family_name: str = Field(max_length=100)
+    name_prefix: str = Field(default="", sa_column=secret("client", "name_prefix", 30))
+    family_name: str = Field(sa_column=secret("client", "family_name", 100))
     birth_date: date
-    bsn: str | None = Field(default=None, max_length=9)
-    phone: str = Field(default="", max_length=40)
-    email: str = Field(default="", max_length=200)
-    address: str = Field(default="", max_length=200)
+    bsn: str | None = Field(default=None, sa_column=secret("client", "bsn", 9, nullable=True))
+    phone: str = Field(default="", sa_column=secret("client", "phone", 40))
+    email: str = Field(default="", sa_column=secret("client", "email", 200))
+    address: str = Field(default="", sa_column=secret("client", "address", 200))
     postal_code: str = Field(default="", max_length=10)
-    city: str = Field(default="", max_length=100)
+    city: str = Field(default="", sa_column=secret("client", "city", 100))
     #: The client's own GP (huisarts), when it is not this practice's or should be named.
-    general_practitioner: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
+    general_practitioner: str = Field(
+        default="", sa_column=secret("client", "general_practitioner", 200, server_default="")
+    )
     #: The language the client prefers to speak, when it is not Dutch ("Arabisch", "Pools").
-    language: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
+    language: str = Field(default="", sa_column=secret("client", "language", 100, server_default=""))
     #: An interpreter is needed for a conversation.
-    interpreter_needed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0")))
+    interpreter_needed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     #: Lower-case name without diacritics, for search-as-you-type ("celik" finds "Çelik"); searched
     #: through ``client_search_token`` (revision 0009), not by scanning this column.
-    search_key: str = Field(sa_column=Column(String(300), nullable=False))
+    search_key: str = Field(sa_column=secret("client", "search_key", 300))
     #: Folded "family given prefix": the Dutch list order (``ix_client_list_order``: sort key,
     #: birth date, id, the list's order, read page by page from where the last page ended).
     sort_key: str = Field(sa_column=Column(String(300), nullable=False))
@@ -153,12 +187,15 @@ class Conversation(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=utc_column())
     completed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     duration_seconds: int = 0
-    what_matters_most: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    what_matters_most: str = Field(default="", sa_column=secret("conversation", "what_matters_most", default=""))
     follow_up_date: date | None = Field(default=None, index=True)
     #: Where the practitioner was (a domain id, "overview" or "closing"): reopening resumes there.
     current_step: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
     #: The last time a completed conversation was amended.
     amended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: Counted up by every change to the conversation (``conversations``, revision 0010): what a
+    #: workstation saving on top of a version it did not see is told apart by.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
     #: The open conversations (drafts, and completed ones being amended), last edited first: Today
     #: reads them from this partial index (revision 0009), not from every conversation. A client's
@@ -183,7 +220,7 @@ class Answer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(sa_column=parent_key("conversation"))
     link_id: str = Field(max_length=64)
-    value_json: str = Field(sa_column=Column(Text, nullable=False))
+    value_json: str = Field(sa_column=secret("answer", "value_json"))
     updated_at: datetime = Field(sa_column=utc_column())
 
 
@@ -196,8 +233,8 @@ class DomainAssessment(SQLModel, table=True):
     conversation_id: int = Field(sa_column=parent_key("conversation"))
     domain_id: str = Field(max_length=64)
     score: int | None = None
-    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    own_words: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    notes: str = Field(default="", sa_column=secret("domain_assessment", "notes", default=""))
+    own_words: str = Field(default="", sa_column=secret("domain_assessment", "own_words", default=""))
     #: "Important to me / I want to work on this".
     important: bool = False
     #: The client's order of domains to work on (1 = first); used by ranking models like 4D.
@@ -205,9 +242,7 @@ class DomainAssessment(SQLModel, table=True):
     #: The client's own score on the model's scale, set by the client in the client view.
     client_score: int | None = None
     #: The client marked "I want to talk about this" in the client view.
-    client_wants_to_talk: bool = Field(
-        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0"))
-    )
+    client_wants_to_talk: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     updated_at: datetime = Field(sa_column=utc_column())
 
 
@@ -216,7 +251,7 @@ class Goal(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(sa_column=parent_key("conversation"))
     domain_id: str | None = Field(default=None, max_length=64)
-    description: str = Field(sa_column=Column(Text, nullable=False))
+    description: str = Field(sa_column=secret("goal", "description"))
     position: int = 0
     created_at: datetime = Field(sa_column=utc_column())
 
@@ -230,8 +265,8 @@ class Action(SQLModel, table=True):
     goal_id: int | None = Field(sa_column=parent_key("goal", nullable=True, ondelete="SET NULL"))
     #: The life domain of an action that serves no goal (one serving a goal has the goal's domain).
     domain_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
-    what: str = Field(sa_column=Column(Text, nullable=False))
-    who: str = Field(default="", max_length=200)
+    what: str = Field(sa_column=secret("action", "what"))
+    who: str = Field(default="", sa_column=secret("action", "who", 200))
     due_date: date | None = Field(default=None, index=True)
     done: bool = False
     position: int = 0
@@ -253,8 +288,8 @@ class ConversationChange(SQLModel, table=True):
     changed_at: datetime = Field(sa_column=utc_column())
     #: What changed, e.g. "score:body", "answer:body.going-on", "goal:add", "amend:start".
     target: str = Field(max_length=100)
-    old_value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    new_value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    old_value: str = Field(default="", sa_column=secret("conversation_change", "old_value", default=""))
+    new_value: str = Field(default="", sa_column=secret("conversation_change", "new_value", default=""))
 
 
 class CustomModel(SQLModel, table=True):
@@ -325,7 +360,7 @@ class Referral(SQLModel, table=True):
     offering_id: int | None = Field(sa_column=parent_key("offering", nullable=True, ondelete="SET NULL"))
     #: The recipient as it was when referring (the social map may change later).
     recipient: str = Field(max_length=400)
-    question: str = Field(sa_column=Column(Text, nullable=False))
+    question: str = Field(sa_column=secret("referral", "question"))
     urgency: str = Field(max_length=16)
     #: How the recipient reaches the referrer with feedback: a function and a number or address.
     feedback_contact: str = Field(max_length=300)
@@ -336,7 +371,9 @@ class Referral(SQLModel, table=True):
         default="recipient", sa_column=Column(String(16), nullable=False, server_default="recipient")
     )
     #: How and when the client wants to be reached ("liever 's ochtends, niet op het werk").
-    contact_preference: str = Field(default="", sa_column=Column(String(300), nullable=False, server_default=""))
+    contact_preference: str = Field(
+        default="", sa_column=secret("referral", "contact_preference", 300, server_default="")
+    )
     created_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
@@ -355,7 +392,7 @@ class ReferralEvent(SQLModel, table=True):
     at: datetime = Field(sa_column=utc_column())
     practitioner_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
     #: The feedback itself for "feedback received"; a reason for "declined"; else optional.
-    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    note: str = Field(default="", sa_column=secret("referral_event", "note", default=""))
 
 
 class Consent(SQLModel, table=True):
@@ -366,7 +403,7 @@ class Consent(SQLModel, table=True):
     referral_id: int = Field(sa_column=parent_key("referral"))
     client_id: int = Field(sa_column=parent_key("client"))
     recipient: str = Field(max_length=400)
-    purpose: str = Field(sa_column=Column(Text, nullable=False))
+    purpose: str = Field(sa_column=secret("consent", "purpose"))
     #: The shared domain ids as a JSON list.
     domains: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     share_identity_details: bool = False
@@ -385,7 +422,7 @@ class Consent(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=utc_column())
     withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     withdrawn_by_id: int | None = Field(sa_column=parent_key("practitioner", nullable=True, ondelete="SET NULL"))
-    withdrawal_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    withdrawal_note: str = Field(default="", sa_column=secret("consent", "withdrawal_note", default=""))
 
 
 class Disclosure(SQLModel, table=True):

@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,6 +119,10 @@ def run_app(db_path: Path | None = None, *, startup_check: bool = False, started
     app.setApplicationName("broadtalk")
     app.setApplicationDisplayName("broadtalk")
     install_qt_translator(app)
+    if config.is_server_url(db_path):
+        if startup_check:
+            return _run_startup_check(app, None, config.backup_dir(), started, server=str(db_path))
+        return _ServerSession(str(db_path)).run()
     path = Path(db_path or config.default_db_path()).expanduser()
     backups = path.parent / "backups" if db_path else config.backup_dir()
     if startup_check:
@@ -218,9 +223,28 @@ class _Session:
         restore_button = dialog.add_extra_button(_("Restore a &backup…"))
         restore_button.clicked.connect(lambda: dialog.done(RESTORE_CHOSEN))
 
+        dialog.set_attempt(
+            self._attempt(
+                dialog,
+                failures,
+                lambda passphrase: Database.open(self.path, passphrase=passphrase, backup_dir=self.backups),
+            )
+        )
+        outcome = dialog.exec()
+        if outcome == RESTORE_CHOSEN:
+            return self._restore_at_start()
+        if outcome != QDialog.DialogCode.Accepted or self.db is None:
+            return False
+        self._record_failed_unlocks(failures)
+        return True
+
+    def _attempt(self, dialog: PassphraseDialog, failures: list[datetime], opener) -> Callable[[], str | None]:
+        """The passphrase dialog's try: open with the typed passphrase (``opener``), or say why
+        not; a wrong passphrase is counted, to be written to the trail once it can be reached."""
+
         def attempt() -> str | None:
             try:
-                self.db = Database.open(self.path, passphrase=dialog.passphrase(), backup_dir=self.backups)
+                self.db = opener(dialog.passphrase())
             except WrongPassphrase as error:
                 failures.append(datetime.now(UTC))
                 log.warning("database passphrase refused")
@@ -229,25 +253,23 @@ class _Session:
                 return error.message
             return None
 
-        dialog.set_attempt(attempt)
-        outcome = dialog.exec()
-        if outcome == RESTORE_CHOSEN:
-            return self._restore_at_start()
-        if outcome != QDialog.DialogCode.Accepted or self.db is None:
-            return False
-        if failures:
-            # Written now that the trail can be reached: someone tried this file's passphrase.
-            with self.db.transaction() as tx:
-                for moment in failures:
-                    audit.record(
-                        tx,
-                        None,
-                        audit.Action.UNLOCK_FAILED,
-                        object_type="database",
-                        outcome=audit.Outcome.FAILED,
-                        now=moment,
-                    )
-        return True
+        return attempt
+
+    def _record_failed_unlocks(self, failures: list[datetime]) -> None:
+        """Written now that the trail can be reached: someone tried this database's passphrase."""
+        if not failures:
+            return
+        assert self.db is not None
+        with self.db.transaction() as tx:
+            for moment in failures:
+                audit.record(
+                    tx,
+                    None,
+                    audit.Action.UNLOCK_FAILED,
+                    object_type="database",
+                    outcome=audit.Outcome.FAILED,
+                    now=moment,
+                )
 
     def _warn_if_the_trail_is_not_whole(self) -> None:
         """The quick look at the audit trail's end against its seal, at every sign-in: entries
@@ -255,7 +277,7 @@ class _Session:
         assert self.db is not None
         try:
             with self.db.transaction() as tx:
-                problems = audit.seal_problems(tx, self.db.path)
+                problems = audit.seal_problems(tx, self.db.place)
         except BroadtalkError as error:
             log.warning("seal check failed: %s", type(error).__name__)
             return
@@ -477,13 +499,17 @@ class _Session:
                     return None
             # A refusal was shown; the welcome comes back so the person can choose again.
 
+    def _open_new(self, passphrase: str):
+        """The database the welcome sets up, protected with ``passphrase``."""
+        return Database.open(self.path, passphrase=passphrase, backup_dir=self.backups)
+
     def _set_up(self, dialog: WelcomeDialog) -> Actor | None:
         values = dialog.values
         assert values is not None
         title = _("broadtalk could not be set up")
         try:
             if self.db is None:
-                self.db = Database.open(self.path, passphrase=dialog.passphrase, backup_dir=self.backups)
+                self.db = self._open_new(dialog.passphrase)
             elif not self.db.encrypted:
                 self.db.close()
                 self.db = None
@@ -540,19 +566,83 @@ def _set_up_and_sign_in(tx, values, secret: str) -> Actor:
     return actor
 
 
+class _ServerSession(_Session):
+    """The app on a practice database on a PostgreSQL server (``--db postgresql://…``). The same
+    run as on a file, without what belongs to a file: no restore over it, no backup on exit (the
+    server keeps its own), no encryption to offer (the practice key always protects the texts).
+    An empty server database is set up through the welcome, which asks the passphrase twice."""
+
+    def __init__(self, url: str):
+        super().__init__(Path(), config.backup_dir())
+        self.url = url
+
+    def _open_or_set_up(self) -> Actor | None:
+        from broadtalk.store.server import ServerDatabase
+
+        try:
+            set_up = ServerDatabase.is_set_up(self.url)
+        except BroadtalkError as error:
+            QMessageBox.critical(None, _("broadtalk cannot open the database"), error.message)
+            self.failed = True
+            return None
+        if not set_up:
+            return self._welcome()
+        if not self._unlock():
+            return None
+        assert self.db is not None
+        with self.db.transaction() as tx:
+            anyone = bool(list_practitioners(tx))
+        return self._sign_in() if anyone else self._welcome()
+
+    def _unlock(self) -> bool:
+        from broadtalk.store.server import ServerDatabase, location, parse
+
+        failures: list[datetime] = []
+        dialog = PassphraseDialog(location(parse(self.url)), on_server=True)
+
+        dialog.set_attempt(
+            self._attempt(
+                dialog, failures, lambda passphrase: ServerDatabase.open(self.url, passphrase=passphrase, create=False)
+            )
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted or self.db is None:
+            return False
+        self._record_failed_unlocks(failures)
+        return True
+
+    def _open_new(self, passphrase: str):
+        from broadtalk.store.server import ServerDatabase
+
+        return ServerDatabase.open(self.url, passphrase=passphrase)
+
+    def _finish(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
 def _forget_sources() -> None:
     """Drop the source lines PySide6's import hook read of every module imported after it (see the
     imports above): nothing needs them, and the memory is better used for the window."""
     linecache.clearcache()
 
 
-def _run_startup_check(app: QApplication, path: Path, backups: Path, started: float) -> int:
+def _run_startup_check(
+    app: QApplication, path: Path | None, backups: Path, started: float, *, server: str | None = None
+) -> int:
     from broadtalk.ui.main_window import MainWindow
 
     _forget_sources()
 
+    passphrase = os.environ.get("BROADTALK_PASSPHRASE") or None
     try:
-        db = Database.open(path, passphrase=os.environ.get("BROADTALK_PASSPHRASE") or None, backup_dir=backups)
+        if server is not None:
+            from broadtalk.store.server import ServerDatabase
+
+            db = ServerDatabase.open(server, passphrase=passphrase, create=False)
+        else:
+            assert path is not None
+            db = Database.open(path, passphrase=passphrase, backup_dir=backups)
     except BroadtalkError as error:
         print(f"broadtalk: {error.message}", file=sys.stderr)
         return 1

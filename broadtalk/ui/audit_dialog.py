@@ -211,7 +211,7 @@ class ChainChecker(QThread):
     def run(self) -> None:
         try:
             with self._db.transaction() as tx:
-                self.report = audit.check_chain(tx, self._actor, self._progress, db_path=self._db.path)
+                self.report = audit.check_chain(tx, self._actor, self._progress, db_path=self._db.place)
         except _Cancelled:
             pass
         except BroadtalkError as error:

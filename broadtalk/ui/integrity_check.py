@@ -64,7 +64,7 @@ class IdleIntegrityCheck(QObject):
 
     def start(self) -> None:
         """Wait for quiet when a check is due (reads one small file, never the database)."""
-        if self._watching or self.running:
+        if self._watching or self.running or self._db.is_server:  # a server checks its own pages
             return
         if integrity.is_due(self._db.path):
             self._watching = True

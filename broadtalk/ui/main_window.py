@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk import __version__, audit, backups, follow_ups, settings
+from broadtalk import __version__, audit, backups, config, follow_ups, settings
 from broadtalk import conversations as conv
 from broadtalk.audit import require
 from broadtalk.errors import BroadtalkError
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._db = db
         self.actor = actor
-        self.backup_dir = backup_dir or db.path.parent / "backups"
+        self.backup_dir = backup_dir or (config.backup_dir() if db.is_server else db.path.parent / "backups")
         self.restore_request: tuple[Path, str | None] | None = None
         self.signed_out = False
         self.conversation: ConversationPage | None = None
@@ -300,9 +300,14 @@ class MainWindow(QMainWindow):
         """Offer only what the signed-in role may do (the core refuses the rest anyway)."""
         for permission, action in self.practice_actions.items():
             action.setVisible(allows(self.actor, permission))
-        self.backup_action.setVisible(allows(self.actor, Permission.BACKUP))
-        self.restore_action.setVisible(allows(self.actor, Permission.RESTORE))
-        self.passphrase_action.setVisible(self._db.encrypted and allows(self.actor, Permission.MANAGE_SETTINGS))
+        # A database on a server: its backups and restores are the server's, and a new passphrase
+        # would mean encrypting every text again (not built): none of the three is offered.
+        on_file = not self._db.is_server
+        self.backup_action.setVisible(on_file and allows(self.actor, Permission.BACKUP))
+        self.restore_action.setVisible(on_file and allows(self.actor, Permission.RESTORE))
+        self.passphrase_action.setVisible(
+            on_file and self._db.encrypted and allows(self.actor, Permission.MANAGE_SETTINGS)
+        )
         self.practice_menu.menuAction().setVisible(any(a.isVisible() for a in self.practice_menu.actions()))
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:

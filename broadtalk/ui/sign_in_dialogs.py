@@ -148,10 +148,10 @@ class TryDialog(QDialog):
 class PassphraseDialog(TryDialog):
     """Unlock an encrypted database with its passphrase."""
 
-    def __init__(self, location: str, parent: QWidget | None = None):
+    def __init__(self, location: str, parent: QWidget | None = None, *, on_server: bool = False):
         super().__init__(
             _("Open broadtalk"),
-            _("The data on this computer is locked"),
+            _("The practice's data on the server is locked") if on_server else _("The data on this computer is locked"),
             _("Type the passphrase of the practice's data to open it ({location}).").format(location=location),
             _("&Open"),
             parent,

@@ -249,12 +249,14 @@ COMMANDS: dict[str, tuple[frozenset[Permission], list[str]]] = {
     ),
     "passphrase": (frozenset({Permission.MANAGE_SETTINGS}), ["passphrase"]),
     "encrypt": (frozenset({Permission.MANAGE_SETTINGS}), ["encrypt"]),
+    "copy-to-server": (frozenset({Permission.MANAGE_SETTINGS}), ["copy-to-server", "{server}"]),
 }
 
 
-def _argv(template: Practice, name: str, db: Path, out: Path) -> list[str]:
+def _argv(template: Practice, name: str, db: Path, out: Path, server: str = "") -> list[str]:
     _needs, args = COMMANDS[name]
     values = {
+        "server": server,
         "out": str(out),
         "backup": str(template.backup),
         "client": str(template.client),
@@ -281,17 +283,34 @@ def _passphrases(name: str) -> tuple[str | None, dict[str, str]]:
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_without_the_variables_and_a_terminal_a_command_is_refused_and_changes_nothing(
-    template, tmp_path, capsys, monkeypatch, name
+    template, tmp_path, capsys, monkeypatch, name, request
 ):
     db = template.copy(tmp_path, plain=name == "encrypt")
     passphrase, env = _passphrases(name)
     before = rows(db, passphrase)
-    code, out, err = run(_argv(template, name, db, tmp_path / "out"), capsys, monkeypatch, user=None, **env)
+    server = _server(request, name)
+    code, out, err = run(_argv(template, name, db, tmp_path / "out", server), capsys, monkeypatch, user=None, **env)
     assert code == 1, (out, err)
     (line,) = err.strip().splitlines()
     assert "BROADTALK_USER" in line and "BROADTALK_PIN" in line and "terminal" in line, line
     assert rows(db, passphrase) == before  # not even an audit entry: nobody was there to name
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("out")]  # no document, no backup
+    _assert_server_untouched(request, name)
+
+
+def _server(request, name: str) -> str:
+    """An empty server database for ``copy-to-server``; none for the other commands."""
+    return request.getfixturevalue("empty_server_url") if name == "copy-to-server" else ""
+
+
+def _assert_server_untouched(request, name: str) -> None:
+    if name != "copy-to-server":
+        return
+    import psycopg
+
+    with psycopg.connect(request.getfixturevalue("empty_server_url")) as connection:
+        tables = connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    assert tables == []  # not even set up
 
 
 def test_a_wrong_pin_is_refused_recorded_and_changes_nothing_else(template, tmp_path, capsys, monkeypatch):
@@ -417,14 +436,16 @@ def test_a_real_terminal_asks_for_the_number_and_the_pin_without_echo(template, 
 @pytest.mark.slow
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_each_role_gets_exactly_what_the_matrix_allows(template, tmp_path, capsys, monkeypatch, name, role):
+def test_each_role_gets_exactly_what_the_matrix_allows(template, tmp_path, capsys, monkeypatch, name, role, request):
     needs, _args = COMMANDS[name]
     allowed = needs <= MATRIX[role]
     db = template.copy(tmp_path / "data", plain=name == "encrypt")
     passphrase, env = _passphrases(name)
     before = rows(db, passphrase)
     number = template.numbers[role]
-    code, out, err = run(_argv(template, name, db, tmp_path / "out"), capsys, monkeypatch, user=number, **env)
+    server = _server(request, name)
+    argv = _argv(template, name, db, tmp_path / "out", server)
+    code, out, err = run(argv, capsys, monkeypatch, user=number, **env)
     if allowed:
         assert code == 0, (name, role, err)
         return
@@ -437,6 +458,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(template, tmp_path, capsy
     new = assert_unchanged_but_the_trail(before, db, passphrase)
     assert new == [(number, "sign_in", "success"), (number, "refused", "refused")]
     assert not (tmp_path / "out.pdf").exists() and not (tmp_path / "out.sqlite").exists()
+    _assert_server_untouched(request, name)
 
 
 def test_the_table_covers_every_command_that_opens_a_database():

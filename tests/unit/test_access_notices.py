@@ -311,6 +311,7 @@ def test_the_open_grants_carried_in_the_detail_stay_within_its_limit(db, admin, 
     assert [g.account_id for g in next_sign_in(db, nurse).used_again] == [made[-1].id]
 
 
+@pytest.mark.embedded  # about the embedded file (SQLite plans, pages, backups)
 def test_every_query_of_the_check_uses_an_index(db, admin, nurse):
     """The trail can hold millions of entries: no statement of the check may scan it whole."""
     with db.transaction() as tx:

@@ -15,6 +15,9 @@ from broadtalk.store.database import Database
 from broadtalk.store.tables import AuditEntry
 from tests.conftest import NOW
 
+#: Backups and restores are the embedded file's; a server database's are the server's own.
+pytestmark = pytest.mark.embedded
+
 
 def _trail(db: Database) -> list[tuple[int, str, str]]:
     with db.transaction() as tx:

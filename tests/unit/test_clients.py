@@ -366,9 +366,12 @@ def test_the_database_refuses_a_duplicate_client_number(db: Database, actor: Act
         "client_number, given_name, name_prefix, family_name, birth_date, bsn, phone, email, address,"
         " postal_code, city, search_key, sort_key, created_at, updated_at, created_by_id"
     )
-    with pytest.raises(IntegrityError, match="UNIQUE"), db.engine.begin() as connection:
+    # A new id, the same number: the number's own constraint refuses it (SQLite says UNIQUE,
+    # PostgreSQL names the constraint).
+    with pytest.raises(IntegrityError, match=r"UNIQUE|uq_client_client_number"), db.engine.begin() as connection:
         connection.execute(
-            text(f"INSERT INTO client ({columns}) SELECT {columns} FROM client WHERE id = :id"), {"id": first.id}
+            text(f"INSERT INTO client (id, {columns}) SELECT id + 1, {columns} FROM client WHERE id = :id"),
+            {"id": first.id},
         )
 
     assert _count(db) == 1

@@ -27,6 +27,7 @@ from broadtalk.forms.library import BUILTIN_DIR, ImportOutcome, find_model, impo
 from broadtalk.forms.loader import load_model_file
 from broadtalk.practitioners import Actor, Role, create_practitioner
 from broadtalk.store.database import Database
+from tests import engines
 from tests.conftest import NOW
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -42,21 +43,7 @@ KEY_VALUE = re.compile(r"^(\s*(?:- )?[A-Za-z]+: )(\S.*)$")
 
 def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (schema included), in a stable order."""
-    with db.engine.connect() as connection:
-        tables = [
-            name
-            for (name,) in connection.execute(
-                sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            )
-        ]
-        out = {
-            "sqlite_master": list(connection.execute(sql("SELECT type, name, sql FROM sqlite_master ORDER BY name")))
-        }
-        for table in tables:
-            if table == "database_seal":  # follows the audit trail by design (store.seal)
-                continue
-            out[table] = [tuple(row) for row in connection.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY 1')]
-    return out
+    return engines.dump(db)
 
 
 def added_rows(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict[str, list[tuple]]:

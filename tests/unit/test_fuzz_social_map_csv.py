@@ -26,6 +26,7 @@ from broadtalk.errors import BroadtalkError, InputError
 from broadtalk.social_map_import import COLUMNS, REQUIRED, ImportReport, import_social_map, resolve_kind
 from broadtalk.store.database import Database
 from broadtalk.text import clean_block, clean_line, fold
+from tests import engines
 from tests.conftest import NOW
 
 TODAY = NOW.date()
@@ -49,21 +50,7 @@ DUTCH_FILE = (
 
 def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (schema included), in a stable order."""
-    with db.engine.connect() as connection:
-        tables = [
-            name
-            for (name,) in connection.execute(
-                sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            )
-        ]
-        out = {
-            "sqlite_master": list(connection.execute(sql("SELECT type, name, sql FROM sqlite_master ORDER BY name")))
-        }
-        for table in tables:
-            if table == "database_seal":  # follows the audit trail by design (store.seal)
-                continue
-            out[table] = [tuple(row) for row in connection.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY 1')]
-    return out
+    return engines.dump(db)
 
 
 def added_rows(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict[str, list[tuple]]:

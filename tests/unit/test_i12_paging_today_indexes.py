@@ -15,6 +15,7 @@ from tests.conftest import NOW
 from tests.unit.i12_query_plans import query_plans
 
 
+@pytest.mark.embedded  # about the embedded file (SQLite plans, pages, backups)
 @pytest.mark.parametrize("mine", [True, False])
 def test_every_list_of_today_and_its_count_is_read_from_an_index(db, actor, mine):
     with db.transaction() as tx:

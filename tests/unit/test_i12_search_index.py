@@ -59,6 +59,7 @@ def _search(db: Database, actor: Actor, text: str) -> list[str]:
         return found
 
 
+@pytest.mark.embedded  # about the embedded file (SQLite plans, pages, backups)
 @pytest.mark.parametrize("typed", ["berg", "erg", "jan bakker", "07-03-1951", "celik", "zzzq", "schoonderwoerd"])
 def test_a_search_reads_the_index_and_never_every_client(
     db: Database, actor: Actor, people: dict[str, clients.ClientRecord], typed: str
@@ -197,6 +198,7 @@ def test_revision_0009_builds_the_index_for_the_clients_already_there(tmp_path: 
         database.close()
 
 
+@pytest.mark.embedded  # about the embedded file (SQLite plans, pages, backups)
 def test_a_database_whose_key_is_lost_gets_a_new_key_and_its_index_rebuilt(
     db: Database, actor: Actor, people: dict[str, clients.ClientRecord]
 ) -> None:

@@ -121,7 +121,7 @@ ADDED_ROWS = {("setting", client_search.KEY_SETTING)}
 
 
 def _schema_diff(connection: Connection) -> list:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": migrations.compare_type})
     return compare_metadata(context, metadata)
 
 

@@ -286,6 +286,7 @@ def test_the_list_filter_is_refused_to_a_role_that_does_not_read_conversations(d
         search_clients(tx, practice["a"], focus="everything")
 
 
+@pytest.mark.embedded  # about the embedded file (SQLite plans, pages, backups)
 def test_the_queries_use_the_indexes(db, practice):
     """The follow-up range reads the follow_up_date index, the actions the due_date index."""
     with db.transaction() as tx:

@@ -11,7 +11,6 @@ from broadtalk.permissions import PermissionRefused
 from broadtalk.practitioners import Actor, Role, create_practitioner, list_practitioners
 from broadtalk.settings import PRACTICE_NAME, read_setting
 from broadtalk.sign_in import sign_in
-from broadtalk.store.database import Database
 from broadtalk.store.tables import AuditEntry, Practitioner
 from broadtalk.workstation import (
     NAME,
@@ -27,6 +26,7 @@ from broadtalk.workstation import (
     use_practitioner_here,
     validate_workstation,
 )
+from tests import engines
 from tests.conftest import NOW
 
 PIN = "27183"
@@ -46,7 +46,7 @@ def test_set_up_records_the_practitioner_and_the_practice_and_survives_reopening
     assert actor.name == "Fatima el Amrani"
     assert actor.role is Role.SOCIAL_WORKER
     db.close()
-    again = Database.open(tmp_path / "test.sqlite")
+    again = engines.reopen(db)
     try:
         with again.transaction() as tx:
             assert current_actor(tx) == actor

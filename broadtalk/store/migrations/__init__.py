@@ -86,8 +86,14 @@ def _without_foreign_keys(engine: Engine, action: Callable[[Connection], None]) 
     SQLite's batch mode rebuilds a table by copy, drop and rename; with foreign keys on, the
     drop would cascade and delete every answer of every conversation. The pragma only takes
     effect outside a transaction, so it is set on the bare connection first. Before commit,
-    ``foreign_key_check`` proves the migrated data still hangs together.
+    ``foreign_key_check`` proves the migrated data still hangs together. (On PostgreSQL the
+    revisions run as they are, in one transaction.)
     """
+    if engine.dialect.name != "sqlite":
+        # PostgreSQL alters tables in place and runs DDL in the transaction: nothing to switch off.
+        with engine.begin() as connection:
+            action(connection)
+        return
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
         raw.execute("PRAGMA foreign_keys=OFF")
@@ -111,3 +117,24 @@ def downgrade(engine: Engine, target: str) -> None:
     from alembic import command
 
     _without_foreign_keys(engine, lambda connection: command.downgrade(config(connection), target))
+
+
+def upgrade_connection(connection: Connection, target: str = "head") -> None:
+    """Bring a server database up to date on ``connection``, in one transaction (PostgreSQL
+    runs its DDL transactionally: a failed revision leaves nothing half-done)."""
+    from alembic import command
+
+    with connection.begin():
+        command.upgrade(config(connection), target)
+
+
+def compare_type(_context, _inspected_column, _metadata_column, inspected_type, metadata_type) -> bool | None:
+    """Alembic's type comparison, knowing ``SecretText``: on a server it is unlimited text (its
+    length is the text's, checked by broadtalk, not the cipher text's); elsewhere Alembic's own."""
+    from sqlalchemy import Text
+
+    from broadtalk.store.tables import SecretText
+
+    if isinstance(metadata_type, SecretText) and _context.dialect.name == "postgresql":
+        return not isinstance(inspected_type, Text)
+    return None

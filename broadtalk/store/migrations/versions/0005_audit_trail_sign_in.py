@@ -21,6 +21,15 @@ TRIGGERS = (
     "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
     "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
 )
+# PostgreSQL: the same refusal as a trigger function, also for TRUNCATE (which fires no row trigger).
+PG_TRIGGERS = (
+    "CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$",
+    "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE OR DELETE ON audit_entry "
+    "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()",
+    "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only()",
+)
 
 
 def upgrade() -> None:
@@ -46,7 +55,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_entry_action"), ["action"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_entry_client_id"), ["client_id"], unique=False)
-    for statement in TRIGGERS:
+    for statement in PG_TRIGGERS if op.get_bind().dialect.name == "postgresql" else TRIGGERS:
         op.execute(statement)
     with op.batch_alter_table("practitioner", schema=None) as batch_op:
         batch_op.add_column(sa.Column("secret_hash", sa.String(length=200), nullable=False, server_default=""))
@@ -55,8 +64,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("practitioner", schema=None) as batch_op:
         batch_op.drop_column("secret_hash")
-    op.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
-    op.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS audit_entry_append_only() CASCADE")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entry_client_id"))
         batch_op.drop_index(batch_op.f("ix_audit_entry_action"))

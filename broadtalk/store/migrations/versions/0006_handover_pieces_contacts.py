@@ -22,7 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("client", schema=None) as batch_op:
         batch_op.add_column(sa.Column("general_practitioner", sa.String(length=200), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("language", sa.String(length=100), nullable=False, server_default=""))
-        batch_op.add_column(sa.Column("interpreter_needed", sa.Boolean(), nullable=False, server_default=sa.text("0")))
+        batch_op.add_column(sa.Column("interpreter_needed", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("action", schema=None) as batch_op:
         batch_op.add_column(sa.Column("domain_id", sa.String(length=64), nullable=True))
     with op.batch_alter_table("referral", schema=None) as batch_op:

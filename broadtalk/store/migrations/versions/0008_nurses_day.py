@@ -19,13 +19,11 @@ def upgrade() -> None:
     with op.batch_alter_table("practitioner", schema=None) as batch_op:
         # A care provider who also runs the practice (the first account of a practice): the
         # administrator's permissions on top of the role's.
-        batch_op.add_column(sa.Column("administers", sa.Boolean(), nullable=False, server_default=sa.text("0")))
+        batch_op.add_column(sa.Column("administers", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("domain_assessment", schema=None) as batch_op:
         # The client's own score and "I want to talk about this", set in the client view.
         batch_op.add_column(sa.Column("client_score", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("client_wants_to_talk", sa.Boolean(), nullable=False, server_default=sa.text("0"))
-        )
+        batch_op.add_column(sa.Column("client_wants_to_talk", sa.Boolean(), nullable=False, server_default=sa.false()))
     # What is due (Today, the client list's next follow-up) is read from indexes.
     op.create_index("ix_conversation_follow_up_date", "conversation", ["follow_up_date"])
     op.create_index("ix_action_due_date", "action", ["due_date"])
