@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY_SOURCES := broadtalk tests bench docs main.py
 
-.PHONY: run test lint format translations catalog demo bench bench-large clean screenshots system-packages
+.PHONY: run test test-server lint format translations catalog demo bench bench-large clean screenshots system-packages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("broadtalk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -30,6 +30,10 @@ test: system-packages $(STAMP) translations
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## test-server: the tests that use a practice database again, on a PostgreSQL server they start themselves
+test-server: system-packages $(STAMP) translations
+	BROADTALK_TEST_ENGINE=postgresql QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(PY_SOURCES)

@@ -48,6 +48,8 @@ class ActionEntry:
     who: str = ""
     due_date: date | None = None
     done: bool = False
+    #: The action's own life domain when it serves no goal.
+    domain_id: str | None = None
 
 
 @dataclass
@@ -130,6 +132,13 @@ def record_conversation(
     # Every action is checked (and cleaned) before the first row is written.
     goal_actions = [[_action_values(a, started) for a in goal.actions] for goal in content.goals]
     loose_actions = [_action_values(a, started) for a in content.actions]
+    for entry in content.actions:
+        if entry.domain_id is not None and model.domain(entry.domain_id) is None:
+            raise InputError(
+                _("The model '{model}' has no domain '{id}'.").format(model=model.display_title(), id=entry.domain_id)
+            )
+    for values, entry in zip(loose_actions, content.actions, strict=True):
+        values["domain_id"] = entry.domain_id
     if content.completed_at is not None:
         for link_id in conv.answers_to_drop_on_completion(model, answers):
             del answers[link_id]
@@ -217,4 +226,53 @@ def record_conversation(
 def _action_values(action: ActionEntry, started: datetime) -> dict[str, Any]:
     what, who = conv.action_fields(action.what, action.who)
     conv.check_due_date(started, action.due_date)
-    return {"what": what, "who": who, "due_date": action.due_date, "done": action.done, "created_at": started}
+    return {
+        "what": what,
+        "who": who,
+        "due_date": action.due_date,
+        "done": action.done,
+        "created_at": started,
+        "domain_id": None,
+    }
+
+
+def copy_conversation(tx: Session, actor: Actor, conversation_id: int, *, now: datetime | None = None) -> int:
+    """A new draft of the same client holding everything the conversation holds now (answers,
+    scores, notes, own words, the client's own scores, goals, actions, follow-up): what keeps
+    both versions when two workstations changed one conversation (``conversations.
+    unchanged_elsewhere``). Returns the copy's id; its creation is audited."""
+    snapshot = conv.load_conversation(tx, actor, conversation_id)
+    summary = snapshot.summary
+    goals = []
+    for goal in snapshot.goals:
+        serving = [a for a in snapshot.actions if a.goal_id == goal.id]
+        goals.append(GoalEntry(goal.description, goal.domain_id, [_entry(a) for a in serving]))
+    content = ConversationContent(
+        model_id=summary.model_id,
+        model_version=summary.model_version,
+        started_at=summary.started_at,
+        answers=dict(snapshot.answers),
+        domains=[
+            DomainEntry(
+                a.domain_id,
+                a.score,
+                a.notes,
+                a.own_words,
+                a.important,
+                a.priority_rank,
+                a.client_score,
+                a.client_wants_to_talk,
+            )
+            for a in snapshot.assessments.values()
+        ],
+        what_matters_most=snapshot.what_matters_most,
+        follow_up_date=snapshot.follow_up_date,
+        goals=goals,
+        actions=[_entry(a) for a in snapshot.actions if a.goal_id is None],
+        duration_seconds=snapshot.duration_seconds,
+    )
+    return record_conversation(tx, actor, summary.client_id, content, now=now)
+
+
+def _entry(action: conv.ActionView) -> ActionEntry:
+    return ActionEntry(action.what, action.who, action.due_date, action.done, action.domain_id)

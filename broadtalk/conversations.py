@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, event, func
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from broadtalk import audit
@@ -30,10 +32,10 @@ from broadtalk.errors import InputError, NotFoundError, RefusedError
 from broadtalk.forms.conditions import enabled_link_ids
 from broadtalk.forms.library import find_model
 from broadtalk.forms.schema import ConversationModel, Domain, Item, ItemType
-from broadtalk.i18n import _, pick
+from broadtalk.i18n import _, format_datetime, pick
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
-from broadtalk.store.tables import Action, Answer, Client, Conversation, DomainAssessment, Goal
+from broadtalk.store.tables import Action, Answer, AuditEntry, Client, Conversation, DomainAssessment, Goal
 from broadtalk.text import clean_block, clean_line
 
 DRAFT = "draft"
@@ -98,6 +100,8 @@ class ConversationSummary:
     practitioner_id: int | None
     current_step: str = ""
     amended_at: datetime | None = None
+    #: Counted up by every change (``unchanged_elsewhere``).
+    version: int = 1
 
     @property
     def is_completed(self) -> bool:
@@ -160,9 +164,63 @@ def _editable(tx: Session, actor: Actor, conversation_id: int) -> Conversation:
 
 def _touch(row: Conversation, now: datetime) -> None:
     """Every change to a conversation passes here: when, and one more version (optimistic
-    locking between workstations: a save made on a version it did not see is told apart)."""
+    locking between workstations: a save made on a version it did not see is told apart). The
+    version is remembered as this process's own once the transaction commits."""
     row.updated_at = now
     row.version = (row.version or 0) + 1
+    session = object_session(row)
+    if session is not None and row.id is not None:
+        written, conversation_id, version = _written_by(session), row.id, row.version
+        event.listen(
+            session, "after_commit", lambda _s: written.setdefault(conversation_id, set()).add(version), once=True
+        )
+
+
+#: Per open database (its engine: one per workstation's opening), the versions of each
+#: conversation written through it.
+_WRITTEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _written_by(session) -> dict[int, set[int]]:
+    return _WRITTEN.setdefault(session.get_bind(), {})
+
+
+class ChangedElsewhere(RefusedError):
+    """The conversation was changed by another workstation (or process) since it was opened here."""
+
+
+def current_version(tx: Session, conversation_id: int) -> int:
+    return _conversation(tx, conversation_id).version
+
+
+def unchanged_elsewhere(tx: Session, conversation_id: int, seen_version: int) -> int:
+    """The conversation's version now, when every change since ``seen_version`` (the one shown
+    here) was made through this opening of the database (the conversation page, the client view,
+    an amendment); raises ``ChangedElsewhere``, naming who changed it and when, when another
+    workstation or process did. The ground of optimistic locking: a save on top of a version nobody here saw
+    is never made silently."""
+    row = _conversation(tx, conversation_id)
+    ours = _written_by(tx).get(conversation_id, set())
+    if all(version in ours for version in range(seen_version + 1, row.version + 1)):
+        return row.version
+    by = tx.exec(
+        select(AuditEntry.practitioner_name, AuditEntry.at)
+        .where(
+            AuditEntry.client_id == row.client_id,
+            AuditEntry.object_type == "conversation",
+            AuditEntry.object_id == conversation_id,
+            AuditEntry.action == "change",
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if by is not None and by[0]:
+        message = _(
+            "{name} changed this conversation on another workstation at {time}, after it was opened here."
+        ).format(name=by[0], time=format_datetime(by[1], "short"))
+    else:
+        message = _("This conversation was changed on another workstation after it was opened here.")
+    raise ChangedElsewhere(message)
 
 
 def _audit_change(tx: Session, actor: Actor, row: Conversation, now: datetime, detail: str = "") -> None:
@@ -199,6 +257,7 @@ def _summary(row: Conversation) -> ConversationSummary:
         practitioner_id=row.practitioner_id,
         current_step=row.current_step,
         amended_at=row.amended_at,
+        version=row.version,
     )
 
 

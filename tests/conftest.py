@@ -37,6 +37,19 @@ ENGINE = os.environ.get("BROADTALK_TEST_ENGINE", "sqlite")
 SERVER_PASSPHRASE = "oefenpraktijk op de server"
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """A run for PostgreSQL (``make test-server``) runs the tests that use a practice database
+    (``db``, also through other fixtures); the rest does not depend on the engine and ran in
+    ``make test`` already, as did the tests about the embedded file itself."""
+    if ENGINE != "postgresql":
+        return
+    chosen = [i for i in items if "db" in getattr(i, "fixturenames", ()) and i.get_closest_marker("embedded") is None]
+    others = [i for i in items if i not in set(chosen)]
+    if others:
+        config.hook.pytest_deselected(items=others)
+    items[:] = chosen
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _practice_key_derived_once_per_run():
     """The practice key's derivation (PBKDF2, 256,000 rounds) once per passphrase and salt in a
@@ -61,7 +74,8 @@ def pg_server():
 
     from tests import pg_server as servers
 
-    folder = Path(tempfile.mkdtemp(prefix="broadtalk-pg-"))
+    servers.sweep()
+    folder = Path(tempfile.mkdtemp(prefix=servers.PREFIX))
     server = servers.start(folder)
     url = server.create_database("template_practice")
     from broadtalk.store.server import ServerDatabase

@@ -48,6 +48,20 @@ def dump(db, *, skip: tuple[str, ...] = ("database_seal",)) -> dict[str, list[tu
     return out
 
 
+def address(db) -> str:
+    """What ``--db`` is given for this database: its file, or the server database's address
+    (with its password: a test server's)."""
+    if getattr(db, "is_server", False):
+        return db.url.render_as_string(hide_password=False)
+    return str(db.path)
+
+
+def command_environment(db) -> dict[str, str]:
+    """The variables a command needs besides sign-in to open this database: a server database
+    always has the practice's passphrase."""
+    return {"BROADTALK_PASSPHRASE": db.passphrase} if getattr(db, "is_server", False) else {}
+
+
 def reopen(db, **kwargs):
     """The same database opened again (after ``db.close()``): the file, or the server database
     with the same passphrase."""
@@ -56,3 +70,13 @@ def reopen(db, **kwargs):
 
         return ServerDatabase.open(db.url.render_as_string(hide_password=False), passphrase=db.passphrase, **kwargs)
     return Database.open(db.path, passphrase=db.passphrase, **kwargs)
+
+
+def drop_audit_triggers(connection) -> None:
+    """What someone holding the database (and its key) could do outside broadtalk: remove the
+    triggers that keep the audit trail append-only."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("DROP TRIGGER audit_entry_no_update")
+        connection.exec_driver_sql("DROP TRIGGER audit_entry_no_delete")
+    else:
+        connection.exec_driver_sql("DROP FUNCTION audit_entry_append_only() CASCADE")

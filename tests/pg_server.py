@@ -107,12 +107,51 @@ def _no_root(command: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *command]
 
 
+OWNER_FILE = "owner.pid"
+PREFIX = "broadtalk-pg-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep(base: Path | None = None) -> None:
+    """Stop and remove test servers whose test process is gone (killed, or crashed before its
+    fixture could stop them): a server has no way to notice that its test run ended."""
+    import tempfile
+
+    for folder in Path(base or tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        try:
+            binaries = find_binaries()
+        except NoServerBinaries:
+            return
+        subprocess.run(
+            _no_root([str(binaries / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop"]),
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def start(folder: Path, *, ssl_cert: tuple[Path, Path] | None = None) -> Server:
     """A new server in ``folder`` (made empty first), started and accepting connections."""
     binaries = find_binaries()
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    (folder / OWNER_FILE).write_text(str(os.getpid()))
     data = folder / "data"
     password_file = folder / "password"
     password_file.write_text(PASSWORD + "\n", encoding="utf-8")

@@ -499,9 +499,27 @@ class MainWindow(QMainWindow):
         page = ConversationPage(self._db, self.actor, conversation_id)
         page.closed.connect(self._conversation_closed)
         page.client_view_requested.connect(lambda _cid: self.open_client_view())
+        page.changed_elsewhere.connect(lambda message: self._conversation_changed_elsewhere(page, message))
         self.conversation = page
         self.pages.addWidget(page)
         self.pages.setCurrentWidget(page)
+
+    def _conversation_changed_elsewhere(self, page, message: str) -> None:
+        """Both versions are kept: say so, and show the copy with this practitioner's edits."""
+        if page is not self.conversation:
+            return
+        QMessageBox.information(
+            self,
+            _("Changed on another workstation"),
+            message
+            + "\n\n"
+            + _(
+                "Both versions are kept: the conversation keeps the other version, and what you changed here is "
+                "saved in a copy (a new draft of this client, with the other changes too), which is opened now. "
+                "Both are on the client's page."
+            ),
+        )
+        self.open_conversation(page.conversation_id)
 
     def _conversation_closed(self, client_id: int) -> None:
         self._drop_conversation()
@@ -733,7 +751,7 @@ class MainWindow(QMainWindow):
             event.ignore()  # a locked window is not closed around its lock
             return
         if self.conversation is not None:
-            self.conversation.save_all()
+            self.conversation.finish()  # saved, and its clocks stopped: nothing written after the window
         self.idle.stop()
         self.integrity_check.stop()
         QThreadPool.globalInstance().waitForDone()

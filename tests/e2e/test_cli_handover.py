@@ -16,8 +16,8 @@ from broadtalk.consent import ConsentInput, record_consent, withdraw_consent
 from broadtalk.referral_steps import SENT
 from broadtalk.referrals import advance_referral, create_referral
 from broadtalk.sign_in import hash_secret
-from broadtalk.store.database import Database
 from broadtalk.store.tables import Disclosure, Offering, Organisation, Practitioner
+from tests import engines
 from tests.conftest import NOW
 from tests.e2e.signing_in import signed_in
 from tests.e2e.test_cli import run
@@ -33,7 +33,7 @@ def practice(tmp_path, actor, db, monkeypatch):
         row = tx.get(Practitioner, actor.id)
         row.secret_hash = hash_secret(PIN)
         tx.add(row)
-    for name, value in signed_in(actor.id, PIN).items():
+    for name, value in {**signed_in(actor.id, PIN), **engines.command_environment(db)}.items():
         monkeypatch.setenv(name, value)
     with db.transaction() as tx:
         organisation = Organisation(name="Schuldhulp Utrecht", created_at=NOW, updated_at=NOW)
@@ -88,7 +88,7 @@ def practice(tmp_path, actor, db, monkeypatch):
             conversation_id=cid,
             now=NOW,
         )
-    return {"db": db, "consented": consented.id, "bare": bare.id, "path": str(db.path)}
+    return {"db": db, "consented": consented.id, "bare": bare.id, "path": engines.address(db)}
 
 
 def test_referrals_json_has_the_agreed_fields(practice, capsys):
@@ -111,7 +111,7 @@ def test_handover_pdf_is_written_and_logged(practice, tmp_path, capsys):
     assert code == 0, err
     assert out.read_bytes().startswith(b"%PDF")
     assert os.name != "posix" or stat.S_IMODE(out.stat().st_mode) == 0o600  # the owner's alone
-    reopened = Database.open(practice["db"].path)
+    reopened = engines.reopen(practice["db"])
     try:
         with reopened.transaction() as tx:
             kinds = [d.kind for d in tx.exec(select(Disclosure)).all()]
@@ -202,7 +202,7 @@ def test_withdrawal_documents_need_a_withdrawal_and_carry_no_content(practice, t
         assert "Ron Bakker" in text
         for content in ("De post maak ik niet meer open", "Hulp bij schulden", "zelf geregeld"):
             assert content not in text, content
-    reopened = Database.open(practice["db"].path)
+    reopened = engines.reopen(practice["db"])
     try:
         with reopened.transaction() as tx:
             rows = tx.exec(select(Disclosure)).all()

@@ -16,6 +16,7 @@ from broadtalk.practitioners import Role, create_practitioner
 from broadtalk.store.tables import AuditEntry
 from broadtalk.ui import audit_dialog
 from broadtalk.ui.audit_dialog import AuditDialog
+from tests import engines
 
 #: The practice's history lies in the past, so "today's" entries (looking at the trail) differ.
 MAY_10 = datetime(2024, 5, 10, 9, 15, tzinfo=UTC)
@@ -236,8 +237,7 @@ def _tamper(db, statement: str) -> None:
     with db.engine.begin() as connection:
         with pytest.raises(DBAPIError), connection.begin_nested():  # the triggers refuse it first...
             connection.exec_driver_sql(statement)
-        connection.exec_driver_sql("DROP TRIGGER audit_entry_no_update")  # ...so they are removed
-        connection.exec_driver_sql("DROP TRIGGER audit_entry_no_delete")
+        engines.drop_audit_triggers(connection)  # ...so they are removed
         connection.exec_driver_sql(statement)
 
 

@@ -28,6 +28,7 @@ def manager(db):
         return create_practitioner(tx, "Mirjam Bos", Role.PRACTICE_MANAGER, now=NOW)
 
 
+@pytest.mark.embedded  # the file's pages held by a reader
 def test_erasing_while_another_broadtalk_reads_says_the_erasure_is_not_finished(qtbot, db, greet, manager, monkeypatch):
     monkeypatch.setattr(erasure, "CHECKPOINT_PATIENCE", 0.2)
     main = open_page(qtbot, db, manager, greet.id)

@@ -84,6 +84,7 @@ def test_the_role_note_follows_the_role_chosen(qtbot):
     assert welcome.role_combo.accessibleDescription() == welcome.role_note.text()
 
 
+@pytest.mark.embedded  # backups and restores are the embedded file's (hidden on a server)
 def test_a_practice_nurse_set_up_by_the_welcome_finds_practitioners_and_restore(qtbot, db, monkeypatch, questions):
     nurse = _welcome_as_practice_nurse(qtbot, db)
     assert nurse.role == Role.PRACTICE_NURSE and nurse.administers
@@ -167,6 +168,7 @@ def test_a_practice_manager_is_not_offered_it(qtbot, db, questions):
     assert dialog.table.item(rows["Anouk de Vries"], dialog.NOTE).text() == "also manages the practice"
 
 
+@pytest.mark.embedded  # the menu with restore (a server's: tests/ui/test_i12_app_on_server.py)
 def test_after_handing_it_over_the_window_offers_what_her_role_allows(qtbot, db, monkeypatch, questions):
     nurse = _welcome_as_practice_nurse(qtbot, db)
     with db.transaction() as tx:

@@ -34,6 +34,7 @@ from broadtalk.store.tables import AuditEntry
 from broadtalk.ui import file_dialogs
 from broadtalk.ui.client_summary_dialog import ClientSummaryDialog, open_client_summary
 from broadtalk.ui.gp_note_dialog import GpNoteDialog, open_gp_note
+from tests import engines
 from tests.unit.test_gp_note import realistic
 
 STALE_GOAL = "Schulden op een rij."
@@ -75,8 +76,8 @@ def summary_dialog(qtbot, db, actor, conversation) -> ClientSummaryDialog:
 
 
 def second_process(db: Database) -> Database:
-    """Another broadtalk on the same file (its own connections)."""
-    return Database.open(db.path)
+    """Another broadtalk on the same database (its own connections)."""
+    return engines.reopen(db)
 
 
 def reword_the_goal(db: Database, actor, conversation: int) -> None:

@@ -58,6 +58,7 @@ def test_a_page_with_a_filter_continues_after_the_last_client_too(practice, acto
     assert _pages(practice, actor, "", 4, focus=follow_ups.ALL) == whole
 
 
+@pytest.mark.embedded  # SQLite's query plan
 def test_the_next_page_seeks_in_the_list_order_index_instead_of_skipping_rows(practice, actor):
     with practice.transaction() as tx:
         first = search_clients(tx, actor, "", limit=5)

@@ -137,6 +137,7 @@ def test_sign_out_closes_the_window_for_the_next_practitioner(qtbot, window):
     assert not window.isVisible()
 
 
+@pytest.mark.embedded  # the menu with backups (a server's: tests/ui/test_i12_app_on_server.py)
 def test_the_practice_menu_offers_only_what_the_role_allows(qtbot, db, nurse):
     with db.transaction() as tx:
         manager = create_practitioner(tx, "Mirjam Bos", Role.PRACTICE_MANAGER, now=NOW)
@@ -157,6 +158,7 @@ def test_the_practice_menu_offers_only_what_the_role_allows(qtbot, db, nurse):
     assert "Reservekopie &terugzetten…" in seen[Role.ADMINISTRATOR]
 
 
+@pytest.mark.embedded  # backups and restores are the embedded file's (hidden on a server)
 def test_back_up_now_writes_a_checked_backup_and_audits_it(qtbot, db, window, tmp_path, monkeypatch):
     target = tmp_path / "kopie.sqlite"
     monkeypatch.setattr("broadtalk.ui.file_dialogs.ask_save_path", lambda *args, **kwargs: target)
@@ -173,6 +175,7 @@ def test_back_up_now_writes_a_checked_backup_and_audits_it(qtbot, db, window, tm
     assert actions(db)[-1] == audit.Action.BACKUP
 
 
+@pytest.mark.embedded  # backups and restores are the embedded file's (hidden on a server)
 def test_a_backup_never_overwrites_a_file(qtbot, db, window, tmp_path, monkeypatch):
     target = tmp_path / "bestaat.sqlite"
     target.write_bytes(b"iets anders")
@@ -235,6 +238,7 @@ def test_restore_refuses_a_junk_file_under_the_list_and_changes_nothing(qtbot, e
     assert junk.read_bytes() == b"geen database" * 100
 
 
+@pytest.mark.embedded  # backups and restores are the embedded file's (hidden on a server)
 def test_a_nurse_is_refused_a_restore_by_the_core(qtbot, db, nurse, window, monkeypatch):
     warned = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))

@@ -247,3 +247,68 @@ def test_two_workstations_making_clients_at_once_lose_none_and_share_no_number(s
     finally:
         first.close()
         second.close()
+
+
+def _self_signed(folder) -> tuple:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    cert, private = folder / "server.crt", folder / "server.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert, private
+
+
+def _uses_tls(database) -> bool:
+    with database.engine.connect() as connection:
+        return bool(connection.execute(text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).scalar())
+
+
+def test_connections_use_tls_when_the_server_offers_it_and_may_demand_it(tmp_path) -> None:
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tests import pg_server as servers
+
+    i18n.set_language("en")
+    folder = Path(tempfile.mkdtemp(prefix=servers.PREFIX + "tls-"))
+    server = servers.start(folder, ssl_cert=_self_signed(tmp_path))
+    try:
+        url = server.create_database("tls")
+        database = ServerDatabase.open(url, passphrase=SERVER_PASSPHRASE)
+        try:
+            assert _uses_tls(database)
+        finally:
+            database.close()
+        demanded = ServerDatabase.open(url + "?sslmode=require", passphrase=SERVER_PASSPHRASE)
+        demanded.close()
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_server_without_tls_is_used_plainly_unless_tls_is_demanded(server, server_url) -> None:
+    i18n.set_language("en")
+    assert not _uses_tls(server)
+    with pytest.raises(StoreError, match="secure"):
+        ServerDatabase.open(server_url + "?sslmode=require", passphrase=SERVER_PASSPHRASE)

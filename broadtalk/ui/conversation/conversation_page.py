@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -67,9 +67,36 @@ class StepList(QListWidget):
             self.by_keyboard = False
 
 
+class _Versions:
+    """Optimistic locking for one page: the version of the conversation it shows (``seen``);
+    when another workstation changed it meanwhile, the page's edits go into a copy (a new draft
+    of the client, ``conversation_records.copy_conversation``) and the other version stays."""
+
+    def __init__(self, page: ConversationPage):
+        self._page = page
+
+    def check(self, tx) -> None:
+        page = self._page
+        page.seen_version = conv.unchanged_elsewhere(tx, page.conversation_id, page.seen_version)
+
+    def saw(self, tx) -> None:
+        page = self._page
+        page.seen_version = conv.current_version(tx, page.conversation_id)
+
+    def keep_both(self, tx) -> None:
+        from broadtalk.conversation_records import copy_conversation
+
+        page = self._page
+        page.conversation_id = copy_conversation(tx, page.actor, page.conversation_id)
+        page.seen_version = conv.current_version(tx, page.conversation_id)
+
+
 class ConversationPage(QWidget):
     closed = Signal(int)  # the client id, to go back to the client's page
     client_view_requested = Signal(int)  # the conversation id
+    #: Another workstation changed the conversation meanwhile: the edits made here went into a
+    #: copy (now ``conversation_id``); the message says who, when, and that both are kept.
+    changed_elsewhere = Signal(str)
 
     def __init__(self, db: Database, actor: Actor, conversation_id: int, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,7 +109,9 @@ class ConversationPage(QWidget):
             self.client: ClientRecord = get_client(tx, actor, self.snapshot.summary.client_id)
             self.previous = conv.previous_conversation(tx, actor, conversation_id)
         self.answers: dict[str, Any] = dict(self.snapshot.answers)
-        self.session = AutosaveSession(db, self)
+        self.seen_version = self.snapshot.summary.version
+        self.session = AutosaveSession(db, self, guard=_Versions(self))
+        self.session.changed_elsewhere.connect(self.changed_elsewhere)
         self.session.saved.connect(self._on_saved)
         self.session.refused.connect(self._on_refused)
         self.session.pending.connect(lambda: self._set_status(_("Saving…")))
@@ -173,6 +202,10 @@ class ConversationPage(QWidget):
 
     # -- building helpers ---------------------------------------------------------------------
 
+    @property
+    def actor(self) -> Actor:
+        return self._actor
+
     def _add_step(self, key: str, title: str, page: QWidget) -> None:
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
@@ -180,9 +213,9 @@ class ConversationPage(QWidget):
         self.pages.addWidget(page)
 
     def _use_case(self, key: str, action) -> None:
-        """Queue an autosaved edit made by this practitioner in this conversation."""
-        actor, cid = self._actor, self.conversation_id
-        self.session.queue(key, lambda tx: action(tx, actor, cid))
+        """Queue an autosaved edit made by this practitioner in this conversation (the one shown,
+        or its copy once another workstation changed it meanwhile)."""
+        self.session.queue(key, lambda tx: action(tx, self._actor, self.conversation_id))
 
     def _connect_domain(self, page: DomainPage) -> None:
         page.score_changed.connect(
@@ -471,8 +504,18 @@ class ConversationPage(QWidget):
         self._queue_duration()
         self.session.flush()
 
-    def close_conversation(self) -> None:
+    def finish(self) -> None:
+        """Save everything and stop the clocks: nothing is written after the page is put away
+        (its window closed, the app ending), also not the time running on."""
         self.save_all()
         self._tick.stop()
         self._duration_saver.stop()
+        self.session.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.finish()
+        super().closeEvent(event)
+
+    def close_conversation(self) -> None:
+        self.finish()
         self.closed.emit(self.client.id)
