@@ -143,6 +143,8 @@ class _State:
     salt: str | None
     check: str | None
     other_tables: bool
+    #: Practitioners, clients or audit entries are stored (the database is in use).
+    in_use: bool = False
 
 
 def _look(connection: Connection) -> _State:
@@ -162,7 +164,12 @@ def _look(connection: Connection) -> _State:
         )
         salt, check = found.get(practice_key.SALT_SETTING), found.get(practice_key.CHECK_SETTING)
     ours = {"alembic_version", *migrations_tables()}
-    return _State(revision, salt, check, bool(tables - ours))
+    in_use = any(
+        connection.exec_driver_sql(f'SELECT 1 FROM "{name}" LIMIT 1').first() is not None
+        for name in ("practitioner", "client", "audit_entry")
+        if name in tables
+    )
+    return _State(revision, salt, check, bool(tables - ours), in_use)
 
 
 def migrations_tables() -> set[str]:
@@ -299,6 +306,15 @@ class ServerDatabase:
     def _key(state: _State, passphrase: str, place: str) -> tuple[practice_key.PracticeKey, str | None]:
         """The practice key, and the new salt to store when the database is new (else None)."""
         if state.salt is None:
+            if state.in_use:
+                # A new key would leave every stored text unreadable for good: never made here.
+                raise StoreError(
+                    _(
+                        "The database on {place} holds a practice, but its key's salt is missing (removed on the "
+                        "server outside broadtalk). Nothing was changed; ask the server's administrator to restore "
+                        "the database from the server's backup."
+                    ).format(place=place)
+                )
             if state.other_tables:
                 raise StoreError(
                     _(

@@ -312,3 +312,23 @@ def test_a_server_without_tls_is_used_plainly_unless_tls_is_demanded(server, ser
     assert not _uses_tls(server)
     with pytest.raises(StoreError, match="secure"):
         ServerDatabase.open(server_url + "?sslmode=require", passphrase=SERVER_PASSPHRASE)
+
+
+def test_a_database_with_records_but_no_key_salt_is_refused_never_keyed_anew(server, server_url) -> None:
+    """Someone removed the practice key's salt on the server: a new key would make every stored
+    text unreadable for good. It is refused, and nothing is written."""
+    i18n.set_language("en")
+    with server.transaction() as tx:
+        nurse = create_practitioner(tx, "Anouk de Vries", Role.PRACTICE_NURSE, now=NOW)
+        create_client(tx, nurse, _person("Jan", "Bakker"), now=NOW)
+    server.close()
+    with ServerDatabase.open(server_url, passphrase=SERVER_PASSPHRASE).engine.begin() as connection:
+        connection.execute(text("DELETE FROM setting WHERE key LIKE 'practice_key_%'"))
+    for attempt in (SERVER_PASSPHRASE, "een heel ander wachtwoord"):
+        with pytest.raises(StoreError, match="key's salt is missing"):
+            ServerDatabase.open(server_url, passphrase=attempt)
+    import psycopg
+
+    with psycopg.connect(server_url) as connection:
+        keys = [r[0] for r in connection.execute("SELECT key FROM setting WHERE key LIKE 'practice_key_%'")]
+    assert keys == []
