@@ -94,7 +94,7 @@ class Server:
 
     def stop(self) -> None:
         subprocess.run(
-            [str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop"],
+            _no_root([str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop"]),
             capture_output=True,
             check=False,
         )
