@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY_SOURCES := broadtalk tests bench docs main.py
 
-.PHONY: run test test-server lint format translations catalog demo bench bench-large clean screenshots system-packages
+.PHONY: run test test-server lint format translations catalog demo bench bench-large bench-server clean screenshots system-packages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("broadtalk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -68,6 +68,10 @@ bench: $(STAMP) translations
 ## bench-large: the same at 100,000 clients (builds a 100,000-client demo: about a GB, several minutes)
 bench-large: $(STAMP) translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench --sizes 100000 $(BENCH_ARGS)
+
+## bench-server: the benchmarks at 1,000 and 10,000 clients on a PostgreSQL server the run starts and stops itself
+bench-server: $(STAMP) translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench --engine postgresql --sizes 1000,10000 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis

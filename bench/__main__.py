@@ -2,8 +2,9 @@
 
 ``python -m bench`` runs them all at 1,000 and 10,000 clients (``make bench``);
 ``python -m bench --sizes 100000`` is ``make bench-large``; ``python -m bench search autosave``
-runs only those named (``--list`` names them). See bench/README.md for the budgets and how to
-read the table.
+runs only those named (``--list`` names them); ``python -m bench --engine postgresql`` runs them
+on a PostgreSQL server the run starts and stops itself (``make bench-server``). See
+bench/README.md for the budgets and how to read the table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import report
+from bench.server import ENGINES, POSTGRESQL, SQLITE
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEMO_LARGE_BUDGET_S = 300.0  # 100,000 clients in under 5 minutes
@@ -56,6 +58,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each child process and its floor (default 3)")
     parser.add_argument("--json", type=Path, default=None, help="where to write the results (default bench/results/)")
     parser.add_argument("--cache", type=Path, default=None, help="reuse demo practices kept in this folder")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=SQLITE,
+        help="the practice database: the embedded SQLCipher file (default) or a PostgreSQL server started for the run",
+    )
     parser.add_argument("--list", action="store_true", help="name the benchmarks and stop")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]
@@ -82,34 +90,53 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="broadtalk-bench-"))
     try:
         results = run_all(chosen, args, work)
+    except KeyboardInterrupt:  # Ctrl-C or a SIGTERM (on a server run): everything started is stopped by now
+        print("bench: interrupted; nothing written", file=sys.stderr)
+        return 130
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(report.format_table(results))
+    engine = report.Engine(args.engine, getattr(args, "engine_version", None))
+    print(report.format_table(results, engine=engine))
     path = report.write_json(
-        report.as_json(results, started=started, arguments=argv),
-        args.json or report.default_json_path(RESULTS, started),
+        report.as_json(results, started=started, arguments=argv, engine=engine),
+        args.json or report.default_json_path(RESULTS, started, engine=args.engine),
     )
     print(f"written: {path}")
     return report.exit_code(results)
 
 
 def run_all(chosen: list[str], args: argparse.Namespace, work: Path) -> list[report.Result]:
+    """Every size in turn; with ``--engine postgresql`` on a server started here, stopped at the end
+    (its version is left in ``args.engine_version`` for the table and the JSON)."""
     from broadtalk.i18n import dutch_today
 
     today = dutch_today()
     results: list[report.Result] = []
-    for size in args.sizes:
-        results += run_size(size, chosen, args, work, today)
+    if args.engine != POSTGRESQL:
+        for size in args.sizes:
+            results += run_size(size, chosen, args, work, today)
+        return results
+    from bench import server as servers
+
+    try:
+        with servers.running() as server:
+            args.engine_version = servers.version(server)
+            for size in args.sizes:
+                results += run_size(size, chosen, args, work, today, server)
+    except servers.NotStarted as error:
+        results.append(_failed("the PostgreSQL server for the run", 0, report.Budget(report.REPORT), str(error)))
     return results
 
 
-def run_size(size: int, chosen: list[str], args: argparse.Namespace, work: Path, today) -> list[report.Result]:
+def run_size(
+    size: int, chosen: list[str], args: argparse.Namespace, work: Path, today, server=None
+) -> list[report.Result]:
     from bench import children
     from bench.in_app import App, choose_referrals
-    from bench.practice import make
+    from bench.practice import make, remove
 
     try:  # a demo to be timed is always made here (and refreshes the cache); otherwise a cached one will do
-        practice = make(size, work, today, cache=args.cache, reuse="demo" not in chosen)
+        practice = make(size, work, today, cache=args.cache, reuse="demo" not in chosen, server=server)
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
         return [_failed("demo: making the practice", size, _demo_budget(size), error)]
@@ -166,7 +193,7 @@ def run_size(size: int, chosen: list[str], args: argparse.Namespace, work: Path,
                 results.append(_failed(BENCHMARKS[name], size, _budget(name), no_referral))
                 continue
             results += _guarded(name, size, step)
-    shutil.rmtree(practice.folder, ignore_errors=True)  # 100,000 clients take most of a GB
+    remove(practice, server)  # 100,000 clients take most of a GB
     return results
 
 

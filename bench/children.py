@@ -42,16 +42,23 @@ def _median(values) -> float:
     return statistics.median(values)
 
 
+def _floor(practice: Practice, name: str) -> Path:
+    """The floor script for this practice's engine: ``NAME.py`` for the file, ``NAME_server.py`` on a server."""
+    return FLOORS / (f"{name}_server.py" if practice.url else f"{name}.py")
+
+
 def startup(practice: Practice, repeat: int) -> list[report.Result]:
     """Start-up until the client list (the first page) has painted, and the peak memory meanwhile."""
     env = practice.environment()
 
     def product() -> Run:
-        argv = python("-m", "broadtalk", "--db", practice.db, "--startup-check")
+        argv = python("-m", "broadtalk", "--db", practice.target, "--startup-check")
         return run(argv, env, until_line="startup-check:", peak=True, timeout=300)
 
     def floor() -> Run:
-        return run(python(FLOORS / "startup.py", practice.db), env, until_line="painted", peak=True, timeout=300)
+        return run(
+            python(_floor(practice, "startup"), practice.target), env, until_line="painted", peak=True, timeout=300
+        )
 
     products, floors = _pairs(repeat, product, floor)
     own = [r.line.split()[1] for r in products if r.line]
@@ -61,7 +68,12 @@ def startup(practice: Practice, repeat: int) -> list[report.Result]:
         report.Budget(report.RATIO, STARTUP_RATIO),
         figure=_median(r.seconds for r in products),
         floor=_median(r.seconds for r in floors),
-        floor_what="SQLModel + SQLCipher open + 50 rows + bare Qt list window (floors/startup.py)",
+        floor_what=(
+            "SQLModel + psycopg + practice key (PBKDF2) + 50 rows, names decrypted + bare Qt list window "
+            "(floors/startup_server.py)"
+            if practice.url
+            else "SQLModel + SQLCipher open + 50 rows + bare Qt list window (floors/startup.py)"
+        ),
         samples=tuple(r.seconds for r in products),
         floor_samples=tuple(r.seconds for r in floors),
         note=f"the app's own --startup-check figure (from run_app, after the imports before it): {', '.join(own)} ms",
@@ -86,10 +98,11 @@ def command_search(practice: Practice, repeat: int) -> list[report.Result]:
     env = practice.environment()
 
     def product() -> Run:
-        return run(python("-m", "broadtalk", "--db", practice.db, "clients", "--search", SEARCH_TEXT, "--json"), env)
+        argv = python("-m", "broadtalk", "--db", practice.target, "clients", "--search", SEARCH_TEXT, "--json")
+        return run(argv, env)
 
     def floor() -> Run:
-        return run(python(FLOORS / "command_search.py", practice.db, SEARCH_TEXT), env)
+        return run(python(_floor(practice, "command_search"), practice.target, SEARCH_TEXT), env)
 
     products, floors = _pairs(repeat, product, floor)
     found, floor_found = len(json.loads(products[0].stdout)), len(json.loads(floors[0].stdout))
@@ -101,7 +114,12 @@ def command_search(practice: Practice, repeat: int) -> list[report.Result]:
             report.Budget(report.RATIO, COMMAND_RATIO),
             figure=_median(r.seconds for r in products),
             floor=_median(r.seconds for r in floors),
-            floor_what="SQLCipher open + the search query + JSON (floors/command_search.py)",
+            floor_what=(
+                "psycopg + practice key (PBKDF2) + the search by token hashes + names decrypted + JSON "
+                "(floors/command_search_server.py)"
+                if practice.url
+                else "SQLCipher open + the search query + JSON (floors/command_search.py)"
+            ),
             samples=tuple(r.seconds for r in products),
             floor_samples=tuple(r.seconds for r in floors),
             note=note,
@@ -121,12 +139,12 @@ def handover_command(practice: Practice, repeat: int, referral: int) -> list[rep
 
         def product() -> Run:
             out = folder / f"handover-{next(count)}.pdf"
-            argv = python("-m", "broadtalk", "--db", practice.db, "handover", "pdf", str(referral), "--out", out)
+            argv = python("-m", "broadtalk", "--db", practice.target, "handover", "pdf", str(referral), "--out", out)
             return run(argv, env)
 
         # The real document first (untimed here: it is run again below), to read its text back.
         first = folder / "first.pdf"
-        run(python("-m", "broadtalk", "--db", practice.db, "handover", "pdf", str(referral), "--out", first), env)
+        run(python("-m", "broadtalk", "--db", practice.target, "handover", "pdf", str(referral), "--out", first), env)
         reader = PdfReader(first)
         pages = len(reader.pages)
         text = "\n".join(page.extract_text() or "" for page in reader.pages)

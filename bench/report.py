@@ -56,6 +56,21 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Engine:
+    """What the practice database ran on: ``sqlite`` (the embedded SQLCipher file) or
+    ``postgresql`` (a server of the run; ``version``: its own, e.g. "PostgreSQL 15.14")."""
+
+    name: str = "sqlite"
+    version: str | None = None
+
+    def text(self) -> str:
+        if self.name == "sqlite":
+            return "sqlite (the embedded SQLCipher file)"
+        where = f"{self.version}, " if self.version else ""
+        return f"{self.name} ({where}a server started for this run, on loopback)"
+
+
+@dataclass(frozen=True)
 class Result:
     """One figure: what was measured, at which practice size, against what."""
 
@@ -154,8 +169,9 @@ def table_rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
     ]
 
 
-def format_table(results: Sequence[Result]) -> str:
-    """A plain-text table, one line per figure, then the errors and notes below it."""
+def format_table(results: Sequence[Result], *, engine: Engine | None = None) -> str:
+    """A plain-text table, one line per figure, then the errors and notes below it; ``engine``:
+    a first line naming what the database ran on."""
     rows = [HEADERS, *table_rows(results)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
     right = {0, 2, 3, 4}
@@ -164,10 +180,13 @@ def format_table(results: Sequence[Result]) -> str:
         cells = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(row)]
         return "  ".join(cells).rstrip()
 
-    out = [line(HEADERS), "  ".join("-" * w for w in widths)]
+    out = [f"engine: {engine.text()}", ""] if engine is not None else []
+    out += [line(HEADERS), "  ".join("-" * w for w in widths)]
     out += [line(row) for row in rows[1:]]
     remarks = [
-        f"  {r.name} ({r.size:,} clients): {r.error or r.note}" for r in results if r.error is not None or r.note
+        f"  {r.name}{f' ({r.size:,} clients)' if r.size else ''}: {r.error or r.note}"
+        for r in results
+        if r.error is not None or r.note
     ]
     if remarks:
         out += ["", "notes:", *remarks]
@@ -180,10 +199,14 @@ def format_table(results: Sequence[Result]) -> str:
 # -- JSON ----------------------------------------------------------------------------------------
 
 
-def as_json(results: Sequence[Result], *, started: datetime, arguments: Sequence[str]) -> dict:
+def as_json(
+    results: Sequence[Result], *, started: datetime, arguments: Sequence[str], engine: Engine | None = None
+) -> dict:
+    engine = engine or Engine()
     return {
         "started": started.astimezone(UTC).isoformat(timespec="seconds"),
         "arguments": list(arguments),
+        "engine": {"name": engine.name, "version": engine.version},
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -220,5 +243,7 @@ def write_json(data: dict, path: Path) -> Path:
     return path
 
 
-def default_json_path(results_dir: Path, started: datetime) -> Path:
-    return Path(results_dir) / f"{started.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+def default_json_path(results_dir: Path, started: datetime, *, engine: str = "sqlite") -> Path:
+    """``<UTC time>.json``; on another engine than the file ``<UTC time>-<engine>.json``."""
+    suffix = "" if engine == "sqlite" else f"-{engine}"
+    return Path(results_dir) / f"{started.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}{suffix}.json"

@@ -288,6 +288,25 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("the empty server database: postgresql://user@host:5432/database"),
     )
 
+    use = commands.add_parser(
+        "use-server",
+        help=_("use the practice's server database on this workstation from now on (or the file here again)"),
+        description=_(
+            "Remember the practice's server database for this workstation, as the welcome does at a first start: "
+            "the app and the commands then use it without --db. The server is tried first; the address is kept "
+            "without its password, which goes owner-only into libpq's password file in broadtalk's settings "
+            "folder. Without an address: which database this workstation uses."
+        ),
+    )
+    use.add_argument(
+        "server",
+        nargs="?",
+        type=_server_argument,
+        metavar=_("ADDRESS"),
+        help=_("the server database: postgresql://user:password@host:5432/database"),
+    )
+    use.add_argument("--here", action="store_true", help=_("use the database file on this computer again"))
+
     commands.add_parser(
         "check",
         help=_("check the database file whole, page by page"),
@@ -405,7 +424,10 @@ def _passphrase(variable: str = PASSPHRASE_VARIABLE) -> str | None:
 
 
 def _server_target(args: argparse.Namespace) -> str | None:
+    """The server database of ``--db``, or without ``--db`` the server this workstation chose."""
     target = getattr(args, "db", None)
+    if target is None:
+        return config.remembered_server()
     return target if config.is_server_url(target) else None
 
 
@@ -1190,7 +1212,6 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
     from broadtalk.audit import require
     from broadtalk.permissions import Permission
 
-    _database_path(args, _("a new passphrase"))  # every text on the server would need encrypting again
     current = _passphrase()
     if current is None:
         raise InputError(
@@ -1217,9 +1238,19 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
             new,
             lambda tx: audit.record(tx, actor, audit.Action.CHANGE, object_type="database", detail="passphrase"),
         )
-        path = db.path
+        path, on_server = db.path, db.is_server
+        place = getattr(db, "location", "")
     finally:
         db.close()
+    if on_server:
+        print(
+            _(
+                "The passphrase of the practice database on {place} is changed: every text is encrypted with the "
+                "new one, and every workstation opens the data with it from now on. The server's own backups made "
+                "before keep the old passphrase."
+            ).format(place=place)
+        )
+        return EXIT_OK
     print(_("The passphrase of {path} is changed. Backups made before keep the old passphrase.").format(path=path))
     return EXIT_OK
 
@@ -1255,11 +1286,68 @@ def cmd_copy_to_server(args: argparse.Namespace) -> int:
     print(
         _(
             "The practice in {path} is copied to {place} and checked: {clients} clients, {rows} rows, "
-            "{entries} audit entries. From now on every workstation opens the server database (--db with its "
-            "address). The file keeps everything, with a note in its audit trail that it was copied: keep it "
+            "{entries} audit entries. From now on every workstation opens the server database: 'broadtalk use-server "
+            "ADDRESS' on this one, the welcome's choice of server at another's first start. The file keeps everything, with a note in its audit trail that it was copied: keep it "
             "safe as the way back, or remove it once the server is in use."
         ).format(path=path, place=place, clients=report.clients, rows=report.rows, entries=report.audit_entries)
     )
+    return EXIT_OK
+
+
+def cmd_use_server(args: argparse.Namespace) -> int:
+    from broadtalk import server_choice
+    from broadtalk.store.server import location, parse
+
+    if args.here and args.server:
+        raise InputError(_("Give a server address or --here, not both."))
+    if args.here:
+        config.forget_server()
+        print(
+            _("This workstation uses the database on this computer again ({path}).").format(
+                path=config.default_db_path()
+            )
+        )
+        return EXIT_OK
+    if not args.server:
+        chosen = config.remembered_server()
+        if chosen is None:
+            print(
+                _("This workstation uses the database on this computer ({path}).").format(path=config.default_db_path())
+            )
+        else:
+            print(_("This workstation uses the practice database on {place}.").format(place=location(parse(chosen))))
+        return EXIT_OK
+    split = server_choice.split_address(args.server)
+    if split is None:
+        raise InputError(
+            _("The server address cannot be read; write it as {example}").format(example=server_choice.ADDRESS_EXAMPLE)
+        )
+    fields, secure = split
+    server = server_choice.validate_server(
+        fields[server_choice.HOST],
+        fields[server_choice.PORT],
+        fields[server_choice.DATABASE],
+        fields[server_choice.USER],
+        secure_only=secure,
+    )
+    password = fields[server_choice.PASSWORD]
+    set_up = server_choice.try_server(server, password)
+    try:
+        address = server_choice.use_server(server, password)
+    except OSError:
+        raise StoreError(
+            _("The choice of server could not be written to this computer's settings folder; nothing was kept.")
+        ) from None
+    place = location(parse(address))
+    if set_up:
+        print(_("This workstation uses the practice database on {place} from now on.").format(place=place))
+    else:
+        print(
+            _(
+                "This workstation uses the database on {place} from now on. It is empty: the app sets up the "
+                "practice in it at its next start."
+            ).format(place=place)
+        )
     return EXIT_OK
 
 
@@ -1279,6 +1367,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("backup", None): cmd_backup,
     ("check", None): cmd_check,
     ("copy-to-server", None): cmd_copy_to_server,
+    ("use-server", None): cmd_use_server,
     ("restore", None): cmd_restore,
     ("audit", None): cmd_audit,
     ("record", "erase"): cmd_record_erase,

@@ -50,6 +50,94 @@ def default_db_path() -> Path:
     return data_dir() / "broadtalk.sqlite"
 
 
+# -- the practice's server, chosen at this workstation's first start ----------------------------------
+
+SERVER_FILE = "server.json"
+#: The server user's password, in libpq's password-file format, readable by the owner only.
+PASSWORD_FILE = "server.pgpass"
+
+
+def server_password_file() -> Path:
+    """Where this workstation keeps the server user's password (libpq's ``passfile``)."""
+    return config_dir() / PASSWORD_FILE
+
+
+def remembered_server() -> str | None:
+    """The address (``postgresql://user@host:port/database``, never a password) of the server
+    database this workstation uses, when one was chosen at its first start; else None."""
+    try:
+        raw = json.loads((config_dir() / SERVER_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        log.warning("server choice unreadable; using the database on this computer")
+        return None
+    address = raw.get("address") if isinstance(raw, dict) else None
+    return address if is_server_url(address) else None
+
+
+def _passfile_field(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def remember_server(address: str, *, host: str, port: int, database: str, user: str, password: str) -> None:
+    """From now on this workstation uses the server database at ``address`` (which holds no
+    password). A non-empty ``password`` is kept in the owner-only password file libpq reads,
+    for this host, port, database and user only; an empty one removes a kept one. Written whole
+    or not at all (OSError)."""
+    from broadtalk.files import private_folder, write_private_text
+
+    folder = config_dir()
+    private_folder(folder)
+    password_file = server_password_file()
+    if password:
+        line = ":".join(_passfile_field(part) for part in (host, str(port), database, user, password))
+        write_private_text(password_file, line + "\n")
+    else:
+        password_file.unlink(missing_ok=True)
+    write_private_text(folder / SERVER_FILE, json.dumps({"address": address}, indent=2))
+
+
+def forget_server() -> None:
+    """This workstation uses the database on this computer again (the server keeps its data)."""
+    for name in (SERVER_FILE, PASSWORD_FILE):
+        (config_dir() / name).unlink(missing_ok=True)
+
+
+SIGNED_IN_FILE = "signed_in.json"
+
+
+def last_signed_in(place: str) -> int | None:
+    """The practitioner (id) who last signed in on this workstation to the server database at
+    ``place`` (its location, without user or password), or None."""
+    try:
+        raw = json.loads((config_dir() / SIGNED_IN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = raw.get(place) if isinstance(raw, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def remember_signed_in(place: str, practitioner_id: int) -> None:
+    from broadtalk.files import private_folder, write_private_text
+
+    path = config_dir() / SIGNED_IN_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raw = {}
+    known = raw if isinstance(raw, dict) else {}
+    known[place] = practitioner_id
+    private_folder(path.parent)
+    write_private_text(path, json.dumps(known, indent=2, sort_keys=True))
+
+
+def default_database() -> str | Path:
+    """What the app and the commands open without ``--db``: the remembered server's address, or
+    the database file on this computer."""
+    return remembered_server() or default_db_path()
+
+
 def backup_dir() -> Path:
     return data_dir() / "backups"
 

@@ -5,7 +5,8 @@ Dutch is the default language. Catalogs are gettext files in ``translations/``, 
 Babel (``make translations``). A compiled ``.mo`` is used when it is current; otherwise the
 ``.po`` is compiled in memory, so a fresh checkout shows Dutch without a build step.
 
-Qt is not imported here: the GUI uses the same ``_()``.
+Qt is not imported here: the GUI uses the same ``_()``. Babel is loaded at the first date or
+number formatted (a command that prints none, such as ``clients --json``, never loads it).
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
 
 DOMAIN = "broadtalk"
 LANGUAGES: tuple[str, ...] = ("nl", "en")
@@ -132,6 +130,8 @@ def format_date(value: date, format: str = "medium") -> str:
     """A date in the current language, e.g. '3 mrt 2026' or '3 Mar 2026'."""
     if isinstance(value, datetime):
         value = to_display_time(value).date()
+    from babel import dates as babel_dates
+
     return babel_dates.format_date(value, format=format, locale=current_locale())
 
 
@@ -141,10 +141,14 @@ def format_short_date(value: date) -> str:
 
 
 def format_datetime(value: datetime, format: str = "medium") -> str:
+    from babel import dates as babel_dates
+
     return babel_dates.format_datetime(
         to_display_time(value), format=format, tzinfo=DISPLAY_ZONE, locale=current_locale()
     )
 
 
 def format_number(value: float | int) -> str:
+    from babel import numbers as babel_numbers
+
     return babel_numbers.format_decimal(value, locale=current_locale())

@@ -34,6 +34,10 @@ SETTINGS = (
     "shared_buffers = 32MB\n"
     "log_min_messages = warning\n"
 )
+#: A benchmark's server (``bench --engine postgresql``): PostgreSQL's own defaults (fsync,
+#: synchronous commits, full pages, 128 MB of shared buffers), as a practice's server runs, so
+#: a commit costs what it costs there. Only where it listens is set.
+DURABLE_SETTINGS = "listen_addresses = '127.0.0.1'\nlog_min_messages = warning\n"
 
 
 class NoServerBinaries(RuntimeError):
@@ -145,8 +149,9 @@ def sweep(base: Path | None = None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def start(folder: Path, *, ssl_cert: tuple[Path, Path] | None = None) -> Server:
-    """A new server in ``folder`` (made empty first), started and accepting connections."""
+def start(folder: Path, *, ssl_cert: tuple[Path, Path] | None = None, settings: str = SETTINGS) -> Server:
+    """A new server in ``folder`` (made empty first), started and accepting connections.
+    ``settings``: its configuration (default the tests' fast one; ``DURABLE_SETTINGS`` for a benchmark)."""
     binaries = find_binaries()
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
@@ -181,7 +186,7 @@ def start(folder: Path, *, ssl_cert: tuple[Path, Path] | None = None) -> Server:
     if done.returncode != 0:
         raise RuntimeError(f"initdb failed: {done.stderr.strip()[-500:]}")
     port = free_port()
-    settings = SETTINGS + f"port = {port}\nunix_socket_directories = '{folder}'\n"
+    settings += f"port = {port}\nunix_socket_directories = '{folder}'\n"
     if ssl_cert is not None:
         cert, key = ssl_cert
         for source, name in ((cert, "server.crt"), (key, "server.key")):

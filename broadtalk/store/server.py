@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from broadtalk.errors import StoreError, keeps_writes
-from broadtalk.i18n import _
+from broadtalk.i18n import _, ngettext
 from broadtalk.store import migrations, practice_key, seal
 from broadtalk.store.database import (
     DB_PLACE,
@@ -87,6 +87,14 @@ def _connect_args(url: URL) -> dict:
     args: dict = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "broadtalk"}
     if "sslmode" not in url.query:
         args["sslmode"] = "prefer"
+    if url.password is None and "passfile" not in url.query:
+        # The password this workstation keeps for its server (chosen at its first start), read
+        # by libpq itself and only for the host, port, database and user it was given for.
+        from broadtalk import config
+
+        passfile = config.server_password_file()
+        if passfile.is_file():
+            args["passfile"] = str(passfile)
     return args
 
 
@@ -131,6 +139,13 @@ def _lost(place: str) -> str:
         "The connection to the database server {place} was lost; this step was not saved. Check the network "
         "and try again."
     ).format(place=place)
+
+
+def _key_changed() -> str:
+    return _(
+        "The practice's passphrase was changed on another workstation; this step was not saved. Close broadtalk "
+        "and open it again with the new passphrase."
+    )
 
 
 def _busy() -> str:
@@ -187,8 +202,10 @@ class ServerDatabase:
 
     @property
     def place(self) -> str:
-        """Where the database is (the seal's copy is kept per place): the server's location."""
-        return self.location
+        """Where the database is, for the seal's copy on this workstation: the server's location
+        and which practice key signs it (after a new passphrase, a copy signed with the old key
+        is an old copy, not a forged one)."""
+        return f"{self.location}#key-{self.key.check[:16]}"
 
     def __init__(self, url: URL, passphrase: str, engine: Engine, key: practice_key.PracticeKey):
         self.url = url
@@ -350,7 +367,7 @@ class ServerDatabase:
     def _seal_after_commit(self, session: Session) -> None:
         new = session.info.pop(seal.NEW_SEAL, None)
         if new is not None:
-            seal.write_files(self.location, new)
+            seal.write_files(self.place, new)
 
     @contextmanager
     def transaction(self, *, immediate: bool = False) -> Iterator[Session]:
@@ -365,6 +382,7 @@ class ServerDatabase:
             with self.session() as session, session.begin():
                 if depth == 0:
                     self._take_lock(session, immediate)
+                    self._same_key(session)
                 try:
                     yield session
                 except Exception as error:
@@ -391,6 +409,73 @@ class ServerDatabase:
             raise
         finally:
             self._depth.value = depth
+
+    def _same_key(self, session: Session) -> None:
+        """Nothing is written with a key the practice no longer uses: a new passphrase set on
+        another workstation stops this one's next step (under the write lock, so it sees it)."""
+        stored = session.execute(
+            select(Setting.value).where(Setting.key == practice_key.CHECK_SETTING)  # type: ignore[arg-type]
+        ).scalar()
+        if stored is None or not self.key.matches(stored):
+            log.warning("practice key changed elsewhere")
+            raise StoreError(_key_changed())
+
+    # -- a new passphrase ------------------------------------------------------------------------
+
+    def change_passphrase(self, current: str, new: str, record: Callable[[Session], object] | None = None) -> None:
+        """Encrypt every text again with the key of ``new`` (and a new salt), the same contract as
+        ``Database.change_passphrase``: ``current`` must be right; ``record`` (the audit entry)
+        is written in the same transaction, so the new key and its record come together or not
+        at all. Refused while another workstation has the database open: its key would be the
+        old one (and its next step is refused, should one start meanwhile)."""
+        import hmac
+
+        from broadtalk.client_search import rebuild
+        from broadtalk.errors import RefusedError
+        from broadtalk.store import server_rekey
+
+        if not hmac.compare_digest(current.encode("utf-8"), self._passphrase.encode("utf-8")):
+            raise WrongPassphrase(_("The current passphrase is not right; nothing was changed."))
+        check_new_passphrase(new)
+        salt = practice_key.new_salt()
+        old, fresh = self.key, practice_key.PracticeKey(new, salt)
+        self.engine.dispose()  # this workstation's idle connections are not counted as others
+        dialect = self.engine.dialect
+        try:
+            with self.transaction(immediate=True) as tx:
+                connection = tx.connection()
+                others = connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name = 'broadtalk' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
+                if others:
+                    raise RefusedError(
+                        ngettext(
+                            "Another workstation has the practice's data open ({count}); nothing was changed. Ask "
+                            "everyone to close broadtalk, then change the passphrase.",
+                            "Other workstations have the practice's data open ({count}); nothing was changed. Ask "
+                            "everyone to close broadtalk, then change the passphrase.",
+                            others,
+                        ).format(count=others)
+                    )
+                texts = server_rekey.rekey_texts(connection, old, fresh)
+                server_rekey.store_key(connection, salt, fresh)
+                # From here this transaction writes with the new key: the search index, the
+                # record, and the audit trail's seal at the commit.
+                dialect.broadtalk_key = fresh  # type: ignore[attr-defined]
+                self.key = fresh
+                rebuild(connection, fresh.search)
+                if record is not None:
+                    record(tx)
+                seal.renew(connection)
+        except BaseException:
+            dialect.broadtalk_key = old  # type: ignore[attr-defined]
+            self.key = old
+            raise
+        self._passphrase = new
+        log.info("server database passphrase changed (%d texts encrypted again)", texts)
 
     @staticmethod
     def _take_lock(session: Session, immediate: bool) -> None:

@@ -119,16 +119,24 @@ def run_app(db_path: Path | None = None, *, startup_check: bool = False, started
     app.setApplicationName("broadtalk")
     app.setApplicationDisplayName("broadtalk")
     install_qt_translator(app)
-    if config.is_server_url(db_path):
-        if startup_check:
-            return _run_startup_check(app, None, config.backup_dir(), started, server=str(db_path))
-        return _ServerSession(str(db_path)).run()
-    path = Path(db_path or config.default_db_path()).expanduser()
-    backups = path.parent / "backups" if db_path else config.backup_dir()
+    # Without --db: the server this workstation chose at its first start, or the file here.
+    named = db_path is not None
+    target: str | Path = db_path if named else config.default_database()
     if startup_check:
-        return _run_startup_check(app, path, backups, started)
-    session = _Session(path, backups)
-    return session.run()
+        if config.is_server_url(target):
+            return _run_startup_check(app, None, config.backup_dir(), started, server=str(target))
+        path = Path(target).expanduser()
+        return _run_startup_check(app, path, path.parent / "backups" if named else config.backup_dir(), started)
+    while True:
+        if config.is_server_url(target):
+            session: _Session = _ServerSession(str(target), remembered=not named)
+        else:
+            path = Path(target).expanduser()
+            session = _Session(path, path.parent / "backups" if named else config.backup_dir(), offer_server=not named)
+        code = session.run()
+        if session.switch_to is None:
+            return code
+        target = session.switch_to  # the welcome chose the server, or the file here again
 
 
 RESTORE_CHOSEN = 2  # the passphrase dialog's answer when a backup is to be restored instead
@@ -138,12 +146,15 @@ class _Session:
     """One run of the app: open the data, sign in, show the window; again after a sign-out or
     a restore. Owns every database it opened and closes them at the end."""
 
-    def __init__(self, path: Path, backups: Path):
+    def __init__(self, path: Path, backups: Path, *, offer_server: bool = False):
         self.path = path
         self.backups = backups
+        self.offer_server = offer_server
         self.db: Database | None = None
         self.demo = False
         self.failed = False  # a message said the data cannot be used: exit 1
+        #: Set when this run ends to go on with other data: a chosen server, or the file here.
+        self.switch_to: str | Path | None = None
 
     def run(self) -> int:
         try:
@@ -400,8 +411,9 @@ class _Session:
 
             hint = _("Demo practice: every practitioner's PIN is {pin}.").format(pin=DEMO_SECRET)
         dialog = SignInDialog(accounts, hint)
-        if here is not None:
-            dialog.choose(here.id)
+        preferred = self._last_here(here)
+        if preferred is not None:
+            dialog.choose(preferred)
         signed_in: list[Actor] = []
 
         def attempt() -> str | None:
@@ -414,7 +426,15 @@ class _Session:
         dialog.set_attempt(attempt)
         if dialog.exec() != QDialog.DialogCode.Accepted or not signed_in:
             return None
+        self._signed_in_here(signed_in[0])
         return signed_in[0]
+
+    def _last_here(self, here: Actor | None) -> int | None:
+        """Whose name the sign-in shows first: the practitioner who works on this computer."""
+        return here.id if here is not None else None
+
+    def _signed_in_here(self, actor: Actor) -> None:
+        """The file's own setting says who works here; a server's is shared (see the server session)."""
 
     def _first_secret(self, here: Actor) -> Actor | None:
         assert self.db is not None
@@ -474,9 +494,9 @@ class _Session:
 
     def _welcome(self) -> Actor | None:
         """Ask who works here and the passphrase, or open the demo practice."""
-        from broadtalk.ui.welcome import START, WelcomeDialog
+        from broadtalk.ui.welcome import LOCAL, SERVER, START
 
-        dialog = WelcomeDialog()  # one dialog throughout: after a refusal the typed values are still there
+        dialog = self._welcome_dialog()  # one dialog throughout: after a refusal the typed values are still there
         while True:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
@@ -484,6 +504,12 @@ class _Session:
                 actor = self._set_up(dialog)
                 if actor is not None:
                     return actor
+            elif dialog.choice in (SERVER, LOCAL):
+                if self.db is not None:
+                    self.db.close()
+                    self.db = None
+                self.switch_to = dialog.server_address if dialog.choice == SERVER else config.default_db_path()
+                return None
             else:
                 if self.db is not None:
                     self.db.close()
@@ -498,6 +524,11 @@ class _Session:
                         return actor
                     return None
             # A refusal was shown; the welcome comes back so the person can choose again.
+
+    def _welcome_dialog(self) -> WelcomeDialog:
+        from broadtalk.ui.welcome import WelcomeDialog
+
+        return WelcomeDialog(offer_server=self.offer_server)
 
     def _open_new(self, passphrase: str):
         """The database the welcome sets up, protected with ``passphrase``."""
@@ -572,19 +603,30 @@ class _ServerSession(_Session):
     server keeps its own), no encryption to offer (the practice key always protects the texts).
     An empty server database is set up through the welcome, which asks the passphrase twice."""
 
-    def __init__(self, url: str):
-        super().__init__(Path(), config.backup_dir())
+    def __init__(self, url: str, *, remembered: bool = False):
+        super().__init__(Path(), config.backup_dir(), offer_server=remembered)
         self.url = url
+        #: The server was chosen at this workstation's first start (not named with --db).
+        self.remembered = remembered
+
+    def _welcome_dialog(self) -> WelcomeDialog:
+        from broadtalk.store.server import location, parse
+        from broadtalk.ui.welcome import WelcomeDialog
+
+        return WelcomeDialog(offer_server=self.remembered, server_place=location(parse(self.url)))
 
     def _open_or_set_up(self) -> Actor | None:
         from broadtalk.store.server import ServerDatabase
 
-        try:
-            set_up = ServerDatabase.is_set_up(self.url)
-        except BroadtalkError as error:
-            QMessageBox.critical(None, _("broadtalk cannot open the database"), error.message)
-            self.failed = True
-            return None
+        while True:
+            try:
+                set_up = ServerDatabase.is_set_up(self.url)
+                break
+            except BroadtalkError as error:
+                if not self._unreachable(error.message):
+                    return None
+                if self.switch_to is not None:
+                    return None
         if not set_up:
             return self._welcome()
         if not self._unlock():
@@ -593,6 +635,50 @@ class _ServerSession(_Session):
         with self.db.transaction() as tx:
             anyone = bool(list_practitioners(tx))
         return self._sign_in() if anyone else self._welcome()
+
+    def _last_here(self, here: Actor | None) -> int | None:
+        # The database's setting is the practice's first account for every workstation: this
+        # workstation remembers who last signed in here instead.
+        last = config.last_signed_in(self._place())
+        return last if last is not None else super()._last_here(here)
+
+    def _signed_in_here(self, actor: Actor) -> None:
+        try:
+            config.remember_signed_in(self._place(), actor.id)
+        except OSError:
+            log.warning("last sign-in not remembered")
+
+    def _place(self) -> str:
+        from broadtalk.store.server import location, parse
+
+        return location(parse(self.url))
+
+    def _unreachable(self, message: str) -> bool:
+        """The server did not answer or refused: True to try again. A server this workstation
+        chose itself can be changed here (address, or a new password); then ``switch_to``."""
+        title = _("broadtalk cannot open the database")
+        if not self.remembered:
+            QMessageBox.critical(None, title, message)
+            self.failed = True
+            return False
+        box = QMessageBox(QMessageBox.Icon.Critical, title, message)
+        again = box.addButton(_("Try &again"), QMessageBox.ButtonRole.AcceptRole)
+        change = box.addButton(_("Change the &server…"), QMessageBox.ButtonRole.ActionRole)
+        box.addButton(_("Close"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(again)
+        while True:
+            box.exec()
+            if box.clickedButton() is again:
+                return True
+            if box.clickedButton() is not change:
+                self.failed = True
+                return False
+            from broadtalk.ui.server_dialog import ServerDialog
+
+            dialog = ServerDialog(address=self.url)
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                self.switch_to = dialog.address
+                return True
 
     def _unlock(self) -> bool:
         from broadtalk.store.server import ServerDatabase, location, parse

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPalette, QPen, QPolygonF
+
+from broadtalk import i18n
 
 CURRENT = "current"
 PREVIOUS = "previous"
@@ -34,6 +38,24 @@ PREVIOUS_COLOUR = QColor("#7A7A7A")
 PREVIOUS_COLOUR_ON_DARK = QColor("#8C8C8C")
 #: A diamond reaches this much further than a dot of the same size: it looks as large.
 DIAMOND_REACH = 1.3
+
+
+# -- numbers and dates ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: int | float | date, language: str) -> str:
+    return i18n.format_short_date(value) if isinstance(value, date) else i18n.format_number(value)
+
+
+def format_number(value: float | int) -> str:
+    """As ``i18n.format_number``, kept per language: a chart paints the same few numbers often."""
+    return _formatted(value, i18n.current_language())
+
+
+def format_short_date(value: date) -> str:
+    """As ``i18n.format_short_date``, kept per language (the trends of a client share their dates)."""
+    return _formatted(value, i18n.current_language())
 
 
 # -- colours ----------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from broadtalk.client_history import set_action_done as set_action_done_use_case
 from broadtalk.clients import ClientRecord
 from broadtalk.erasure import erase_client, finish_erasure
 from broadtalk.errors import BroadtalkError
-from broadtalk.i18n import _, format_date, format_short_date, ngettext, to_display_time
+from broadtalk.i18n import _, current_language, format_date, format_short_date, ngettext, to_display_time
 from broadtalk.permissions import Permission, allows
 from broadtalk.practitioners import Actor, role_in_sentence
 from broadtalk.store.database import Database
@@ -64,7 +64,7 @@ from broadtalk.ui.client_dialog import ClientDialog
 from broadtalk.ui.client_summary_dialog import open_client_summary
 from broadtalk.ui.common import read_only_table, run_use_case
 from broadtalk.ui.gp_note_dialog import open_gp_note
-from broadtalk.ui.referrals_panel import ReferralsPanel
+from broadtalk.ui.referrals_panel import ClientReferrals, ReferralsPanel
 from broadtalk.ui.trend_chart import TrendsPanel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -127,6 +127,7 @@ class _RowsModel(QAbstractTableModel):
     def __init__(self, headers: Callable[[], tuple[str, ...]], parent=None):
         super().__init__(parent)
         self._headers = headers
+        self._header_texts: tuple[str, tuple[str, ...]] = ("", ())
         self._rows: tuple = ()
         self._texts: dict[tuple[int, int, int], object] = {}
 
@@ -157,12 +158,19 @@ class _RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers())
+        return 0 if parent.isValid() else len(self._header_tuple())
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers()[section]
+            return self._header_tuple()[section]
         return None
+
+    def _header_tuple(self) -> tuple[str, ...]:
+        # Asked for at every pass of the layout: translated once per language.
+        language = current_language()
+        if self._header_texts[0] != language:
+            self._header_texts = (language, self._headers())
+        return self._header_texts[1]
 
 
 class ConversationHistoryModel(_RowsModel):
@@ -718,13 +726,14 @@ class ClientPage(QWidget):
     def history(self) -> ClientHistory | None:
         return self._history
 
-    def _read(self, client_id: int) -> tuple[ClientHistory, tuple[ModelTrends, ...]] | None:
-        """The client's history and how their scores moved, in one transaction."""
+    def _read(self, client_id: int) -> tuple[ClientHistory, tuple[ModelTrends, ...], ClientReferrals] | None:
+        """The client's history, how their scores moved and their referrals, in one transaction."""
 
-        def read(tx) -> tuple[ClientHistory, tuple[ModelTrends, ...]]:
+        def read(tx) -> tuple[ClientHistory, tuple[ModelTrends, ...], ClientReferrals]:
             history = visible_history(tx, self._actor, client_id)
             reads = allows(self._actor, Permission.VIEW_CONVERSATIONS)
-            return history, client_trends(tx, self._actor, client_id) if reads else ()
+            trends = client_trends(tx, self._actor, client_id) if reads else ()
+            return history, trends, self.referrals_panel.read_client(tx, client_id)
 
         return run_use_case(self, self._db, read)
 
@@ -733,10 +742,10 @@ class ClientPage(QWidget):
         read = self._read(client_id)
         if read is None:
             return False
-        history, trends = read
+        history, trends, referrals = read
         self._show(history, trends)
         self.scroll.verticalScrollBar().setValue(0)
-        self.referrals_panel.show_client(client_id)
+        self.referrals_panel.show_client(client_id, referrals)
         if history.conversations:
             self.conversations_table.setCurrentIndex(self.conversations_model.index(0, 0))
             self.conversations_table.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -751,8 +760,9 @@ class ClientPage(QWidget):
         read = self._read(self._history.client.id)
         if read is not None:
             current = self.conversations_table.currentIndex()
-            self._show(*read)
-            self.referrals_panel.refresh()
+            history, trends, referrals = read
+            self._show(history, trends)
+            self.referrals_panel.fill(referrals)
             if current.isValid() and current.row() < self.conversations_model.rowCount():
                 self.conversations_table.setCurrentIndex(self.conversations_model.index(current.row(), 0))
 

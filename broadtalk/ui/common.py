@@ -21,6 +21,7 @@ from sqlmodel import Session
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _
 from broadtalk.store.database import Database
+from broadtalk.ui.fitting_table import FittingTableView
 
 T = TypeVar("T")
 
@@ -47,8 +48,9 @@ def read_only_table(
 ) -> QTableView:
     """A keyboard-friendly, read-only list of rows: one row selected at a time, Tab leaves the
     table (the screen stays reachable by keyboard), columns as wide as their texts except
-    ``stretch_column``, which takes the rest."""
-    table = QTableView()
+    ``stretch_column``, which takes the rest. Each size is measured once per content (not at every
+    pass of the layout): see ``FittingTableView``."""
+    table = FittingTableView()
     table.setModel(model)
     table.setAccessibleName(accessible_name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -8,6 +8,7 @@ shows, this window is hidden so nothing else can be reached.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from broadtalk import __version__, audit, backups, config, follow_ups, settings
+from broadtalk import __version__, audit, config, follow_ups, settings
 from broadtalk import conversations as conv
 from broadtalk.audit import require
 from broadtalk.errors import BroadtalkError
@@ -74,12 +75,28 @@ OVERDUE_BANNER_STYLE = (
 DAMAGE_RETRY_MS = 1000
 
 
+def _keep_for_the_session() -> None:
+    """What exists when the first main window is built (the modules; Qt's, SQLAlchemy's and
+    pydantic's classes; the open database) lives as long as the process. Frozen, Python's cycle
+    collector no longer walks those hundred thousand objects at each full collection: such a
+    collection took 60 ms or more, in the middle of building the first page (and later, in the
+    middle of opening a client). Once per process; what is made after is collected as ever."""
+    global _kept
+    if not _kept:
+        _kept = True
+        gc.freeze()
+
+
+_kept = False
+
+
 class MainWindow(QMainWindow):
     """``restore_request`` (backup, passphrase), ``signed_out`` or ``damage_found`` (a message)
     tell the app, once the window has closed, to restore a backup, to ask who signs in next,
     or to offer a restore over a damaged file."""
 
     def __init__(self, db: Database, actor: Actor, backup_dir: Path | None = None):
+        _keep_for_the_session()
         super().__init__()
         self._db = db
         self.actor = actor
@@ -300,14 +317,11 @@ class MainWindow(QMainWindow):
         """Offer only what the signed-in role may do (the core refuses the rest anyway)."""
         for permission, action in self.practice_actions.items():
             action.setVisible(allows(self.actor, permission))
-        # A database on a server: its backups and restores are the server's, and a new passphrase
-        # would mean encrypting every text again (not built): none of the three is offered.
+        # A database on a server: its backups and restores are the server's, not offered here.
         on_file = not self._db.is_server
         self.backup_action.setVisible(on_file and allows(self.actor, Permission.BACKUP))
         self.restore_action.setVisible(on_file and allows(self.actor, Permission.RESTORE))
-        self.passphrase_action.setVisible(
-            on_file and self._db.encrypted and allows(self.actor, Permission.MANAGE_SETTINGS)
-        )
+        self.passphrase_action.setVisible(self._db.encrypted and allows(self.actor, Permission.MANAGE_SETTINGS))
         self.practice_menu.menuAction().setVisible(any(a.isVisible() for a in self.practice_menu.actions()))
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
@@ -693,6 +707,7 @@ class MainWindow(QMainWindow):
 
     def restore(self) -> None:
         """Choose and check a backup; the app replaces the data once this window has closed."""
+        from broadtalk import backups
         from broadtalk.ui.backup_dialogs import RestoreDialog
 
         db, actor = self._db, self.actor
@@ -715,7 +730,7 @@ class MainWindow(QMainWindow):
     def change_passphrase(self) -> None:
         from broadtalk.ui.sign_in_dialogs import ChangePassphraseDialog
 
-        dialog = ChangePassphraseDialog(self)
+        dialog = ChangePassphraseDialog(self, on_server=self._db.is_server)
 
         def attempt() -> str | None:
             current, new, repeated = dialog.values()
@@ -742,7 +757,12 @@ class MainWindow(QMainWindow):
             QMessageBox.information(
                 self,
                 _("Change the passphrase"),
-                _("The passphrase is changed. From now on broadtalk opens only with the new one."),
+                _(
+                    "The passphrase is changed: every text on the server is encrypted with the new one. From now "
+                    "on every workstation of the practice opens the data only with the new one."
+                )
+                if self._db.is_server
+                else _("The passphrase is changed. From now on broadtalk opens only with the new one."),
             )
         dialog.deleteLater()
 

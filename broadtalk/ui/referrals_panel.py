@@ -89,6 +89,10 @@ class ReferralRow:
     due_on: date | None
 
 
+#: A client's given name and their referrals as rows (``ReferralsPanel.read_client``).
+ClientReferrals = tuple[str, tuple[ReferralRow, ...]]
+
+
 class ReferralTableModel(QAbstractTableModel):
     """A client's referrals: reference, recipient, status, consent, sent, feedback."""
 
@@ -281,34 +285,45 @@ class ReferralsPanel(QWidget):
     def client_id(self) -> int | None:
         return self._client_id
 
-    def show_client(self, client_id: int) -> bool:
-        """Show this client's referrals; False (after saying why) when they cannot be read."""
+    def show_client(self, client_id: int, read: ClientReferrals | None = None) -> bool:
+        """Show this client's referrals; False (after saying why) when they cannot be read.
+
+        ``read``: what ``read_client`` gave inside the caller's own transaction (the client's page
+        reads everything it shows at once); without it the panel reads them itself."""
         self._client_id = client_id
+        if read is not None:
+            self.fill(read)
+            return True
         return self.refresh()
+
+    def read_client(self, tx, client_id: int) -> ClientReferrals:
+        """The client's given name and referrals as rows, read in the caller's transaction."""
+        today = local_today()
+        due = feedback_due_days(tx)
+        rows = tuple(
+            ReferralRow(
+                referral=referral,
+                consent=referral.consent_status(today),
+                overdue=referral.is_overdue(today, due),
+                waiting_days=days_waiting(referral, today),
+                due_on=_due_on(referral, due),
+            )
+            for referral in list_referrals(tx, self._actor, client_id=client_id, today=today)
+        )
+        return get_client(tx, self._actor, client_id).given_name, rows
 
     def refresh(self, select_id: int | None = None) -> bool:
         if self._client_id is None:
             return False
         client_id = self._client_id
-        today = local_today()
-
-        def read(tx) -> tuple[str, tuple[ReferralRow, ...]]:
-            due = feedback_due_days(tx)
-            rows = tuple(
-                ReferralRow(
-                    referral=referral,
-                    consent=referral.consent_status(today),
-                    overdue=referral.is_overdue(today, due),
-                    waiting_days=days_waiting(referral, today),
-                    due_on=_due_on(referral, due),
-                )
-                for referral in list_referrals(tx, self._actor, client_id=client_id, today=today)
-            )
-            return get_client(tx, self._actor, client_id).given_name, rows
-
-        result = run_use_case(self, self._db, read)
+        result = run_use_case(self, self._db, lambda tx: self.read_client(tx, client_id))
         if result is None:
             return False
+        self.fill(result, select_id)
+        return True
+
+    def fill(self, result: ClientReferrals, select_id: int | None = None) -> None:
+        """Show what ``read_client`` gave; the referral chosen before stays chosen (or ``select_id``)."""
         if select_id is None:
             select_id = self.selected_id()
         self._client_name, rows = result
@@ -327,7 +342,6 @@ class ReferralsPanel(QWidget):
         if rows:
             self.table.setCurrentIndex(self.model.index(max(row, 0), 0))
         self._update_buttons()
-        return True
 
     def selected_id(self) -> int | None:
         row = self.model.row_at(self.table.currentIndex().row())

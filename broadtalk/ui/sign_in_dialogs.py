@@ -298,14 +298,22 @@ class EncryptOfferDialog(TryDialog):
 class ChangePassphraseDialog(TryDialog):
     """Re-encrypt the data with a new passphrase: the current one first, the new one twice."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, on_server: bool = False):
+        if on_server:
+            text = _(
+                "Every text on the server is encrypted again with the new passphrase, and every workstation of the "
+                "practice opens the data only with it afterwards. Ask everyone to close broadtalk first. The "
+                "server's own backups made before keep the old passphrase."
+            )
+        else:
+            text = _(
+                "Everyone who opens broadtalk on this computer needs the new passphrase afterwards. Backups made "
+                "before keep the old one. {advice}"
+            ).format(advice=_(PASSPHRASE_ADVICE))
         super().__init__(
             _("Change the passphrase"),
             _("A new passphrase for the data"),
-            _(
-                "Everyone who opens broadtalk on this computer needs the new passphrase afterwards. Backups made "
-                "before keep the old one. {advice}"
-            ).format(advice=_(PASSPHRASE_ADVICE)),
+            text,
             _("Change pass&phrase"),
             parent,
         )

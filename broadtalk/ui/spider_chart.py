@@ -25,6 +25,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
@@ -48,15 +49,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QStackedLayout,
-    QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
 from broadtalk.forms.schema import ConversationModel
-from broadtalk.i18n import _, format_number, pick
+from broadtalk.i18n import _, pick
 from broadtalk.ui import chart_parts
-from broadtalk.ui.chart_parts import CURRENT, OWN, PREVIOUS, LegendEntry, LegendLook, with_alpha
+from broadtalk.ui.chart_parts import CURRENT, OWN, PREVIOUS, LegendEntry, LegendLook, format_number, with_alpha
+from broadtalk.ui.fitting_table import FittingTableWidget, filled_then_fitted
 
 #: A spider needs at least three axes; with two it is a line, with one a point.
 MIN_AXES = 3
@@ -900,7 +901,9 @@ class SpiderChart(QWidget):
 # -- the table --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
 def _colour_icon(colour: str, size: int) -> QIcon:
+    """A dot in the domain's colour (kept: every opening of a client shows the same few)."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -912,7 +915,7 @@ def _colour_icon(colour: str, size: int) -> QIcon:
     return QIcon(pixmap)
 
 
-class ScoreTable(QTableWidget):
+class ScoreTable(FittingTableWidget):
     """The chart's values as rows: domain, score, and with a previous conversation, previous and change.
 
     Without a previous conversation the Previous and Change columns are left out: a column of
@@ -938,46 +941,50 @@ class ScoreTable(QTableWidget):
 
     def set_data(self, data: ChartData | None) -> None:
         self._data = data
-        self.clear()
-        if data is None:
-            self.setRowCount(0)
-            self.setColumnCount(0)
-            return
-        scale = _("Score ({minimum}\u2013{maximum})").format(
-            minimum=format_number(data.minimum), maximum=format_number(data.maximum)
-        )
-        # Columns as (header, tooltip, value of a domain); the change is text already.
-        columns: list[tuple[str, str, object]] = []
-        if data.first_and_latest and data.has_previous:
-            columns += [
-                (_("First"), data.previous_legend(), data.previous_value),
-                (_("Latest"), data.current_legend(), data.value),
-                (_("Change"), "", data.change),
-            ]
-        else:
-            columns.append((scale, data.current_label, data.value))
-            if data.has_previous:
-                columns += [(_("Previous"), data.previous_label, data.previous_value), (_("Change"), "", data.change)]
-        if data.has_own:
-            columns.append((_("Own score"), data.own_legend(), data.own_value))
-        self.setColumnCount(1 + len(columns))
-        self.setHorizontalHeaderLabels([_("Domain"), *(header for header, _tip, _value in columns)])
-        for number, (_header, tip, _value) in enumerate(columns, start=1):
-            if tip:
-                self.horizontalHeaderItem(number).setToolTip(tip)
-        self.setRowCount(len(data.axes))
-        icon_size = self.fontMetrics().height() * 2 // 3
-        self.setIconSize(QSize(icon_size, icon_size))
-        for row, axis in enumerate(data.axes):
-            domain = QTableWidgetItem(_colour_icon(axis.colour, icon_size), axis.label)
-            self.setItem(row, 0, domain)
-            for column, (_header, _tip, value_of) in enumerate(columns, start=1):
-                value = value_of(axis.domain_id)  # type: ignore[operator]
-                if value_of == data.change:
-                    text = format_change(value)
-                else:
-                    text = NO_VALUE if value is None else format_number(value)
-                self.setItem(row, column, self._number(text))
+        with filled_then_fitted(self):  # the columns measured once, not after every cell
+            self.clear()
+            if data is None:
+                self.setRowCount(0)
+                self.setColumnCount(0)
+                return
+            scale = _("Score ({minimum}\u2013{maximum})").format(
+                minimum=format_number(data.minimum), maximum=format_number(data.maximum)
+            )
+            # Columns as (header, tooltip, value of a domain); the change is text already.
+            columns: list[tuple[str, str, object]] = []
+            if data.first_and_latest and data.has_previous:
+                columns += [
+                    (_("First"), data.previous_legend(), data.previous_value),
+                    (_("Latest"), data.current_legend(), data.value),
+                    (_("Change"), "", data.change),
+                ]
+            else:
+                columns.append((scale, data.current_label, data.value))
+                if data.has_previous:
+                    columns += [
+                        (_("Previous"), data.previous_label, data.previous_value),
+                        (_("Change"), "", data.change),
+                    ]
+            if data.has_own:
+                columns.append((_("Own score"), data.own_legend(), data.own_value))
+            self.setColumnCount(1 + len(columns))
+            self.setHorizontalHeaderLabels([_("Domain"), *(header for header, _tip, _value in columns)])
+            for number, (_header, tip, _value) in enumerate(columns, start=1):
+                if tip:
+                    self.horizontalHeaderItem(number).setToolTip(tip)
+            self.setRowCount(len(data.axes))
+            icon_size = self.fontMetrics().height() * 2 // 3
+            self.setIconSize(QSize(icon_size, icon_size))
+            for row, axis in enumerate(data.axes):
+                domain = QTableWidgetItem(_colour_icon(axis.colour, icon_size), axis.label)
+                self.setItem(row, 0, domain)
+                for column, (_header, _tip, value_of) in enumerate(columns, start=1):
+                    value = value_of(axis.domain_id)  # type: ignore[operator]
+                    if value_of == data.change:
+                        text = format_change(value)
+                    else:
+                        text = NO_VALUE if value is None else format_number(value)
+                    self.setItem(row, column, self._number(text))
         self.resizeColumnsToContents()
         self.updateGeometry()
 

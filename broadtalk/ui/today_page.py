@@ -376,6 +376,11 @@ class TodayPage(QWidget):
                 header.resizeSection(column, width)
                 resized = True
         font = table.font().key()
+        if not table.window().isVisible():
+            # Filled before its window shows (at start-up): the rows are measured once the window
+            # gives the table its width (the Resize of showing it), not at a width about to change.
+            self._fitted_font.pop(id(table), None)
+            return
         if not (resized or filled) and self._fitted_font.get(id(table)) == font:
             return  # the same widths and font: the rows wrap as they did
         self._fitted_font[id(table)] = font

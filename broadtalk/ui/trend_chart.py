@@ -19,7 +19,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from itertools import pairwise
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -42,34 +41,17 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSizePolicy,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from broadtalk import i18n
 from broadtalk.client_history import ModelTrends, TrendDomain
 from broadtalk.i18n import _, to_display_time
 from broadtalk.ui import chart_parts
-from broadtalk.ui.chart_parts import CURRENT, OWN, LegendEntry, LegendLook
+from broadtalk.ui.chart_parts import CURRENT, OWN, LegendEntry, LegendLook, format_number, format_short_date
+from broadtalk.ui.fitting_table import FittingTableWidget, filled_then_fitted
 from broadtalk.ui.spider_chart import MIN_AXES, NO_VALUE, ChartAxis, ChartData, ChartPanel
-
-
-@lru_cache(maxsize=4096)
-def _formatted(value: int | float | date, language: str) -> str:
-    return i18n.format_short_date(value) if isinstance(value, date) else i18n.format_number(value)
-
-
-def format_number(value: float | int) -> str:
-    """As ``i18n.format_number``, kept per language: a chart paints the same few numbers often."""
-    return _formatted(value, i18n.current_language())
-
-
-def format_short_date(value: date) -> str:
-    """As ``i18n.format_short_date``, kept per language (the trends of a client share their dates)."""
-    return _formatted(value, i18n.current_language())
-
 
 #: At most this many labelled ticks on the y-axis.
 MAX_Y_LABELS = 6
@@ -549,11 +531,12 @@ class TrendChart(QWidget):
 # -- the table --------------------------------------------------------------------------------
 
 
-class TrendTable(QTableWidget):
+class TrendTable(FittingTableWidget):
     """The values of one trend chart: date, score and (when the client gave any) own score."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self._headers: list[str] = []
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -568,32 +551,42 @@ class TrendTable(QTableWidget):
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
 
     def set_data(self, data: TrendData) -> None:
-        self.clear()
-        headers = [_("Date"), _("Score")] + ([_("Own score")] if data.has_own else [])
-        self.setColumnCount(len(headers))
-        self.setHorizontalHeaderLabels(headers)
-        self.setRowCount(len(data.dates))
-        self.setAccessibleName(_("Scores of {domain} as a table").format(domain=data.title))
-        for row, day in enumerate(data.dates):
-            text = format_short_date(day)
-            if data.is_draft(row):
-                text = _("{date} (draft)").format(date=text)
-            self.setItem(row, 0, QTableWidgetItem(text))
-            values = [data.scores[row]]
-            if data.has_own:
-                assert data.own_scores is not None
-                values.append(data.own_scores[row])
-            for column, value in enumerate(values, start=1):
-                self.setItem(row, column, self._number(value))
+        # The headers and the cells stay; their texts change (a card shows the next client's domain).
+        with filled_then_fitted(self):
+            headers = [_("Date"), _("Score")] + ([_("Own score")] if data.has_own else [])
+            if headers != self._headers:
+                self.setColumnCount(len(headers))
+                self.setHorizontalHeaderLabels(headers)
+                self._headers = headers
+            self.selectionModel().clear()  # as a table filled anew: nothing chosen in it
+            self.setRowCount(len(data.dates))
+            self.setAccessibleName(_("Scores of {domain} as a table").format(domain=data.title))
+            for row, day in enumerate(data.dates):
+                text = format_short_date(day)
+                if data.is_draft(row):
+                    text = _("{date} (draft)").format(date=text)
+                self._cell(row, 0).setText(text)
+                values = [data.scores[row]]
+                if data.has_own:
+                    assert data.own_scores is not None
+                    values.append(data.own_scores[row])
+                for column, value in enumerate(values, start=1):
+                    self._number(self._cell(row, column), value)
         self.resizeColumnsToContents()
         self.updateGeometry()
 
-    def _number(self, value: int | None) -> QTableWidgetItem:
-        item = QTableWidgetItem(NO_VALUE if value is None else format_number(value))
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if value is None:
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, _("skipped, no score"))
+    def _cell(self, row: int, column: int) -> QTableWidgetItem:
+        item = self.item(row, column)
+        if item is None:
+            item = QTableWidgetItem()
+            if column > 0:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.setItem(row, column, item)
         return item
+
+    def _number(self, item: QTableWidgetItem, value: int | None) -> None:
+        item.setText(NO_VALUE if value is None else format_number(value))
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, _("skipped, no score") if value is None else None)
 
     def sizeHint(self) -> QSize:
         width = self.verticalHeader().width() + 2 * self.frameWidth()

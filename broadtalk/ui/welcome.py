@@ -36,7 +36,14 @@ from broadtalk.workstation import (
     validate_workstation,
 )
 
-START, DEMO = "start", "demo"
+START, DEMO, SERVER, LOCAL = "start", "demo", "server", "local"
+
+#: On a server, the passphrase protects the texts the server keeps, for every workstation.
+SERVER_PASSPHRASE_ADVICE = N_(
+    "The passphrase encrypts the texts about clients before they reach the server: the server and its "
+    "backups hold no readable content. Every workstation of the practice opens the data with it. Without it "
+    "nobody can read the data, you neither: write it down and keep it somewhere safe."
+)
 
 
 def without_mnemonic(text: str) -> str:
@@ -135,15 +142,21 @@ FIRST_ACCOUNT_NOTE = N_(
 
 class WelcomeDialog(QDialog):
     """Shown when this database has no practitioner yet. ``choice`` after accept: "start" (with
-    ``values``) or "demo".
+    ``values``), "demo", "server" (the practice's server was chosen and remembered:
+    ``server_address``) or "local" (back from a chosen server to the data on this computer).
+
+    ``offer_server``: offer the practice's server (not when a database was named on the command
+    line). ``server_place``: the practice is set up on this (empty) server database, so the
+    welcome says so and offers the data on this computer instead of the demo.
 
     The fields sit in a scroll area between the title and the buttons: when messages appear the
     dialog grows to show them (up to the screen's height) and scrolls beyond that, so a field is
     never squashed and a message never cut off."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, offer_server: bool = False, server_place: str = ""):
         super().__init__(parent)
         self.setWindowTitle(_("Welcome to broadtalk"))
+        self.server_address = ""
         self.setMinimumWidth(620)
         self.setSizeGripEnabled(True)
         self._choice: str | None = None
@@ -156,14 +169,34 @@ class WelcomeDialog(QDialog):
         font.setWeight(QFont.Weight.DemiBold)
         title.setFont(font)
         title.setAccessibleName(title.text())
-        intro = QLabel(
-            _(
-                "broadtalk supports the broad conversation with your clients, about every area of their life, "
-                "and the warm handover when someone else can help. First, tell us who works here."
-            )
+        about = _(
+            "broadtalk supports the broad conversation with your clients, about every area of their life, "
+            "and the warm handover when someone else can help."
         )
+        if server_place:
+            where = _(
+                "The practice's data will be kept on the server ({place}), shared by its workstations. "
+                "First, tell us who works here."
+            ).format(place=server_place)
+        else:
+            where = _("First, tell us who works here.")
+        intro = QLabel(about + " " + where)
         intro.setWordWrap(True)
         intro.setObjectName("welcomeIntro")
+        self.server_button: QPushButton | None = None
+        server_row: QHBoxLayout | None = None
+        if offer_server and not server_place:
+            server_note = QLabel(_("Does your practice keep its data on a server, shared by several workstations?"))
+            server_note.setWordWrap(True)
+            server_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            self.server_button = QPushButton(_("Connect to the practice's se&rver…"))
+            self.server_button.setAutoDefault(False)
+            self.server_button.setAccessibleName(without_mnemonic(self.server_button.text()))
+            self.server_button.clicked.connect(self._server)
+            server_row = QHBoxLayout()
+            server_row.setSpacing(12)
+            server_row.addWidget(server_note, 1)
+            server_row.addWidget(self.server_button)
 
         # Under the role: what it means, and that this first account also runs the practice.
         self.role_note = QLabel()
@@ -210,7 +243,7 @@ class WelcomeDialog(QDialog):
                 secret_form.addRow(label, column)
             else:
                 secret_form.addRow(label, field)
-        passphrase_intro = QLabel(_(PASSPHRASE_ADVICE))
+        passphrase_intro = QLabel(_(SERVER_PASSPHRASE_ADVICE) if server_place else _(PASSPHRASE_ADVICE))
         passphrase_intro.setWordWrap(True)
         self.passphrase_error = ErrorLabel()
         self.passphrase_fields = NewPassphraseFields(error=self.passphrase_error)
@@ -235,11 +268,19 @@ class WelcomeDialog(QDialog):
         self.start_button.setMinimumWidth(140)  # the main way on: easy to find and to hit
         self.start_button.setAccessibleName(without_mnemonic(self.start_button.text()))
         self.start_button.clicked.connect(self._start)
-        self.demo_button = QPushButton(_("Look around in a &demo practice first"))
+        if server_place and offer_server:
+            # Instead of the demo: the way back, should the server have been chosen by mistake.
+            self.demo_button = QPushButton(_("Keep the data on this &computer instead"))
+            self.demo_button.setToolTip(_("This workstation forgets the server; the server keeps what it holds."))
+            self.demo_button.clicked.connect(self._local)
+        else:
+            self.demo_button = QPushButton(_("Look around in a &demo practice first"))
+            self.demo_button.setToolTip(_("A practice with fictional clients, kept apart from your own data."))
+            self.demo_button.clicked.connect(self._demo)
         self.demo_button.setAutoDefault(False)  # Enter in a field means "start", never "demo"
         self.demo_button.setAccessibleName(without_mnemonic(self.demo_button.text()))
-        self.demo_button.setToolTip(_("A practice with fictional clients, kept apart from your own data."))
-        self.demo_button.clicked.connect(self._demo)
+        # A server named on the command line: that was chosen; a demo on this computer is not offered.
+        self.demo_button.setVisible(not server_place or offer_server)
 
         buttons = QHBoxLayout()
         buttons.setSpacing(12)
@@ -278,6 +319,9 @@ class WelcomeDialog(QDialog):
         layout.addWidget(title)
         layout.addSpacing(10)
         layout.addWidget(intro)
+        if server_row is not None:
+            layout.addSpacing(12)
+            layout.addLayout(server_row)
         layout.addSpacing(24)
         layout.addWidget(self.scroll, 1)
         layout.addSpacing(20)
@@ -291,6 +335,8 @@ class WelcomeDialog(QDialog):
         self.setTabOrder(self.passphrase_edit, self.passphrase_repeat_edit)
         self.setTabOrder(self.passphrase_repeat_edit, self.start_button)
         self.setTabOrder(self.start_button, self.demo_button)
+        if self.server_button is not None:
+            self.setTabOrder(self.demo_button, self.server_button)
         self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def showEvent(self, event) -> None:
@@ -403,4 +449,35 @@ class WelcomeDialog(QDialog):
     def _demo(self) -> None:
         self.fields.clear_problems()
         self._choice, self._values = DEMO, None
+        self.accept()
+
+    def _server(self) -> None:
+        """Ask the server's address; once it answers it is remembered and the welcome closes."""
+        from broadtalk.ui.server_dialog import ServerDialog
+
+        dialog = ServerDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.fields.clear_problems()
+        self._choice, self._values, self.server_address = SERVER, None, dialog.address
+        self.accept()
+
+    def _local(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from broadtalk import config
+
+        try:
+            config.forget_server()
+        except OSError:
+            QMessageBox.warning(
+                self,
+                _("The server is still chosen"),
+                _("This computer's settings folder could not be changed ({folder}); nothing was changed.").format(
+                    folder=config.config_dir()
+                ),
+            )
+            return
+        self.fields.clear_problems()
+        self._choice, self._values = LOCAL, None
         self.accept()

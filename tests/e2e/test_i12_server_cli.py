@@ -47,7 +47,7 @@ def test_a_wrong_or_unreachable_server_is_one_line_without_its_password(capsys, 
     assert says in line and "geheim-wachtwoord" not in line
 
 
-@pytest.mark.parametrize("command", [["backup", "--out", "x.sqlite"], ["check"], ["passphrase"], ["encrypt"]])
+@pytest.mark.parametrize("command", [["backup", "--out", "x.sqlite"], ["check"], ["encrypt"]])
 def test_file_commands_on_a_server_say_it_is_the_servers_work_and_touch_nothing(capsys, server_url, command):
     before = _dump(server_url)
     code, _out, err = run(["--db", server_url, *command], capsys)
@@ -94,3 +94,32 @@ def _dump(url: str):
         return engines.dump(database)
     finally:
         database.close()
+
+
+def test_use_server_remembers_a_server_that_answers_and_the_commands_then_go_there(
+    capsys, empty_server_url, practice_file
+):
+    from broadtalk import config
+
+    code, out, _err = run(["use-server"], capsys)
+    assert code == 0 and "database on this computer" in out
+    code, _out, err = run(["use-server", "postgresql://u:geheim-wachtwoord@127.0.0.1:1/praktijk"], capsys)
+    assert code == 1 and "cannot be reached" in err and "geheim" not in err
+    assert config.remembered_server() is None  # nothing kept
+    code, _out, err = run(["use-server", "/tmp/praktijk.sqlite"], capsys)
+    assert code == 2 and "is no server address" in err
+
+    code, out, _err = run(["use-server", empty_server_url], capsys)
+    assert code == 0 and "It is empty" in out
+    password = empty_server_url.split(":")[2].split("@")[0]
+    assert password not in out and password not in config.remembered_server()
+    code, out, _err = run(["use-server"], capsys)
+    assert code == 0 and empty_server_url.rsplit("/", 1)[1] in out and password not in out
+
+    # Without --db the commands use the chosen server (its password from the kept file).
+    code, _out, err = run(["check"], capsys)
+    assert code == 1 and "is the server's own work there" in err
+    code, _out, err = run(["use-server", "--here", empty_server_url], capsys)
+    assert code == 1 and "not both" in err
+    code, out, _err = run(["use-server", "--here"], capsys)
+    assert code == 0 and config.remembered_server() is None and not config.server_password_file().exists()

@@ -66,11 +66,14 @@ def test_an_empty_server_database_is_set_up_through_the_welcome_then_opened_with
         db.close()
 
 
-def test_the_window_on_a_server_offers_no_backup_restore_or_new_passphrase(qtbot, server_url):
+def test_the_window_on_a_server_offers_no_backup_or_restore_but_a_new_passphrase_for_every_text(
+    qtbot, monkeypatch, server_url
+):
     from tests.conftest import SERVER_PASSPHRASE
 
     i18n.set_language("en")
     db = ServerDatabase.open(server_url, passphrase=SERVER_PASSPHRASE)
+    new = "vier grote beren op de server"
     try:
         with db.transaction() as tx:
             from broadtalk.workstation import set_up_workstation
@@ -80,11 +83,28 @@ def test_the_window_on_a_server_offers_no_backup_restore_or_new_passphrase(qtbot
         qtbot.addWidget(window)
         assert not window.backup_action.isVisible()
         assert not window.restore_action.isVisible()
-        assert not window.passphrase_action.isVisible()
+        assert window.passphrase_action.isVisible()
         assert not window.integrity_check.running
+        told: list[str] = []
+        monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, message: told.append(message))
+        seen: list[str] = []
+
+        def fill(dialog):
+            seen.extend(label.text() for label in dialog.findChildren(QLabel))
+            dialog.current_edit.setText(SERVER_PASSPHRASE)
+            dialog.fields.passphrase_edit.setText(new)
+            dialog.fields.repeat_edit.setText(new)
+            dialog.ok_button.click()
+            return dialog.result()
+
+        monkeypatch.setattr("broadtalk.ui.sign_in_dialogs.ChangePassphraseDialog.exec", fill)
+        window.passphrase_action.trigger()
+        assert any("Ask everyone to close broadtalk first" in text for text in seen)
+        assert told and "every workstation" in told[0]
         window.close()
     finally:
         db.close()
+    ServerDatabase.open(server_url, passphrase=new).close()
 
 
 def test_a_server_that_cannot_be_reached_is_said_and_the_app_exits(qtbot, monkeypatch):

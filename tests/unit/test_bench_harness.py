@@ -175,3 +175,180 @@ def test_a_child_that_fails_or_never_prints_its_line_is_an_error(tmp_path):
     quiet.write_text("print('something else')\n")
     with pytest.raises(ChildFailed, match="no line starting with 'ready'"):
         run([sys.executable, str(quiet)], {}, until_line="ready", timeout=60)
+
+
+# -- the engine: the embedded file or a PostgreSQL server of the run ------------------------------
+
+
+def test_the_engine_is_the_file_unless_a_server_is_asked_for(capsys):
+    assert bench_main.parse([]).engine == "sqlite"
+    assert bench_main.parse(["--engine", "postgresql", "--sizes", "1000"]).engine == "postgresql"
+    with pytest.raises(SystemExit) as end:
+        bench_main.parse(["--engine", "oracle"])
+    assert end.value.code == 2
+    capsys.readouterr()
+
+
+def test_the_table_and_the_json_name_the_engine(monkeypatch, tmp_path, capsys):
+    def run_all(chosen, args, work):
+        assert args.engine == "postgresql"
+        args.engine_version = "PostgreSQL 15.18"  # what the run's server says of itself
+        return [seconds("open", 0.01, 0.05)]
+
+    monkeypatch.setattr(bench_main, "run_all", run_all)
+    out = tmp_path / "out.json"
+    assert bench_main.main(["open", "--engine", "postgresql", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        printed.splitlines()[0] == "engine: postgresql (PostgreSQL 15.18, a server started for this run, on loopback)"
+    )
+    assert json.loads(out.read_text())["engine"] == {"name": "postgresql", "version": "PostgreSQL 15.18"}
+
+    monkeypatch.setattr(bench_main, "run_all", lambda chosen, args, work: [seconds("open", 0.01, 0.05)])
+    assert bench_main.main(["open", "--json", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("engine: sqlite (the embedded SQLCipher file)")
+    assert json.loads(out.read_text())["engine"] == {"name": "sqlite", "version": None}
+
+
+def test_a_server_run_writes_its_json_under_its_own_name_by_default():
+    assert report.default_json_path(Path("r"), STARTED, engine="postgresql") == Path(
+        "r/20261203T070000Z-postgresql.json"
+    )
+    assert report.default_json_path(Path("r"), STARTED, engine="sqlite") == Path("r/20261203T070000Z.json")
+
+
+def test_the_cache_keeps_a_server_practice_apart_from_a_file_practice():
+    day = date(2026, 12, 3)
+    file_key = cache_key(1_000, 1, day)
+    assert cache_key(1_000, 1, day, "sqlite") == file_key  # the file's keys are what they were
+    server_key = cache_key(1_000, 1, day, "postgresql")
+    assert server_key.startswith("postgresql-1000-seed1-2026-12-03-") and server_key != "postgresql-" + file_key
+
+
+def test_a_practice_on_a_server_is_given_to_the_children_by_its_url(tmp_path):
+    from bench import children
+    from bench.practice import Practice
+
+    on_file = Practice(1_000, tmp_path, nurse=3)
+    on_server = Practice(1_000, tmp_path, nurse=3, url="postgresql://u:p@127.0.0.1:5432/practice_1000")
+    assert (on_file.engine, on_file.target) == ("sqlite", str(tmp_path / "practice.sqlite"))
+    assert (on_server.engine, on_server.target) == ("postgresql", on_server.url)
+    for name in ("startup", "command_search"):
+        assert children._floor(on_file, name).name == f"{name}.py"
+        assert children._floor(on_server, name).name == f"{name}_server.py"
+        assert children._floor(on_server, name).is_file()
+
+
+class _FakeServer:
+    port = 5999
+
+    def __init__(self):
+        self.stopped = 0
+
+    def stop(self):
+        self.stopped += 1
+
+
+def test_a_server_run_starts_one_server_for_every_size_and_stops_it_also_on_ctrl_c(monkeypatch, tmp_path):
+    from contextlib import contextmanager
+
+    from bench import server as servers
+
+    started: list[_FakeServer] = []
+
+    @contextmanager
+    def running():
+        started.append(_FakeServer())
+        try:
+            yield started[-1]
+        finally:
+            started[-1].stop()
+
+    sizes_seen = []
+
+    def run_size(size, chosen, args, work, today, server=None):
+        sizes_seen.append((size, server))
+        if size == 99:
+            raise KeyboardInterrupt
+        return [seconds("open", 0.01, 0.05)]
+
+    monkeypatch.setattr(servers, "running", running)
+    monkeypatch.setattr(servers, "version", lambda server: "PostgreSQL 15.18")
+    monkeypatch.setattr(bench_main, "run_size", run_size)
+    args = bench_main.parse(["--engine", "postgresql", "--sizes", "1000,10000"])
+    assert len(bench_main.run_all(["open"], args, tmp_path)) == 2
+    assert len(started) == 1 and started[0].stopped == 1
+    assert sizes_seen == [(1000, started[0]), (10000, started[0])]
+    assert args.engine_version == "PostgreSQL 15.18"
+
+    with pytest.raises(KeyboardInterrupt):
+        bench_main.run_all(["open"], bench_main.parse(["--engine", "postgresql", "--sizes", "99"]), tmp_path)
+    assert started[1].stopped == 1
+
+    sizes_seen.clear()
+    bench_main.run_all(["open"], bench_main.parse(["--sizes", "1000"]), tmp_path)
+    assert sizes_seen == [(1000, None)] and len(started) == 2  # the file needs no server
+
+
+def test_the_runs_server_is_stopped_and_its_folder_removed_after_an_error(monkeypatch):
+    import signal
+    import types
+
+    from bench import server as servers
+
+    made: dict = {}
+
+    def start(folder, *, settings):
+        made.update(folder=folder, settings=settings, server=_FakeServer())
+        assert folder.is_dir()
+        return made["server"]
+
+    fake = types.SimpleNamespace(PREFIX="broadtalk-pg-", DURABLE_SETTINGS="durable", start=start)
+    monkeypatch.setattr(servers, "_pg_server", lambda: fake)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(RuntimeError, match="boom"), servers.running() as server:
+        assert signal.getsignal(signal.SIGTERM) is servers._terminated  # a SIGTERM ends the run like Ctrl-C
+        raise RuntimeError("boom")
+    assert server is made["server"] and server.stopped == 1
+    assert made["settings"] == "durable" and made["folder"].name.startswith("broadtalk-pg-bench-")
+    assert not made["folder"].exists()
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_the_server_floors_open_the_practice_key_as_broadtalk_makes_it():
+    import importlib.util
+
+    from broadtalk import client_search
+    from broadtalk.store import practice_key
+
+    floors = Path(bench_main.__file__).resolve().parent / "floors"
+    spec = importlib.util.spec_from_file_location("server_key", floors / "server_key.py")
+    floor_key = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floor_key)
+    salt = practice_key.new_salt()
+    real = practice_key.PracticeKey("bench bench bench", salt)
+    key = floor_key.Key("bench bench bench", {"practice_key_salt": salt, "practice_key_check": real.check})
+    assert key.open_text(real.seal_text("Çelik", "client.family_name"), "client.family_name") == "Çelik"
+    assert key.name_token("berg") == client_search.word_tokens(real.search, "berg", None)[0]
+    with pytest.raises(SystemExit, match="wrong passphrase"):
+        floor_key.Key("another passphrase", {"practice_key_salt": salt, "practice_key_check": real.check})
+
+
+def test_a_server_that_does_not_start_is_one_failed_row_and_exit_code_1(monkeypatch, tmp_path, capsys):
+    import types
+
+    from bench import server as servers
+
+    real = servers._pg_server()
+
+    def start(folder, *, settings):
+        raise real.NoServerBinaries("The tests need PostgreSQL's server programs (initdb, pg_ctl).")
+
+    fake = types.SimpleNamespace(PREFIX=real.PREFIX, DURABLE_SETTINGS="", start=start)
+    monkeypatch.setattr(servers, "_pg_server", lambda: fake)
+    monkeypatch.setattr(bench_main, "run_size", lambda *a, **kw: pytest.fail("no size runs without its server"))
+    out = tmp_path / "out.json"
+    assert bench_main.main(["--engine", "postgresql", "--json", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "the PostgreSQL server for the run: NoServerBinaries: The tests need PostgreSQL's server programs" in printed
+    assert json.loads(out.read_text())["results"][0]["verdict"] == "ERROR"
