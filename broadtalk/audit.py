@@ -113,6 +113,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "database": N_("database"),
     "handover": N_("handover document"),
     "model": N_("conversation model"),
+    "monitor": N_("monitor (figures without names)"),
     "offering": N_("offering"),
     "organisation": N_("organisation"),
     "practitioner": N_("practitioner"),

@@ -222,6 +222,36 @@ def build_parser() -> argparse.ArgumentParser:
         document = handover_commands.add_parser(name, help=help_text, parents=[common])
         document.add_argument("referral", type=_positive_int, metavar=_("REFERRAL_ID"))
         document.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE.pdf"))
+    batch = handover_commands.add_parser(
+        "export",
+        help=_("every referral of a period with a valid consent: its handover documents in one folder"),
+        description=_(
+            "Export the handover document of every referral made in the period whose consent is valid, "
+            "into one folder with index.csv and a summary. Referrals without a valid consent are listed "
+            "with the reason and not exported. Run the same command again to finish an export that was "
+            "stopped: nothing is exported twice."
+        ),
+        parents=[common],
+    )
+    batch.add_argument(
+        "--since", type=_date_argument, required=True, metavar=_("DATE"), help=_("the first day the referral was made")
+    )
+    batch.add_argument(
+        "--until", type=_date_argument, default=None, metavar=_("DATE"), help=_("the last day (default: no end)")
+    )
+    batch.add_argument(
+        "--recipient", default=None, metavar=_("ORGANISATION"), help=_("only the referrals to this organisation")
+    )
+    batch.add_argument("--client-copy", action="store_true", help=_("also the client's copy of each"))
+    batch.add_argument("--group", action="store_true", help=_("one folder per recipient organisation"))
+    batch.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=None,
+        metavar="N",
+        help=_("how many processes make the PDFs (default: one per processor core)"),
+    )
+    batch.add_argument("--out", type=_path_argument, required=True, metavar=_("FOLDER"))
 
     conversations = commands.add_parser(
         "conversations",
@@ -787,6 +817,68 @@ def cmd_handover(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(_("Written: {file}").format(file=path))
+    return EXIT_OK
+
+
+#: Fewer documents than this are made in the command's own process unless --workers says otherwise.
+SMALL_BATCH = 24
+
+
+def _worker_count(text: str) -> int:
+    value = _positive_int(text, 64)
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("'{value}' is too small; give at least 1").format(value=text))
+    return value
+
+
+def cmd_handover_export(args: argparse.Namespace) -> int:
+    """``handover export``: the batch export of handover documents (``handover.batch``)."""
+    from broadtalk.handover.batch import BatchParameters, open_batch, plan_batch, run_batch
+
+    if args.until is not None and args.until < args.since:
+        raise InputError(_("The end date lies before the start date; give an end date on or after the start."))
+    recipient = " ".join(args.recipient.split()) if args.recipient is not None else None
+    if args.recipient is not None and not recipient:
+        raise InputError(_("Give the name of the recipient organisation after --recipient."))
+    parameters = BatchParameters(
+        since=args.since, until=args.until, recipient=recipient, client_copy=args.client_copy, group=args.group
+    )
+    import signal
+    import threading
+
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            plan = plan_batch(tx, actor, parameters)
+        folder = open_batch(args.out, plan)
+        # Processes cost about a second to start: a small batch is made in this process.
+        workers = args.workers or ((os.cpu_count() or 1) if plan.document_count >= SMALL_BATCH else 1)
+        cancel = threading.Event()  # Ctrl-C stops between two documents; the index says what is left
+        previous = signal.signal(signal.SIGINT, lambda _signal, _frame: cancel.set())
+        try:
+            result = run_batch(db, actor, plan, folder, workers=workers, cancel=cancel)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    finally:
+        db.close()
+    exported, missing = len(result.exported), len(result.not_exported)
+    print(
+        ngettext("{count} referral exported to {folder}", "{count} referrals exported to {folder}", exported).format(
+            count=exported, folder=folder.out
+        )
+    )
+    if missing:
+        print(
+            ngettext(
+                "{count} referral not exported; the reason is in {file}",
+                "{count} referrals not exported; the reasons are in {file}",
+                missing,
+            ).format(count=missing, file=folder.out / folder.summary_name)
+        )
+    if result.cancelled:
+        print(_("broadtalk: stopped; run the same command again to finish the export."), file=sys.stderr)
+        return EXIT_REFUSED
     return EXIT_OK
 
 
@@ -1362,6 +1454,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("handover", "client-copy"): cmd_handover,
     ("handover", "withdrawal-notice"): cmd_handover,
     ("handover", "withdrawal-confirmation"): cmd_handover,
+    ("handover", "export"): cmd_handover_export,
     ("conversations", "gp-note"): cmd_gp_note,
     ("conversations", "client-summary"): cmd_client_summary,
     ("backup", None): cmd_backup,

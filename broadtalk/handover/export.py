@@ -131,9 +131,11 @@ def log_disclosure(
     now: datetime,
     *,
     printed: bool = False,
+    batch: str | None = None,
 ) -> int:
     """The document left the practice: a disclosure (what was shared, under which consent) and
-    an audit entry (export to a file, or print when ``printed``). Returns the disclosure's id."""
+    an audit entry (export to a file, or print when ``printed``). Returns the disclosure's id.
+    ``batch`` is the token of the batch export that made it (``handover.batch``)."""
     client_id = require_export(tx, actor, referral_id)
     consent = latest_consent_unchecked(tx, referral_id)
     disclosure = Disclosure(
@@ -143,6 +145,7 @@ def log_disclosure(
         at=now,
         kind=kind,
         scope=json.dumps(scope_of(content)),
+        batch=batch,
     )
     tx.add(disclosure)
     tx.flush()
@@ -172,8 +175,6 @@ def render_document(tx: Session, actor: Actor, referral_id: int, kind: str, *, t
 
 
 def _render(tx: Session, referral_id: int, kind: str, today: date) -> tuple[Document, bytes]:
-    import io
-
     if kind not in KINDS:
         raise InputError(_("Unknown kind of document '{kind}'.").format(kind=kind))
     content: Document
@@ -181,9 +182,7 @@ def _render(tx: Session, referral_id: int, kind: str, today: date) -> tuple[Docu
         content = load_withdrawal_unchecked(tx, referral_id, today)
     else:
         content = load_unchecked(tx, referral_id, today)
-    buffer = io.BytesIO()
-    _renderer(kind)(content, buffer)
-    return content, buffer.getvalue()
+    return content, render_bytes(content, kind)
 
 
 # -- writing the file -------------------------------------------------------------------------------
@@ -269,12 +268,47 @@ def export_document(
     The file is written when ``tx`` commits, after the disclosure and its audit entry (see the
     module's description); a failure to write it then is raised from the commit as an
     ``InputError`` and the disclosure is undone (``Database.transaction`` records that)."""
-    client_id = require_export(tx, actor, referral_id)
+    require_export(tx, actor, referral_id)
     now = now or datetime.now(UTC)
     target = Path(target)
     check_pdf_target(target)
     content, data = _render(tx, referral_id, kind, dutch_today(now))
-    disclosure_id = log_disclosure(tx, actor, referral_id, content, kind, now)
+    return export_rendered(tx, actor, referral_id, kind, content, data, target, now=now)
+
+
+def render_bytes(content: Document, kind: str) -> bytes:
+    """The document of ``kind`` made from content built before (no database: a batch export
+    runs this in worker processes)."""
+    import io
+
+    if kind not in KINDS:
+        raise InputError(_("Unknown kind of document '{kind}'.").format(kind=kind))
+    buffer = io.BytesIO()
+    _renderer(kind)(content, buffer)
+    return buffer.getvalue()
+
+
+def export_rendered(
+    tx: Session,
+    actor: Actor,
+    referral_id: int,
+    kind: str,
+    content: Document,
+    data: bytes,
+    target: Path,
+    *,
+    now: datetime | None = None,
+    batch: str | None = None,
+) -> Path:
+    """Export a document made before (``data``, rendered from ``content``) to ``target``: the
+    disclosure, the export entry and the journal in ``tx``, the file after its commit, as
+    ``export_document`` does. The caller makes sure ``content`` was built in the consent that
+    holds in ``tx`` (``handover.batch`` checks it in this transaction)."""
+    client_id = require_export(tx, actor, referral_id)
+    now = now or datetime.now(UTC)
+    target = Path(target)
+    check_pdf_target(target)
+    disclosure_id = log_disclosure(tx, actor, referral_id, content, kind, now, batch=batch)
     write_after_commit(
         tx,
         actor,

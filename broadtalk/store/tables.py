@@ -438,6 +438,8 @@ class Disclosure(SQLModel, table=True):
     kind: str = Field(max_length=24)
     #: What was in it: the shared domain ids and sections, as JSON (no content).
     scope: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    #: The batch export that made it (its token), so a resumed batch makes no document twice.
+    batch: str | None = Field(default=None, max_length=32, index=True)
 
 
 class AuditEntry(SQLModel, table=True):

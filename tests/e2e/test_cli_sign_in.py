@@ -229,6 +229,10 @@ COMMANDS: dict[str, tuple[frozenset[Permission], list[str]]] = {
         frozenset({Permission.EXPORT_HANDOVERS}),
         ["handover", "withdrawal-confirmation", "{withdrawn}", "--out", "{out}.pdf"],
     ),
+    "handover export": (
+        frozenset({Permission.EXPORT_HANDOVERS}),
+        ["handover", "export", "--since", "2000-01-01", "--workers", "1", "--out", "{out}"],
+    ),
     "conversations gp-note": (
         frozenset({Permission.VIEW_CONVERSATIONS}),
         ["conversations", "gp-note", "{conversation}"],
