@@ -284,12 +284,16 @@ def safe_folder_name(name: str) -> str:
     return cleaned
 
 
-def _folders(plan: BatchPlan) -> dict[str, str]:
-    """Folded organisation → its own folder name (two organisations never share one)."""
-    chosen: dict[str, str] = {}
-    taken: set[str] = set()
+def _folders(plan: BatchPlan, kept: dict[str, str] | None = None) -> dict[str, str]:
+    """Folded organisation → its own folder name (two organisations never share one). ``kept``:
+    the folders a batch being resumed already uses (its manifest's), which stay as they are; an
+    organisation new to the batch gets a name none of them has."""
+    chosen: dict[str, str] = dict(kept or {})
+    taken: set[str] = {name.casefold() for name in chosen.values()}
     for organisation in sorted({_fold(e.organisation): e.organisation for e in plan.entries}.items()):
         key, name = organisation
+        if key in chosen:
+            continue
         base = candidate = safe_folder_name(name)
         number = 2
         while candidate.casefold() in taken:
@@ -338,7 +342,7 @@ def open_batch(out: Path, plan: BatchPlan) -> BatchFolder:
                         "the same choices to finish it, or choose an empty folder."
                     ).format(folder=out)
                 )
-            return _folder(out, plan, manifest, resumed=True)
+            return _resumed(out, plan, manifest, manifest_path)
         others = [p for p in out.iterdir() if p.name != MANIFEST + ".partial"]
         if others:
             raise InputError(
@@ -351,6 +355,7 @@ def open_batch(out: Path, plan: BatchPlan) -> BatchFolder:
         "token": secrets.token_hex(16),
         "parameters": parameters,
         **_names(),
+        "folders": _folders(plan) if plan.parameters.group else {},
     }
     try:
         private_folder(out)
@@ -363,6 +368,35 @@ def open_batch(out: Path, plan: BatchPlan) -> BatchFolder:
         ) from None
     _crash_point("batch-manifest")
     return _folder(out, plan, manifest, resumed=False)
+
+
+def _kept_folders(out: Path, manifest: dict[str, object]) -> dict[str, str]:
+    """The organisation folders a manifest names, each a plain folder name (never a path)."""
+    kept = manifest.get("folders", {})
+    if not isinstance(kept, dict) or not all(
+        isinstance(key, str) and isinstance(name, str) and name and safe_folder_name(name) == name
+        for key, name in kept.items()
+    ):
+        raise InputError(_("The batch export in {folder} cannot be read; choose an empty folder.").format(folder=out))
+    return dict(kept)
+
+
+def _resumed(out: Path, plan: BatchPlan, manifest: dict[str, object], manifest_path: Path) -> BatchFolder:
+    """The batch the folder holds, going on: the folders it made keep their names; an
+    organisation new since (a referral made meanwhile) gets a new one, kept in the manifest."""
+    kept = _kept_folders(out, manifest)
+    folders = _folders(plan, kept) if plan.parameters.group else kept
+    if folders != kept:
+        manifest = {**manifest, "folders": folders}
+        try:
+            write_private_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        except OSError as error:
+            raise InputError(
+                _("{folder} cannot be written to ({reason}); choose another folder.").format(
+                    folder=out, reason=os_reason(error)
+                )
+            ) from None
+    return _folder(out, plan, manifest, resumed=True)
 
 
 def _folder(out: Path, plan: BatchPlan, manifest: dict[str, object], *, resumed: bool) -> BatchFolder:
@@ -383,7 +417,7 @@ def _folder(out: Path, plan: BatchPlan, manifest: dict[str, object], *, resumed:
         index_name=INDEX,
         summary_name=safe_folder_name(str(manifest.get("summary") or "summary.txt")),
         resumed=resumed,
-        folders=_folders(plan),
+        folders=_kept_folders(out, manifest) if plan.parameters.group else {},
     )
 
 

@@ -262,6 +262,36 @@ def test_a_finished_batch_run_again_exports_nothing_more(practice, manager, tmp_
     assert len(_disclosures(practice)) == before
 
 
+def test_a_resumed_batch_keeps_its_organisations_folders_when_a_new_organisation_comes_first(
+    practice, manager, tmp_path
+):
+    import dataclasses
+
+    plan = _plan(practice, manager, group=True)
+    first = dataclasses.replace(
+        plan, entries=tuple(dataclasses.replace(e, organisation="Welzijn:Oost") for e in plan.entries)
+    )
+    out = tmp_path / "batch"
+    started = open_batch(out, first)
+    assert set(started.folders.values()) == {"Welzijn-Oost"}
+    # A referral to an organisation whose folder name is the same, and which sorts first, is made
+    # before the batch is run again: the folder already made keeps its name, the new one another.
+    later = dataclasses.replace(
+        first, entries=(dataclasses.replace(first.entries[0], organisation="Welzijn/Oost"), *first.entries[1:])
+    )
+    resumed = open_batch(out, later)
+    assert resumed.token == started.token and resumed.resumed
+    assert resumed.folders == {"welzijn:oost": "Welzijn-Oost", "welzijn/oost": "Welzijn-Oost (2)"}
+    assert json.loads((out / ".broadtalk-batch.json").read_text())["folders"] == resumed.folders
+    # A manifest whose folder is a path is another batch's (or tampered with): refused.
+    manifest = json.loads((out / ".broadtalk-batch.json").read_text())
+    manifest["folders"]["welzijn:oost"] = "../elders"
+    (out / ".broadtalk-batch.json").write_text(json.dumps(manifest))
+    i18n.set_language("en")
+    with pytest.raises(InputError, match="cannot be read"):
+        open_batch(out, later)
+
+
 def test_a_folder_of_another_batch_or_with_other_files_or_no_folder_is_refused_and_nothing_changes(
     practice, manager, tmp_path
 ):
