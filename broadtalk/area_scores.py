@@ -18,13 +18,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadtalk.errors import InputError
+from broadtalk.errors import InputError, os_reason
+from broadtalk.files import FileTooLarge, NotAnOrdinaryFile, read_limited
 from broadtalk.i18n import _
 
 PC4 = re.compile(r"[1-9][0-9]{3}")
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 #: More lines than the Netherlands has postcode areas (about 4,000) is not a PC4 file.
 MAX_LINES = 20_000
+#: Far more than 20,000 lines of a postcode area and a score take.
+MAX_BYTES = 2 * 1024 * 1024
 #: Problems listed in one message at most; the rest is counted.
 MAX_PROBLEMS = 20
 
@@ -53,12 +56,26 @@ class AreaScores:
 
 
 def load_area_scores(path: Path) -> AreaScores:
+    """The scores in the CSV file at ``path``, judged by type and size before it is read (a
+    device, a pipe or a huge file is refused, never read)."""
     try:
-        data = path.read_bytes()
-    except OSError as error:
+        data = read_limited(path, MAX_BYTES)
+    except IsADirectoryError:
+        raise AreaScoresError([_("{path} is a folder, not a CSV file; choose a file.").format(path=path)]) from None
+    except NotAnOrdinaryFile:
         raise AreaScoresError(
-            [_("The file cannot be read: {reason}").format(reason=error.strerror or error)]
-        ) from error
+            [
+                _("{path} is not an ordinary file (a device or a pipe); choose the CSV file of area scores.").format(
+                    path=path
+                )
+            ]
+        ) from None
+    except FileTooLarge:
+        raise AreaScoresError(
+            [_("The file has more than {count} lines; it is not a file of postcode areas.").format(count=MAX_LINES)]
+        ) from None
+    except OSError as error:
+        raise AreaScoresError([_("The file cannot be read: {reason}").format(reason=os_reason(error))]) from None
     return parse_area_scores(data)
 
 

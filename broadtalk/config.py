@@ -57,6 +57,14 @@ SERVER_FILE = "server.json"
 PASSWORD_FILE = "server.pgpass"
 
 
+def _read_small(path: Path) -> str:
+    """A settings file's text: an ordinary file of at most 64 KB (a pipe, a device or a huge file
+    put in its place raises OSError, never hangs or fills the memory)."""
+    from broadtalk.files import read_limited
+
+    return read_limited(path, 64 * 1024).decode("utf-8")
+
+
 def server_password_file() -> Path:
     """Where this workstation keeps the server user's password (libpq's ``passfile``)."""
     return config_dir() / PASSWORD_FILE
@@ -66,7 +74,7 @@ def remembered_server() -> str | None:
     """The address (``postgresql://user@host:port/database``, never a password) of the server
     database this workstation uses, when one was chosen at its first start; else None."""
     try:
-        raw = json.loads((config_dir() / SERVER_FILE).read_text(encoding="utf-8"))
+        raw = json.loads(_read_small(config_dir() / SERVER_FILE))
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
@@ -111,7 +119,7 @@ def last_signed_in(place: str) -> int | None:
     """The practitioner (id) who last signed in on this workstation to the server database at
     ``place`` (its location, without user or password), or None."""
     try:
-        raw = json.loads((config_dir() / SIGNED_IN_FILE).read_text(encoding="utf-8"))
+        raw = json.loads(_read_small(config_dir() / SIGNED_IN_FILE))
     except (OSError, ValueError):
         return None
     value = raw.get(place) if isinstance(raw, dict) else None
@@ -123,7 +131,7 @@ def remember_signed_in(place: str, practitioner_id: int) -> None:
 
     path = config_dir() / SIGNED_IN_FILE
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(_read_small(path))
     except (OSError, ValueError):
         raw = {}
     known = raw if isinstance(raw, dict) else {}

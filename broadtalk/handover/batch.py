@@ -49,7 +49,7 @@ from sqlmodel import Session, col, select
 from broadtalk.audit import require
 from broadtalk.consent import ConsentView, latest_consent_unchecked, require_valid_consent
 from broadtalk.errors import BroadtalkError, InputError, RefusedError, os_reason
-from broadtalk.files import private_folder, write_private_text
+from broadtalk.files import private_folder, read_limited, write_private_text
 from broadtalk.handover.content import HandoverContent, load_unchecked
 from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, export_rendered, render_bytes
 from broadtalk.i18n import DISPLAY_ZONE, _, current_language, dutch_today, ngettext, to_display_time
@@ -304,9 +304,17 @@ def _folders(plan: BatchPlan, kept: dict[str, str] | None = None) -> dict[str, s
     return chosen
 
 
+def _unwritable(folder: Path, error: OSError | int) -> InputError:
+    return InputError(
+        _("{folder} cannot be written to ({reason}); choose another folder.").format(
+            folder=folder, reason=os_reason(error)
+        )
+    )
+
+
 def _read_manifest(path: Path) -> dict[str, object] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_limited(path, 1024 * 1024))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -325,11 +333,7 @@ def open_batch(out: Path, plan: BatchPlan) -> BatchFolder:
         raise InputError(_("The folder {folder} does not exist; choose an existing folder.").format(folder=out.parent))
     place = out if out.exists() else out.parent
     if not os.access(place, os.W_OK | os.X_OK):
-        raise InputError(
-            _("{folder} cannot be written to ({reason}); choose another folder.").format(
-                folder=place, reason=os_reason(errno.EACCES)
-            )
-        )
+        raise _unwritable(place, errno.EACCES)
     manifest_path = out / MANIFEST
     parameters = plan.parameters.to_json()
     if out.exists():
@@ -361,11 +365,7 @@ def open_batch(out: Path, plan: BatchPlan) -> BatchFolder:
         private_folder(out)
         write_private_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     except OSError as error:
-        raise InputError(
-            _("{folder} cannot be written to ({reason}); choose another folder.").format(
-                folder=out, reason=os_reason(error)
-            )
-        ) from None
+        raise _unwritable(out, error) from None
     _crash_point("batch-manifest")
     return _folder(out, plan, manifest, resumed=False)
 
@@ -391,11 +391,7 @@ def _resumed(out: Path, plan: BatchPlan, manifest: dict[str, object], manifest_p
         try:
             write_private_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         except OSError as error:
-            raise InputError(
-                _("{folder} cannot be written to ({reason}); choose another folder.").format(
-                    folder=out, reason=os_reason(error)
-                )
-            ) from None
+            raise _unwritable(out, error) from None
     return _folder(out, plan, manifest, resumed=True)
 
 
@@ -647,11 +643,7 @@ def _write_one(
     try:
         private_folder(target.parent)
     except OSError as error:
-        raise InputError(
-            _("{folder} cannot be written to ({reason}); choose another folder.").format(
-                folder=target.parent, reason=os_reason(error)
-            )
-        ) from None
+        raise _unwritable(target.parent, error) from None
     with db.transaction() as tx:
         consent = latest_consent_unchecked(tx, job.entry.referral_id)
         content: HandoverContent = job.content
@@ -819,11 +811,7 @@ def write_index(result: BatchResult) -> None:
         write_private_text(folder.out / folder.index_name, index_text(result))
         write_private_text(folder.out / folder.summary_name, summary_text(result))
     except OSError as error:
-        raise InputError(
-            _("{folder} cannot be written to ({reason}); choose another folder.").format(
-                folder=folder.out, reason=os_reason(error)
-            )
-        ) from None
+        raise _unwritable(folder.out, error) from None
 
 
 __all__ = [

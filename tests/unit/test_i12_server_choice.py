@@ -160,3 +160,16 @@ def test_the_kept_password_opens_the_server_for_the_app_and_the_commands_and_goe
 def test_an_empty_server_database_is_found_empty(empty_server_url):
     server, password = _parts(empty_server_url)
     assert try_server(server, password) is False
+
+
+def test_a_pipe_or_a_huge_file_in_place_of_the_choice_is_passed_over_without_waiting(isolated_home):
+    import os
+
+    folder = config.config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(folder / config.SERVER_FILE)  # reading it would wait for ever
+    assert config.remembered_server() is None
+    (folder / config.SIGNED_IN_FILE).write_text(json.dumps({"x": 1}) + " " * (64 * 1024))
+    assert config.last_signed_in("x") is None
+    config.remember_signed_in("x", 3)  # replaces the file it could not read
+    assert config.last_signed_in("x") == 3

@@ -97,3 +97,26 @@ def test_a_file_that_cannot_be_read(tmp_path):
     with pytest.raises(AreaScoresError) as caught:
         load_area_scores(tmp_path / "missing.csv")
     assert caught.value.problems[0].startswith("The file cannot be read: ")
+
+
+def test_a_folder_a_pipe_or_a_huge_file_is_refused_without_being_read(tmp_path):
+    import os
+
+    from broadtalk import i18n
+    from broadtalk.area_scores import MAX_BYTES, AreaScoresError, load_area_scores
+
+    i18n.set_language("en")
+    pipe = tmp_path / "scores.csv"
+    os.mkfifo(pipe)  # reading it would wait for ever
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_BYTES + 1)
+    for path, says in (
+        (tmp_path, "is a folder"),
+        (pipe, "not an ordinary file"),
+        (huge, "more than"),
+        (tmp_path / "missing.csv", "cannot be read"),
+    ):
+        with pytest.raises(AreaScoresError) as refused:
+            load_area_scores(path)
+        assert says in refused.value.problems[0], refused.value.problems
