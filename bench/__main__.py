@@ -34,9 +34,11 @@ BENCHMARKS = {
     "open": "opening a client's page in the app",
     "autosave": "one autosave commit in the app",
     "handover-app": "a handover PDF made in the app",
+    "dashboard": "the monitor opening on the year, then a month (monitor + equity by area and age, in process)",
     "startup": "start-up until the first page has painted, and peak memory (child processes)",
     "command": "clients --search berg --json (child process)",
     "handover-command": "handover pdf as a command (child process)",
+    "batch": "batch export of handover documents: documents/s in 1 process and with 2 workers (in process)",
 }
 IN_APP = ("search", "open", "autosave", "handover-app")
 
@@ -181,6 +183,11 @@ def run_size(
                 for name in in_app
                 if name not in finished
             ]
+    if "dashboard" in chosen:
+        from bench.dashboard import dashboard
+
+        _progress(size, "dashboard")
+        results += _guarded("dashboard", size, lambda: dashboard(practice, today, repeat_in_app))
     child_steps: dict[str, Callable[[], list[report.Result]]] = {
         "startup": lambda: children.startup(practice, args.repeat),
         "command": lambda: children.command_search(practice, args.repeat),
@@ -193,6 +200,11 @@ def run_size(
                 results.append(_failed(BENCHMARKS[name], size, _budget(name), no_referral))
                 continue
             results += _guarded(name, size, step)
+    if "batch" in chosen:  # last: it adds referrals and disclosures to the run's copy of the practice
+        from bench.batch_export import batch_export
+
+        _progress(size, "batch")
+        results += _guarded("batch", size, lambda: batch_export(practice, today, args.repeat))
     remove(practice, server)  # 100,000 clients take most of a GB
     return results
 
@@ -208,7 +220,7 @@ def _demo_budget(size: int) -> report.Budget:
 
 
 def _budget(name: str) -> report.Budget:
-    from bench import children, in_app
+    from bench import batch_export, children, dashboard, in_app
 
     return {
         "search": report.Budget(report.SECONDS, in_app.SEARCH_BUDGET_S),
@@ -218,6 +230,8 @@ def _budget(name: str) -> report.Budget:
         "startup": report.Budget(report.RATIO, children.STARTUP_RATIO),
         "command": report.Budget(report.RATIO, children.COMMAND_RATIO),
         "handover-command": report.Budget(report.RATIO, children.HANDOVER_COMMAND_RATIO),
+        "dashboard": report.Budget(report.SECONDS, dashboard.DASHBOARD_BUDGET_S),
+        "batch": report.Budget(report.MIN_RATIO, batch_export.TWO_WORKERS_MIN_RATIO),
     }[name]
 
 

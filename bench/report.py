@@ -5,6 +5,8 @@ A budget is one of four kinds:
 * ``seconds``: the figure itself, at most ``limit`` seconds (opening a client: 0.050);
 * ``ratio``: the figure divided by its floor, at most ``limit`` (start-up: 1.25);
 * ``plus_mb``: the figure minus its floor, at most ``limit`` megabytes (peak memory: 40);
+* ``min_ratio``: for a rate (``unit`` "doc/s", more is better), the figure divided by its floor,
+  at least ``limit`` (the batch export with 2 workers: 1.3 times the single process);
 * ``report``: no budget, the figure is only reported (demo generation at 1,000 clients).
 
 A benchmark that failed to run has an ``error`` instead of a figure; it counts as over budget
@@ -25,8 +27,11 @@ from pathlib import Path
 SECONDS = "seconds"
 RATIO = "ratio"
 PLUS_MB = "plus_mb"
+MIN_RATIO = "min_ratio"
 REPORT = "report"
-KINDS = (SECONDS, RATIO, PLUS_MB, REPORT)
+KINDS = (SECONDS, RATIO, PLUS_MB, MIN_RATIO, REPORT)
+#: The unit of a rate: documents per second (more is better; its budget is ``min_ratio``).
+PER_SECOND = "doc/s"
 
 OK = "ok"
 OVER = "OVER"
@@ -52,6 +57,8 @@ class Budget:
             return f"<= {self.limit:g}x floor"
         if self.kind == PLUS_MB:
             return f"<= floor + {self.limit:g} MB"
+        if self.kind == MIN_RATIO:
+            return f">= {self.limit:g}x floor"
         return "-"
 
 
@@ -77,7 +84,8 @@ class Result:
     name: str
     size: int
     budget: Budget
-    #: Seconds, or megabytes when ``unit`` is "MB"; None when the benchmark failed.
+    #: Seconds, megabytes when ``unit`` is "MB", documents per second when it is "doc/s"; None
+    #: when the benchmark failed.
     figure: float | None = None
     #: The same machine's figure for the bare version of the work, measured in the same run.
     floor: float | None = None
@@ -110,6 +118,8 @@ class Result:
             return ERROR  # a budget against a floor without a floor cannot be checked
         if kind == RATIO:
             return OK if self.figure <= limit * self.floor else OVER
+        if kind == MIN_RATIO:
+            return OK if self.figure >= limit * self.floor else OVER
         return OK if self.figure - self.floor <= limit else OVER
 
     @property
@@ -138,6 +148,8 @@ def _amount(value: float | None, unit: str) -> str:
         return "-"
     if unit == "MB":
         return f"{value:.0f} MB"
+    if unit == PER_SECOND:
+        return f"{value:.1f} {PER_SECOND}"
     return _seconds(value)
 
 

@@ -58,6 +58,16 @@ def _date_argument(text: str) -> date:
     return parsed
 
 
+def _period_argument(text: str):
+    """``--period``: a year, a quarter or a month (``monitoring_report.parse_period``)."""
+    from broadtalk.monitoring_report import parse_period
+
+    try:
+        return parse_period(text)
+    except InputError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
 #: The largest id the database holds (SQLite's 64-bit integers).
 LARGEST_ID = 2**63 - 1
 #: A demo of more clients would take hours; a practice has a few thousand.
@@ -252,6 +262,58 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("how many processes make the PDFs (default: one per processor core)"),
     )
     batch.add_argument("--out", type=_path_argument, required=True, metavar=_("FOLDER"))
+
+    monitoring = commands.add_parser(
+        "monitor",
+        help=_("the monitor's figures of a period as a CSV file or a printable PDF report"),
+        description=_(
+            "Write the monitor's figures of a year, a quarter or a month (conversations, scores, what clients want "
+            "to work on, referrals per organisation, and with --by the reach per postal code area or age band) "
+            "to a CSV file for a spreadsheet or to a PDF report for the care group or the municipality. Only "
+            "numbers of clients: numbers of fewer than 10 clients, and numbers that could be worked out from "
+            "other figures, are shown as < 10."
+        ),
+        parents=[common],
+    )
+    monitoring.add_argument(
+        "--period",
+        type=_period_argument,
+        required=True,
+        metavar=_("PERIOD"),
+        help=_("a year (2026), a quarter (2026-Q1) or a month (2026-03)"),
+    )
+    monitoring.add_argument(
+        "--practitioner",
+        type=_positive_int,
+        default=None,
+        metavar=_("ID"),
+        help=_("only this practitioner's conversations and referrals (default: everyone's)"),
+    )
+    monitoring.add_argument(
+        "--model",
+        default=None,
+        metavar=_("MODEL_ID"),
+        help=_("only this conversation model (default: all); 'forms list' shows the ids"),
+    )
+    monitoring.add_argument(
+        "--by",
+        nargs="+",
+        action="extend",
+        default=[],
+        choices=("area", "age"),
+        metavar="area|age",
+        help=_("add the reach per postal code area (area) and/or per age band (age)"),
+    )
+    monitoring.add_argument(
+        "--area-scores",
+        type=_path_argument,
+        default=None,
+        metavar=_("FILE"),
+        help=_("a CSV file with a score per postal code area: the areas with the most need come first"),
+    )
+    written = monitoring.add_mutually_exclusive_group(required=True)
+    written.add_argument("--csv", type=_path_argument, metavar=_("FILE.csv"), help=_("write a CSV file"))
+    written.add_argument("--pdf", type=_path_argument, metavar=_("FILE.pdf"), help=_("write a PDF report"))
 
     conversations = commands.add_parser(
         "conversations",
@@ -820,10 +882,6 @@ def cmd_handover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-#: Fewer documents than this are made in the command's own process unless --workers says otherwise.
-SMALL_BATCH = 24
-
-
 def _worker_count(text: str) -> int:
     value = _positive_int(text, 64)
     if value < 1:
@@ -833,7 +891,7 @@ def _worker_count(text: str) -> int:
 
 def cmd_handover_export(args: argparse.Namespace) -> int:
     """``handover export``: the batch export of handover documents (``handover.batch``)."""
-    from broadtalk.handover.batch import BatchParameters, open_batch, plan_batch, run_batch
+    from broadtalk.handover.batch import BatchParameters, open_batch, plan_batch, run_batch, worker_count
 
     if args.until is not None and args.until < args.since:
         raise InputError(_("The end date lies before the start date; give an end date on or after the start."))
@@ -853,7 +911,7 @@ def cmd_handover_export(args: argparse.Namespace) -> int:
             plan = plan_batch(tx, actor, parameters)
         folder = open_batch(args.out, plan)
         # Processes cost about a second to start: a small batch is made in this process.
-        workers = args.workers or ((os.cpu_count() or 1) if plan.document_count >= SMALL_BATCH else 1)
+        workers = args.workers or worker_count(plan.document_count)
         cancel = threading.Event()  # Ctrl-C stops between two documents; the index says what is left
         previous = signal.signal(signal.SIGINT, lambda _signal, _frame: cancel.set())
         try:
@@ -918,6 +976,42 @@ def cmd_client_summary(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(_("Written: {file}").format(file=path))
+    return EXIT_OK
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """``monitor``: the monitor's figures to a CSV file or a PDF report (``monitoring_report``)."""
+    from broadtalk.audit import require
+    from broadtalk.monitoring import Filter, equity, monitor
+    from broadtalk.monitoring_report import report_names, write_csv, write_pdf
+    from broadtalk.permissions import Permission
+    from broadtalk.workstation import practice_name
+
+    by = list(dict.fromkeys(args.by))
+    area_scores = None
+    if args.area_scores is not None:
+        if "area" not in by:
+            raise InputError(_("--area-scores puts the postal code areas in order; add --by area."))
+        from broadtalk.area_scores import load_area_scores
+
+        area_scores = load_area_scores(args.area_scores)
+    view = Filter(args.period, practitioner_id=args.practitioner, model_id=args.model)
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            require(actor, Permission.VIEW_REFERRAL_STATUS)  # before a name is looked up
+            names = report_names(tx, view)
+            figures = monitor(tx, actor, view)
+            equities = [equity(tx, actor, view, b, area_scores=area_scores) for b in by]
+            practice = practice_name(tx) or None
+    finally:
+        db.close()
+    if args.csv is not None:
+        write_csv(args.csv, figures, equities, names=names)
+    else:
+        write_pdf(args.pdf, figures, equities, practice_name=practice, names=names)
+    print(_("Written: {file}").format(file=args.csv or args.pdf))
     return EXIT_OK
 
 
@@ -1455,6 +1549,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("handover", "withdrawal-notice"): cmd_handover,
     ("handover", "withdrawal-confirmation"): cmd_handover,
     ("handover", "export"): cmd_handover_export,
+    ("monitor", None): cmd_monitor,
     ("conversations", "gp-note"): cmd_gp_note,
     ("conversations", "client-summary"): cmd_client_summary,
     ("backup", None): cmd_backup,

@@ -67,13 +67,23 @@ def private_file(path: Path) -> None:
 def write_private_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all: an owner-only ``.partial`` beside it,
     fsynced, then renamed over it. Raises ``OSError``; the partial file is then removed."""
+    _write_private(path, "w", text, encoding="utf-8")
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """``write_private_text`` for bytes (a PDF, a CSV file with its own line ends): whole or
+    not at all, owner-only. Raises ``OSError``; the partial file is then removed."""
+    _write_private(path, "wb", data)
+
+
+def _write_private(path: Path, mode: str, content: str | bytes, **options: str) -> None:
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     try:
         partial.unlink(missing_ok=True)
         private_file(partial)
-        with partial.open("w", encoding="utf-8") as fh:
-            fh.write(text)
+        with partial.open(mode, **options) as fh:
+            fh.write(content)
             fh.flush()
             os.fsync(fh.fileno())
         partial.replace(path)

@@ -42,45 +42,28 @@ a conversation through it. Opening the monitor is recorded in the audit trail (a
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, true, union_all
+from sqlalchemy import select
 from sqlmodel import Session
 
-from broadtalk.errors import NotFoundError
-from broadtalk.forms.library import find_model
 from broadtalk.i18n import _, dutch_today
 from broadtalk.monitoring_equity import EquityRow, EquityTable, equity
-from broadtalk.monitoring_queries import (
-    AGE_BANDS,
-    UNKNOWN_AREA,
-    Source,
-    check_and_record,
-    conversations_source,
-    count_per_view,
-    days_between,
-    overdue_condition,
-    per_client,
-    predicate,
-    referrals_source,
-)
+from broadtalk.monitoring_queries import AGE_BANDS, UNKNOWN_AREA, check_and_record, forget_computed
 from broadtalk.monitoring_suppression import (
     THRESHOLD,
     Cell,
+    CubeCells,
     Filter,
-    Group,
     Period,
     derived,
     median_of,
-    midnight_utc,
     share,
-    suppress_table,
 )
+from broadtalk.monitoring_year import OUTCOMES, SENT_STATUSES, Year, year_of
 from broadtalk.practitioners import Actor
-from broadtalk.referral_steps import ACCEPTED, CLOSED, DECLINED, FEEDBACK, FIRST_CONTACT, SENT
-from broadtalk.referrals import feedback_due_days
-from broadtalk.store.tables import Client, Conversation, DomainAssessment, Goal, Offering, Organisation, Referral
+from broadtalk.store.tables import Organisation
 
 __all__ = [
     "AGE_BANDS",
@@ -98,18 +81,10 @@ __all__ = [
     "Period",
     "ReferralSummary",
     "equity",
+    "forget_computed",
     "monitor",
 ]
 
-#: The statuses of a sent referral, in their order.
-SENT_STATUSES = (SENT, ACCEPTED, FIRST_CONTACT, FEEDBACK, CLOSED, DECLINED)
-
-_C = Conversation.__table__
-_CL = Client.__table__
-_DA = DomainAssessment.__table__
-_G = Goal.__table__
-_R = Referral.__table__
-_O = Offering.__table__
 _ORG = Organisation.__table__
 
 
@@ -182,279 +157,135 @@ class Figures:
     wanted: tuple[DomainWanted, ...]
     organisations: tuple[OrganisationReferrals, ...]
     referrals: ReferralSummary
+    #: When the figures were counted (``max_age`` may give figures counted a little earlier).
+    counted_at: datetime | None = None
 
 
 # -- the figures ---------------------------------------------------------------------------------
 
 
 def monitor(
-    tx: Session, actor: Actor, view: Filter, *, today: date | None = None, now: datetime | None = None
+    tx: Session,
+    actor: Actor,
+    view: Filter,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    max_age: timedelta | None = None,
 ) -> Figures:
-    """Every figure of the monitor for one filter, suppressed (see the module)."""
+    """Every figure of the monitor for one filter, suppressed (see the module). The year is
+    counted once per data state; with ``max_age`` figures counted less than that long ago are
+    given even when data changed since (a screen; ``Figures.counted_at`` says when)."""
     check_and_record(tx, actor, view, "figures", now)
     today = today or dutch_today(now)
-    views = view.lattice()
-    source, from_, where = conversations_source()
-
-    per_month = _per_month(tx, views, source, from_, where)
-    totals = count_per_view(tx, views, [], source, from_, where)
-    total = suppress_table(totals[0], totals[1:], keys=["total"])
-    per_model_raw = count_per_view(tx, views, [_C.c.model_id], source, from_, where)
-    model_keys = [view.model_id] if view.model_id is not None else sorted(per_model_raw[-1])
-    per_model = suppress_table(per_model_raw[0], per_model_raw[1:], keys=model_keys)
-    models = _models(tx, per_model_raw[-1].keys() if view.model_id is None else [view.model_id])
+    year = year_of(tx, view.period.year, today, max_age=max_age)
+    both = view  # the tables whose views have a practitioner and a model
+    one = Filter(view.period, view.practitioner_id)  # the model is in the table's keys
+    model_ids = [view.model_id] if view.model_id is not None else year.model_ids
+    models = [domains for domains in year.models if domains and domains[0].model_id in model_ids]
+    shown_domains = {(d.model_id, d.domain_id) for domains in models for d in domains}
     return Figures(
         filter=view,
-        clients_total=total["total"],
-        clients_per_month={m: per_month[m] for m in view.period.months()},
-        clients_per_model={str(k): v for k, v in per_model.items()},
-        scores=_scores(tx, views, models),
-        movement=_movement(tx, views, models),
-        wanted=_wanted(tx, views, models),
-        organisations=_organisations(tx, views),
-        referrals=_referral_summary(tx, views, today),
+        clients_total=_cells(year.totals, view)["total"],
+        clients_per_month={
+            m: _cells(year.totals, replace(view, period=Period(view.period.year, month=m)))["total"]
+            for m in view.period.months()
+        },
+        clients_per_model={m: _cells(year.totals, replace(view, model_id=m))["total"] for m in model_ids},
+        scores=tuple(s for s in _scores(year, one) if (s.model_id, s.domain_id) in shown_domains),
+        movement=tuple(m for m in _movement(year, one) if (m.model_id, m.domain_id) in shown_domains),
+        wanted=tuple(w for w in _wanted(year, one) if (w.model_id, w.domain_id) in shown_domains),
+        organisations=_organisations(tx, year, both),
+        referrals=_referral_summary(year, both),
+        counted_at=year.counted_at,
     )
 
 
-def _per_month(tx, views, source, from_, where) -> dict[Hashable, Cell]:
-    year = views[0].period.year
-    bounds = [midnight_utc(date(year, m, 1)) for m in range(1, 13)] + [midnight_utc(date(year + 1, 1, 1))]
-    month = case(*((source.at < bounds[m], m) for m in range(1, 13)), else_=12)
-    raw = count_per_view(tx, views, [month], source, from_, where)
-    return suppress_table(raw[0], raw[1:], keys=views[0].period.months())
+def _cells(cube: CubeCells, view: Filter, keys=("total",)) -> dict[Hashable, Cell]:
+    """A view's cells; a view outside the cube (a model without a row in the year: every count 0,
+    so it tells nothing a broader view does not) is all zeros."""
+    found = cube.get(view)
+    if found is not None:
+        return found
+    any_view = next(iter(cube.values()), {})
+    return dict.fromkeys([*any_view] or list(keys), Cell(0))
 
 
-@dataclass(frozen=True)
-class _ScoredDomain:
-    model_id: str
-    domain_id: str
-    title: str
-    low: int | None
-    high: int | None
-
-
-def _models(tx: Session, model_ids) -> list[list[_ScoredDomain]]:
-    """Per model (its newest version used here), its domains and their scales, in its order."""
-    result = []
-    for model_id in sorted(model_ids):
-        version = tx.execute(select(func.max(_C.c.model_version)).where(_C.c.model_id == model_id)).scalar()
-        domains: list[_ScoredDomain] = []
-        if version is not None:
-            try:
-                model = find_model(tx, model_id, version)
-            except NotFoundError:
-                model = None
-            if model is not None:
-                for domain in model.domains:
-                    scale = model.scale_of(domain)
-                    domains.append(
-                        _ScoredDomain(
-                            model_id,
-                            domain.id,
-                            model.domain_label(domain),
-                            scale.min if scale else None,
-                            scale.max if scale else None,
-                        )
-                    )
-        result.append(domains)
-    return result
-
-
-def _scores(tx: Session, views, models: list[list[_ScoredDomain]]) -> tuple[DomainScores, ...]:
-    source, from_, where = conversations_source()
-    from_ = from_.join(_DA, _DA.c.conversation_id == _C.c.id)
-    where = [*where, _DA.c.score.is_not(None)]
-    bins = count_per_view(tx, views, [_C.c.model_id, _DA.c.domain_id, _DA.c.score], source, from_, where)
-    totals = count_per_view(tx, views, [_C.c.model_id, _DA.c.domain_id], source, from_, where, suffix=(None,))
-    raw = [{**b, **t} for b, t in zip(bins, totals, strict=True)]
-    keys: list[tuple] = []
-    groups: list[Group] = []
-    for domains in models:
-        for d in domains:
-            if d.low is None:
-                continue
-            points = sorted(
-                set(range(d.low, d.high + 1))
-                | {k[2] for k in raw[-1] if k[:2] == (d.model_id, d.domain_id) and k[2] is not None}
-            )
-            members = tuple((d.model_id, d.domain_id, p) for p in points)
-            total = (d.model_id, d.domain_id, None)
-            keys += [total, *members]
-            groups.append(Group(members, total))
-    cells = suppress_table(raw[0], raw[1:], groups, keys=keys)
+def _scores(year: Year, view: Filter) -> tuple[DomainScores, ...]:
+    cells = _cells(year.scores, view)
     return tuple(
         DomainScores(
             d.model_id,
             d.domain_id,
             d.title,
-            cells[(d.model_id, d.domain_id, None)],
-            {k[2]: cells[k] for k in keys if k[:2] == (d.model_id, d.domain_id) and k[2] is not None},
+            cells.get((d.model_id, d.domain_id, None), Cell(0)),
+            {k[2]: c for k, c in cells.items() if k[:2] == (d.model_id, d.domain_id) and k[2] is not None},
         )
-        for domains in models
+        for domains in year.models
         for d in domains
         if d.low is not None
     )
 
 
-def _movement(tx: Session, views, models: list[list[_ScoredDomain]]) -> tuple[DomainMovement, ...]:
-    top = views[-1]
-    start, end = top.period.bounds()
-    completed = _C.c.completed_at.is_not(None)
-    active = select(_C.c.client_id).where(completed, _C.c.started_at >= start, _C.c.started_at < end)
-    if top.model_id is not None:
-        active = active.where(_C.c.model_id == top.model_id)
-    ranked = (
-        select(
-            _C.c.id,
-            _C.c.client_id,
-            _C.c.model_id,
-            _C.c.started_at,
-            _C.c.practitioner_id,
-            func.row_number()
-            .over(partition_by=[_C.c.client_id, _C.c.model_id], order_by=[_C.c.started_at, _C.c.id])
-            .label("n"),
-        )
-        .where(completed, _C.c.client_id.in_(active))
-        .cte("ranked")
-    )
-    first, follow = ranked.alias("first_conversation"), ranked.alias("follow_up")
-    a1, a2 = _DA.alias("first_score"), _DA.alias("follow_up_score")
-    change = (a2.c.score - a1.c.score).label("change")
-    from_ = (
-        follow.join(first, and_(first.c.client_id == follow.c.client_id, first.c.model_id == follow.c.model_id))
-        .join(a1, a1.c.conversation_id == first.c.id)
-        .join(a2, and_(a2.c.conversation_id == follow.c.id, a2.c.domain_id == a1.c.domain_id))
-        .join(_CL, _CL.c.id == follow.c.client_id)
-    )
-    source = Source(follow.c.started_at, follow.c.practitioner_id, follow.c.model_id)
-    where = [first.c.n == 1, follow.c.n == 2, a1.c.score.is_not(None), a2.c.score.is_not(None)]
-    raw = count_per_view(tx, views, [follow.c.model_id, a1.c.domain_id, change], source, from_, where)
-    folded: list[dict[Hashable, int]] = []
-    for counts in raw:
-        per: dict[Hashable, int] = {}
-        for (model_id, domain_id, delta), n in counts.items():
-            direction = "up" if delta > 0 else "down" if delta < 0 else "same"
-            for key in ((model_id, domain_id, direction), (model_id, domain_id, "total")):
-                per[key] = per.get(key, 0) + n
-        folded.append(per)
-    scored = [d for domains in models for d in domains if d.low is not None]
-    keys = [(d.model_id, d.domain_id, part) for d in scored for part in ("total", "up", "same", "down")]
-    groups = [
-        Group(tuple((d.model_id, d.domain_id, p) for p in ("up", "same", "down")), (d.model_id, d.domain_id, "total"))
-        for d in scored
-    ]
-    cells = suppress_table(folded[0], folded[1:], groups, keys=keys)
+def _movement(year: Year, view: Filter) -> tuple[DomainMovement, ...]:
+    cells = _cells(year.movement, view)
+    changes = year.movement_changes.get(view, {})
     result = []
-    for d in scored:
-        histogram = {k[2]: n for k, n in raw[0].items() if k[:2] == (d.model_id, d.domain_id)}
-        base = cells[(d.model_id, d.domain_id, "total")]
-        result.append(
-            DomainMovement(
-                d.model_id,
-                d.domain_id,
-                d.title,
-                base,
-                cells[(d.model_id, d.domain_id, "up")],
-                cells[(d.model_id, d.domain_id, "same")],
-                cells[(d.model_id, d.domain_id, "down")],
-                derived(median_of(histogram), base),
+    for domains in year.models:
+        for d in domains:
+            if d.low is None:
+                continue
+            histogram = {k[2]: n for k, n in changes.items() if k[:2] == (d.model_id, d.domain_id)}
+            base = cells.get((d.model_id, d.domain_id, "total"), Cell(0))
+            result.append(
+                DomainMovement(
+                    d.model_id,
+                    d.domain_id,
+                    d.title,
+                    base,
+                    cells.get((d.model_id, d.domain_id, "up"), Cell(0)),
+                    cells.get((d.model_id, d.domain_id, "same"), Cell(0)),
+                    cells.get((d.model_id, d.domain_id, "down"), Cell(0)),
+                    derived(median_of(histogram), base),
+                )
             )
-        )
     return tuple(result)
 
 
-def _wanted(tx: Session, views, models: list[list[_ScoredDomain]]) -> tuple[DomainWanted, ...]:
-    top = views[-1]
-    start, end = top.period.bounds()
-    in_top = [_C.c.completed_at.is_not(None), _C.c.started_at >= start, _C.c.started_at < end]
-    columns = (_C.c.client_id, _C.c.practitioner_id, _C.c.model_id, _C.c.started_at)
-    flagged = (
-        select(*columns, _DA.c.domain_id.label("domain_id"))
-        .select_from(_C.join(_DA, _DA.c.conversation_id == _C.c.id))
-        .where(
-            *in_top,
-            or_(_DA.c.important == true(), _DA.c.client_wants_to_talk == true(), _DA.c.priority_rank == 1),
-        )
-    )
-    with_goal = (
-        select(*columns, _G.c.domain_id.label("domain_id"))
-        .select_from(_C.join(_G, _G.c.conversation_id == _C.c.id))
-        .where(*in_top, _G.c.domain_id.is_not(None))
-    )
-    wanted = union_all(flagged, with_goal).subquery("wanted")
-    source = Source(wanted.c.started_at, wanted.c.practitioner_id, wanted.c.model_id)
-    from_ = wanted.join(_CL, _CL.c.id == wanted.c.client_id)
-    raw = count_per_view(tx, views, [wanted.c.model_id, wanted.c.domain_id], source, from_)
-    order = [(d.model_id, d.domain_id, d.title) for domains in models for d in domains]
-    keys = [(m, d) for m, d, _t in order]
-    cells = suppress_table(raw[0], raw[1:], keys=keys)
-    rows = [DomainWanted(m, d, title, cells[(m, d)]) for m, d, title in order]
-    position = {key: i for i, key in enumerate(keys)}
+def _wanted(year: Year, view: Filter) -> tuple[DomainWanted, ...]:
+    cells = _cells(year.wanted, view)
+    order = [(d.model_id, d.domain_id, d.title) for domains in year.models for d in domains]
+    rows = [DomainWanted(m, d, title, cells.get((m, d), Cell(0))) for m, d, title in order]
+    position = {(m, d): i for i, (m, d, _t) in enumerate(order)}
     rows.sort(key=lambda r: (r.clients.suppressed, -(r.clients.value or 0), position[(r.model_id, r.domain_id)]))
     return tuple(rows)
 
 
-def _organisations(tx: Session, views) -> tuple[OrganisationReferrals, ...]:
-    source, from_ = referrals_source()
-    from_ = from_.outerjoin(_O, _O.c.id == _R.c.offering_id).outerjoin(_ORG, _ORG.c.id == _O.c.organisation_id)
-    statuses = count_per_view(tx, views, [_ORG.c.id, _R.c.status], source, from_)
-    totals = count_per_view(tx, views, [_ORG.c.id], source, from_, suffix=(None,))
-    raw = [{**s, **t} for s, t in zip(statuses, totals, strict=True)]
-    organisations = sorted({k[0] for counts in raw for k in counts}, key=lambda i: (i is None, i or 0))
-    names = dict(tx.execute(select(_ORG.c.id, _ORG.c.name).where(_ORG.c.id.in_([i for i in organisations if i]))).all())
-    keys, groups = [], []
-    for org in organisations:
-        members = tuple((org, status) for status in SENT_STATUSES)
-        keys += [(org, None), *members]
-        groups.append(Group(members, (org, None)))
-    cells = suppress_table(raw[0], raw[1:], groups, keys=keys)
+def _organisations(tx: Session, year: Year, view: Filter) -> tuple[OrganisationReferrals, ...]:
+    cells = _cells(year.organisations, view)
+    known = [i for i in year.organisation_ids if i]
+    names = dict(tx.execute(select(_ORG.c.id, _ORG.c.name).where(_ORG.c.id.in_(known))).all()) if known else {}
     rows = [
         OrganisationReferrals(
             org,
             names.get(org, "") if org is not None else _("Not on the social map"),
-            cells[(org, None)],
-            {status: cells[(org, status)] for status in SENT_STATUSES},
+            cells.get((org, None), Cell(0)),
+            {status: cells.get((org, status), Cell(0)) for status in SENT_STATUSES},
         )
-        for org in organisations
+        for org in year.organisation_ids
     ]
     rows.sort(key=lambda r: (r.organisation_id is None, r.clients.suppressed, -(r.clients.value or 0), r.name))
     return tuple(rows)
 
 
-def _referral_summary(tx: Session, views, today: date) -> ReferralSummary:
-    source, from_ = referrals_source()
-    due_days = feedback_due_days(tx)
-    flags = {
-        "n": true(),
-        "fb": _R.c.feedback_at.is_not(None),
-        "late": overdue_condition(today, due_days),
-    }
-    outcomes = {
-        "referred": lambda x: x["n"] > 0,
-        "with_feedback": lambda x: x["fb"] > 0,
-        "without_feedback": lambda x: and_(x["n"] > 0, x["fb"] == 0),
-        "overdue": lambda x: x["late"] > 0,
-    }
-    raw = [
-        counts.get(None, dict.fromkeys(outcomes, 0)) for counts in per_client(tx, views, source, from_, flags, outcomes)
-    ]
-    cells = suppress_table(
-        raw[0], raw[1:], [Group(("with_feedback", "without_feedback"), "referred")], keys=list(outcomes)
-    )
-    days = days_between(tx, _R.c.sent_at, _R.c.feedback_at)
-    histogram = dict(
-        tx.execute(
-            select(days, func.count(_R.c.id))
-            .select_from(from_)
-            .where(predicate(views[0], source), _R.c.feedback_at.is_not(None))
-            .group_by(days)
-        ).all()
-    )
+def _referral_summary(year: Year, view: Filter) -> ReferralSummary:
+    cells = _cells(year.summary, view, OUTCOMES)
+    with_feedback = cells["with_feedback"]
     return ReferralSummary(
         referred=cells["referred"],
-        with_feedback=cells["with_feedback"],
+        with_feedback=with_feedback,
         without_feedback=cells["without_feedback"],
         overdue=cells["overdue"],
-        feedback_share=share(cells["with_feedback"], cells["referred"]),
-        median_days_to_feedback=derived(median_of(histogram), cells["with_feedback"]),
+        feedback_share=share(with_feedback, cells["referred"]),
+        median_days_to_feedback=derived(median_of(year.days_to_feedback.get(view, {})), with_feedback),
     )

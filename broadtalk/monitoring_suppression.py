@@ -11,17 +11,17 @@ derived from one (a share, a median). Before anything is shown the counts pass t
    the smallest other non-zero cell that is still shown is suppressed too (if there is none, the
    total itself when it is a cell of the table, else the smallest other cell), so neither a
    suppressed cell nor a small sum of them can be found by subtraction. Repeated until no group
-   has that left (groups may overlap).
+   has that left (groups may overlap). A group whose total is 0 is left alone: its members are
+   counts of subsets of the total's clients, so they are 0 whatever is hidden.
 3. **Across filters.** The filters form a lattice: the period is a calendar month, quarter or
-   year (never an arbitrary range), the practitioner one or all, the model one or all, the
-   postcode area (PC4) and the age band one or all. A *broader view* W of a view V is V with any
-   non-empty subset of its filters widened: practitioner → all, model → all, month → its
-   quarter → its year (quarter → year), area → all, age band → all. A cell of V (the same key:
-   the same month, domain and score, organisation and status, ...) is also suppressed when
-   ``0 < |W − V| < 10`` for any broader W: a difference of two views the monitor can show never
-   reveals a group of fewer than 10 clients. (The absolute value covers the one case where a
-   "broader" view counts fewer: an age band taken at the end of a month is not the same people
-   as that band at the end of the year.) Such a cell may be 0: it is then shown as "< 10" too.
+   year (never an arbitrary range), the practitioner one or all, the model one or all. A
+   *broader view* W of a view V is V with any non-empty subset of its filters widened:
+   practitioner → all, model → all, month → its quarter → its year (quarter → year). A cell of V
+   (the same key: the same month, domain and score, organisation and status, ...) is also
+   suppressed when ``0 < |W − V| < 10`` for any broader W: a difference of two views the monitor
+   can show never reveals a group of fewer than 10 clients. Such a cell may be 0: it is then
+   shown as "< 10" too. In the equity view a group's row is compared with the whole practice's
+   row in the same way (group → all).
 4. **Derived figures.** A share or a median is shown only when its base (the group it is taken
    over) is shown and has at least 10 clients, and (for a share) its numerator cell is shown.
    Suppressed cells carry no value at all (``Cell.value`` is None), so no screen or export can
@@ -29,13 +29,19 @@ derived from one (a share, a median). Before anything is shown the counts pass t
 
 Applied rule (1) and (3) first, then (2), then (4).
 
-**Not covered yet, to be closed before any screen or export shows these figures:** sums over
-sibling views. With practitioners A (40 clients), B (30) and C (3), the views of A and B each
-differ from "all" (73) by 10 or more and are shown, and "all − A − B" gives away C's 3; the same
-holds for the months of a quarter, the quarters of a year, the models, the areas and the age
-bands. The sibling views of each narrowed dimension (one GROUP BY gives them all) are to be
-treated as a group adding up to their parent, under rule (2). Until then the monitor has no
-screen and no command.
+**Sums over sibling views.** With practitioners A (40 clients), B (30) and C (3), the views of
+A and B each differ from "all" (73) by 10 or more, and "all − A − B" would give away C's 3; so
+would the months of a quarter, the quarters or months of a year, and the models. So a table is
+never suppressed for one view alone: ``suppress_cube`` takes the table in *every* view of the
+year (``cube_views``: the year, its quarters and months × all and each practitioner × all and
+each model), and rule (2) treats the sibling views of each cell (the months of a quarter, the
+quarters and the months of a year, the practitioners, the models) as a group adding up to the
+view they narrow, within the same pass as the table's own groups. A cell hidden to protect a
+sibling is hidden in every view that shows it, because every view of the year is decided by the
+same pass over the same numbers (``monitoring`` computes the cube once per year and data state).
+Counts of distinct clients are not additive (a client seen by two practitioners counts under
+both), so a sibling sum is an upper bound of its parent: treating the siblings as a group covers
+the case where it is exact.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import product
 
-from broadtalk.i18n import DISPLAY_ZONE, _
+from broadtalk.i18n import DISPLAY_ZONE, _, format_number
 
 #: The smallest number of clients a shown figure may stand for.
 THRESHOLD = 10
@@ -67,8 +73,8 @@ class Cell:
         if self.suppressed or self.value is None:
             return _("< 10")
         if isinstance(self.value, float) and not self.value.is_integer():
-            return f"{self.value:.1f}"
-        return str(int(self.value))
+            return format_number(round(self.value, 1))
+        return format_number(int(self.value))
 
 
 @dataclass(frozen=True)
@@ -247,28 +253,17 @@ def midnight_utc(day: date) -> datetime:
 
 @dataclass(frozen=True)
 class Filter:
-    """What the monitor looks at: a period, and one or all practitioners, models, PC4 areas and
-    age bands (None = all)."""
+    """What the monitor looks at: a period, and one or all practitioners and models (None = all).
+    (Areas and age bands are the equity view's rows, not a filter.)"""
 
     period: Period
     practitioner_id: int | None = None
     model_id: str | None = None
-    area: str | None = None
-    age_band: str | None = None
 
     def lattice(self) -> tuple[Filter, ...]:
         """This view first, then every broader view (rule 3), the broadest (year, all) last."""
-        options = (
-            self.period.broader(),
-            _widened(self.practitioner_id),
-            _widened(self.model_id),
-            _widened(self.area),
-            _widened(self.age_band),
-        )
-        views = [
-            replace(self, period=p, practitioner_id=pr, model_id=m, area=a, age_band=b)
-            for p, pr, m, a, b in product(*options)
-        ]
+        options = (self.period.broader(), _widened(self.practitioner_id), _widened(self.model_id))
+        views = [Filter(p, pr, m) for p, pr, m in product(*options)]
         return tuple(dict.fromkeys(views))
 
     def broader(self) -> tuple[Filter, ...]:
@@ -277,12 +272,7 @@ class Filter:
     def code(self) -> str:
         """The filter in a few plain characters, for the audit trail (ids and codes only)."""
         parts = [self.period.code()]
-        for name, value in (
-            ("p", self.practitioner_id),
-            ("m", self.model_id),
-            ("pc4", self.area),
-            ("age", self.age_band),
-        ):
+        for name, value in (("p", self.practitioner_id), ("m", self.model_id)):
             if value is not None:
                 parts.append(f"{name}={value}")
         return ";".join(parts)
@@ -290,3 +280,209 @@ class Filter:
 
 def _widened(value):
     return (value, None) if value is not None else (None,)
+
+
+# -- the year's cube: every view the monitor can show, suppressed together ---------------------
+
+
+def periods_of(year: int) -> tuple[Period, ...]:
+    """The year, its quarters and its months."""
+    return (
+        Period(year),
+        *(Period(year, quarter=q) for q in range(1, 5)),
+        *(Period(year, month=m) for m in range(1, 13)),
+    )
+
+
+def cube_views(year: int, practitioners: Iterable[int], models: Iterable[str] | None) -> tuple[Filter, ...]:
+    """Every view of a year: each period of it, all or one practitioner, and (``models`` not
+    None) all or one model; with ``models`` None the model is part of the table's keys instead
+    (a score of a domain of a model), and the model of every view is None."""
+    practitioner_options = (None, *sorted(set(practitioners)))
+    model_options = (None,) if models is None else (None, *sorted(set(models)))
+    return tuple(Filter(p, r, m) for p in periods_of(year) for r in practitioner_options for m in model_options)
+
+
+def _sibling_groups(views: Sequence[Filter]) -> dict[Filter, list[list[Filter]]]:
+    """Per view, the groups of views that narrow it and together make it up: its quarters (of a
+    year), its months (of a quarter, and of a year), each practitioner (of all), each model (of
+    all); only views that are in ``views``."""
+    present = set(views)
+    by_practitioner: dict[tuple, list[Filter]] = {}
+    by_model: dict[tuple, list[Filter]] = {}
+    for v in views:
+        if v.practitioner_id is not None:
+            by_practitioner.setdefault((v.period, v.model_id), []).append(v)
+        if v.model_id is not None:
+            by_model.setdefault((v.period, v.practitioner_id), []).append(v)
+    result: dict[Filter, list[list[Filter]]] = {}
+    for view in views:
+        period = view.period
+        groups: list[list[Filter]] = []
+        if period.kind == "year":
+            groups.append([replace(view, period=Period(period.year, quarter=q)) for q in range(1, 5)])
+        if period.kind in ("year", "quarter"):
+            groups.append([replace(view, period=Period(period.year, month=m)) for m in period.months()])
+        if view.practitioner_id is None:
+            groups.append(by_practitioner.get((period, view.model_id), []))
+        if view.model_id is None:
+            groups.append(by_model.get((period, view.practitioner_id), []))
+        result[view] = [kept for group in groups if (kept := [v for v in group if v in present])]
+    return result
+
+
+@dataclass(frozen=True)
+class CountArray:
+    """Raw counts of a cube as a numpy array: ``values[i, k]`` for ``views[i]`` and key k."""
+
+    views: Sequence[Filter]
+    values: object
+
+
+def suppress_cube(
+    raw: Mapping[Filter, Mapping[Hashable, int]] | CountArray,
+    keys: Sequence[Hashable],
+    groups: Sequence[Group] = (),
+    *,
+    totals: Mapping[Hashable, Hashable] | None = None,
+    forced: Mapping[Filter, Iterable[Hashable]] | None = None,
+) -> CubeCells:
+    """The cells of one table in every view of a year's cube (``cube_views``; ``raw`` has every
+    view, a missing key counting 0), suppressed together, so whichever view is shown, the same
+    cell gets the same verdict and no view can be subtracted from others to reveal fewer than 10
+    clients (``raw`` may also be a ``CountArray`` with a column per key). Rules 1-3 of the module, with rule 2's groups being ``groups`` (within each view)
+    and the sibling views (``_sibling_groups``: the quarters or months of a period, the
+    practitioners, the models) of each key, adding up to the view they narrow; rule 2 is applied
+    in passes over every group until a pass hides nothing more. ``totals`` maps a key to the key
+    of the same view that contains it (a group → the whole practice): compared as a broader view
+    under rule 3, in the view and in each of its broader views. ``forced`` cells are hidden from
+    the start (hidden by another table that shows the same figure)."""
+    import numpy as np
+
+    key_list = list(keys)
+    key_index = {key: k for k, key in enumerate(key_list)}
+    if isinstance(raw, CountArray):
+        views = list(raw.views)
+        values = np.asarray(raw.values, dtype=np.int64).copy()
+    else:
+        views = list(raw)
+        values = np.zeros((len(views), len(key_list)), dtype=np.int64)
+        for i, view in enumerate(views):
+            for key, n in raw[view].items():
+                k = key_index.get(key)
+                if k is not None:
+                    values[i, k] = n
+    index = {view: i for i, view in enumerate(views)}
+    small = lambda d: (d > 0) & (d < THRESHOLD)  # noqa: E731
+    # Rule 1, and the cells another table hides.
+    hidden = small(values)
+    for view, forced_keys in (forced or {}).items():
+        i = index.get(view)
+        if i is not None:
+            for key in forced_keys:
+                if key in key_index:
+                    hidden[i, key_index[key]] = True
+    # Rule 3: every broader view in the cube, and each key's total in the view and its broader views.
+    with_total = [k for k, key in enumerate(key_list) if totals and totals.get(key) in key_index]
+    their_total = [key_index[totals[key_list[k]]] for k in with_total] if totals else []
+    pairs = [(i, index[w]) for i, view in enumerate(views) for w in view.lattice() if w in index]
+    if pairs:
+        narrow, broad = (np.array(side) for side in zip(*pairs, strict=True))
+        different = narrow != broad
+        revealed = small(np.abs(values[broad[different]] - values[narrow[different]]))
+        np.logical_or.at(hidden, narrow[different], revealed)
+        if with_total:
+            revealed = small(np.abs(values[broad][:, their_total] - values[narrow][:, with_total]))
+            columns = hidden[:, with_total]
+            np.logical_or.at(columns, narrow, revealed)
+            hidden[:, with_total] = columns
+    # Rule 2.
+    in_view = [
+        (np.array([key_index[m] for m in g.members if m in key_index]), key_index.get(g.total))
+        for g in groups
+        if any(m in key_index for m in g.members)
+    ]
+    # The sibling groups, batched by size: parents (n,) and their siblings' rows (n, size).
+    by_size: dict[int, tuple[list[int], list[list[int]]]] = {}
+    for view, found in _sibling_groups(views).items():
+        for group in found:
+            parents, rows = by_size.setdefault(len(group), ([], []))
+            parents.append(index[view])
+            rows.append([index[s] for s in group])
+    batches = [(np.array(parents), np.array(rows)) for parents, rows in by_size.values()]
+    masked = np.iinfo(np.int64).max
+    changed = True
+    while changed:
+        changed = False
+        for members, total in in_view:  # across every view at once
+            h = hidden[:, members]
+            v = values[:, members]
+            hidden_sum = (v * h).sum(axis=1)
+            active = (h.sum(axis=1) == 1) | small(hidden_sum)
+            if total is not None:  # a total of 0 says its members are 0 whatever is hidden
+                active &= ~hidden[:, total] & (values[:, total] != 0)
+            if not active.any():
+                continue
+            candidates = np.where(~h & (v > 0), v, masked)
+            best = candidates.argmin(axis=1)
+            for i in np.flatnonzero(active):
+                if candidates[i, best[i]] != masked:
+                    hidden[i, members[best[i]]] = True
+                elif total is not None:
+                    hidden[i, total] = True
+                else:
+                    shown_members = np.flatnonzero(~h[i])
+                    if not len(shown_members):
+                        continue
+                    hidden[i, members[shown_members[0]]] = True
+                changed = True
+        for parents, rows in batches:  # every parent of a size and every key at once
+            h = hidden[rows]  # (n, size, keys)
+            v = values[rows]
+            hidden_sum = (v * h).sum(axis=1)
+            active = ~hidden[parents] & (values[parents] != 0) & ((h.sum(axis=1) == 1) | small(hidden_sum))
+            if not active.any():
+                continue
+            candidates = np.where(~h & (v > 0), v, masked)
+            best = candidates.argmin(axis=1)  # (n, keys)
+            g, k = np.nonzero(active)
+            chosen = best[g, k]
+            has_candidate = candidates[g, chosen, k] != masked
+            hidden[rows[g[has_candidate], chosen[has_candidate]], k[has_candidate]] = True
+            hidden[parents[g[~has_candidate]], k[~has_candidate]] = True
+            changed = True
+    return CubeCells(index, key_list, values.tolist(), hidden.tolist())
+
+
+class CubeCells(Mapping[Filter, dict[Hashable, Cell]]):
+    """A suppressed cube: view → key → ``Cell``, each view's cells made when first asked for."""
+
+    def __init__(self, index: dict[Filter, int], keys: list[Hashable], values: list, hidden: list) -> None:
+        self._index = index
+        self._keys = keys
+        self._values = values
+        self._hidden = hidden
+        self._made: dict[Filter, dict[Hashable, Cell]] = {}
+
+    def __getitem__(self, view: Filter) -> dict[Hashable, Cell]:
+        made = self._made.get(view)
+        if made is None:
+            i = self._index[view]
+            values, hidden = self._values[i], self._hidden[i]
+            made = {key: _HIDDEN if hidden[k] else Cell(values[k]) for k, key in enumerate(self._keys)}
+            self._made[view] = made
+        return made
+
+    def __iter__(self):
+        return iter(self._index)
+
+    def hidden_views(self, key: Hashable) -> set[Filter]:
+        """The views in which ``key``'s cell is hidden."""
+        k = self._keys.index(key)
+        return {view for view, i in self._index.items() if self._hidden[i][k]}
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+_HIDDEN = Cell(None, True)

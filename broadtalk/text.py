@@ -54,3 +54,14 @@ def address_line(address: str, postal_code: str, city: str) -> str:
     """'Lindenlaan 12, 3552 AB Utrecht', as an address is written on one line in Dutch."""
     place = " ".join(part for part in (postal_code, city) if part)
     return ", ".join(part for part in (address, place) if part)
+
+
+#: What a spreadsheet reads as the start of a formula (or a cell split) at the start of a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """Text for one cell of a CSV file: a spreadsheet runs a cell that starts with = + - @ as a
+    formula, so such text gets a leading quote ("'=SUM(A1)"). For text only: a number written
+    by broadtalk (a negative change) stays a number."""
+    return f"'{value}" if value[:1] in FORMULA_STARTS else value

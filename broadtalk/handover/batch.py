@@ -56,6 +56,7 @@ from broadtalk.i18n import DISPLAY_ZONE, _, current_language, dutch_today, ngett
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Disclosure, Offering, Organisation, Referral
+from broadtalk.text import spreadsheet_cell
 
 if TYPE_CHECKING:
     from broadtalk.store.database import Database
@@ -332,7 +333,7 @@ def open_batch(out: Path, plan: BatchPlan) -> BatchFolder:
     if not out.exists() and not out.parent.is_dir():
         raise InputError(_("The folder {folder} does not exist; choose an existing folder.").format(folder=out.parent))
     place = out if out.exists() else out.parent
-    if not os.access(place, os.W_OK | os.X_OK):
+    if not os.access(place, os.W_OK | os.X_OK | (os.R_OK if out.exists() else 0)):
         raise _unwritable(place, errno.EACCES)
     manifest_path = out / MANIFEST
     parameters = plan.parameters.to_json()
@@ -347,7 +348,10 @@ def open_batch(out: Path, plan: BatchPlan) -> BatchFolder:
                     ).format(folder=out)
                 )
             return _resumed(out, plan, manifest, manifest_path)
-        others = [p for p in out.iterdir() if p.name != MANIFEST + ".partial"]
+        try:
+            others = [p for p in out.iterdir() if p.name != MANIFEST + ".partial"]
+        except OSError as error:  # a folder that can be written but not read
+            raise _unwritable(out, error) from None
         if others:
             raise InputError(
                 _("{folder} is not empty; choose an empty folder (or a new one) for the batch export.").format(
@@ -483,6 +487,17 @@ def _build(db: Database, referral_id: int, today: date) -> tuple[HandoverContent
             return load_unchecked(tx, referral_id, today), consent
     except BroadtalkError as error:  # the referral was erased meanwhile, say
         return error.message
+
+
+#: Below this many documents the PDFs are made in the exporting process: starting worker
+#: processes costs about a second.
+SMALL_BATCH = 24
+
+
+def worker_count(documents: int) -> int:
+    """One process per processor core for a real batch (at least one); the exporting process
+    itself for a small one. The command line and the dialog both use it."""
+    return max(1, os.cpu_count() or 1) if documents >= SMALL_BATCH else 1
 
 
 def run_batch(
@@ -644,7 +659,19 @@ def _write_one(
         private_folder(target.parent)
     except OSError as error:
         raise _unwritable(target.parent, error) from None
-    with db.transaction() as tx:
+    # The write lock from the start: a second process finishing the same batch in the same
+    # folder (two windows, or the command beside the app) sees this document's disclosure once
+    # it is there, and never writes a second one.
+    with db.transaction(immediate=True) as tx:
+        already = tx.exec(
+            select(Disclosure.id).where(
+                Disclosure.batch == folder.token,
+                Disclosure.referral_id == job.entry.referral_id,
+                Disclosure.kind == job.kind,
+            )
+        ).first()
+        if already is not None:
+            return True
         consent = latest_consent_unchecked(tx, job.entry.referral_id)
         content: HandoverContent = job.content
         if not _same_consent(job.consent, consent):
@@ -710,11 +737,6 @@ def _result(
 # -- the index and the summary ----------------------------------------------------------------------
 
 
-def _cell(value: str) -> str:
-    """A spreadsheet shows a cell that starts with = + - @ as a formula: such text gets a quote."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def index_text(result: BatchResult) -> str:
     from broadtalk.referral_steps import status_label
 
@@ -741,7 +763,7 @@ def index_text(result: BatchResult) -> str:
                 entry.reference,
                 entry.made_on.isoformat(),
                 entry.sent_on.isoformat() if entry.sent_on else "",
-                _cell(entry.recipient),
+                spreadsheet_cell(entry.recipient),
                 status_label(entry.status),
                 entry.consent_until.isoformat() if entry.consent_until else "",
                 _("yes") if outcome.exported else _("no"),

@@ -296,6 +296,10 @@ class MainWindow(QMainWindow):
             Permission.MANAGE_PRACTITIONERS: self._action(practice_menu, _("&Practitioners…"), self.open_practitioners),
             Permission.VIEW_AUDIT: self._action(practice_menu, _("&Audit trail…"), self.open_audit_trail),
             Permission.REVIEW_RETENTION: self._action(practice_menu, _("&Retention periods…"), self.open_retention),
+            Permission.VIEW_REFERRAL_STATUS: self._action(practice_menu, _("&Monitor…"), self.open_monitor),
+            Permission.EXPORT_HANDOVERS: self._action(
+                practice_menu, _("&Export handover documents…"), self.open_batch_export
+            ),
         }
         practice_menu.addSeparator()
         self.backup_action = self._action(practice_menu, _("&Back up now…"), self.back_up)
@@ -684,6 +688,20 @@ class MainWindow(QMainWindow):
         from broadtalk.ui.audit_dialog import AuditDialog
 
         dialog = AuditDialog(self._db, self.actor, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def open_batch_export(self) -> None:
+        from broadtalk.ui.batch_dialog import BatchExportDialog
+
+        dialog = BatchExportDialog(self._db, self.actor, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def open_monitor(self) -> None:
+        from broadtalk.ui.monitor_window import MonitorWindow  # loaded when first needed
+
+        dialog = MonitorWindow(self._db, self.actor, self)
         dialog.exec()
         dialog.deleteLater()
 

@@ -233,6 +233,10 @@ COMMANDS: dict[str, tuple[frozenset[Permission], list[str]]] = {
         frozenset({Permission.EXPORT_HANDOVERS}),
         ["handover", "export", "--since", "2000-01-01", "--workers", "1", "--out", "{out}"],
     ),
+    "monitor": (
+        frozenset({Permission.VIEW_REFERRAL_STATUS}),
+        ["monitor", "--period", "2026", "--by", "area", "--csv", "{out}.csv"],
+    ),
     "conversations gp-note": (
         frozenset({Permission.VIEW_CONVERSATIONS}),
         ["conversations", "gp-note", "{conversation}"],

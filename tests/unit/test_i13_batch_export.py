@@ -252,6 +252,31 @@ def test_a_cancel_leaves_a_state_the_same_batch_finishes_without_a_second_disclo
     assert all(row[6] == "ja" for row in _index(out)[1:] if row[0] in {e.reference for e in plan.exportable})
 
 
+def test_two_processes_finishing_one_batch_in_one_folder_disclose_each_document_once(
+    practice, manager, tmp_path, monkeypatch
+):
+    """Two windows (or the command beside the app) resume the same stopped batch: each reads
+    what is done at its start, so the one that comes second would write what the first wrote
+    meanwhile. Each document's transaction takes the write lock and looks again: nothing is
+    disclosed twice, and the folder has each document once."""
+    plan = _plan(practice, manager)
+    out = tmp_path / "batch"
+    cancel = threading.Event()
+    first = _run(practice, manager, plan, out, workers=1, progress=lambda d, _t: d >= 2 and cancel.set(), cancel=cancel)
+    assert first.cancelled
+    folder = open_batch(out, plan)
+    # The other process's done-list was read before this one finished the batch.
+    stale = batch_module._done(practice, folder.token)
+    run_batch(practice, manager, plan, folder, workers=1)
+    monkeypatch.setattr(batch_module, "_done", lambda _db, _token: stale)
+    late = run_batch(practice, manager, plan, open_batch(out, plan), workers=1)
+    assert not late.cancelled
+    disclosures = _disclosures(practice)
+    pairs = [(d.referral_id, d.kind) for d in disclosures]
+    assert len(pairs) == len(set(pairs)) == plan.document_count
+    assert len(_files(out)) == plan.document_count
+
+
 def test_a_finished_batch_run_again_exports_nothing_more(practice, manager, tmp_path):
     plan = _plan(practice, manager)
     out = tmp_path / "batch"
@@ -316,6 +341,29 @@ def test_a_folder_of_another_batch_or_with_other_files_or_no_folder_is_refused_a
         open_batch(tmp_path / "nowhere" / "batch", plan)
     assert (sorted(p.name for p in out.rglob("*")), len(_disclosures(practice))) == before
     assert sorted(p.name for p in busy.iterdir()) == ["brief.txt"]
+
+
+def test_a_folder_that_can_be_written_but_not_read_is_refused_with_a_message(practice, manager, tmp_path, monkeypatch):
+    """Mode 0300 (or a network share that lists nothing): its contents cannot be checked, so it
+    is refused with the folder's message, never an OSError. As root the mode does not stop the
+    listing: the listing's own refusal is made to happen."""
+    plan = _plan(practice, manager)
+    out = tmp_path / "write-only"
+    out.mkdir(mode=0o300)
+    real_iterdir = Path.iterdir
+
+    def refused(self):
+        if self == out:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    i18n.set_language("en")
+    with pytest.raises(InputError, match="cannot be written to"):
+        open_batch(out, plan)
+    out.chmod(0o700)
+    monkeypatch.undo()
+    assert list(out.iterdir()) == []
 
 
 def test_a_consent_withdrawn_while_the_batch_runs_stops_that_referrals_document(

@@ -1,0 +1,474 @@
+"""The monitor's year: every table of the monitor and of the equity view, in every view of a
+calendar year (``monitoring_suppression.cube_views``), counted in the database and suppressed
+together, once per data state (``monitoring_queries.computed_once``). ``monitoring.monitor`` and
+``monitoring_equity.equity`` only pick a view's cells from it.
+
+A figure that more than one table shows is one cell: the clients with a conversation (the
+figures' total, the equity tables' whole-practice row), the clients referred and those with
+feedback (the referral summary, the equity rows), the practice's clients and those coming back
+(the area and the age-band tables). Each table is suppressed with the cells hidden in any of the
+others forced hidden, until no table hides one more (``_shared``): a number hidden in one table
+to protect another cell is never shown by another table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
+from sqlmodel import Session
+
+from broadtalk.errors import NotFoundError
+from broadtalk.forms.library import find_model
+from broadtalk.monitoring_queries import (
+    AGE_BANDS,
+    PC4,
+    UNKNOWN_AREA,
+    Source,
+    band_key,
+    computed_once,
+    conversations_source,
+    cube_counts,
+    cube_per_client,
+    cube_per_client_array,
+    days_between,
+    overdue_condition,
+    pc4,
+    referrals_source,
+)
+from broadtalk.monitoring_suppression import (
+    CountArray,
+    CubeCells,
+    Filter,
+    Group,
+    Period,
+    cube_views,
+    periods_of,
+    suppress_cube,
+)
+from broadtalk.referral_steps import ACCEPTED, CLOSED, DECLINED, FEEDBACK, FIRST_CONTACT, SENT
+from broadtalk.referrals import feedback_due_days
+from broadtalk.store.tables import (
+    Client,
+    Conversation,
+    DomainAssessment,
+    Goal,
+    Offering,
+    Organisation,
+    Practitioner,
+    Referral,
+)
+
+#: The statuses of a sent referral, in their order.
+SENT_STATUSES = (SENT, ACCEPTED, FIRST_CONTACT, FEEDBACK, CLOSED, DECLINED)
+#: The equity view's measures, per group.
+MEASURES = ("clients", "with_conversation", "referred", "with_feedback", "returning")
+
+_C = Conversation.__table__
+_CL = Client.__table__
+_DA = DomainAssessment.__table__
+_G = Goal.__table__
+_R = Referral.__table__
+_O = Offering.__table__
+_ORG = Organisation.__table__
+_P = Practitioner.__table__
+
+
+@dataclass
+class Year:
+    """Every table of the monitor in every view of a year, suppressed together."""
+
+    model_ids: list[str]
+    models: list[list[ScoredDomain]]
+    totals: CubeCells
+    scores: CubeCells
+    movement: CubeCells
+    movement_changes: dict[Filter, dict[Hashable, int]]
+    wanted: CubeCells
+    organisation_ids: list[int | None]
+    organisations: CubeCells
+    summary: CubeCells
+    days_to_feedback: dict[Filter, dict[Hashable, int]]
+    #: "area" / "age" → its groups in order, and per measure its cube.
+    equity_groups: dict[str, list[str]]
+    equity: dict[str, dict[str, CubeCells]]
+    #: When it was counted.
+    counted_at: datetime
+
+
+def year_of(tx: Session, year: int, today: date, *, max_age: timedelta | None = None) -> Year:
+    """The year's tables, computed once per database, day and data state (or, with ``max_age``,
+    as counted less than that long ago)."""
+    due_days = feedback_due_days(tx)
+    return computed_once(
+        tx, ("year", year, today, due_days), lambda: _compute_year(tx, year, today, due_days), max_age=max_age
+    )
+
+
+def _compute_year(tx: Session, year: int, today: date, due_days: int) -> Year:
+    practitioners = list(tx.execute(select(_P.c.id)).scalars())
+    start, end = Period(year).bounds()
+    completed = _C.c.completed_at.is_not(None)
+    model_ids = sorted(
+        tx.execute(
+            select(_C.c.model_id).where(completed, _C.c.started_at >= start, _C.c.started_at < end).distinct()
+        ).scalars()
+    )
+    referral_models = tx.execute(
+        select(_C.c.model_id)
+        .select_from(_R.join(_C, _C.c.id == _R.c.conversation_id))
+        .where(_R.c.sent_at >= start, _R.c.sent_at < end)
+        .distinct()
+    ).scalars()
+    models = _models(tx, model_ids)
+    views = cube_views(year, practitioners, sorted({*model_ids, *referral_models}))
+    without_model = cube_views(year, practitioners, None)
+    source, from_, where = conversations_source()
+    totals_raw = cube_counts(tx, views, [], source, from_, where)
+    scores = _score_cells(tx, without_model, models)
+    movement, changes = _movement_cells(tx, without_model, models)
+    wanted = _wanted_cells(tx, without_model, models)
+    organisation_ids, organisations = _organisation_cells(tx, views)
+    summary_raw, days = _summary_raw(tx, views, today, due_days)
+    groups, equity_raw = _equity_raw(tx, views, year)
+    totals, summary, equity = _shared(views, totals_raw, summary_raw, groups, equity_raw)
+    return Year(
+        model_ids,
+        models,
+        totals,
+        scores,
+        movement,
+        changes,
+        wanted,
+        organisation_ids,
+        organisations,
+        summary,
+        days,
+        groups,
+        equity,
+        datetime.now(UTC),
+    )
+
+
+def _shared(views, totals_raw, summary_raw, groups, equity_raw):
+    """The tables that share cells, suppressed until they agree (see the module); a table is
+    suppressed again only when a cell it shares was hidden by another since."""
+    forced: dict[str, set[Filter]] = {m: set() for m in MEASURES}
+    summary_groups = [Group(("with_feedback", "without_feedback"), "referred")]
+
+    def totals_table():
+        return suppress_cube(totals_raw, ["total"], forced=_force(forced["with_conversation"], "total"))
+
+    def summary_table():
+        return suppress_cube(
+            summary_raw,
+            list(OUTCOMES),
+            summary_groups,
+            forced=_merge(_force(forced["referred"], "referred"), _force(forced["with_feedback"], "with_feedback")),
+        )
+
+    def equity_table(by: str, m: str):
+        return suppress_cube(
+            equity_raw[by][m],
+            ["", *groups[by]],
+            [Group(tuple(groups[by]), "")],
+            totals=dict.fromkeys(groups[by], ""),
+            forced=_force(forced[m], ""),
+        )
+
+    # Which measures each table shares, and where in it.
+    tables = {
+        "totals": (("with_conversation", "total"),),
+        "summary": (("referred", "referred"), ("with_feedback", "with_feedback")),
+        **{(by, m): ((m, ""),) for by in ("area", "age") for m in MEASURES},
+    }
+    makers = {"totals": totals_table, "summary": summary_table}
+    makers.update({(by, m): (lambda by=by, m=m: equity_table(by, m)) for by in ("area", "age") for m in MEASURES})
+    made = {name: make() for name, make in makers.items()}
+    while True:
+        grown = set()
+        for name, shared in tables.items():
+            for measure, key in shared:
+                hidden = made[name].hidden_views(key)
+                if not hidden <= forced[measure]:
+                    forced[measure] |= hidden
+                    grown.add(measure)
+        if not grown:
+            equity = {by: {m: made[(by, m)] for m in MEASURES} for by in ("area", "age")}
+            return made["totals"], made["summary"], equity
+        for name, shared in tables.items():
+            if any(measure in grown for measure, _key in shared):
+                made[name] = makers[name]()
+
+
+def _force(views: set[Filter], key: Hashable) -> dict[Filter, tuple[Hashable, ...]]:
+    return {view: (key,) for view in views}
+
+
+def _merge(*forced: dict[Filter, tuple[Hashable, ...]]) -> dict[Filter, tuple[Hashable, ...]]:
+    result: dict[Filter, tuple[Hashable, ...]] = {}
+    for mapping in forced:
+        for view, keys in mapping.items():
+            result[view] = (*result.get(view, ()), *keys)
+    return result
+
+
+@dataclass(frozen=True)
+class ScoredDomain:
+    model_id: str
+    domain_id: str
+    title: str
+    low: int | None
+    high: int | None
+
+
+def _models(tx: Session, model_ids) -> list[list[ScoredDomain]]:
+    """Per model (its newest version used here), its domains and their scales, in its order."""
+    result = []
+    for model_id in sorted(model_ids):
+        version = tx.execute(select(func.max(_C.c.model_version)).where(_C.c.model_id == model_id)).scalar()
+        domains: list[ScoredDomain] = []
+        if version is not None:
+            try:
+                model = find_model(tx, model_id, version)
+            except NotFoundError:
+                model = None
+            if model is not None:
+                for domain in model.domains:
+                    scale = model.scale_of(domain)
+                    domains.append(
+                        ScoredDomain(
+                            model_id,
+                            domain.id,
+                            model.domain_label(domain),
+                            scale.min if scale else None,
+                            scale.max if scale else None,
+                        )
+                    )
+        result.append(domains)
+    return result
+
+
+def _score_cells(tx: Session, views, models: list[list[ScoredDomain]]) -> CubeCells:
+    source, from_, where = conversations_source()
+    from_ = from_.join(_DA, _DA.c.conversation_id == _C.c.id)
+    where = [*where, _DA.c.score.is_not(None)]
+    raw = cube_counts(tx, views, [_C.c.model_id, _DA.c.domain_id, _DA.c.score], source, from_, where, with_totals=True)
+    seen: set[tuple] = {k for counts in raw.values() for k in counts}
+    keys: list[tuple] = []
+    groups: list[Group] = []
+    for domains in models:
+        for d in domains:
+            if d.low is None:
+                continue
+            points = sorted(
+                set(range(d.low, d.high + 1))
+                | {k[2] for k in seen if k[:2] == (d.model_id, d.domain_id) and k[2] is not None}
+            )
+            members = tuple((d.model_id, d.domain_id, p) for p in points)
+            total = (d.model_id, d.domain_id, None)
+            keys += [total, *members]
+            groups.append(Group(members, total))
+    return suppress_cube(raw, keys, groups)
+
+
+def _movement_cells(
+    tx: Session, views, models: list[list[ScoredDomain]]
+) -> tuple[CubeCells, dict[Filter, dict[Hashable, int]]]:
+    start, end = views[0].period.bounds()
+    completed = _C.c.completed_at.is_not(None)
+    active = select(_C.c.client_id).where(completed, _C.c.started_at >= start, _C.c.started_at < end)
+    ranked = (
+        select(
+            _C.c.id,
+            _C.c.client_id,
+            _C.c.model_id,
+            _C.c.started_at,
+            _C.c.practitioner_id,
+            func.row_number()
+            .over(partition_by=[_C.c.client_id, _C.c.model_id], order_by=[_C.c.started_at, _C.c.id])
+            .label("n"),
+        )
+        .where(completed, _C.c.client_id.in_(active))
+        .cte("ranked")
+    )
+    first, follow = ranked.alias("first_conversation"), ranked.alias("follow_up")
+    a1, a2 = _DA.alias("first_score"), _DA.alias("follow_up_score")
+    change = (a2.c.score - a1.c.score).label("change")
+    from_ = (
+        follow.join(first, and_(first.c.client_id == follow.c.client_id, first.c.model_id == follow.c.model_id))
+        .join(a1, a1.c.conversation_id == first.c.id)
+        .join(a2, and_(a2.c.conversation_id == follow.c.id, a2.c.domain_id == a1.c.domain_id))
+        .join(_CL, _CL.c.id == follow.c.client_id)
+    )
+    source = Source(follow.c.started_at, follow.c.practitioner_id, follow.c.model_id)
+    where = [first.c.n == 1, follow.c.n == 2, a1.c.score.is_not(None), a2.c.score.is_not(None)]
+    raw = cube_counts(tx, views, [follow.c.model_id, a1.c.domain_id, change], source, from_, where)
+    folded: dict[Filter, dict[Hashable, int]] = {}
+    for view, counts in raw.items():
+        per: dict[Hashable, int] = {}
+        for (model_id, domain_id, delta), n in counts.items():
+            direction = "up" if delta > 0 else "down" if delta < 0 else "same"
+            for key in ((model_id, domain_id, direction), (model_id, domain_id, "total")):
+                per[key] = per.get(key, 0) + n
+        folded[view] = per
+    scored = [d for domains in models for d in domains if d.low is not None]
+    keys = [(d.model_id, d.domain_id, part) for d in scored for part in ("total", "up", "same", "down")]
+    groups = [
+        Group(tuple((d.model_id, d.domain_id, p) for p in ("up", "same", "down")), (d.model_id, d.domain_id, "total"))
+        for d in scored
+    ]
+    return suppress_cube(folded, keys, groups), raw
+
+
+def _wanted_cells(tx: Session, views, models: list[list[ScoredDomain]]) -> CubeCells:
+    start, end = views[0].period.bounds()
+    in_year = [_C.c.completed_at.is_not(None), _C.c.started_at >= start, _C.c.started_at < end]
+    columns = (_C.c.client_id, _C.c.practitioner_id, _C.c.model_id, _C.c.started_at)
+    flagged = (
+        select(*columns, _DA.c.domain_id.label("domain_id"))
+        .select_from(_C.join(_DA, _DA.c.conversation_id == _C.c.id))
+        .where(
+            *in_year,
+            or_(_DA.c.important == true(), _DA.c.client_wants_to_talk == true(), _DA.c.priority_rank == 1),
+        )
+    )
+    with_goal = (
+        select(*columns, _G.c.domain_id.label("domain_id"))
+        .select_from(_C.join(_G, _G.c.conversation_id == _C.c.id))
+        .where(*in_year, _G.c.domain_id.is_not(None))
+    )
+    wanted = union_all(flagged, with_goal).subquery("wanted")
+    source = Source(wanted.c.started_at, wanted.c.practitioner_id, wanted.c.model_id)
+    from_ = wanted.join(_CL, _CL.c.id == wanted.c.client_id)
+    raw = cube_counts(tx, views, [wanted.c.model_id, wanted.c.domain_id], source, from_)
+    keys = [(d.model_id, d.domain_id) for domains in models for d in domains]
+    return suppress_cube(raw, keys)
+
+
+def _organisation_cells(tx: Session, views) -> tuple[list[int | None], CubeCells]:
+    source, from_ = referrals_source()
+    from_ = from_.outerjoin(_O, _O.c.id == _R.c.offering_id).outerjoin(_ORG, _ORG.c.id == _O.c.organisation_id)
+    raw = cube_counts(tx, views, [_ORG.c.id, _R.c.status], source, from_, with_totals=True)
+    organisations = sorted({k[0] for counts in raw.values() for k in counts}, key=lambda i: (i is None, i or 0))
+    keys, groups = [], []
+    for org in organisations:
+        members = tuple((org, status) for status in SENT_STATUSES)
+        keys += [(org, None), *members]
+        groups.append(Group(members, (org, None)))
+    return organisations, suppress_cube(raw, keys, groups)
+
+
+OUTCOMES = ("referred", "with_feedback", "without_feedback", "overdue")
+
+
+def _summary_raw(
+    tx: Session, views, today: date, due_days: int
+) -> tuple[dict[Filter, dict[Hashable, int]], dict[Filter, dict[Hashable, int]]]:
+    source, from_ = referrals_source()
+    flags = {
+        "n": true(),
+        "fb": _R.c.feedback_at.is_not(None),
+        "late": overdue_condition(today, due_days),
+    }
+    outcomes = {
+        "referred": lambda x: x["n"] > 0,
+        "with_feedback": lambda x: x["fb"] > 0,
+        "without_feedback": lambda x: (x["n"] > 0) & (x["fb"] == 0),
+        "overdue": lambda x: x["late"] > 0,
+    }
+    counted = cube_per_client(tx, views, source, from_, flags, outcomes)
+    raw = {view: counts.get(None, dict.fromkeys(outcomes, 0)) for view, counts in counted.items()}
+    days = days_between(tx, _R.c.sent_at, _R.c.feedback_at)
+    histogram = cube_counts(
+        tx, views, [days], source, from_, [_R.c.feedback_at.is_not(None)], counted=_R.c.id, distinct_=False
+    )
+    return raw, histogram
+
+
+def _equity_raw(tx: Session, views, year: int) -> tuple[dict[str, list[str]], dict[str, dict[str, CountArray]]]:
+    """Per client, their area (PC4) and age band at the end of the year: one count per (area,
+    band) and view, then folded to areas and to bands (a client is in one of each, so the
+    groups' counts add up to the practice's)."""
+    start, end = Period(year).bounds()
+    area = pc4(_CL.c.postal_code)
+    band = band_key(_CL.c.birth_date, Period(year).last_day)
+    key = func.coalesce(area, "") + literal("|") + band
+    import numpy as np
+
+    periods = periods_of(year)
+    from_ = None
+    # The practice's clients (the denominator): in the list before the period's end, whoever
+    # the practitioner or the model.
+    columns = [
+        func.count(case((_CL.c.created_at < p.bounds()[1], _CL.c.id))).label(f"p{j}") for j, p in enumerate(periods)
+    ]
+    registered = tx.execute(select(key, *columns).group_by(key)).all()
+    # The reach: conversations and referrals per client.
+    conversations = select(
+        _C.c.client_id.label("client_id"),
+        _C.c.started_at.label("at"),
+        _C.c.practitioner_id.label("practitioner_id"),
+        _C.c.model_id.label("model_id"),
+        literal(1).label("conversation"),
+        literal(0).label("referral"),
+        literal(0).label("feedback"),
+    ).where(_C.c.completed_at.is_not(None), _C.c.started_at >= start, _C.c.started_at < end)
+    linked = _C.alias("linked")
+    referrals = (
+        select(
+            _R.c.client_id,
+            _R.c.sent_at,
+            _R.c.created_by_id,
+            linked.c.model_id,
+            literal(0),
+            literal(1),
+            case((_R.c.feedback_at.is_not(None), 1), else_=0),
+        )
+        .select_from(_R.outerjoin(linked, linked.c.id == _R.c.conversation_id))
+        .where(_R.c.sent_at >= start, _R.c.sent_at < end)
+    )
+    events = union_all(conversations, referrals).subquery("events")
+    source = Source(events.c.at, events.c.practitioner_id, events.c.model_id)
+    flags = {"conv": events.c.conversation == 1, "ref": events.c.referral == 1, "fb": events.c.feedback == 1}
+    outcomes = {
+        "with_conversation": lambda x: x["conv"] > 0,
+        "referred": lambda x: x["ref"] > 0,
+        "with_feedback": lambda x: x["fb"] > 0,
+        "returning": lambda x: (x["conv"] >= 2) | (x["ref"] >= 2),
+    }
+    from_ = events.join(_CL, _CL.c.id == events.c.client_id)
+    reached_groups, reached = cube_per_client_array(tx, views, source, from_, flags, outcomes, key=key)
+    # Every (area, band) met, as one index; per view and index the five measures.
+    combined = list(dict.fromkeys([row[0] for row in registered] + list(reached_groups)))
+    position = {g: i for i, g in enumerate(combined)}
+    measures = np.zeros((len(views), len(combined), len(MEASURES)), dtype=np.int64)
+    period_index = {p: j for j, p in enumerate(periods)}
+    by_period = np.zeros((len(periods), len(combined)), dtype=np.int64)
+    for row in registered:
+        by_period[:, position[row[0]]] = row[1:]
+    measures[:, :, 0] = by_period[[period_index[v.period] for v in views]]
+    reach_columns = [position[g] for g in reached_groups]
+    measures[:, reach_columns, 1:] = reached
+    groups: dict[str, list[str]] = {}
+    result: dict[str, dict[str, CountArray]] = {}
+    for by in ("area", "age"):
+        names_of = []
+        for g in combined:
+            code, _bar, band_name = str(g).rpartition("|")
+            names_of.append((code if PC4.fullmatch(code) else UNKNOWN_AREA) if by == "area" else band_name)
+        if by == "area":
+            names = sorted(set(names_of), key=lambda g: (g == UNKNOWN_AREA, g))
+        else:
+            names = [name for name, _low, _high in AGE_BANDS]
+        name_index = {n: i for i, n in enumerate(names)}
+        folded = np.zeros((len(views), len(names), len(MEASURES)), dtype=np.int64)
+        np.add.at(folded, (slice(None), [name_index[n] for n in names_of]), measures)
+        groups[by] = names
+        result[by] = {
+            m: CountArray(views, np.concatenate([folded[:, :, k].sum(axis=1, keepdims=True), folded[:, :, k]], axis=1))
+            for k, m in enumerate(MEASURES)
+        }
+    return groups, result
