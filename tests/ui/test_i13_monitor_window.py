@@ -291,7 +291,9 @@ def test_count_again_counts_anew_what_changed_since(qtbot, db, actor, practice):
     with db.transaction() as tx:
         client = create_client(tx, actor, ClientInput("Nieuw", "Test", "01-01-1970"), now=REGISTERED)
         started = at(day(2025, 3, 20))
-        record_conversation(tx, actor, client.id, ConversationContent(PH, 1, started, completed_at=started), now=started)
+        record_conversation(
+            tx, actor, client.id, ConversationContent(PH, 1, started, completed_at=started), now=started
+        )
     choose(window.period_combo, (None, None))
     choose(window.period_combo, (1, None))
     qtbot.waitUntil(lambda: not window.counting, timeout=30_000)

@@ -392,9 +392,8 @@ def test_opening_the_monitor_is_in_the_audit_trail_without_content(db, actor):
 
 
 def test_a_filter_is_checked(db, actor):
-    with db.transaction() as tx:
-        with pytest.raises(InputError):
-            equity(tx, actor, Filter(Q1), "city")
+    with db.transaction() as tx, pytest.raises(InputError):
+        equity(tx, actor, Filter(Q1), "city")
 
 
 # -- the rule on raw counts (no database) --------------------------------------------------------
