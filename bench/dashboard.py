@@ -91,9 +91,9 @@ def dashboard(practice: Practice, today: date, repeat: int) -> list[report.Resul
             with db.transaction() as tx:
                 monitor(tx, manager, view, today=today, now=now)
                 parts["monitor"] = time.perf_counter()
-                equity(tx, manager, view, by="area", now=now)
+                equity(tx, manager, view, by="area", today=today, now=now)
                 parts["equity by area"] = time.perf_counter()
-                equity(tx, manager, view, by="age", now=now)
+                equity(tx, manager, view, by="age", today=today, now=now)
                 parts["equity by age"] = time.perf_counter()
             ended = time.perf_counter()
             spans, before = {}, started

@@ -46,6 +46,7 @@ the case where it is exact.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -331,6 +332,55 @@ def _sibling_groups(views: Sequence[Filter]) -> dict[Filter, list[list[Filter]]]
     return result
 
 
+class _Shape:
+    """What only the views decide, worked out once per set of views: the (view, broader view)
+    pairs of rule 3 (without a view with itself, and with it, for the totals' comparison), in
+    runs per view, and the sibling groups batched by size (rule 2)."""
+
+    def __init__(self, views: tuple[Filter, ...]):
+        import numpy as np
+
+        index = {view: i for i, view in enumerate(views)}
+        pairs = [(i, index[w]) for i, view in enumerate(views) for w in view.lattice() if w in index]
+        every = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        others = every[every[:, 0] != every[:, 1]]
+        self.narrow, self.broad = others[:, 0], others[:, 1]
+        self.narrow_self, self.broad_self = every[:, 0], every[:, 1]
+        # The pairs are in view order: each view's pairs are one run, reduced with ``reduceat``.
+        self.narrow_starts = _run_starts(self.narrow)
+        self.narrow_views = self.narrow[self.narrow_starts]
+        self.self_starts = _run_starts(self.narrow_self)
+        self.self_views = self.narrow_self[self.self_starts]
+        by_size: dict[int, tuple[list[int], list[list[int]]]] = {}
+        for view, found in _sibling_groups(list(views)).items():
+            for group in found:
+                parents, rows = by_size.setdefault(len(group), ([], []))
+                parents.append(index[view])
+                rows.append([index[s] for s in group])
+        self.batches = [(np.array(parents), np.array(rows)) for parents, rows in by_size.values()]
+
+
+def _run_starts(narrow):
+    import numpy as np
+
+    if not len(narrow):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, narrow[1:] != narrow[:-1]])
+
+
+_SHAPES: OrderedDict[tuple[Filter, ...], _Shape] = OrderedDict()
+
+
+def _shape_of(views: tuple[Filter, ...]) -> _Shape:
+    found = _SHAPES.get(views)
+    if found is None:
+        found = _Shape(views)
+        _SHAPES[views] = found
+        while len(_SHAPES) > 8:
+            _SHAPES.popitem(last=False)
+    return found
+
+
 @dataclass(frozen=True)
 class CountArray:
     """Raw counts of a cube as a numpy array: ``values[i, k]`` for ``views[i]`` and key k."""
@@ -385,31 +435,21 @@ def suppress_cube(
     # Rule 3: every broader view in the cube, and each key's total in the view and its broader views.
     with_total = [k for k, key in enumerate(key_list) if totals and totals.get(key) in key_index]
     their_total = [key_index[totals[key_list[k]]] for k in with_total] if totals else []
-    pairs = [(i, index[w]) for i, view in enumerate(views) for w in view.lattice() if w in index]
-    if pairs:
-        narrow, broad = (np.array(side) for side in zip(*pairs, strict=True))
-        different = narrow != broad
-        revealed = small(np.abs(values[broad[different]] - values[narrow[different]]))
-        np.logical_or.at(hidden, narrow[different], revealed)
-        if with_total:
-            revealed = small(np.abs(values[broad][:, their_total] - values[narrow][:, with_total]))
-            columns = hidden[:, with_total]
-            np.logical_or.at(columns, narrow, revealed)
-            hidden[:, with_total] = columns
+    shape = _shape_of(tuple(views))
+    if len(shape.narrow):
+        revealed = small(np.abs(values[shape.broad] - values[shape.narrow]))
+        hidden[shape.narrow_views] |= np.logical_or.reduceat(revealed, shape.narrow_starts, axis=0)
+    if with_total and len(shape.narrow_self):
+        revealed = small(np.abs(values[shape.broad_self][:, their_total] - values[shape.narrow_self][:, with_total]))
+        folded = np.logical_or.reduceat(revealed, shape.self_starts, axis=0)
+        hidden[np.ix_(shape.self_views, with_total)] |= folded
     # Rule 2.
     in_view = [
         (np.array([key_index[m] for m in g.members if m in key_index]), key_index.get(g.total))
         for g in groups
         if any(m in key_index for m in g.members)
     ]
-    # The sibling groups, batched by size: parents (n,) and their siblings' rows (n, size).
-    by_size: dict[int, tuple[list[int], list[list[int]]]] = {}
-    for view, found in _sibling_groups(views).items():
-        for group in found:
-            parents, rows = by_size.setdefault(len(group), ([], []))
-            parents.append(index[view])
-            rows.append([index[s] for s in group])
-    batches = [(np.array(parents), np.array(rows)) for parents, rows in by_size.values()]
+    batches = shape.batches
     masked = np.iinfo(np.int64).max
     changed = True
     while changed:
