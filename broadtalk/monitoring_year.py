@@ -227,8 +227,20 @@ class ScoredDomain:
 def _models(tx: Session, model_ids) -> list[list[ScoredDomain]]:
     """Per model (its newest version used here), its domains and their scales, in its order."""
     result = []
-    for model_id in sorted(model_ids):
-        version = tx.execute(select(func.max(_C.c.model_version)).where(_C.c.model_id == model_id)).scalar()
+    wanted = sorted(model_ids)
+    newest = (
+        dict(
+            tx.execute(
+                select(_C.c.model_id, func.max(_C.c.model_version))
+                .where(_C.c.model_id.in_(wanted))
+                .group_by(_C.c.model_id)
+            ).all()
+        )
+        if wanted
+        else {}
+    )
+    for model_id in wanted:
+        version = newest.get(model_id)
         domains: list[ScoredDomain] = []
         if version is not None:
             try:
