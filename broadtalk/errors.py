@@ -50,6 +50,10 @@ def os_reason(error: OSError | int) -> str:
     """Why the system refused a file operation, in the interface language ("de schijf is vol"),
     for a message that says it in brackets; the system's own words (English) only for a rare
     reason broadtalk has no words of its own for."""
+    from broadtalk.files import NotAnOrdinaryFile
+
+    if isinstance(error, NotAnOrdinaryFile):
+        return _("it is a device or a pipe, not a file")
     number = error if isinstance(error, int) else error.errno
     reasons = {
         errno.ENOSPC: lambda: _("the disk is full"),

@@ -4,6 +4,7 @@ with a private umask, so whatever else they create is private too."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from contextlib import suppress
@@ -79,6 +80,11 @@ def write_private_bytes(path: Path, data: bytes) -> None:
 def _write_private(path: Path, mode: str, content: str | bytes, **options: str) -> None:
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
+    with suppress(FileNotFoundError):
+        kind = path.stat().st_mode
+        if not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
+            # A device, a pipe or a socket: renaming over it would replace, say, /dev/null.
+            raise NotAnOrdinaryFile(errno.EINVAL, "not an ordinary file", str(path))
     try:
         partial.unlink(missing_ok=True)
         private_file(partial)

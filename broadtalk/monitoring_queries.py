@@ -216,14 +216,9 @@ def _cube_of_clients(tx, views, keys, source, from_, where, suffix, result, with
     for group_rows, group_keys, group_suffix in tables:
         final_keys = [_key_of((*k, *group_suffix), len(k), group_suffix) for k in group_keys]
         for with_practitioner, with_model in choices:
-            keep = np.ones(len(rows), dtype=bool)
-            code = group_rows.copy()
-            if with_practitioner:
-                keep &= practitioner_rows >= 0
-                code = code * (len(practitioners) + 1) + practitioner_rows + 1
-            if with_model:
-                keep &= model_rows >= 0
-                code = code * (len(models) + 1) + model_rows + 1
+            keep, code = _encoded(
+                group_rows, practitioner_rows, model_rows, practitioners, models, with_practitioner, with_model
+            )
             full = code[keep] * clients + client_rows[keep]
             unique, inverse = np.unique(full, return_inverse=True)
             masks = np.zeros(len(unique), dtype=np.int64)
@@ -243,6 +238,23 @@ def _cube_of_clients(tx, views, keys, source, from_, where, suffix, result, with
                     key = final_keys[rest]
                     into[key] = into.get(key, 0) + int(counts[c])
     return result
+
+
+def _encoded(group_rows, practitioner_rows, model_rows, practitioners, models, with_practitioner, with_model):
+    """Per row, whether it counts in this combination of dimensions (a row without a model
+    counts in no model's view) and its cube code: the key index, then the practitioner and the
+    model, each as 1 + its index (``_decoded`` reads it back)."""
+    import numpy as np
+
+    keep = np.ones(len(group_rows), dtype=bool)
+    code = group_rows.copy()
+    if with_practitioner:
+        keep &= practitioner_rows >= 0
+        code = code * (len(practitioners) + 1) + practitioner_rows + 1
+    if with_model:
+        keep &= model_rows >= 0
+        code = code * (len(models) + 1) + model_rows + 1
+    return keep, code
 
 
 def _decoded(code: int, practitioners: list | None, models: list, with_model: bool) -> tuple[int, object, object]:
@@ -385,14 +397,9 @@ def cube_per_client_array(
     clients = int(client_rows.max()) + 1
     names = list(flags)
     for with_practitioner, with_model in choices:
-        keep = np.ones(count, dtype=bool)
-        code = group_rows.copy()
-        if with_practitioner:
-            keep &= practitioner_rows >= 0
-            code = code * (len(practitioners) + 1) + practitioner_rows + 1
-        if with_model:
-            keep &= model_rows >= 0
-            code = code * (len(models) + 1) + model_rows + 1
+        keep, code = _encoded(
+            group_rows, practitioner_rows, model_rows, practitioners, models, with_practitioner, with_model
+        )
         unique, inverse = np.unique(code[keep] * clients + client_rows[keep], return_inverse=True)
         unique_codes = unique // clients
         kept_months = month_rows[keep]

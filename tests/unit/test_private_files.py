@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from broadtalk import backups
+from broadtalk import backups, i18n
 from broadtalk.store.database import Database
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
@@ -94,3 +94,23 @@ def test_the_command_line_creates_every_file_owner_only(tmp_path):
             assert mode(path) & 0o077 == 0, path
         else:
             assert mode(path) == 0o600, path
+
+
+def test_a_file_written_whole_never_replaces_a_device_or_a_pipe(tmp_path):
+    """An export asked to go to /dev/null or a named pipe: renaming the finished file over it
+    would replace the device (as root, /dev/null itself). Refused with a reason in words, the
+    pipe left as it was and no partial file behind."""
+    import os
+    import stat as stat_module
+
+    from broadtalk.errors import os_reason
+    from broadtalk.files import NotAnOrdinaryFile, write_private_bytes
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(NotAnOrdinaryFile) as refused:
+        write_private_bytes(pipe, b"figures")
+    assert stat_module.S_ISFIFO(pipe.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+    i18n.set_language("en")
+    assert os_reason(refused.value) == "it is a device or a pipe, not a file"
