@@ -982,7 +982,7 @@ def cmd_client_summary(args: argparse.Namespace) -> int:
 def cmd_monitor(args: argparse.Namespace) -> int:
     """``monitor``: the monitor's figures to a CSV file or a PDF report (``monitoring_report``)."""
     from broadtalk.audit import require
-    from broadtalk.monitoring import Filter, equity, monitor
+    from broadtalk.monitoring import Filter, count_for
     from broadtalk.monitoring_report import report_names, write_csv, write_pdf
     from broadtalk.permissions import Permission
     from broadtalk.workstation import practice_name
@@ -999,12 +999,13 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     db = _open_database(args, create=False)
     try:
         actor = _acting(db)
+        require(actor, Permission.VIEW_REFERRAL_STATUS)  # before a name is looked up
         with db.transaction() as tx:
-            require(actor, Permission.VIEW_REFERRAL_STATUS)  # before a name is looked up
             names = report_names(tx, view)
-            figures = monitor(tx, actor, view)
-            equities = [equity(tx, actor, view, b, area_scores=area_scores) for b in by]
             practice = practice_name(tx) or None
+        # Counted reading only (a year takes seconds in a large practice: no write lock held).
+        counted = count_for(db, actor, view, by=by, area_scores=area_scores)
+        figures, equities = counted.figures, list(counted.equities)
     finally:
         db.close()
     if args.csv is not None:

@@ -41,15 +41,18 @@ a conversation through it. Opening the monitor is recorded in the audit trail (a
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import logging
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from broadtalk.errors import StoreError
 from broadtalk.i18n import _, dutch_today
-from broadtalk.monitoring_equity import EquityRow, EquityTable, equity
+from broadtalk.monitoring_equity import EquityRow, EquityTable, check_by, equity, equity_of
 from broadtalk.monitoring_queries import AGE_BANDS, UNKNOWN_AREA, check_and_record, forget_computed
 from broadtalk.monitoring_suppression import (
     THRESHOLD,
@@ -58,10 +61,9 @@ from broadtalk.monitoring_suppression import (
     Filter,
     Period,
     derived,
-    median_of,
     share,
 )
-from broadtalk.monitoring_year import OUTCOMES, SENT_STATUSES, Year, year_of
+from broadtalk.monitoring_year import OUTCOMES, SENT_STATUSES, Year, keep_year, year_of
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Organisation
 
@@ -70,6 +72,7 @@ __all__ = [
     "THRESHOLD",
     "UNKNOWN_AREA",
     "Cell",
+    "Counted",
     "DomainMovement",
     "DomainScores",
     "DomainWanted",
@@ -80,11 +83,18 @@ __all__ = [
     "OrganisationReferrals",
     "Period",
     "ReferralSummary",
+    "count_for",
     "equity",
     "forget_computed",
     "monitor",
 ]
 
+if TYPE_CHECKING:
+    from broadtalk.area_scores import AreaScores
+    from broadtalk.store.database import Database
+    from broadtalk.store.server import ServerDatabase
+
+log = logging.getLogger(__name__)
 _ORG = Organisation.__table__
 
 
@@ -159,6 +169,9 @@ class Figures:
     referrals: ReferralSummary
     #: When the figures were counted (``max_age`` may give figures counted a little earlier).
     counted_at: datetime | None = None
+    #: Counted before the data last changed, kept from then (``earlier``): a screen shows them
+    #: while it counts again; an export does not.
+    stale: bool = False
 
 
 # -- the figures ---------------------------------------------------------------------------------
@@ -172,13 +185,21 @@ def monitor(
     today: date | None = None,
     now: datetime | None = None,
     max_age: timedelta | None = None,
+    earlier: bool = False,
 ) -> Figures:
     """Every figure of the monitor for one filter, suppressed (see the module). The year is
     counted once per data state; with ``max_age`` figures counted less than that long ago are
-    given even when data changed since (a screen; ``Figures.counted_at`` says when)."""
+    given even when data changed since (a screen; ``Figures.counted_at`` says when); with
+    ``earlier`` the count kept from before the last change, if there is one
+    (``Figures.stale``). Reads only: ``count_for`` also keeps a new count in the database."""
     check_and_record(tx, actor, view, "figures", now)
     today = today or dutch_today(now)
-    year = year_of(tx, view.period.year, today, max_age=max_age)
+    return figures_of(tx, year_of(tx, view.period.year, today, max_age=max_age, earlier=earlier), view)
+
+
+def figures_of(tx: Session, year: Year, view: Filter) -> Figures:
+    """The figures of ``view`` from its year's tables (``monitoring_year.year_of``); reads the
+    organisations' names only."""
     both = view  # the tables whose views have a practitioner and a model
     one = Filter(view.period, view.practitioner_id)  # the model is in the table's keys
     model_ids = [view.model_id] if view.model_id is not None else year.model_ids
@@ -198,7 +219,61 @@ def monitor(
         organisations=_organisations(tx, year, both),
         referrals=_referral_summary(year, both),
         counted_at=year.counted_at,
+        stale=year.stale,
     )
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What a screen or an export shows for a filter: the figures and the equity tables."""
+
+    figures: Figures
+    #: One per ``by`` asked for, in that order.
+    equities: tuple[EquityTable, ...]
+
+
+def count_for(
+    db: Database | ServerDatabase,
+    actor: Actor,
+    view: Filter,
+    *,
+    by: Sequence[str] = ("area", "age"),
+    area_scores: AreaScores | None = None,
+    higher_is_more_need: bool = True,
+    max_age: timedelta | None = None,
+    earlier: bool = False,
+    now: datetime | None = None,
+) -> Counted:
+    """The figures and equity tables of a filter as a screen or a command shows them, in three
+    transactions, so that counting a year (seconds at 10,000 clients) never holds the
+    database's write lock while nurses save: the looks recorded in the audit trail, the count
+    (reading only), then a new count kept for the next opening (``monitoring_kept``; when the
+    database is busy it is kept after the next count instead). ``max_age`` and ``earlier`` as
+    for ``monitor``."""
+    now = now or datetime.now(UTC)
+    today = dutch_today(now)
+    for b in by:
+        check_by(b)
+    with db.transaction() as tx:
+        check_and_record(tx, actor, view, "figures", now)
+        for b in by:
+            check_and_record(tx, actor, view, f"equity-{b}", now)
+    with db.transaction() as tx:
+        year = year_of(tx, view.period.year, today, max_age=max_age, earlier=earlier)
+        figures = figures_of(tx, year, view)
+    equities = tuple(
+        equity_of(
+            year, view, b, area_scores=area_scores if b == "area" else None, higher_is_more_need=higher_is_more_need
+        )
+        for b in by
+    )
+    if year.counting is not None and year.kept is None:
+        try:
+            with db.transaction() as tx:
+                keep_year(tx, year)
+        except StoreError:
+            log.warning("the monitor's count was not kept: the database was busy")
+    return Counted(figures, equities)
 
 
 def _cells(cube: CubeCells, view: Filter, keys=("total",)) -> dict[Hashable, Cell]:
@@ -229,13 +304,12 @@ def _scores(year: Year, view: Filter) -> tuple[DomainScores, ...]:
 
 def _movement(year: Year, view: Filter) -> tuple[DomainMovement, ...]:
     cells = _cells(year.movement, view)
-    changes = year.movement_changes.get(view, {})
+    medians = year.movement_medians.get(view, {})
     result = []
     for domains in year.models:
         for d in domains:
             if d.low is None:
                 continue
-            histogram = {k[2]: n for k, n in changes.items() if k[:2] == (d.model_id, d.domain_id)}
             base = cells.get((d.model_id, d.domain_id, "total"), Cell(0))
             result.append(
                 DomainMovement(
@@ -246,7 +320,7 @@ def _movement(year: Year, view: Filter) -> tuple[DomainMovement, ...]:
                     cells.get((d.model_id, d.domain_id, "up"), Cell(0)),
                     cells.get((d.model_id, d.domain_id, "same"), Cell(0)),
                     cells.get((d.model_id, d.domain_id, "down"), Cell(0)),
-                    derived(median_of(histogram), base),
+                    derived(medians.get((d.model_id, d.domain_id)), base),
                 )
             )
     return tuple(result)
@@ -287,5 +361,5 @@ def _referral_summary(year: Year, view: Filter) -> ReferralSummary:
         without_feedback=cells["without_feedback"],
         overdue=cells["overdue"],
         feedback_share=share(with_feedback, cells["referred"]),
-        median_days_to_feedback=derived(median_of(year.days_to_feedback.get(view, {})), with_feedback),
+        median_days_to_feedback=derived(year.median_days.get(view), with_feedback),
     )

@@ -23,7 +23,7 @@ from broadtalk.monitoring_suppression import (
     Filter,
     share,
 )
-from broadtalk.monitoring_year import MEASURES, year_of
+from broadtalk.monitoring_year import MEASURES, Year, year_of
 from broadtalk.practitioners import Actor
 from broadtalk.store.tables import Client, Conversation, Practitioner, Referral
 
@@ -73,16 +73,29 @@ def equity(
     today: date | None = None,
     now: datetime | None = None,
     max_age: timedelta | None = None,
+    earlier: bool = False,
 ) -> EquityTable:
     """Reach by PC4 area (``by="area"``) or age band (``"age"``, the age at the end of the
     view's year) for a filter: per group the practice's clients, those with a conversation,
     referred, with feedback, coming back, and the shares of the group. With ``area_scores``
     (``area_scores.load_area_scores``) areas are ordered by score, the most need first
-    (``AreaScores.order``), areas without a score after them."""
+    (``AreaScores.order``), areas without a score after them. ``max_age`` and ``earlier`` as
+    for ``monitoring.monitor``."""
+    check_by(by)
+    check_and_record(tx, actor, view, f"equity-{by}", now)
+    year = year_of(tx, view.period.year, today or dutch_today(now), max_age=max_age, earlier=earlier)
+    return equity_of(year, view, by, area_scores=area_scores, higher_is_more_need=higher_is_more_need)
+
+
+def check_by(by: str) -> None:
     if by not in ("area", "age"):
         raise InputError(_("Show the equity view by area or by age band."))
-    check_and_record(tx, actor, view, f"equity-{by}", now)
-    year = year_of(tx, view.period.year, today or dutch_today(now), max_age=max_age)
+
+
+def equity_of(
+    year: Year, view: Filter, by: str, *, area_scores: AreaScores | None = None, higher_is_more_need: bool = True
+) -> EquityTable:
+    """The equity table of ``view`` by area or age band from its year's tables."""
     groups, cells = year.equity_groups[by], year.equity[by]
     if by == "area" and area_scores is not None:
         groups = area_scores.order(groups, higher_is_more_need=higher_is_more_need)

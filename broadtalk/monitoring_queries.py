@@ -13,7 +13,6 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from threading import Lock
-from typing import TypeVar
 
 from sqlalchemy import Integer, and_, case, distinct, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -45,7 +44,6 @@ _C = Conversation.__table__
 _CL = Client.__table__
 _R = Referral.__table__
 _P = Practitioner.__table__
-T = TypeVar("T")
 
 
 # -- the filter's predicates ---------------------------------------------------------------------
@@ -462,14 +460,12 @@ def data_state(tx: Session) -> tuple:
     return tuple(tuple(tx.execute(q).one()) for q in (conversation, referral, client, practitioner))
 
 
-def computed_once(tx: Session, what: tuple, compute: Callable[[], T], *, max_age: timedelta | None = None) -> T:
-    """``compute()`` for this database and ``what``, or what it gave the last time: when the
-    data's state is the same, or (``max_age``) when that was counted less than ``max_age`` ago
-    (a screen that may show figures a few minutes old while nurses keep saving; a year's cube
-    takes seconds at 100,000 clients)."""
-    bind = tx.get_bind()
-    key = (id(bind), str(bind.url), *what)
-    state = data_state(tx)
+def remembered(tx: Session, what: tuple, state: str, *, max_age: timedelta | None = None):
+    """What was computed for this database and ``what`` (``remember``), or None: when it was
+    computed on the same data (``state``, a digest of ``data_state``), or (``max_age``) less
+    than ``max_age`` ago (a screen that may show figures a few minutes old while nurses keep
+    saving; a year's cube takes seconds at 100,000 clients)."""
+    key = _memory_key(tx, what)
     now = datetime.now(UTC)
     with _COMPUTED_LOCK:
         found = _COMPUTED.get(key)
@@ -478,9 +474,17 @@ def computed_once(tx: Session, what: tuple, compute: Callable[[], T], *, max_age
             if kept_state == state or (max_age is not None and now - counted_at <= max_age):
                 _COMPUTED.move_to_end(key)
                 return result
-    result = compute()
+    return None
+
+
+def remember(tx: Session, what: tuple, state: str, counted_at: datetime, result: object) -> None:
+    """Keep ``result`` in memory, computed at ``counted_at`` on the data of ``state``."""
     with _COMPUTED_LOCK:
-        _COMPUTED[key] = (state, now, result)
+        _COMPUTED[_memory_key(tx, what)] = (state, counted_at, result)
         while len(_COMPUTED) > _KEPT:
             _COMPUTED.popitem(last=False)
-    return result
+
+
+def _memory_key(tx: Session, what: tuple) -> tuple:
+    bind = tx.get_bind()
+    return (id(bind), str(bind.url), *what)

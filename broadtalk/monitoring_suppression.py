@@ -516,6 +516,27 @@ class CubeCells(Mapping[Filter, dict[Hashable, Cell]]):
     def __iter__(self):
         return iter(self._index)
 
+    @classmethod
+    def from_shown(cls, views: Sequence[Filter], keys: list[Hashable], shown) -> CubeCells:
+        """Cells as ``shown`` gives them (view × key; a hidden cell is -1, ``as_shown``)."""
+        import numpy as np
+
+        shown = np.asarray(shown, dtype=np.int64).reshape(len(views), len(keys))
+        hidden = shown < 0
+        return cls(
+            {v: i for i, v in enumerate(views)}, list(keys), np.where(hidden, 0, shown).tolist(), hidden.tolist()
+        )
+
+    def as_shown(self) -> tuple[list[Filter], list[Hashable], object]:
+        """The views, the keys and the cells as they may be shown: a numpy array view × key
+        with -1 for a hidden cell (its number is not in it)."""
+        import numpy as np
+
+        views = sorted(self._index, key=self._index.__getitem__)
+        values = np.asarray(self._values, dtype=np.int64).reshape(len(views), len(self._keys))
+        hidden = np.asarray(self._hidden, dtype=bool).reshape(values.shape)
+        return views, list(self._keys), np.where(hidden, -1, values)
+
     def hidden_views(self, key: Hashable) -> set[Filter]:
         """The views in which ``key``'s cell is hidden."""
         k = self._keys.index(key)

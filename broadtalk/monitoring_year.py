@@ -13,30 +13,35 @@ to protect another cell is never shown by another table.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
 from sqlmodel import Session
 
-from broadtalk.errors import NotFoundError
+from broadtalk.errors import NotFoundError, RefusedError
 from broadtalk.forms.library import find_model
+from broadtalk.i18n import _
+from broadtalk.monitoring_kept import Kept, keep, kept_count, read_kept, state_digest
 from broadtalk.monitoring_queries import (
     AGE_BANDS,
     PC4,
     UNKNOWN_AREA,
     Source,
     band_key,
-    computed_once,
     conversations_source,
     cube_counts,
     cube_per_client,
     cube_per_client_array,
+    data_state,
     days_between,
     overdue_condition,
     pc4,
     referrals_source,
+    remember,
+    remembered,
 )
 from broadtalk.monitoring_suppression import (
     CountArray,
@@ -45,6 +50,7 @@ from broadtalk.monitoring_suppression import (
     Group,
     Period,
     cube_views,
+    median_of,
     periods_of,
     suppress_cube,
 )
@@ -76,6 +82,21 @@ _ORG = Organisation.__table__
 _P = Practitioner.__table__
 
 
+#: Asked between the tables of a count (in this thread, or this task): True stops the count with
+#: ``CountStopped``. A screen's worker sets it, so that closing the app does not wait for a count.
+STOP: ContextVar[Callable[[], bool] | None] = ContextVar("monitor_stop", default=None)
+
+
+class CountStopped(RefusedError):
+    """A count was stopped before it finished (``STOP``); nothing was kept."""
+
+
+def _go_on() -> None:
+    stop = STOP.get()
+    if stop is not None and stop():
+        raise CountStopped(_("The count was stopped."))
+
+
 @dataclass
 class Year:
     """Every table of the monitor in every view of a year, suppressed together."""
@@ -85,26 +106,117 @@ class Year:
     totals: CubeCells
     scores: CubeCells
     movement: CubeCells
-    movement_changes: dict[Filter, dict[Hashable, int]]
+    #: Per view (of ``movement``) and (model, domain), the median change; shown only under its
+    #: base's cell (``derived``).
+    movement_medians: dict[Filter, dict[tuple[str, str], float | None]]
     wanted: CubeCells
     organisation_ids: list[int | None]
     organisations: CubeCells
     summary: CubeCells
-    days_to_feedback: dict[Filter, dict[Hashable, int]]
+    #: Per view, the median days from sending to feedback; shown only under ``summary``'s
+    #: "with_feedback" (``derived``).
+    median_days: dict[Filter, float | None]
     #: "area" / "age" → its groups in order, and per measure its cube.
     equity_groups: dict[str, list[str]]
     equity: dict[str, dict[str, CubeCells]]
     #: When it was counted.
     counted_at: datetime
+    #: Each model's version whose domains these are.
+    model_versions: dict[str, int] = field(default_factory=dict)
+    #: Kept from an earlier count (``monitoring_kept``), counted before the data last changed:
+    #: a screen shows it at once and counts again.
+    stale: bool = False
+    #: This count as counted in this process (None when read back from the database).
+    counting: Kept | None = field(default=None, compare=False)
+    #: As kept in the database: read from it, or written to it (``keep_year``).
+    kept: Kept | None = field(default=None, compare=False)
 
 
-def year_of(tx: Session, year: int, today: date, *, max_age: timedelta | None = None) -> Year:
+def year_of(tx: Session, year: int, today: date, *, max_age: timedelta | None = None, earlier: bool = False) -> Year:
     """The year's tables, computed once per database, day and data state (or, with ``max_age``,
-    as counted less than that long ago)."""
+    as counted less than that long ago), from memory, from the count kept in the database
+    (``monitoring_kept``) or counted now. ``earlier``: a kept count counted before the data
+    last changed may be given at once (``Year.stale``: a screen shows it and counts again)."""
     due_days = feedback_due_days(tx)
-    return computed_once(
-        tx, ("year", year, today, due_days), lambda: _compute_year(tx, year, today, due_days), max_age=max_age
+    what = ("year", year, today, due_days)
+    digest = state_digest(data_state(tx))
+    found = remembered(tx, what, digest, max_age=max_age)
+    if found is not None:
+        return found
+    now = datetime.now(UTC)
+    kept = kept_count(tx, year)
+    if kept is not None and kept.counted_on == today and kept.due_days == due_days:
+        current = kept.state == digest or (max_age is not None and now - kept.counted_at <= max_age)
+        if current or earlier:
+            found = _kept_year(tx, kept)
+            if found is not None:
+                if current:
+                    remember(tx, what, kept.state, kept.counted_at, found)
+                    return found
+                return replace(found, stale=True)
+    elif kept is not None and earlier:  # counted on another day, or with other feedback days
+        found = _kept_year(tx, kept)
+        if found is not None:
+            return replace(found, stale=True)
+    counted = _compute_year(tx, year, today, due_days)
+    counted.counting = Kept(year, today, due_days, digest, counted.counted_at)
+    remember(tx, what, digest, counted.counted_at, counted)
+    return counted
+
+
+def _kept_year(tx: Session, kept: Kept) -> Year | None:
+    """The kept count as a ``Year``, titles in the language of the moment; None when unreadable.
+    Read once per count kept (a screen asks for several tables of it)."""
+    what = ("kept", kept)
+    found = remembered(tx, what, kept.state)
+    if found is None:
+        found = _read_year(tx, kept)
+        if found is not None:
+            remember(tx, what, kept.state, kept.counted_at, found)
+    return found
+
+
+def _read_year(tx: Session, kept: Kept) -> Year | None:
+    fields = read_kept(tx, kept)
+    if fields is None:
+        return None
+    model_ids, models, versions = [], [], {}
+    for model_id, version, domains in fields.pop("models"):
+        titles = _titles(tx, model_id, version)
+        model_ids.append(model_id)
+        if version is not None:
+            versions[model_id] = version
+        models.append([ScoredDomain(model_id, d, titles.get(d, title), low, high) for d, title, low, high in domains])
+    return Year(
+        model_ids=model_ids,
+        models=models,
+        counted_at=kept.counted_at,
+        model_versions=versions,
+        kept=kept,
+        **fields,
     )
+
+
+def _titles(tx: Session, model_id: str, version: int | None) -> dict[str, str]:
+    """A model's domain titles in the language of the moment."""
+    if version is None:
+        return {}
+    try:
+        model = find_model(tx, model_id, version)
+    except NotFoundError:
+        return {}
+    return {domain.id: model.domain_label(domain) for domain in model.domains}
+
+
+def keep_year(tx: Session, year: Year) -> bool:
+    """Write a year counted in this process as its year's kept count (``monitoring_kept``), in
+    ``tx``: a short transaction after the count's. True when written (not when it was read
+    from the database, kept already, or a later count is kept)."""
+    if year.counting is None or year.kept is not None:
+        return False
+    written = keep(tx, year, year.counting)
+    year.kept = year.counting
+    return written
 
 
 def _compute_year(tx: Session, year: int, today: date, due_days: int) -> Year:
@@ -122,17 +234,26 @@ def _compute_year(tx: Session, year: int, today: date, due_days: int) -> Year:
         .where(_R.c.sent_at >= start, _R.c.sent_at < end)
         .distinct()
     ).scalars()
-    models = _models(tx, model_ids)
+    versions, models = _models(tx, model_ids)
     views = cube_views(year, practitioners, sorted({*model_ids, *referral_models}))
     without_model = cube_views(year, practitioners, None)
     source, from_, where = conversations_source()
+    _go_on()
     totals_raw = cube_counts(tx, views, [], source, from_, where)
+    _go_on()
     scores = _score_cells(tx, without_model, models)
-    movement, changes = _movement_cells(tx, without_model, models)
+    _go_on()
+    movement, medians = _movement_cells(tx, without_model, models)
+    _go_on()
     wanted = _wanted_cells(tx, without_model, models)
+    _go_on()
     organisation_ids, organisations = _organisation_cells(tx, views)
+    _go_on()
     summary_raw, days = _summary_raw(tx, views, today, due_days)
+    median_days = {view: median_of(days.get(view, {})) for view in views}
+    _go_on()
     groups, equity_raw = _equity_raw(tx, views, year)
+    _go_on()
     totals, summary, equity = _shared(views, totals_raw, summary_raw, groups, equity_raw)
     return Year(
         model_ids,
@@ -140,15 +261,16 @@ def _compute_year(tx: Session, year: int, today: date, due_days: int) -> Year:
         totals,
         scores,
         movement,
-        changes,
+        medians,
         wanted,
         organisation_ids,
         organisations,
         summary,
-        days,
+        median_days,
         groups,
         equity,
         datetime.now(UTC),
+        versions,
     )
 
 
@@ -224,8 +346,9 @@ class ScoredDomain:
     high: int | None
 
 
-def _models(tx: Session, model_ids) -> list[list[ScoredDomain]]:
-    """Per model (its newest version used here), its domains and their scales, in its order."""
+def _models(tx: Session, model_ids) -> tuple[dict[str, int], list[list[ScoredDomain]]]:
+    """Per model (its newest version used here) its version, and its domains and their scales,
+    in its order."""
     result = []
     wanted = sorted(model_ids)
     newest = (
@@ -260,7 +383,7 @@ def _models(tx: Session, model_ids) -> list[list[ScoredDomain]]:
                         )
                     )
         result.append(domains)
-    return result
+    return {m: v for m, v in newest.items() if v is not None}, result
 
 
 def _score_cells(tx: Session, views, models: list[list[ScoredDomain]]) -> CubeCells:
@@ -288,7 +411,7 @@ def _score_cells(tx: Session, views, models: list[list[ScoredDomain]]) -> CubeCe
 
 def _movement_cells(
     tx: Session, views, models: list[list[ScoredDomain]]
-) -> tuple[CubeCells, dict[Filter, dict[Hashable, int]]]:
+) -> tuple[CubeCells, dict[Filter, dict[tuple[str, str], float | None]]]:
     start, end = views[0].period.bounds()
     completed = _C.c.completed_at.is_not(None)
     active = select(_C.c.client_id).where(completed, _C.c.started_at >= start, _C.c.started_at < end)
@@ -332,7 +455,13 @@ def _movement_cells(
         Group(tuple((d.model_id, d.domain_id, p) for p in ("up", "same", "down")), (d.model_id, d.domain_id, "total"))
         for d in scored
     ]
-    return suppress_cube(folded, keys, groups), raw
+    medians: dict[Filter, dict[tuple[str, str], float | None]] = {}
+    for view, counts in raw.items():
+        histograms: dict[tuple[str, str], dict[int, int]] = {}
+        for (model_id, domain_id, delta), n in counts.items():
+            histograms.setdefault((model_id, domain_id), {})[delta] = n
+        medians[view] = {domain: median_of(histogram) for domain, histogram in histograms.items()}
+    return suppress_cube(folded, keys, groups), medians
 
 
 def _wanted_cells(tx: Session, views, models: list[list[ScoredDomain]]) -> CubeCells:

@@ -32,12 +32,13 @@ from broadtalk.practitioners import Actor
 from broadtalk.store import practice_key, seal
 from broadtalk.store.database import Database
 from broadtalk.store.server import ServerDatabase
-from broadtalk.store.tables import ClientSearchToken, DatabaseSeal, metadata
+from broadtalk.store.tables import ClientSearchToken, DatabaseSeal, MonitorCount, metadata
 
 log = logging.getLogger(__name__)
 
-#: Made anew on the server, not copied (see the module).
-REMADE = {ClientSearchToken.__tablename__}
+#: Made anew on the server, not copied (see the module): the search index, and the monitor's
+#: kept count (counted again on the server's data when the monitor first opens there).
+REMADE = {ClientSearchToken.__tablename__, MonitorCount.__tablename__}
 #: Settings that belong to the place, not to the practice: the file's search key, the server's
 #: practice key salt and check value.
 PLACE_SETTINGS = {client_search.KEY_SETTING, practice_key.SALT_SETTING, practice_key.CHECK_SETTING}

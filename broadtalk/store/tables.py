@@ -492,3 +492,19 @@ class DatabaseSeal(SQLModel, table=True):
     erased: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     sealed_at: str = Field(default="", max_length=40)
     mac: str = Field(default="", max_length=64)
+
+
+class MonitorCount(SQLModel, table=True):
+    """The monitor's last count of a calendar year, as it may be shown (``monitoring_kept``):
+    every cell after suppression, a hidden cell without its number, and the medians under a
+    shown base only; never a client's id, name or text. A screen shows it at once while the year
+    is counted again. ``state`` is a digest of the data it was counted on
+    (``monitoring_queries.data_state``); ``counted_on`` the day (overdue is counted as of it)."""
+
+    __tablename__ = "monitor_count"
+    year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    counted_on: date
+    due_days: int
+    state: str = Field(max_length=64)
+    counted_at: datetime = Field(sa_column=utc_column())
+    figures: str = Field(sa_column=secret("monitor_count", "figures"))

@@ -9,6 +9,8 @@ shows, this window is hidden so nothing else can be reached.
 from __future__ import annotations
 
 import gc
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -792,7 +794,9 @@ class MainWindow(QMainWindow):
             self.conversation.finish()  # saved, and its clocks stopped: nothing written after the window
         self.idle.stop()
         self.integrity_check.stop()
-        QThreadPool.globalInstance().waitForDone()
+        monitor = sys.modules.get("broadtalk.ui.monitor_counting")  # loaded with the monitor
+        with monitor.counts_stopped() if monitor is not None else nullcontext():
+            QThreadPool.globalInstance().waitForDone()  # a monitor count stops at its next table
         event.accept()
 
     def _database_damaged(self, message: str) -> None:

@@ -8,22 +8,22 @@ the referrals, and the equity view by area or age band. Every number is ``Cell.t
 suppressed cell reads "< 10" (a legend says why) and is hatched in a chart, never drawn with a
 value. No name and no text of a client reaches this screen: the core hands it counts only.
 
-The figures are counted off the GUI thread (a ``QRunnable`` on the global pool, in its own
-transaction; the main window waits for the pool when it closes) while "Counting…" shows; a
-result for a filter that has changed since is thrown away, and only one count runs at a time (the
-newest request waits for it). Export to CSV and the PDF report are ``broadtalk.monitoring_report``.
+The figures are counted off the GUI thread (``monitor_counting``) while "Counting…" shows; a
+result for a filter that has changed since is thrown away, and only one count for the filter
+runs at a time (the newest request waits for it). When the year was counted before the data last
+changed, the count kept then is shown at once ("Counted at 17:25; counting again…") and the year
+is counted again behind it; export waits for that count. Export to CSV and the PDF report are
+``broadtalk.monitoring_report``.
 """
 
 from __future__ import annotations
 
-import itertools
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -42,14 +42,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from broadtalk import settings
 from broadtalk.area_scores import AreaScores, load_area_scores
 from broadtalk.errors import BroadtalkError
 from broadtalk.i18n import _, dutch_today, format_date, format_datetime, format_number
-from broadtalk.logs import unexpected_error_message
-from broadtalk.monitoring import SENT_STATUSES, UNKNOWN_AREA, EquityTable, Figures, equity, monitor
+from broadtalk.monitoring import SENT_STATUSES, UNKNOWN_AREA, Counted
 from broadtalk.monitoring_suppression import Cell, Filter, Period
 from broadtalk.practitioners import Actor, list_practitioners, role_label
 from broadtalk.referral_steps import status_label
@@ -59,6 +57,7 @@ from broadtalk.ui.bar_chart import Bar, BarChart, HatchSwatch
 from broadtalk.ui.common import ErrorLabel, show_refusal
 from broadtalk.ui.dialog_parts import bold_label, buddy_label, quiet_label
 from broadtalk.ui.fitting_table import FittingTableWidget, filled_then_fitted
+from broadtalk.ui.monitor_counting import Counting, Outcome, Request, forget, register
 
 #: The kinds of file that remember their own last folder (``file_dialogs``).
 MONITOR_EXPORT = "monitor-export"
@@ -76,103 +75,6 @@ def month_name(month: int, width: str = "LLLL") -> str:
     """The month's own name ("Januari", "January"; "LLL": "Jan"), as a list item."""
     name = format_date(date(2000, month, 1), width).rstrip(".")
     return name[:1].upper() + name[1:]
-
-
-# -- counting off the GUI thread ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Request:
-    """What is counted: the filter, and how the equity view's areas are ordered."""
-
-    view: Filter
-    area_scores: AreaScores | None = None
-    higher_is_more_need: bool = True
-    #: Count anew, not figures counted up to ``SCREEN_MAX_AGE`` ago.
-    fresh: bool = False
-
-
-@dataclass(frozen=True)
-class Counted:
-    figures: Figures
-    #: By area, then by age band.
-    equities: tuple[EquityTable, EquityTable]
-
-
-#: The window may show figures counted this long ago (while nurses keep saving, a practice's
-#: year is not counted again for every change of filter); "Count again" counts anew.
-SCREEN_MAX_AGE = timedelta(minutes=10)
-
-
-def count(tx, actor: Actor, request: Request) -> Counted:
-    """Every figure the window shows, in one transaction."""
-    max_age = None if request.fresh else SCREEN_MAX_AGE
-    figures = monitor(tx, actor, request.view, max_age=max_age)
-    by_area = equity(
-        tx,
-        actor,
-        request.view,
-        "area",
-        area_scores=request.area_scores,
-        higher_is_more_need=request.higher_is_more_need,
-        max_age=max_age,
-    )
-    return Counted(figures, (by_area, equity(tx, actor, request.view, "age", max_age=max_age)))
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    window: int
-    generation: int
-    counted: Counted | None
-    error: str
-
-
-class _Dispatcher(QObject):
-    """Lives on the GUI thread for the whole run (never deleted under a worker still emitting):
-    a finished count reaches its window through it, queued onto the GUI thread, if the window
-    is still there."""
-
-    counted = Signal(object)
-
-
-_DISPATCHER: _Dispatcher | None = None
-#: The open windows by their number: a count finishing after its window has gone is dropped.
-_WINDOWS: weakref.WeakValueDictionary[int, MonitorWindow] = weakref.WeakValueDictionary()
-_NUMBERS = itertools.count(1)
-
-
-def _dispatcher() -> _Dispatcher:
-    global _DISPATCHER
-    if _DISPATCHER is None:
-        _DISPATCHER = _Dispatcher()
-        _DISPATCHER.counted.connect(_deliver)
-    return _DISPATCHER
-
-
-def _deliver(outcome: _Outcome) -> None:
-    window = _WINDOWS.get(outcome.window)
-    if window is not None and isValid(window):
-        window._counted(outcome)
-
-
-class _Counting(QRunnable):
-    def __init__(self, db: Database, actor: Actor, request: Request, window: int, generation: int):
-        super().__init__()
-        self._db, self._actor, self._request = db, actor, request
-        self._window, self._generation = window, generation
-        self._signal = _dispatcher().counted
-
-    def run(self) -> None:
-        counted, error = None, ""
-        try:
-            with self._db.transaction() as tx:
-                counted = count(tx, self._actor, self._request)
-        except BroadtalkError as refused:
-            error = refused.message
-        except Exception as bug:  # never let a bug in a thread take the app down
-            error = unexpected_error_message(bug)
-        self._signal.emit(_Outcome(self._window, self._generation, counted, error))
 
 
 # -- a table of figures -----------------------------------------------------------------------------
@@ -283,8 +185,8 @@ class MonitorWindow(QDialog):
         self._pending: Request | None = None
         self._area_scores: AreaScores | None = None
         self._area_file = ""
-        self._number = next(_NUMBERS)
-        self._started: Request | None = None
+        #: The recount behind figures kept from before the last change, while it runs.
+        self._background: Request | None = None
         self.shown_request: Request | None = None
         self.result: Counted | None = None
         self.setWindowTitle(_("Monitor"))
@@ -376,8 +278,7 @@ class MonitorWindow(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(legend)
-        _dispatcher()
-        _WINDOWS[self._number] = self
+        self.number = register(self)
         self.recount()
 
     # -- the tabs' widgets --------------------------------------------------------------------
@@ -497,7 +398,13 @@ class MonitorWindow(QDialog):
 
     @property
     def counting(self) -> bool:
+        """A count for the filter shown is under way or waiting (not a recount behind figures)."""
         return self._running or self._pending is not None
+
+    @property
+    def recounting(self) -> bool:
+        """The year is being counted again behind figures kept from before the last change."""
+        return self._background is not None
 
     def recount(self, *, fresh: bool = False) -> None:
         """Count the figures for the filter as it is now (after the one under way, if any);
@@ -515,34 +422,80 @@ class MonitorWindow(QDialog):
             return
         request, self._pending = self._pending, None
         self._running = True
-        worker = _Counting(self._db, self._actor, request, self._number, self._generation)
-        self._started = request
+        self._start(request)
+
+    def _start(self, request: Request) -> None:
+        worker = Counting(self._db, self._actor, request, self.number, self._generation)
         QThreadPool.globalInstance().start(worker)
 
-    def _counted(self, outcome: _Outcome) -> None:
+    def counted_outcome(self, outcome: Outcome) -> None:
+        """A count has finished (on the GUI thread, through ``monitor_counting``)."""
+        if outcome.request.background:
+            self._recounted(outcome)
+            return
         self._running = False
         if outcome.generation != self._generation or self._pending is not None:
             self._start_pending()  # the filter changed meanwhile: this result is thrown away
             return
-        self.status_label.setText(
-            _("Counted at {time}").format(time=format_datetime(outcome.counted.figures.counted_at, "HH:mm"))
-            if outcome.counted is not None and outcome.counted.figures.counted_at is not None
-            else ""
-        )
+        counted = outcome.counted
+        again = counted is not None and counted.figures.stale and self._background is None
+        if again:  # figures kept from before the last change: count the year again behind them
+            self._background = replace(outcome.request, background=True)
+            self.count_again_button.setEnabled(False)
+        self._present(outcome)
+        if again:
+            self._start(self._background)
+
+    def _recounted(self, outcome: Outcome) -> None:
+        """The year counted again behind the figures shown: show the filter from it."""
+        self._background = None
+        self.count_again_button.setEnabled(True)
+        if outcome.counted is None:  # the figures shown stay, with why they were not counted again
+            self.error.show_message(outcome.error)
+            if self.result is not None and not self.counting:
+                self.status_label.setText(self._counted_text(self.result, again=False))
+            return
+        if self.counting:
+            return  # the filter changed: its count, waiting or under way, finds the year counted
+        if outcome.generation == self._generation:
+            self._present(outcome)
+        else:
+            self.recount()
+
+    def _present(self, outcome: Outcome) -> None:
+        counted = outcome.counted
+        self.status_label.setText(self._counted_text(counted) if counted is not None else "")
         self.error.show_message(outcome.error)
-        self.tabs.setEnabled(outcome.counted is not None)
-        self.result = outcome.counted
-        self.shown_request = self._started if outcome.counted is not None else None
-        if outcome.counted is not None:
-            self._show(outcome.counted)
-        self.csv_button.setEnabled(outcome.counted is not None)
-        self.pdf_button.setEnabled(outcome.counted is not None)
+        self.tabs.setEnabled(counted is not None)
+        self.result = counted
+        self.shown_request = replace(outcome.request, fresh=False, background=False) if counted is not None else None
+        if counted is not None:
+            self._show(counted)
+        exportable = counted is not None and not counted.figures.stale
+        self.csv_button.setEnabled(exportable)
+        self.pdf_button.setEnabled(exportable)
         self.counted.emit()
 
+    @staticmethod
+    def _counted_text(counted: Counted, *, again: bool = True) -> str:
+        """When the figures shown were counted ("Counted at 17:25"; on an earlier day with its
+        date), and, for figures kept from before the last change, that they are counted again."""
+        at = counted.figures.counted_at
+        if at is None:
+            return ""
+        time = format_datetime(at, "HH:mm")
+        if format_datetime(at, "yyyy-MM-dd") == dutch_today().isoformat():
+            text = _("Counted at {time}").format(time=time)
+        else:
+            text = _("Counted on {date} at {time}").format(date=format_datetime(at, "d MMMM"), time=time)
+        if counted.figures.stale and again:
+            return _("{counted}; counting again…").format(counted=text)
+        return text
+
     def done(self, result: int) -> None:
-        # The count under way finishes on its own (the main window waits for the pool when it
-        # closes); its result no longer comes here.
-        _WINDOWS.pop(self._number, None)
+        # A count under way finishes on its own (the main window stops it when the app closes);
+        # its result no longer comes here. A recount behind kept figures is kept for next time.
+        forget(self.number)
         self._pending = None
         super().done(result)
 

@@ -16,7 +16,7 @@ from broadtalk.monitoring import Filter, Period, equity, monitor
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Role, create_practitioner
 from broadtalk.ui import file_dialogs
-from broadtalk.ui import monitor_window as mw
+from broadtalk.ui import monitor_counting as mc
 from broadtalk.ui.bar_chart import BarChart
 from broadtalk.ui.main_window import MainWindow
 from broadtalk.ui.monitor_window import MonitorWindow, month_name
@@ -250,7 +250,7 @@ def test_a_refusal_is_shown_as_its_message_and_the_figures_are_not(qtbot, db, ac
     def refuse(*args, **kwargs):
         raise InputError("Choose a calendar month, quarter or year.")
 
-    monkeypatch.setattr(mw, "monitor", refuse)
+    monkeypatch.setattr(mc, "count_for", refuse)
     window = open_monitor(qtbot, db, actor)
     assert window.error.isVisibleTo(window)
     assert window.error.text() == "Choose a calendar month, quarter or year."
@@ -304,3 +304,74 @@ def test_count_again_counts_anew_what_changed_since(qtbot, db, actor, practice):
     assert after.counted_at > before.counted_at
     assert after.clients_total.value == before.clients_total.value + 1
     assert after.counted_at - before.counted_at < timedelta(minutes=10)
+
+
+def test_a_kept_count_shows_at_once_and_the_year_is_counted_again_behind_it(qtbot, db, actor, practice):  # noqa: F811
+    """After a change (a new day at the practice, the app opened again), the window shows the
+    year as counted before at once, says when and that it counts again, and holds the exports
+    back; the new count then replaces it."""
+    from datetime import date as day
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from broadtalk.clients import ClientInput, create_client
+    from broadtalk.conversation_records import ConversationContent, record_conversation
+    from broadtalk.i18n import format_datetime
+    from broadtalk.monitoring import count_for, forget_computed
+    from broadtalk.store.tables import MonitorCount
+    from tests.unit.test_i13_monitoring import REGISTERED, at
+
+    manager = practice["manager"]
+    before = count_for(db, manager, Filter(Period(2025))).figures  # kept in the database
+    with db.transaction() as tx:
+        client = create_client(tx, actor, ClientInput("Nieuw", "Test", "01-01-1970"), now=REGISTERED)
+        started = at(day(2025, 3, 20))
+        record_conversation(
+            tx, actor, client.id, ConversationContent(PH, 1, started, completed_at=started), now=started
+        )
+        # Counted an hour ago: older than the few minutes a screen takes as current.
+        tx.execute(update(MonitorCount).values(counted_at=before.counted_at - timedelta(hours=1)))
+    forget_computed()  # as in a new session of the app
+    window = open_monitor(qtbot, db, manager)
+    seen = []
+    window.counted.connect(
+        lambda: seen.append(
+            (window.total_label.text(), window.status_label.text(), window.csv_button.isEnabled(), window.recounting)
+        )
+    )
+    choose(window.year_combo, 2025)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=30_000)
+    (old_total, old_status, old_export, old_recounting), (total, status, export, recounting) = seen
+    assert old_total == "Clients with a conversation: 45" and total == "Clients with a conversation: 46"
+    assert old_status.startswith("Counted at ") and old_status.endswith("; counting again…")
+    assert not old_export and old_recounting
+    assert status.startswith("Counted at ") and "again" not in status
+    assert export and not recounting and window.count_again_button.isEnabled()
+    assert window.result.figures.counted_at > before.counted_at and not window.result.figures.stale
+    assert old_status == "Counted at {time}; counting again…".format(
+        time=format_datetime(before.counted_at - timedelta(hours=1), "HH:mm")
+    )
+
+
+def test_a_count_under_way_stops_when_the_app_closes_and_counts_run_again_after(qtbot, db, practice):  # noqa: F811
+    """Closing the main window waits for the pool with the monitor's counts stopped at their
+    next table: nothing reaches a window, nothing is kept. A count after that runs again."""
+    from broadtalk.monitoring import forget_computed
+    from broadtalk.monitoring_kept import kept_count
+
+    manager = practice["manager"]
+    window = open_monitor(qtbot, db, manager)
+    forget_computed()
+    outcomes = []
+    window.counted_outcome = outcomes.append  # what reaches the window
+    request = mc.Request(Filter(Period(2025)))
+    with mc.counts_stopped():
+        mc.Counting(db, manager, request, window.number, 1).run()
+    qtbot.wait(50)
+    assert outcomes == []
+    with db.transaction() as tx:
+        assert kept_count(tx, 2025) is None
+    mc.Counting(db, manager, request, window.number, 1).run()
+    qtbot.waitUntil(lambda: len(outcomes) == 1, timeout=10_000)
+    assert outcomes[0].counted is not None and not outcomes[0].error

@@ -118,3 +118,23 @@ def test_a_failure_half_way_leaves_the_server_empty_and_a_later_copy_works(
     assert _counts(empty_server) == empty
     monkeypatch.undo()
     assert server_copy.copy_to_server(practice_file, manager, empty_server).clients == 25
+
+
+def test_the_monitors_kept_count_is_not_copied_but_counted_again_on_the_server(practice_file, empty_server) -> None:
+    """The monitor's kept count (``monitoring_kept``) belongs to the data it was counted on: the
+    server counts its own the first time its monitor opens, with the same figures."""
+    from broadtalk.monitoring import Filter, Period, count_for, forget_computed
+
+    manager = _actor(practice_file, Role.PRACTICE_MANAGER)
+    view = Filter(Period(TODAY.year))
+    in_file = count_for(practice_file, manager, view).figures
+    assert _counts(practice_file)["monitor_count"] == 1
+
+    server_copy.copy_to_server(practice_file, manager, empty_server)
+
+    assert _counts(empty_server)["monitor_count"] == 0
+    forget_computed()
+    on_server = count_for(empty_server, manager, view, earlier=True).figures
+    assert not on_server.stale and on_server.counted_at > in_file.counted_at
+    assert on_server.clients_total == in_file.clients_total and on_server.referrals == in_file.referrals
+    assert _counts(empty_server)["monitor_count"] == 1
