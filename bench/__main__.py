@@ -34,7 +34,7 @@ BENCHMARKS = {
     "open": "opening a client's page in the app",
     "autosave": "one autosave commit in the app",
     "handover-app": "a handover PDF made in the app",
-    "dashboard": "the monitor opening on the year, then a month (monitor + equity by area and age, in process)",
+    "dashboard": "the monitor opening on the year after a change (its kept count), the year counted again behind it, then a month (in process)",
     "startup": "start-up until the first page has painted, and peak memory (child processes)",
     "command": "clients --search berg --json (child process)",
     "handover-command": "handover pdf as a command (child process)",

@@ -1,30 +1,31 @@
-"""Opening the monitor (the dashboard): what its window computes when it opens on the current
-year, and again when the filter changes to a month, beside a floor measured in the same run.
+"""Opening the monitor (the dashboard) as its window does, beside a floor measured in the same
+run: the year after the data changed, the year counted again behind it, then a change of filter.
 
-One opening is one transaction, as a window reads it: ``monitor`` (every figure of the view) and
-``equity`` by PC4 area and by age band, for ``Filter(Period(year))``; the filter change is the
-same for ``Filter(Period.of_month(year, month))`` right after it (the month before today's, the
-newest with a month's conversations; January in January). Signed in as the practice manager,
-who watches how referrals fare. Each opening is recorded in the audit trail, as a first look at
-a filter is (the clock given to it moves on 11 minutes per opening, past the trail's window of
-10 minutes in which a repeated look is not recorded again).
+The window asks ``monitoring.count_for`` (the looks recorded in the audit trail, the count
+reading only, a new count kept in the database) for the figures and the equity tables by area and
+by age band, with the screen's ``max_age`` and ``earlier``: the count kept from before the data
+last changed is shown at once, and the year is counted again behind it. Signed in as the practice
+manager. Each round, untimed first: a practitioner starts a conversation (the data changed, as
+after a day's work), the kept count is made an hour old (older than the few minutes a screen
+takes as current) and nothing is in memory (a new session of the app). Then timed:
 
-The monitor keeps what it computed for a year in memory until the data changes. In a practice
-the data changes all day, so before each opening of the year a practitioner starts a
-conversation (untimed, through the use case): the year's figures are computed again, as when
-the window opens after work was done. The month after it is the filter change within the year
-(what was kept serves it, when the monitor keeps anything). The year opened again with the data
-unchanged is in the note.
+* **opening the year** (``earlier``): the kept count, read back and shown; budget 1 s (the
+  issue: the dashboard opens within 1 s at 100,000 clients; the same budget at every size);
+* **the year counted again behind it** (what the window's background count does; the figures
+  on screen are this far behind their kept count): every table of the year counted anew and
+  kept; budget 60 s;
+* **the month** (a filter change within the year, right after).
+
+The clock given to each opening moves on 11 minutes, past the audit trail's window of 10 minutes
+in which a repeated look is not recorded again. The note gives the year opened with nothing
+changed since its kept count (the app opened again), the very first opening of a practice (no
+kept count: the window waits for the count), and the session's first (cold) opening.
 
 The floor is one scan of what the monitor must read: ``SELECT count(DISTINCT client_id)`` over
 the year's completed conversations joined to their domain assessments, on the same connection.
-The month's figures are suppressed against the quarter's and the year's (the filter lattice), so
-a month view reads the year as well: the same floor serves both rows.
 
-Warm, as in a running app (the modules imported, the statements compiled): one opening of the
-year before, untimed; that first opening of the session (cold) is in the note. The rounds (the
-data changed, the year, the month, the year again, and the floor) are the in-app benchmarks'
-count, but no new round starts after ``ENOUGH_S`` once ``AT_LEAST`` are done.
+Rounds: the in-app benchmarks' count, but no new round starts after ``ENOUGH_S`` once
+``AT_LEAST`` are done.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from bench.practice import Practice
 
 #: The issue: the dashboard opens within 1 s at 100,000 clients (the same budget at every size).
 DASHBOARD_BUDGET_S = 1.0
+#: The year counted again behind the figures shown: within a minute at every size.
+RECOUNT_BUDGET_S = 60.0
 #: Slow openings are not repeated for ever: after this many seconds, no new round once
 #: ``AT_LEAST`` rounds are done.
 ENOUGH_S = 120.0
@@ -52,16 +55,17 @@ def _actor(db, role):
 
 
 def dashboard(practice: Practice, today: date, repeat: int) -> list[report.Result]:
-    from sqlalchemy import distinct, func, select
+    from sqlalchemy import distinct, func, select, update
 
     from broadtalk.conversations import start_conversation
     from broadtalk.demo import DEMO_SECRET
     from broadtalk.forms.library import builtin_models
-    from broadtalk.monitoring import Filter, Period, equity, monitor
+    from broadtalk.monitoring import Filter, Period, count_for, forget_computed
     from broadtalk.practitioners import Role
     from broadtalk.sign_in import sign_in
-    from broadtalk.store.tables import Client, Conversation, DomainAssessment
+    from broadtalk.store.tables import Client, Conversation, DomainAssessment, MonitorCount
 
+    screen_max_age = timedelta(minutes=10)  # ui.monitor_counting.SCREEN_MAX_AGE (Qt stays out of here)
     year = Filter(Period(today.year))
     month = Filter(Period.of_month(today.year, max(1, today.month - 1)))
     conversation, assessment, client = Conversation.__table__, DomainAssessment.__table__, Client.__table__
@@ -75,31 +79,20 @@ def dashboard(practice: Practice, today: date, repeat: int) -> list[report.Resul
             conversation.c.started_at < end,
         )
     )
-    # Past instants, 11 minutes apart: every opening is a first look, recorded in the trail.
-    clock = iter(datetime.now(UTC) - timedelta(days=1) + timedelta(minutes=11 * i) for i in range(1_000_000))
+    # Instants 11 minutes apart, ending before today's noon: every opening a first look, on today.
+    noon = datetime(today.year, today.month, today.day, 11, tzinfo=UTC)
+    clock = iter(noon - timedelta(minutes=11 * (10_000 - i)) for i in range(10_000))
 
     practice.use_here()
     db = practice.open()
     try:
         manager = sign_in(db, _actor(db, Role.PRACTICE_MANAGER).id, DEMO_SECRET)
 
-        def open_view(view: Filter) -> dict[str, float]:
-            """One opening, its parts timed: the figures, equity by area, by age; and the total."""
-            now = next(clock)
-            parts = {}
+        def timed(view: Filter, **how) -> tuple[float, bool]:
+            """One opening as the window asks for it: seconds, and whether the figures were stale."""
             started = time.perf_counter()
-            with db.transaction() as tx:
-                monitor(tx, manager, view, today=today, now=now)
-                parts["monitor"] = time.perf_counter()
-                equity(tx, manager, view, by="area", today=today, now=now)
-                parts["equity by area"] = time.perf_counter()
-                equity(tx, manager, view, by="age", today=today, now=now)
-                parts["equity by age"] = time.perf_counter()
-            ended = time.perf_counter()
-            spans, before = {}, started
-            for name, at in parts.items():
-                spans[name], before = at - before, at
-            return {**spans, "total": ended - started}
+            counted = count_for(db, manager, view, now=next(clock), max_age=screen_max_age, **how)
+            return time.perf_counter() - started, counted.figures.stale
 
         def floor() -> tuple[float, int]:
             started = time.perf_counter()
@@ -113,12 +106,21 @@ def dashboard(practice: Practice, today: date, repeat: int) -> list[report.Resul
             some_clients = tx.execute(select(client.c.id).order_by(client.c.id).limit(repeat)).scalars().all()
 
         def work_done(number: int) -> None:
-            """Untimed: a practitioner starts a conversation, so the data has changed since the last look."""
+            """Untimed: a practitioner starts a conversation, the kept count is an hour old, and
+            nothing is in memory: the first opening of a session after a day's work."""
             with db.transaction() as tx:
                 start_conversation(tx, nurse, some_clients[number % len(some_clients)], model.id, model.version)
+                kept = MonitorCount.__table__
+                for year_number, counted_at in tx.execute(select(kept.c.year, kept.c.counted_at)).all():
+                    an_hour_before = update(kept).where(kept.c.year == year_number)
+                    tx.execute(an_hour_before.values(counted_at=counted_at - timedelta(hours=1)))
+            forget_computed()
 
-        cold = open_view(Filter(Period(today.year - 1)))["total"]  # the session's first opening: untimed
-        runs: dict[str, list[dict[str, float]]] = {"year": [], "month": [], "again": []}
+        cold, _stale = timed(Filter(Period(today.year - 1)), earlier=True)  # the session's first opening
+        forget_computed()
+        first, _stale = timed(year, earlier=True)  # no kept count yet: the window waits for the count
+        runs: dict[str, list[float]] = {"year": [], "recount": [], "month": [], "unchanged": []}
+        stale_seen: list[bool] = []
         floors: list[float] = []
         clients = 0
         began = time.perf_counter()
@@ -129,49 +131,55 @@ def dashboard(practice: Practice, today: date, repeat: int) -> list[report.Resul
             if i % 2:
                 seconds, clients = floor()
                 floors.append(seconds)
-            runs["year"].append(open_view(year))
-            runs["month"].append(open_view(month))
-            runs["again"].append(open_view(year))
+            seconds, stale = timed(year, earlier=True)
+            runs["year"].append(seconds)
+            stale_seen.append(stale)
+            runs["recount"].append(timed(year)[0])  # the window's count behind the figures shown
+            runs["month"].append(timed(month, earlier=True)[0])
+            forget_computed()
+            runs["unchanged"].append(timed(year, earlier=True)[0])  # the app opened again, nothing changed
             if not i % 2:
                 seconds, clients = floor()
                 floors.append(seconds)
     finally:
         db.close()
 
-    results = []
-    for key, view, label in (
-        ("year", year, f"the year {today.year} (data changed since the last look)"),
-        ("month", month, f"then the month {month.period.code()} (filter change)"),
-    ):
-        totals = [run["total"] for run in runs[key]]
-        parts = {
-            name: statistics.median(run[name] for run in runs[key])
-            for name in ("monitor", "equity by area", "equity by age")
-        }
-        note = ", ".join(f"{name} {report._seconds(value)}" for name, value in parts.items())
-        if key == "year":
-            again = statistics.median(run["total"] for run in runs["again"])
-            note += f"; the year again, data unchanged: {report._seconds(again)}"
-            note += f"; the session's first opening (cold, the year before) {report._seconds(cold)}"
-            note += f"; the floor counts {clients:,} clients"
-        results.append(
-            report.Result(
-                f"dashboard: monitor + equity by area and age, {label}",
-                practice.size,
-                report.Budget(report.SECONDS, DASHBOARD_BUDGET_S),
-                figure=statistics.median(totals),
-                floor=statistics.median(floors),
-                floor_what="one SELECT count(DISTINCT client_id) over the year's completed conversations "
-                "joined to domain_assessment, same connection",
-                samples=tuple(totals),
-                floor_samples=tuple(floors),
-                note=note,
-                extra={
-                    "filter": view.period.code(),
-                    "part_medians_ms": {name: round(value * 1000, 2) for name, value in parts.items()},
-                    "cold_first_opening_s": cold if key == "year" else None,
-                    "floor_clients": clients,
-                },
-            )
+    if not all(stale_seen):
+        raise AssertionError("an opening after a change did not show the kept count as stale")
+    floor_what = (
+        "one SELECT count(DISTINCT client_id) over the year's completed conversations joined to "
+        "domain_assessment, same connection"
+    )
+    note = (
+        f"the year opened with nothing changed since its kept count: {report._seconds(statistics.median(runs['unchanged']))}; "
+        f"a practice's very first opening (nothing kept: waits for the count) {report._seconds(first)}; "
+        f"the session's first opening (cold: the year before, nothing kept for it) {report._seconds(cold)}; "
+        f"the floor counts {clients:,} clients"
+    )
+    rows = (
+        (
+            "year",
+            f"opening the year {today.year} after a change (the kept count shown at once)",
+            DASHBOARD_BUDGET_S,
+            note,
+        ),
+        ("recount", f"the year {today.year} counted again behind it (and kept)", RECOUNT_BUDGET_S, ""),
+        ("month", f"then the month {month.period.code()} (filter change)", DASHBOARD_BUDGET_S, ""),
+    )
+    return [
+        report.Result(
+            f"dashboard: {label}",
+            practice.size,
+            report.Budget(report.SECONDS, budget),
+            figure=statistics.median(runs[key]),
+            floor=statistics.median(floors),
+            floor_what=floor_what,
+            samples=tuple(runs[key]),
+            floor_samples=tuple(floors),
+            note=row_note,
+            extra={"first_opening_s": first, "cold_first_opening_s": cold, "floor_clients": clients}
+            if key == "year"
+            else {},
         )
-    return results
+        for key, label, budget, row_note in rows
+    ]

@@ -43,6 +43,7 @@ from broadtalk.store.tables import (
     Disclosure,
     DomainAssessment,
     Goal,
+    MonitorCount,
     Referral,
     ReferralEvent,
 )
@@ -157,6 +158,9 @@ def _delete_client(tx: Session, client_id: int, number: str) -> ErasureReport:
     conversation_count = _count_and_delete(tx, Conversation, Conversation.client_id == client_id)
     client_search.forget_client(tx.connection(), client_id)  # the search index's rows about them
     tx.exec(delete(Client).where(Client.id == client_id))
+    # The monitor's kept counts were counted with the client (aggregates only): counted again
+    # without them when the monitor next opens.
+    tx.exec(delete(MonitorCount))
     tx.expunge_all()  # no erased row lingers in the session's identity map
 
     return ErasureReport(

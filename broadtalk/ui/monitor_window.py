@@ -238,8 +238,10 @@ class MonitorWindow(QDialog):
             filters.addSpacing(12)
             combo.currentIndexChanged.connect(lambda _index: self.recount())
         filters.addStretch(1)
+        # When the figures were counted, on a line of its own: "Counted at 17:19; counting
+        # again…" does not fit beside the filters.
         self.status_label = QLabel()
-        filters.addWidget(self.status_label)
+        self.status_label.setWordWrap(True)
         self.count_again_button = QPushButton(_("Count a&gain"))
         self.count_again_button.setAutoDefault(False)
         self.count_again_button.setToolTip(_("Count every figure anew, with every change made since."))
@@ -275,6 +277,7 @@ class MonitorWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(filters)
+        layout.addWidget(self.status_label)
         layout.addWidget(self.error)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(legend)

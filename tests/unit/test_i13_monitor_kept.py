@@ -296,3 +296,18 @@ def test_a_count_read_back_is_not_kept_again(db, practice):  # noqa: F811
         assert year.kept is not None and year.counting is None
         assert not keep_year(tx, year)
     assert encode(year)  # and it can be written out again as it is
+
+
+def test_erasing_a_client_drops_the_kept_counts(db, practice):  # noqa: F811
+    """A kept count was counted with every client; after an erasure (AVG art. 17) none is kept,
+    and the monitor counts again without the client."""
+    from broadtalk.erasure import erase_client
+
+    manager = practice["manager"]  # may erase (a record past its retention, or on request)
+    count_for(db, manager, Filter(Period(YEAR)), now=NOW)
+    with db.transaction() as tx:
+        erase_client(tx, manager, practice["clients"][0])
+        assert kept_count(tx, YEAR) is None
+    forget_computed()
+    counted = count_for(db, manager, Filter(Period(YEAR)), now=NOW, earlier=True)
+    assert not counted.figures.stale and shown(counted.figures.clients_total) == 44
