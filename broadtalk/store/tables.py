@@ -508,3 +508,11 @@ class MonitorCount(SQLModel, table=True):
     state: str = Field(max_length=64)
     counted_at: datetime = Field(sa_column=utc_column())
     figures: str = Field(sa_column=secret("monitor_count", "figures"))
+
+
+# The monitor's data state (``monitoring_queries.data_state``) asks, at every opening, for the
+# latest change of clients and referrals and the sum of the conversations' versions: these
+# indexes answer from a small index instead of a scan of the wide rows (revision 0012).
+Index("ix_client_updated_at", Client.__table__.c.updated_at)
+Index("ix_referral_updated_at", Referral.__table__.c.updated_at)
+Index("ix_conversation_version", Conversation.__table__.c.version)

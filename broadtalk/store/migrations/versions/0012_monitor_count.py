@@ -1,4 +1,4 @@
-"""the monitor's last count of a year, kept to show at once
+"""the monitor's last count of a year, kept to show at once; indexes for its data state
 
 Revision ID: 0012
 Revises: 0011
@@ -29,7 +29,15 @@ def upgrade() -> None:
         sa.Column("figures", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("year"),
     )
+    # The monitor's data state (the latest change of clients and referrals, the sum of the
+    # conversations' versions) from small indexes instead of scans of the wide rows.
+    op.create_index("ix_client_updated_at", "client", ["updated_at"])
+    op.create_index("ix_referral_updated_at", "referral", ["updated_at"])
+    op.create_index("ix_conversation_version", "conversation", ["version"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_conversation_version", table_name="conversation")
+    op.drop_index("ix_referral_updated_at", table_name="referral")
+    op.drop_index("ix_client_updated_at", table_name="client")
     op.drop_table("monitor_count")
