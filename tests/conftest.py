@@ -123,3 +123,18 @@ def db(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
 def actor(db: Database) -> Actor:
     with db.transaction() as tx:
         return create_practitioner(tx, "Anouk de Vries", Role.PRACTICE_NURSE, now=NOW)
+
+
+def pdf_metadata(path) -> str:
+    """Everything a PDF says about itself outside its pages, as text: its document information
+    (title, author, subject, keywords, creator, producer, dates) and its XMP metadata stream,
+    read with pypdf (no system program needed)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    info = reader.metadata or {}
+    parts = [f"{key}: {value}" for key, value in info.items()]
+    root = reader.trailer["/Root"]
+    if "/Metadata" in root:
+        parts.append(root["/Metadata"].get_object().get_data().decode("utf-8", "replace"))
+    return "\n".join(parts)

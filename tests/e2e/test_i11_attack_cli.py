@@ -24,6 +24,7 @@ from broadtalk.practitioners import Actor, Role
 from broadtalk.sign_in import PIN_VARIABLE
 from broadtalk.store.database import Database
 from broadtalk.store.tables import AuditEntry
+from tests.conftest import pdf_metadata
 from tests.e2e import test_fuzz_cli_hostile as fuzz
 from tests.e2e.test_fuzz_cli_hostile import PASSPHRASE, Practice, _one_practice_copy, assert_a_clear_answer, call
 
@@ -418,6 +419,6 @@ def test_no_temporary_file_is_left_and_nothing_personal_is_logged(practice: Prac
     logs = "".join(p.read_text(encoding="utf-8", errors="replace") for p in home_copy.rglob("*.log*"))
     for words in quoted:  # ... and never in the log
         assert words not in logs
-    info = subprocess.run(["pdfinfo", str(out / "s.pdf")], capture_output=True, text=True, check=True).stdout
+    info = pdf_metadata(out / "s.pdf")
     for words in quoted:
         assert words not in info

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -35,6 +34,7 @@ from broadtalk.ui import file_dialogs
 from broadtalk.ui.client_summary_dialog import ClientSummaryDialog, open_client_summary
 from broadtalk.ui.gp_note_dialog import GpNoteDialog, open_gp_note
 from tests import engines
+from tests.conftest import pdf_metadata
 from tests.unit.test_gp_note import realistic
 
 STALE_GOAL = "Schulden op een rij."
@@ -195,7 +195,7 @@ def test_a_note_printed_to_a_file_is_the_owners_alone_and_its_metadata_names_no_
     assert printed.exists()
     if os.name == "posix":
         assert stat.S_IMODE(printed.stat().st_mode) == 0o600
-    info = subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True, check=True).stdout
+    info = pdf_metadata(printed)
     for personal in ("Ron", "Wit", "Anouk", "Vries", "Rust"):
         assert personal not in info, info
     assert list(out.iterdir()) == [printed]  # nothing else left beside it
@@ -230,7 +230,7 @@ def test_a_summary_printed_to_a_file_is_the_owners_alone_and_its_metadata_names_
     assert printed.exists()
     if os.name == "posix":
         assert stat.S_IMODE(printed.stat().st_mode) == 0o600
-    info = subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True, check=True).stdout
+    info = pdf_metadata(printed)
     for personal in ("Ron", "Wit", "Anouk", "Vries", "Rust"):
         assert personal not in info, info
 
