@@ -29,17 +29,19 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
+from broadtalk.audit import Action
 from broadtalk.monitoring_suppression import CubeCells, Filter, Period
-from broadtalk.store.tables import MonitorCount
+from broadtalk.store.tables import AuditEntry, MonitorCount
 
 log = logging.getLogger(__name__)
 
 #: The layout of ``MonitorCount.figures``; a count kept in another layout is counted again.
 LAYOUT = 1
 _MC = MonitorCount.__table__
+_AUDIT = AuditEntry.__table__
 
 
 def state_digest(state: tuple) -> str:
@@ -56,6 +58,12 @@ class Kept:
     due_days: int
     state: str
     counted_at: datetime
+
+
+def erasure_mark(tx: Session) -> int:
+    """The latest erasure of a client in the audit trail (its entry's id; 0 when none): a count
+    that began before an erasure has counted the erased client, and is never kept."""
+    return tx.execute(select(func.max(_AUDIT.c.id)).where(_AUDIT.c.action == Action.ERASE.value)).scalar() or 0
 
 
 def kept_count(tx: Session, year: int) -> Kept | None:

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from broadtalk.errors import NotFoundError, RefusedError
 from broadtalk.forms.library import find_model
 from broadtalk.i18n import _
-from broadtalk.monitoring_kept import Kept, keep, kept_count, read_kept, state_digest
+from broadtalk.monitoring_kept import Kept, erasure_mark, keep, kept_count, read_kept, state_digest
 from broadtalk.monitoring_queries import (
     AGE_BANDS,
     PC4,
@@ -130,6 +130,8 @@ class Year:
     counting: Kept | None = field(default=None, compare=False)
     #: As kept in the database: read from it, or written to it (``keep_year``).
     kept: Kept | None = field(default=None, compare=False)
+    #: ``monitoring_kept.erasure_mark`` when the count began.
+    erasures: int = field(default=0, compare=False)
 
 
 def year_of(tx: Session, year: int, today: date, *, max_age: timedelta | None = None, earlier: bool = False) -> Year:
@@ -158,8 +160,10 @@ def year_of(tx: Session, year: int, today: date, *, max_age: timedelta | None = 
         found = _kept_year(tx, kept)
         if found is not None:
             return replace(found, stale=True)
+    erasures = erasure_mark(tx)
     counted = _compute_year(tx, year, today, due_days)
     counted.counting = Kept(year, today, due_days, digest, counted.counted_at)
+    counted.erasures = erasures
     remember(tx, what, digest, counted.counted_at, counted)
     return counted
 
@@ -211,8 +215,9 @@ def _titles(tx: Session, model_id: str, version: int | None) -> dict[str, str]:
 def keep_year(tx: Session, year: Year) -> bool:
     """Write a year counted in this process as its year's kept count (``monitoring_kept``), in
     ``tx``: a short transaction after the count's. True when written (not when it was read
-    from the database, kept already, or a later count is kept)."""
-    if year.counting is None or year.kept is not None:
+    from the database, kept already, or a later count is kept; nor when a client was erased
+    since the count began: it counted them, and erasing drops every kept count)."""
+    if year.counting is None or year.kept is not None or erasure_mark(tx) != year.erasures:
         return False
     written = keep(tx, year, year.counting)
     year.kept = year.counting

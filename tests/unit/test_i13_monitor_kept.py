@@ -311,3 +311,33 @@ def test_erasing_a_client_drops_the_kept_counts(db, practice):  # noqa: F811
     forget_computed()
     counted = count_for(db, manager, Filter(Period(YEAR)), now=NOW, earlier=True)
     assert not counted.figures.stale and shown(counted.figures.clients_total) == 44
+
+
+def test_a_count_under_way_when_a_client_is_erased_is_not_kept(db, practice):  # noqa: F811
+    """Another workstation erases a client while the year is counted: the count read the client
+    (it started before), so it is shown but never kept; the next count, without them, is."""
+    from broadtalk.erasure import erase_client
+
+    manager = practice["manager"]
+    erased = []
+
+    def erase_meanwhile() -> bool:
+        if not erased:
+            with db.transaction() as tx:
+                erase_client(tx, manager, practice["clients"][0])
+            erased.append(True)
+        return False
+
+    token = STOP.set(erase_meanwhile)
+    try:
+        count_for(db, manager, Filter(Period(YEAR)), now=NOW)
+    finally:
+        STOP.reset(token)
+    assert erased
+    with db.transaction() as tx:
+        assert kept_count(tx, YEAR) is None
+    forget_computed()
+    counted = count_for(db, manager, Filter(Period(YEAR)), now=NOW)
+    assert shown(counted.figures.clients_total) == 44
+    with db.transaction() as tx:
+        assert kept_count(tx, YEAR) is not None
