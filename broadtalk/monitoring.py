@@ -191,7 +191,7 @@ def monitor(
     counted once per data state; with ``max_age`` figures counted less than that long ago are
     given even when data changed since (a screen; ``Figures.counted_at`` says when); with
     ``earlier`` the count kept from before the last change, if there is one
-    (``Figures.stale``). Reads only: ``count_for`` also keeps a new count in the database."""
+    (``Figures.stale``). Keeps no count in the database: ``count_for`` does that."""
     check_and_record(tx, actor, view, "figures", now)
     today = today or dutch_today(now)
     return figures_of(tx, year_of(tx, view.period.year, today, max_age=max_age, earlier=earlier), view)
