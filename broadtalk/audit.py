@@ -153,6 +153,7 @@ DETAIL_LABELS: dict[str, str] = {
     "name": N_("name"),
     "handover_pdf": N_("handover document"),
     "client_copy": N_("client copy"),
+    "handover_fhir": N_("handover as FHIR data"),
     "gp_note": N_("note for the GP's record"),
     "client_summary": N_("summary for the client"),
 }

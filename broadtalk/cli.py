@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from broadtalk import __version__, config, i18n
-from broadtalk.errors import BroadtalkError, InputError, RefusedError, StoreError
+from broadtalk.errors import BroadtalkError, InputError, NotFoundError, RefusedError, StoreError, os_reason
 from broadtalk.files import private_umask
 from broadtalk.i18n import _, ngettext
 from broadtalk.logs import log_path, log_unexpected, setup_logging
@@ -193,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
 
-    forms = commands.add_parser("forms", help=_("conversation models: list, validate, import"), parents=[common])
+    forms = commands.add_parser(
+        "forms", help=_("conversation models: list, validate, import, export"), parents=[common]
+    )
     forms_commands = forms.add_subparsers(
         dest="forms_command", metavar=_("ACTION"), required=True, parser_class=_Parser
     )
@@ -205,6 +207,21 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", type=_path_argument, metavar=_("FILE"))
     importing = forms_commands.add_parser("import", help=_("add a practice's own model file"), parents=[common])
     importing.add_argument("file", type=_path_argument, metavar=_("FILE"))
+    exporting = forms_commands.add_parser(
+        "export",
+        help=_("one conversation model as data: as a FHIR Questionnaire with --fhir"),
+        description=_(
+            "Write a conversation model as JSON: with --fhir as a FHIR R4 Questionnaire (for another system that "
+            "records the same conversation), else as broadtalk's own summary. Without --out it is printed."
+        ),
+        parents=[common],
+    )
+    exporting.add_argument("model", metavar=_("MODEL_ID"), help=_("the model's id, as 'forms list' shows it"))
+    exporting.add_argument(
+        "--version", type=_positive_int, default=None, metavar="N", help=_("the model's version (default: the latest)")
+    )
+    exporting.add_argument("--fhir", action="store_true", help=_("as a FHIR R4 Questionnaire"))
+    exporting.add_argument("--out", type=_path_argument, default=None, metavar=_("FILE.json"))
 
     demo = commands.add_parser("demo", help=_("fill a new database with fictional demo data"), parents=[common])
     demo.add_argument("--clients", type=_client_count, required=True, metavar="N", help=_("how many clients"))
@@ -232,6 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
         document = handover_commands.add_parser(name, help=help_text, parents=[common])
         document.add_argument("referral", type=_positive_int, metavar=_("REFERRAL_ID"))
         document.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE.pdf"))
+        if name == "pdf":
+            document.add_argument(
+                "--fhir",
+                type=_path_argument,
+                default=None,
+                metavar=_("FILE.json"),
+                help=_("also the same handover as FHIR R4 data (a Bundle with a ServiceRequest and a Task)"),
+            )
     batch = handover_commands.add_parser(
         "export",
         help=_("every referral of a period with a valid consent: its handover documents in one folder"),
@@ -254,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--client-copy", action="store_true", help=_("also the client's copy of each"))
     batch.add_argument("--group", action="store_true", help=_("one folder per recipient organisation"))
+    batch.add_argument(
+        "--fhir", action="store_true", help=_("also each handover as FHIR R4 data (handover-REFERENCE.json)")
+    )
     batch.add_argument(
         "--workers",
         type=_worker_count,
@@ -750,6 +778,65 @@ def cmd_forms_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_forms_export(args: argparse.Namespace) -> int:
+    """``forms export``: a conversation model as JSON (a FHIR Questionnaire with ``--fhir``). A
+    model holds no client data; whoever may use broadtalk may export one."""
+    from broadtalk.files import write_private_bytes
+    from broadtalk.forms.export import model_summary
+    from broadtalk.forms.library import available_models
+    from broadtalk.text import shown_value
+
+    if args.out is not None and args.out.suffix.lower() != ".json":
+        raise InputError(_("The file name must end in .json, e.g. model.json."))
+    db = _open_database(args, create=False)
+    try:
+        _acting(db)
+        with db.transaction() as tx:
+            entries = [e for e in available_models(tx) if e.model.id == args.model]
+    finally:
+        db.close()
+    if not entries:
+        raise NotFoundError(
+            _("There is no conversation model '{id}'; 'broadtalk forms list' shows the models.").format(
+                id=shown_value(args.model)
+            )
+        )
+    wanted = [e for e in entries if args.version is None or e.model.version == args.version]
+    if not wanted:
+        raise NotFoundError(
+            _("'{id}' has no version {version}; it has: {versions}.").format(
+                id=shown_value(args.model),
+                version=args.version,
+                versions=", ".join(str(e.model.version) for e in sorted(entries, key=lambda e: e.model.version)),
+            )
+        )
+    entry = max(wanted, key=lambda e: e.model.version)
+    if args.fhir:
+        from broadtalk.interop import fhir
+        from broadtalk.interop.questionnaire import questionnaire
+
+        resource = questionnaire(entry.model)
+        fhir.validate(resource)
+        data = fhir.to_bytes(resource)
+    else:
+        data = (
+            json.dumps(model_summary(entry.model, builtin=entry.builtin), ensure_ascii=False, indent=2) + "\n"
+        ).encode()
+    if args.out is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return EXIT_OK
+    try:
+        write_private_bytes(args.out, data)
+    except OSError as error:
+        raise InputError(
+            _("{file} cannot be written ({reason}); choose another place.").format(
+                file=args.out, reason=os_reason(error)
+            )
+        ) from None
+    print(_("Written: {file}").format(file=args.out))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Nobody signs in: the demo goes only into a database nobody uses yet (``generate_demo``
     refuses any other), and its people are fictional, each with the published demo PIN."""
@@ -859,9 +946,11 @@ def cmd_referrals(args: argparse.Namespace) -> int:
 def cmd_handover(args: argparse.Namespace) -> int:
     from broadtalk.handover.export import (
         CLIENT_COPY,
+        HANDOVER_FHIR,
         HANDOVER_PDF,
         WITHDRAWAL_CONFIRMATION,
         WITHDRAWAL_NOTICE,
+        check_document_target,
         export_document,
     )
 
@@ -871,14 +960,23 @@ def cmd_handover(args: argparse.Namespace) -> int:
         "withdrawal-notice": WITHDRAWAL_NOTICE,
         "withdrawal-confirmation": WITHDRAWAL_CONFIRMATION,
     }[args.handover_command]
+    fhir_out = getattr(args, "fhir", None)
+    if fhir_out is not None:
+        check_document_target(fhir_out, HANDOVER_FHIR)
+        if fhir_out.absolute() == args.out.absolute():
+            raise InputError(_("Give the PDF and the FHIR data two different file names."))
     db = _open_database(args, create=False)
     try:
         actor = _acting(db)
         with db.transaction() as tx:
-            path = export_document(tx, actor, args.referral, kind, args.out)
+            # One transaction: both documents with their disclosures, or neither.
+            written = [export_document(tx, actor, args.referral, kind, args.out)]
+            if fhir_out is not None:
+                written.append(export_document(tx, actor, args.referral, HANDOVER_FHIR, fhir_out))
     finally:
         db.close()
-    print(_("Written: {file}").format(file=path))
+    for path in written:
+        print(_("Written: {file}").format(file=path))
     return EXIT_OK
 
 
@@ -899,7 +997,12 @@ def cmd_handover_export(args: argparse.Namespace) -> int:
     if args.recipient is not None and not recipient:
         raise InputError(_("Give the name of the recipient organisation after --recipient."))
     parameters = BatchParameters(
-        since=args.since, until=args.until, recipient=recipient, client_copy=args.client_copy, group=args.group
+        since=args.since,
+        until=args.until,
+        recipient=recipient,
+        client_copy=args.client_copy,
+        group=args.group,
+        fhir=args.fhir,
     )
     import signal
     import threading
@@ -1542,6 +1645,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("forms", "list"): cmd_forms_list,
     ("forms", "validate"): cmd_forms_validate,
     ("forms", "import"): cmd_forms_import,
+    ("forms", "export"): cmd_forms_export,
     ("demo", None): cmd_demo,
     ("clients", None): cmd_clients,
     ("referrals", None): cmd_referrals,

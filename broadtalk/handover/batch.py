@@ -51,7 +51,14 @@ from broadtalk.consent import ConsentView, latest_consent_unchecked, require_val
 from broadtalk.errors import BroadtalkError, InputError, RefusedError, os_reason
 from broadtalk.files import private_folder, read_limited, write_private_text
 from broadtalk.handover.content import HandoverContent, load_unchecked
-from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF, export_rendered, render_bytes
+from broadtalk.handover.export import (
+    CLIENT_COPY,
+    HANDOVER_FHIR,
+    HANDOVER_PDF,
+    export_rendered,
+    render_bytes,
+    suffix_of,
+)
 from broadtalk.i18n import DISPLAY_ZONE, _, current_language, dutch_today, ngettext, to_display_time
 from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
@@ -84,18 +91,27 @@ class BatchParameters:
     recipient: str | None = None
     client_copy: bool = False
     group: bool = False
+    #: Also each handover as FHIR data (``handover-<reference>.json``, a Bundle; see ``interop``).
+    fhir: bool = False
 
     def kinds(self) -> tuple[str, ...]:
-        return (HANDOVER_PDF, CLIENT_COPY) if self.client_copy else (HANDOVER_PDF,)
+        return (
+            HANDOVER_PDF,
+            *((CLIENT_COPY,) if self.client_copy else ()),
+            *((HANDOVER_FHIR,) if self.fhir else ()),
+        )
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "since": self.since.isoformat(),
             "until": self.until.isoformat() if self.until else None,
             "recipient": _fold(self.recipient) if self.recipient else None,
             "client_copy": self.client_copy,
             "group": self.group,
         }
+        if self.fhir:  # a batch begun before FHIR existed has the same parameters without it
+            data["fhir"] = True
+        return data
 
 
 @dataclass(frozen=True)
@@ -264,7 +280,11 @@ class BatchFolder:
 
 def _names() -> dict[str, object]:
     return {
-        "names": {HANDOVER_PDF: _("handover-{reference}.pdf"), CLIENT_COPY: _("client-copy-{reference}.pdf")},
+        "names": {
+            HANDOVER_PDF: _("handover-{reference}.pdf"),
+            CLIENT_COPY: _("client-copy-{reference}.pdf"),
+            HANDOVER_FHIR: _("handover-{reference}.json"),
+        },
         "index": INDEX,
         "summary": _("summary.txt"),
     }
@@ -413,7 +433,10 @@ def _folder(out: Path, plan: BatchPlan, manifest: dict[str, object], *, resumed:
         out=out,
         token=token,
         parameters=plan.parameters,
-        names={kind: _safe_template(str(names[kind])) for kind in (HANDOVER_PDF, CLIENT_COPY)},
+        names={
+            kind: _safe_template(str(names.get(kind) or _names_of(kind)), kind)
+            for kind in (HANDOVER_PDF, CLIENT_COPY, HANDOVER_FHIR)
+        },
         index_name=INDEX,
         summary_name=safe_folder_name(str(manifest.get("summary") or "summary.txt")),
         resumed=resumed,
@@ -421,10 +444,25 @@ def _folder(out: Path, plan: BatchPlan, manifest: dict[str, object], *, resumed:
     )
 
 
-def _safe_template(template: str) -> str:
-    """A file name template from a manifest: one name in the folder, never a path."""
-    if "/" in template or "\\" in template or template.startswith(".") or "{reference}" not in template:
-        return "{reference}.pdf"
+def _names_of(kind: str) -> str:
+    """The file name template of ``kind`` in a new manifest (for a manifest written before the kind existed)."""
+    names = _names()["names"]
+    assert isinstance(names, dict)
+    return str(names[kind])
+
+
+def _safe_template(template: str, kind: str) -> str:
+    """A file name template from a manifest: one name in the folder, never a path, ending as
+    the kind's files end."""
+    suffix = suffix_of(kind)
+    if (
+        "/" in template
+        or "\\" in template
+        or template.startswith(".")
+        or "{reference}" not in template
+        or not template.lower().endswith(suffix)
+    ):
+        return "{reference}" + suffix
     return template
 
 
@@ -754,10 +792,13 @@ def index_text(result: BatchResult) -> str:
             _("reason"),
             _("handover document"),
             _("client's copy"),
+            _("FHIR data"),
         ]
     )
+    kinds = result.plan.parameters.kinds()
     for outcome in result.outcomes:
         entry = outcome.entry
+        files = dict(zip(kinds, outcome.files, strict=False))
         writer.writerow(
             [
                 entry.reference,
@@ -768,7 +809,7 @@ def index_text(result: BatchResult) -> str:
                 entry.consent_until.isoformat() if entry.consent_until else "",
                 _("yes") if outcome.exported else _("no"),
                 outcome.reason,
-                *(*outcome.files, "", "")[:2],
+                *(files.get(kind, "") for kind in (HANDOVER_PDF, CLIENT_COPY, HANDOVER_FHIR)),
             ]
         )
     return buffer.getvalue()

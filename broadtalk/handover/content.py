@@ -34,7 +34,7 @@ from broadtalk.permissions import Permission
 from broadtalk.practitioners import Actor
 from broadtalk.referrals import ReferralView, feedback_due_days, referral_view_unchecked, urgency_label
 from broadtalk.settings import practice_details
-from broadtalk.store.tables import Conversation, Offering, Organisation, Practitioner, Referral
+from broadtalk.store.tables import Conversation, DatabaseSeal, Offering, Organisation, Practitioner, Referral
 from broadtalk.text import address_line
 
 #: The conversation-wide pieces that are shared only when the client ticks them one by one.
@@ -63,6 +63,10 @@ class ClientIdentity:
     general_practitioner: str = ""
     language: str = ""
     interpreter_needed: bool = False
+    #: The name's parts (the name above is written from them), for FHIR.
+    given_name: str = ""
+    name_prefix: str = ""
+    family_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class ConsentStatement:
 class SharedAnswer:
     question: str
     answer: str
+    #: The item's linkId in the model (for FHIR); not part of what the client saw.
+    link_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,8 @@ class SharedDomain:
 class GoalLine:
     description: str
     domain_title: str
+    #: The life domain's id in the model ("" for a goal of no domain), for FHIR.
+    domain_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,8 @@ class ActionLine:
     who: str
     due_date: date | None
     domain_title: str = ""
+    #: The life domain's id in the model ("" for an action of no domain), for FHIR.
+    domain_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +212,12 @@ class HandoverContent:
     pieces_left_out: int = 0
     #: The ranking model's order of the shared domains, as the client ranked them.
     ranked: bool = False
+    #: The conversation model's id and version ("" and 0 without a conversation), for FHIR.
+    model_id: str = ""
+    model_version: int = 0
+    #: The practice database's identity (no personal data): with the reference it makes the
+    #: FHIR ids of this handover unique across practices.
+    source: str = ""
 
     def scored_domains(self) -> tuple[SharedDomain, ...]:
         return tuple(d for d in self.domains if d.scale_min is not None)
@@ -321,6 +337,7 @@ def build_handover(
     conversation_by_role: str = "",
     recipient_contact: Contact | None = None,
     feedback_due_days: int = 28,
+    source: str = "",
 ) -> HandoverContent:
     """The content of the handover: only what the valid consent covers. Refuses without one.
 
@@ -354,7 +371,8 @@ def build_handover(
                     anchor_label=pick(anchor.label) if anchor else "",
                     anchor_description=pick(anchor.description) if anchor and anchor.description else "",
                     answers=tuple(
-                        SharedAnswer(pick(i.document_label()), t) for i, t in _answered(model, domain.items, answers)
+                        SharedAnswer(pick(i.document_label()), t, i.link_id)
+                        for i, t in _answered(model, domain.items, answers)
                     ),
                     notes=assessment.notes if assessment else "",
                     own_words=assessment.own_words if assessment and consent.share_own_words else "",
@@ -390,7 +408,7 @@ def build_handover(
             else:
                 shared = consent.share_goals_actions and goal.domain_id in shared_ids
             if shared:
-                goals.append(GoalLine(goal.description, title_of(goal.domain_id)))
+                goals.append(GoalLine(goal.description, title_of(goal.domain_id), goal.domain_id or ""))
         for action in snapshot.actions:
             domain_id = action_domain(snapshot, action)
             if domain_id is None:
@@ -398,11 +416,13 @@ def build_handover(
             else:
                 shared = consent.share_goals_actions and domain_id in shared_ids
             if shared:
-                actions.append(ActionLine(action.what, action.who, action.due_date, title_of(domain_id)))
+                actions.append(
+                    ActionLine(action.what, action.who, action.due_date, title_of(domain_id), domain_id or "")
+                )
     conversation_answers: tuple[SharedAnswer, ...] = ()
     if model is not None and snapshot is not None:
         conversation_answers = tuple(
-            SharedAnswer(pick(item.document_label()), text)
+            SharedAnswer(pick(item.document_label()), text, item.link_id)
             for item, text in _answered(model, model.closing.items, answers)
             if ticked(piece_key("answer", item.link_id))
         )
@@ -412,6 +432,9 @@ def build_handover(
         general_practitioner=client.general_practitioner,
         language=client.language,
         interpreter_needed=client.interpreter_needed,
+        given_name=client.given_name,
+        name_prefix=client.name_prefix,
+        family_name=client.family_name,
     )
     if consent.share_identity_details:
         address = address_line(client.address, client.postal_code, client.city)
@@ -469,6 +492,9 @@ def build_handover(
         draft=snapshot is not None and not snapshot.summary.is_completed,
         pieces_left_out=left_out,
         ranked=any(d.rank is not None for d in domains),
+        model_id=model.id if model is not None else "",
+        model_version=model.version if model is not None else 0,
+        source=source,
     )
     if consent.content_digest and consent.content_digest != scoped_digest(content):
         content = replace(content, changed_after_consent=True)
@@ -484,18 +510,28 @@ def _differs(content: HandoverContent, shown: HandoverContent) -> bool:
 
 def _domain_digest(domain: SharedDomain) -> dict[str, Any]:
     """A shared domain as fingerprinted. The client's own score and "wants to talk" count only
-    when given, so a consent recorded before they existed still matches an unchanged conversation."""
+    when given, so a consent recorded before they existed still matches an unchanged conversation.
+    The answers' linkIds are not what the client saw (and came later): left out."""
     data = asdict(domain)
     for key, empty in (("client_score", None), ("client_wants_to_talk", False)):
         if data[key] == empty:
             del data[key]
+    for answer in data["answers"]:
+        del answer["link_id"]
+    return data
+
+
+def _line_digest(line: GoalLine | ActionLine) -> dict[str, Any]:
+    """A goal or action as fingerprinted: as the client saw it (its domain by title, as before)."""
+    data = asdict(line)
+    del data["domain_id"]
     return data
 
 
 def scoped_digest(content: HandoverContent) -> str:
     """A fingerprint of the domain-scoped content: what the client saw for the chosen domains."""
-    domain_goals = [asdict(g) for g in content.goals if g.domain_title]
-    domain_actions = [asdict(a) for a in content.actions if a.domain_title]
+    domain_goals = [_line_digest(g) for g in content.goals if g.domain_title]
+    domain_actions = [_line_digest(a) for a in content.actions if a.domain_title]
     payload = {
         "domains": [_domain_digest(d) for d in content.domains],
         "goals": domain_goals,
@@ -581,6 +617,7 @@ def _sources(tx: Session, referral_id: int, today: date) -> _Sources:
         "conversation_by_role": role_in_sentence(held_by.role) if held_by else "",
         "recipient_contact": recipient,
         "feedback_due_days": feedback_due_days(tx),
+        "source": seal.database_id if (seal := tx.get(DatabaseSeal, 1)) is not None else "",
     }
     return _Sources(referral, client, snapshot, model, extra)
 

@@ -80,7 +80,9 @@ CLIENT_COPY = "client_copy"
 #: After a withdrawal: the notice for the recipient and the confirmation for the client.
 WITHDRAWAL_NOTICE = "withdrawal_notice"
 WITHDRAWAL_CONFIRMATION = "withdrawal_confirmation"
-KINDS = (HANDOVER_PDF, CLIENT_COPY, WITHDRAWAL_NOTICE, WITHDRAWAL_CONFIRMATION)
+#: The handover as a FHIR R4 Bundle (JSON), from the same content as the PDF (``interop``).
+HANDOVER_FHIR = "handover_fhir"
+KINDS = (HANDOVER_PDF, CLIENT_COPY, WITHDRAWAL_NOTICE, WITHDRAWAL_CONFIRMATION, HANDOVER_FHIR)
 WITHDRAWAL_KINDS = (WITHDRAWAL_NOTICE, WITHDRAWAL_CONFIRMATION)
 
 #: A document being written: ``.broadtalk-export-<token>.partial`` beside the chosen file.
@@ -96,6 +98,10 @@ _DISCLOSURE = Disclosure.__table__  # type: ignore[attr-defined]
 
 
 def _renderer(kind: str) -> Callable[[Any, BinaryIO], None]:
+    if kind == HANDOVER_FHIR:
+        from broadtalk.interop.handover_fhir import write_handover_bundle  # fhir.resources only now
+
+        return write_handover_bundle
     from broadtalk.handover import pdf  # ReportLab is loaded only when a document is made
 
     return {
@@ -234,10 +240,30 @@ class _Pending:
         return pending
 
 
+def suffix_of(kind: str) -> str:
+    """The file name's ending of a document of ``kind``."""
+    return ".json" if kind == HANDOVER_FHIR else ".pdf"
+
+
 def check_pdf_target(target: Path) -> None:
     """Refuse a target that cannot become the document, before anything is logged."""
     if target.suffix.lower() != ".pdf":
         raise InputError(_("The file name must end in .pdf, e.g. handover.pdf."))
+    check_target(target)
+
+
+def check_document_target(target: Path, kind: str) -> None:
+    """``check_pdf_target`` for a document of ``kind``: a FHIR handover ends in .json."""
+    if kind != HANDOVER_FHIR:
+        check_pdf_target(target)
+        return
+    if target.suffix.lower() != ".json":
+        raise InputError(_("The file name of the FHIR data must end in .json, e.g. handover.json."))
+    check_target(target)
+
+
+def check_target(target: Path) -> None:
+    """The folder exists and may be written, and the target is no folder, device or pipe."""
     if not target.parent.is_dir():
         raise InputError(
             _("The folder {folder} does not exist; choose an existing folder.").format(folder=target.parent)
@@ -263,7 +289,8 @@ def check_pdf_target(target: Path) -> None:
 def export_document(
     tx: Session, actor: Actor, referral_id: int, kind: str, target: Path, *, now: datetime | None = None
 ) -> Path:
-    """Write the handover PDF or the client's copy to ``target`` and log the disclosure.
+    """Write the handover PDF, the client's copy (or another document of ``KINDS``, the handover
+    as FHIR data too) to ``target`` and log the disclosure.
 
     The file is written when ``tx`` commits, after the disclosure and its audit entry (see the
     module's description); a failure to write it then is raised from the commit as an
@@ -271,7 +298,7 @@ def export_document(
     require_export(tx, actor, referral_id)
     now = now or datetime.now(UTC)
     target = Path(target)
-    check_pdf_target(target)
+    check_document_target(target, kind)
     content, data = _render(tx, referral_id, kind, dutch_today(now))
     return export_rendered(tx, actor, referral_id, kind, content, data, target, now=now)
 
@@ -307,7 +334,7 @@ def export_rendered(
     client_id = require_export(tx, actor, referral_id)
     now = now or datetime.now(UTC)
     target = Path(target)
-    check_pdf_target(target)
+    check_document_target(target, kind)
     disclosure_id = log_disclosure(tx, actor, referral_id, content, kind, now, batch=batch)
     write_after_commit(
         tx,

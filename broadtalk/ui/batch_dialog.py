@@ -198,7 +198,7 @@ class BatchExportDialog(QDialog):
         for edit in (self.since_edit, self.until_edit):
             edit.dateChanged.connect(lambda _day: self._choices_changed())
         self.recipient_box.currentTextChanged.connect(lambda _text: self._choices_changed())
-        for box in (self.client_copy_box, self.group_box):
+        for box in (self.client_copy_box, self.fhir_box, self.group_box):
             box.toggled.connect(lambda _on: self._choices_changed())
         self.folder_edit.textEdited.connect(self._folder_edited)
         self._propose_folder()
@@ -232,6 +232,13 @@ class BatchExportDialog(QDialog):
 
         self.client_copy_box = QCheckBox(_("Also the &client's copy of each handover document"))
         self.group_box = QCheckBox(_("A &folder per recipient organisation"))
+        self.fhir_box = QCheckBox(_("Also each handover as FHIR data for the recipient's &system (.json)"))
+        self.fhir_box.setToolTip(
+            _(
+                "The same content as the handover document, as FHIR R4 data that a care or welfare system can "
+                "read; the recipient can send back an updated Task as feedback."
+            )
+        )
 
         self.folder_edit = QLineEdit()
         self.folder_edit.setClearButtonEnabled(True)
@@ -259,6 +266,7 @@ class BatchExportDialog(QDialog):
         form.addRow(buddy_label(_("Referrals made &from"), self.since_edit), period)
         form.addRow(buddy_label(_("&Recipient organisation"), self.recipient_box), self.recipient_box)
         form.addRow("", self.client_copy_box)
+        form.addRow("", self.fhir_box)
         form.addRow("", self.group_box)
         form.addRow(buddy_label(_("Fol&der"), self.folder_edit), folder_field)
         form.setContentsMargins(0, 0, 0, 0)
@@ -342,6 +350,7 @@ class BatchExportDialog(QDialog):
             recipient=recipient,
             client_copy=self.client_copy_box.isChecked(),
             group=self.group_box.isChecked(),
+            fhir=self.fhir_box.isChecked(),
         )
 
     def _default_folder_name(self) -> str:

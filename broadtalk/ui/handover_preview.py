@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from broadtalk.errors import BroadtalkError
 from broadtalk.handover.export import (
     CLIENT_COPY,
+    HANDOVER_FHIR,
+    HANDOVER_PDF,
     WITHDRAWAL_CONFIRMATION,
     WITHDRAWAL_NOTICE,
     export_document,
@@ -106,6 +108,15 @@ class HandoverPreview(QDialog):
             self, self.save_as, self.print_document
         )
 
+        # The same handover as FHIR data, for a recipient whose system reads it (not for the other documents).
+        self.fhir_button = QPushButton(_("Save as &FHIR…"))
+        self.fhir_button.setAutoDefault(False)
+        self.fhir_button.setToolTip(
+            _("The same content as FHIR R4 data (a .json file) that a care or welfare system can read.")
+        )
+        self.fhir_button.clicked.connect(self.save_as_fhir)
+        self.fhir_button.setVisible(kind == HANDOVER_PDF)
+
         toolbar = QHBoxLayout()
         toolbar.setSpacing(8)
         toolbar.addWidget(self.previous_button)
@@ -118,6 +129,7 @@ class HandoverPreview(QDialog):
         bottom.setSpacing(8)
         bottom.addWidget(self.disclosure_note, 1)
         bottom.addWidget(self.save_button)
+        bottom.addWidget(self.fhir_button)
         bottom.addWidget(self.print_button)
         bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
@@ -200,6 +212,26 @@ class HandoverPreview(QDialog):
             show_refusal(self, error)
             return
         self.saved_path = written
+        self.status_label.setText(_("Saved as {file}.").format(file=written))
+
+    def save_as_fhir(self) -> None:
+        """The handover as FHIR data: the same consent-scoped content, logged as its own disclosure."""
+        target = file_dialogs.ask_save_path(
+            self,
+            file_dialogs.HANDOVER,
+            _("Save as FHIR data"),
+            _("handover-{reference}.json").format(reference=self._reference),
+            _("FHIR data (*.json)"),
+            suffix=".json",
+        )
+        if target is None:
+            return
+        try:
+            with self._db.transaction() as tx:
+                written = export_document(tx, self._actor, self._referral_id, HANDOVER_FHIR, target)
+        except BroadtalkError as error:
+            show_refusal(self, error)
+            return
         self.status_label.setText(_("Saved as {file}.").format(file=written))
 
     def print_document(self) -> None:

@@ -31,7 +31,7 @@ from broadtalk.clients import ClientInput, create_client
 from broadtalk.consent import GIVEN, NONE, WITHDRAWN, ConsentInput, method_label, record_consent, withdraw_consent
 from broadtalk.consent import status_label as consent_label
 from broadtalk.handover.export import CLIENT_COPY, HANDOVER_PDF
-from broadtalk.i18n import _, ngettext
+from broadtalk.i18n import _, dutch_today, ngettext, to_display_time
 from broadtalk.referral_steps import CLOSED, DRAFT, FEEDBACK, SENT, status_label
 from broadtalk.referrals import advance_referral, create_referral, get_referral, list_referrals
 from broadtalk.social_map import OfferingInput, OrganisationInput, create_offering, create_organisation
@@ -529,7 +529,9 @@ def test_the_panel_shows_status_consent_in_colour_and_overdue_feedback(qtbot, db
     assert cell(waiting, ReferralTableModel.STATUS) == status_label(SENT)
     assert cell(waiting, ReferralTableModel.CONSENT) == consent_label(GIVEN)
     assert cell(waiting, ReferralTableModel.CONSENT, Qt.ItemDataRole.ForegroundRole).name() == GIVEN_COLOUR.lower()
-    assert "60" in cell(waiting, ReferralTableModel.FEEDBACK)
+    # Days between Dutch calendar days: 59 when "60 days ago" fell before a change to summer time.
+    waited = (dutch_today(now) - to_display_time(now - timedelta(days=60)).date()).days
+    assert str(waited) in cell(waiting, ReferralTableModel.FEEDBACK)
     assert cell(waiting, ReferralTableModel.FEEDBACK, Qt.ItemDataRole.ForegroundRole).name() == REFUSED_COLOUR.lower()
     assert cell(withdrawn, ReferralTableModel.CONSENT) == consent_label(WITHDRAWN)
     assert cell(withdrawn, ReferralTableModel.CONSENT, Qt.ItemDataRole.ForegroundRole).name() == REFUSED_COLOUR.lower()
@@ -616,7 +618,8 @@ def test_an_overdue_referral_is_noted_calmly_at_start_up_and_leads_to_the_client
     assert isinstance(dialog, OverdueReferralsDialog) and dialog.isVisible()
     assert dialog.model.index(0, 0).data() == "Greet Visser"
     assert dialog.model.index(0, 1).data() == reference
-    assert dialog.model.index(0, 4).data() == "40"
+    waited = (dutch_today(now) - to_display_time(now - timedelta(days=40)).date()).days  # 39 across summer time
+    assert dialog.model.index(0, 4).data() == str(waited)
     _click(qtbot, dialog.go_button)
 
     assert window.pages.currentWidget() is window.client_page

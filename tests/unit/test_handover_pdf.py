@@ -56,6 +56,9 @@ from broadtalk.handover.pdf import (
 )
 from broadtalk.handover.pdf_text import MISSING, clean_for_pdf, make_styles, para_text, visual_order
 from broadtalk.i18n import _
+from broadtalk.interop import fhir
+from broadtalk.interop.fhir import text as fhir_text
+from broadtalk.interop.handover_fhir import handover_bundle
 from broadtalk.practitioners import Actor, Role, create_practitioner
 from broadtalk.referrals import create_referral
 from broadtalk.settings import PRACTICE_NAME, write_setting
@@ -694,6 +697,54 @@ def test_the_pdfs_show_exactly_what_the_consent_covers_and_print_text_literally(
         assert "&amp;" in letter
     if "<para>" in case.purpose:
         assert "<para>" in letter and "<para>" in copy
+
+    # The same content as FHIR data (interop.handover_fhir): valid, nothing outside the consent,
+    # everything the letter shares, the client's own views exactly for the consented domains.
+    bundle = handover_bundle(content)
+    fhir.validate(bundle)
+    data = "\n".join(fhir_strings(bundle))
+    for mark in sorted(absent):
+        assert mark not in data, f"{mark} is outside the consent but in the FHIR data"
+    for mark in sorted(in_letter):
+        assert mark in data, f"{mark} is consented but missing from the FHIR data"
+    assert fhir_client_views(bundle) == {
+        d.domain_id: (d.client_score, d.wants_to_talk) for d in case.domains if d.domain_id in case.shared
+    }
+    for kept in (content.client.name, content.question, content.consent.purpose):
+        assert fhir_text(kept) in data, "text is carried literally (only control characters dropped)"
+
+
+def fhir_strings(resource: object) -> Iterator[str]:
+    """Every string in a FHIR resource (keys aside), depth first."""
+    if isinstance(resource, str):
+        yield resource
+    elif isinstance(resource, dict):
+        for value in resource.values():
+            yield from fhir_strings(value)
+    elif isinstance(resource, list):
+        for value in resource:
+            yield from fhir_strings(value)
+
+
+def fhir_client_views(bundle: dict) -> dict[str, tuple[int | None, bool]]:
+    """Per life domain Observation: (the client's own score, wants to talk)."""
+    found = {}
+    for item in bundle["entry"]:
+        resource = item["resource"]
+        if resource["resourceType"] != "Observation" or not resource["code"]["coding"][0]["system"].startswith(
+            fhir.MODEL_PREFIX
+        ):
+            continue
+        values = {
+            c["code"]["coding"][0]["code"]: c.get("valueInteger", c.get("valueBoolean"))
+            for c in resource.get("component", [])
+            if c["code"].get("coding") and c["code"]["coding"][0]["system"] == fhir.CODES
+        }
+        found[resource["code"]["coding"][0]["code"]] = (
+            values.get("client-score"),
+            bool(values.get("client-wants-to-talk")),
+        )
+    return found
 
 
 # -- refusals -------------------------------------------------------------------------------------

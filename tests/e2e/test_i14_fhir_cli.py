@@ -1,0 +1,125 @@
+"""Issue 14 on the command line: ``forms export --fhir``, ``handover pdf --fhir`` and the batch
+export's ``--fhir``: valid FHIR, a disclosure per document, one clear line and nothing changed
+on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+from sqlmodel import select
+
+from broadtalk.interop import fhir
+from broadtalk.store.tables import Disclosure
+from tests import engines
+from tests.e2e.test_cli import run
+from tests.e2e.test_cli_handover import practice  # noqa: F401 (the fixture)
+
+
+def _kinds(db) -> list[str]:
+    reopened = engines.reopen(db)
+    try:
+        with reopened.transaction() as tx:
+            return sorted(d.kind for d in tx.exec(select(Disclosure)).all())
+    finally:
+        reopened.close()
+
+
+def test_forms_export_fhir_writes_a_valid_questionnaire_or_prints_it(practice, tmp_path, capsys):  # noqa: F811
+    out = tmp_path / "zrm.json"
+    code, printed, err = run(
+        ["--db", practice["path"], "forms", "export", "self-sufficiency", "--fhir", "--out", str(out)], capsys
+    )
+    assert code == 0, err
+    resource = json.loads(out.read_text(encoding="utf-8"))
+    fhir.validate(resource)
+    assert resource["resourceType"] == "Questionnaire" and resource["version"] == "1"
+    assert resource["url"] == fhir.questionnaire_url("self-sufficiency")
+    code, printed, err = run(["--db", practice["path"], "forms", "export", "four-domains", "--fhir"], capsys)
+    assert code == 0, err
+    assert json.loads(printed)["resourceType"] == "Questionnaire"
+    code, printed, err = run(["--db", practice["path"], "forms", "export", "four-domains"], capsys)
+    assert code == 0 and json.loads(printed)["id"] == "four-domains"  # broadtalk's own summary
+
+
+def test_forms_export_refuses_an_unknown_model_a_missing_version_and_a_bad_name(practice, tmp_path, capsys):  # noqa: F811
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    for argv, words in (
+        (["forms", "export", "no-such-model", "--fhir"], "forms list"),
+        (["forms", "export", "positive-health", "--version", "7", "--fhir"], ": 1."),
+        (["forms", "export", "positive-health", "--fhir", "--out", str(tmp_path / "q.xml")], ".json"),
+    ):
+        code, printed, err = run(["--db", practice["path"], *argv], capsys)
+        assert code == 1 and printed == "", argv
+        assert len(err.strip().splitlines()) == 1 and words in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_handover_pdf_with_fhir_writes_both_each_with_its_disclosure(practice, tmp_path, capsys):  # noqa: F811
+    pdf, data = tmp_path / "handover.pdf", tmp_path / "handover.json"
+    code, _printed, err = run(
+        [
+            "--db",
+            practice["path"],
+            "handover",
+            "pdf",
+            str(practice["consented"]),
+            "--out",
+            str(pdf),
+            "--fhir",
+            str(data),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF")
+    bundle = json.loads(data.read_text(encoding="utf-8"))
+    fhir.validate(bundle)
+    assert os.name != "posix" or stat.S_IMODE(data.stat().st_mode) == 0o600
+    assert _kinds(practice["db"]) == ["handover_fhir", "handover_pdf"]
+    text = data.read_text(encoding="utf-8")
+    assert "De post maak ik niet meer open" in text  # own words: consented
+    assert "housing" not in text  # a domain outside the consent: not even its code
+
+
+def test_handover_pdf_with_a_bad_fhir_name_or_without_consent_writes_nothing(practice, tmp_path, capsys):  # noqa: F811
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    pdf = tmp_path / "handover.pdf"
+    for referral, name in ((practice["consented"], "handover.txt"), (practice["bare"], "handover.json")):
+        code, _printed, err = run(
+            [
+                "--db",
+                practice["path"],
+                "handover",
+                "pdf",
+                str(referral),
+                "--out",
+                str(pdf),
+                "--fhir",
+                str(tmp_path / name),
+            ],
+            capsys,
+        )
+        assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []
+    assert _kinds(practice["db"]) == []
+
+
+def test_the_batch_export_with_fhir_writes_a_bundle_beside_each_pdf(practice, tmp_path, capsys):  # noqa: F811
+    out = tmp_path / "batch"
+    code, _printed, err = run(
+        ["--db", practice["path"], "handover", "export", "--since", "2000-01-01", "--fhir", "--out", str(out)], capsys
+    )
+    assert code == 0, err
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    pdfs = [name for name in files if name.endswith(".pdf")]
+    bundles = [name for name in files if name.endswith(".json")]
+    assert len(pdfs) == len(bundles) == 1
+    assert bundles[0] == pdfs[0].removesuffix(".pdf") + ".json"
+    fhir.validate(json.loads((out / bundles[0]).read_text(encoding="utf-8")))
+    assert _kinds(practice["db"]) == ["handover_fhir", "handover_pdf"]
+    index = (out / "index.csv").read_text(encoding="utf-8")
+    assert bundles[0] in index
