@@ -235,6 +235,28 @@ def build_parser() -> argparse.ArgumentParser:
     referrals = commands.add_parser("referrals", help=_("list referrals and their consent"), parents=[common])
     referrals.add_argument("--overdue", action="store_true", help=_("only those still waiting for feedback too long"))
     referrals.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    referral_commands = referrals.add_subparsers(
+        dest="referrals_command", metavar=_("ACTION"), required=False, parser_class=_Parser
+    )
+    feedback = referral_commands.add_parser(
+        "feedback", help=_("the recipient's answer to a referral: import it"), parents=[common]
+    )
+    feedback_commands = feedback.add_subparsers(
+        dest="feedback_command", metavar=_("ACTION"), required=True, parser_class=_Parser
+    )
+    feedback_import = feedback_commands.add_parser(
+        "import",
+        help=_("record the recipient's answer (a FHIR Task or the filled-in reply form) as the referral's steps"),
+        description=_(
+            "Read the recipient's answer: the FHIR Task sent back (a .json file: the Task alone or in a Bundle) or "
+            "the handover letter with its reply form filled in on screen (a .pdf file), and record it as the "
+            "referral's steps with their dates: accepted, first contact, feedback received (with the feedback) or "
+            "declined (with the reason). A file that belongs to another client or referral, was imported before "
+            "or is older than what is recorded is refused, and nothing changes."
+        ),
+        parents=[common],
+    )
+    feedback_import.add_argument("file", type=_path_argument, metavar=_("FILE"))
 
     handover = commands.add_parser("handover", help=_("make handover documents"), parents=[common])
     handover_commands = handover.add_subparsers(
@@ -940,6 +962,28 @@ def cmd_referrals(args: argparse.Namespace) -> int:
         print(_("No referrals found."))
     for r in found:
         print(f"{r.id:>6}  {r.reference}  {status_label(r.status):<20} {r.recipient}")
+    return EXIT_OK
+
+
+def cmd_feedback_import(args: argparse.Namespace) -> int:
+    """``referrals feedback import``: the recipient's Task recorded as the referral's steps."""
+    from broadtalk.interop.feedback import read_answer_file, record_feedback
+    from broadtalk.referral_steps import status_label
+
+    task = read_answer_file(args.file)  # what is wrong with the file is said before anyone signs in
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            plan = record_feedback(tx, actor, task)
+    finally:
+        db.close()
+    for step in plan.steps:
+        print(
+            _("Referral {reference}: '{status}' recorded on {date}.").format(
+                reference=plan.reference, status=status_label(step.status), date=i18n.format_short_date(step.on)
+            )
+        )
     return EXIT_OK
 
 
@@ -1649,6 +1693,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("demo", None): cmd_demo,
     ("clients", None): cmd_clients,
     ("referrals", None): cmd_referrals,
+    ("referrals", "feedback"): cmd_feedback_import,
     ("handover", "pdf"): cmd_handover,
     ("handover", "client-copy"): cmd_handover,
     ("handover", "withdrawal-notice"): cmd_handover,
@@ -1698,6 +1743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_app(db_path=getattr(args, "db", None), startup_check=args.startup_check)
         action = (
             getattr(args, "forms_command", None)
+            or getattr(args, "referrals_command", None)
             or getattr(args, "handover_command", None)
             or getattr(args, "record_command", None)
             or getattr(args, "conversations_command", None)

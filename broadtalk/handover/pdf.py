@@ -60,6 +60,7 @@ from broadtalk.handover.pdf_text import (
     numbered_canvas,
     para_text,
 )
+from broadtalk.handover.reply_form import reply_form
 from broadtalk.i18n import _, format_date, format_short_date
 
 log = logging.getLogger(__name__)
@@ -700,35 +701,10 @@ def _feedback_block(content: HandoverContent, styles: Styles) -> list[Flowable]:
 
 
 def _reply_form(content: HandoverContent, styles: Styles) -> list[Flowable]:
-    """One section the recipient fills in and sends back: never split over two pages."""
-    line = "_" * 60
-    short = "_" * 24
-    client = _("{name}, born {date}").format(
-        name=content.client.name, date=format_short_date(content.client.birth_date)
-    )
-    rows = _rows(
-        [
-            (_("Reference"), f"{content.reference} · {client}"),
-            (_("Referral"), _("☐ accepted    ☐ declined, because:")),
-            (_("First contact on"), short),
-            (_("Feedback"), f"{line}\n{line}"),
-            (_("Name and function"), line),
-            (_("Date"), short),
-        ],
-        styles,
-    )
-    heading = _p(_("Reply form"), styles.heading)
-    intro = _p(_("Please fill in and return to: {contact}.").format(contact=content.feedback_contact), styles.small)
-    form = _table(
-        rows,
-        [38 * mm, FRAME_WIDTH - 38 * mm],
-        [
-            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), 6),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ],
-    )
-    return [heading, intro, form]
+    """One section the recipient fills in (on screen: a PDF form) and sends back: never split."""
+    from broadtalk.interop.handover_fhir import resource_id
+
+    return reply_form(content, styles, FRAME_WIDTH, resource_id(content.source, content.reference, "task"))
 
 
 # -- the client's copy ---------------------------------------------------------------------------

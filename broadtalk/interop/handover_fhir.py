@@ -36,9 +36,14 @@ from broadtalk.referrals import first_contact_label
 PRIORITY = {"routine": "routine", "soon": "urgent", "urgent": "asap"}
 
 
+def resource_id(source: str, reference: str, *parts: object) -> str:
+    """The stable id of a resource of the handover of the referral ``reference`` made in the
+    practice database ``source`` ("task", "request", "patient", ...): what a reply points at."""
+    return fhir.stable_id("referral", source, reference, *parts)
+
+
 def _id(content: HandoverContent, *parts: object) -> str:
-    """A resource's stable id: of this practice's referral with this reference, and the part."""
-    return fhir.stable_id("referral", content.source, content.reference, *parts)
+    return resource_id(content.source, content.reference, *parts)
 
 
 def _ids(content: HandoverContent) -> dict[str, str]:

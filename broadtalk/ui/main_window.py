@@ -302,6 +302,9 @@ class MainWindow(QMainWindow):
             Permission.EXPORT_HANDOVERS: self._action(
                 practice_menu, _("&Export handover documents…"), self.open_batch_export
             ),
+            Permission.MANAGE_REFERRALS: self._action(
+                practice_menu, _("&Import a recipient's answer…"), self.open_feedback_import
+            ),
         }
         practice_menu.addSeparator()
         self.backup_action = self._action(practice_menu, _("&Back up now…"), self.back_up)
@@ -699,6 +702,25 @@ class MainWindow(QMainWindow):
         dialog = BatchExportDialog(self._db, self.actor, self)
         dialog.exec()
         dialog.deleteLater()
+
+    def open_feedback_import(self, path: Path | None = None) -> None:
+        """The recipient's answer to a referral (its FHIR Task, sent back) from a file, recorded
+        after the practitioner saw what it records."""
+        from broadtalk.ui.feedback_import import FeedbackImportDialog, ask_feedback_file
+
+        path = path or ask_feedback_file(self)
+        if path is None:
+            return
+        dialog = FeedbackImportDialog(self._db, self.actor, path, self)
+        chosen: list[int] = []
+        dialog.client_requested.connect(chosen.append)
+        dialog.exec()
+        recorded = dialog.recorded is not None
+        dialog.deleteLater()
+        if chosen:
+            self.show_client(chosen[0])
+        elif recorded and self.pages.currentWidget() is self.today_page:
+            self.today_page.refresh()
 
     def open_monitor(self) -> None:
         from broadtalk.ui.monitor_window import MonitorWindow  # loaded when first needed

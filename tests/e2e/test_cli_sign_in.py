@@ -7,6 +7,7 @@ allows, command by command."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import pty
 import select
@@ -159,6 +160,7 @@ class Practice:
                     select_rows(Conversation.id).where(Conversation.status == "completed").order_by(Conversation.id)
                 ).first()
             self.referral = self._consented_referral(db, nurse)
+            self.answer = self._answer(db, nurse, folder / "answer.json")
             self.withdrawn = self._withdrawn_referral(db, nurse)
         finally:
             db.close()
@@ -181,6 +183,26 @@ class Practice:
                 continue
             return referral_id
         raise AssertionError("the demo has no referral with valid consent")
+
+    @staticmethod
+    def _answer(db: Database, nurse, path: Path) -> Path:
+        """The recipient's answer to a referral waiting for feedback: its Task, completed."""
+        from broadtalk.interop.handover_fhir import handover_bundle
+        from broadtalk.referral_steps import AWAITING_FEEDBACK
+
+        with db.transaction() as tx:
+            waiting = [r.id for r in list_referrals(tx, nurse) if r.status in AWAITING_FEEDBACK]
+        for referral_id in waiting:
+            try:
+                with db.transaction() as tx:
+                    content = load_handover(tx, nurse, referral_id, today=i18n.dutch_today())
+            except BroadtalkError:
+                continue
+            task = handover_bundle(content)["entry"][0]["resource"]
+            task.update(status="completed", output=[{"type": {"text": "x"}, "valueString": "Kennismaking gehad."}])
+            path.write_text(json.dumps(task), encoding="utf-8")
+            return path
+        raise AssertionError("the demo has no referral waiting for feedback with valid consent")
 
     def _withdrawn_referral(self, db: Database, nurse) -> int:
         """A referral whose consent was withdrawn (the demo's, else one withdrawn here)."""
@@ -214,8 +236,10 @@ def template(tmp_path_factory, home) -> Practice:
 COMMANDS: dict[str, tuple[frozenset[Permission], list[str]]] = {
     "forms list": (frozenset(), ["forms", "list"]),
     "forms import": (frozenset({Permission.MANAGE_MODELS}), ["forms", "import", "{model}"]),
+    "forms export": (frozenset(), ["forms", "export", "positive-health", "--fhir", "--out", "{out}.json"]),
     "clients": (frozenset({Permission.VIEW_CLIENTS}), ["clients", "--json"]),
     "referrals": (frozenset({Permission.VIEW_REFERRAL_STATUS}), ["referrals", "--json"]),
+    "referrals feedback": (frozenset({Permission.MANAGE_REFERRALS}), ["referrals", "feedback", "import", "{answer}"]),
     "handover pdf": (frozenset({Permission.EXPORT_HANDOVERS}), ["handover", "pdf", "{referral}", "--out", "{out}.pdf"]),
     "handover client-copy": (
         frozenset({Permission.EXPORT_HANDOVERS}),
@@ -271,6 +295,7 @@ def _argv(template: Practice, name: str, db: Path, out: Path, server: str = "") 
         "referral": str(template.referral),
         "withdrawn": str(template.withdrawn),
         "model": str(template.model),
+        "answer": str(template.answer),
         "conversation": str(template.conversation),
     }
     return ["--db", str(db), *(arg.format(**values) for arg in args)]

@@ -123,3 +123,26 @@ def test_the_batch_export_with_fhir_writes_a_bundle_beside_each_pdf(practice, tm
     assert _kinds(practice["db"]) == ["handover_fhir", "handover_pdf"]
     index = (out / "index.csv").read_text(encoding="utf-8")
     assert bundles[0] in index
+
+
+def test_the_recipients_task_comes_back_and_is_recorded_once(practice, tmp_path, capsys):  # noqa: F811
+    pdf, data = tmp_path / "handover.pdf", tmp_path / "handover.json"
+    args = ["--db", practice["path"]]
+    code, _printed, err = run(
+        [*args, "handover", "pdf", str(practice["consented"]), "--out", str(pdf), "--fhir", str(data)], capsys
+    )
+    assert code == 0, err
+    task = json.loads(data.read_text(encoding="utf-8"))["entry"][0]["resource"]
+    task["status"] = "accepted"
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps(task), encoding="utf-8")
+    code, printed, err = run([*args, "referrals", "feedback", "import", str(answer)], capsys)
+    assert code == 0, err
+    assert task["identifier"][0]["value"] in printed
+    code, printed, err = run([*args, "referrals", "--json"], capsys)
+    assert code == 0
+    assert {r["id"]: r["status"] for r in json.loads(printed)}[practice["consented"]] == "accepted"
+    code, printed, err = run([*args, "referrals", "feedback", "import", str(answer)], capsys)
+    assert code == 1 and printed == "" and len(err.strip().splitlines()) == 1  # a replay: refused
+    code, printed, err = run([*args, "referrals", "feedback", "import", str(tmp_path / "none.json")], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1

@@ -148,8 +148,14 @@ def test_the_practice_menu_offers_only_what_the_role_allows(qtbot, db, nurse):
         main = MainWindow(db, who)
         qtbot.addWidget(main)
         seen[who.role] = {a.text() for a in main.practice_menu.actions() if a.isVisible() and a.text()}
-    # Every care provider sees how referrals fare (the monitor) and makes handover documents.
-    assert seen[Role.PRACTICE_NURSE] == {"&Reservekopie maken…", "M&onitor…", "Overdrachtsdocumenten &exporteren…"}
+    # Every care provider sees how referrals fare (the monitor), makes handover documents and
+    # reads a recipient's answer back.
+    assert seen[Role.PRACTICE_NURSE] == {
+        "&Reservekopie maken…",
+        "M&onitor…",
+        "Overdrachtsdocumenten &exporteren…",
+        "Antwoord van een ontvanger &inlezen…",
+    }
     # The nurse who set up the practice also runs it (the first account).
     main = MainWindow(db, nurse)
     qtbot.addWidget(main)
