@@ -507,10 +507,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit_trail.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
-    record = commands.add_parser("record", help=_("a client's whole record: erase"), parents=[common])
+    record = commands.add_parser("record", help=_("a client's whole record: export, import, erase"), parents=[common])
     record_commands = record.add_subparsers(
         dest="record_command", metavar=_("ACTION"), required=True, parser_class=_Parser
     )
+    record_export = record_commands.add_parser(
+        "export",
+        help=_("everything recorded about a client as one FHIR R4 Bundle (the right of access; a move)"),
+        description=_(
+            "Write everything broadtalk holds on a client (identity, conversations with their answers, scores, "
+            "goals and actions, referrals with their steps, consents and disclosures) as one FHIR R4 Bundle: "
+            "for the client's right of access, or to move the record to another practice."
+        ),
+        parents=[common],
+    )
+    record_export.add_argument("client", type=_positive_int, metavar=_("CLIENT_ID"))
+    record_export.add_argument("--out", type=_path_argument, required=True, metavar=_("FILE.json"))
+    record_import = record_commands.add_parser(
+        "import",
+        help=_("a client's record exported by broadtalk (record export) as a new client of this practice"),
+        description=_(
+            "Read a client's record written by 'record export' (another practice's, or this one's) and add it as a "
+            "new client with everything in it. Refused, with nothing changed, when the file is not such a record, "
+            "the client number is in use here, or a conversation's model is not available here."
+        ),
+        parents=[common],
+    )
+    record_import.add_argument("file", type=_path_argument, metavar=_("FILE.json"))
     erase = record_commands.add_parser(
         "erase",
         help=_("erase a client and everything recorded about them, for good"),
@@ -1365,6 +1388,43 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_record_export(args: argparse.Namespace) -> int:
+    from broadtalk.interop.record import check_json_target, export_record
+
+    check_json_target(args.out)
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            path = export_record(tx, actor, args.client, args.out)
+    finally:
+        db.close()
+    print(_("Written: {file}").format(file=path))
+    return EXIT_OK
+
+
+def cmd_record_import(args: argparse.Namespace) -> int:
+    from broadtalk.interop.record import import_record, read_record_file
+
+    record = read_record_file(args.file)  # what is wrong with the file is said before anyone signs in
+    db = _open_database(args, create=False)
+    try:
+        actor = _acting(db)
+        with db.transaction() as tx:
+            client_id = import_record(tx, actor, record)
+    finally:
+        db.close()
+    print(
+        _("Imported as client {id} ({number}): {conversations} conversations, {referrals} referrals.").format(
+            id=client_id,
+            number=record.identity.client_number,
+            conversations=len(record.conversations),
+            referrals=len(record.referrals),
+        )
+    )
+    return EXIT_OK
+
+
 def cmd_record_erase(args: argparse.Namespace) -> int:
     from broadtalk.erasure import erase_client, finish_erasure
 
@@ -1708,6 +1768,8 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("use-server", None): cmd_use_server,
     ("restore", None): cmd_restore,
     ("audit", None): cmd_audit,
+    ("record", "export"): cmd_record_export,
+    ("record", "import"): cmd_record_import,
     ("record", "erase"): cmd_record_erase,
     ("retention", None): cmd_retention,
     ("encrypt", None): cmd_encrypt,

@@ -151,7 +151,8 @@ def set_feedback_due_days(tx: Session, actor: Actor, days: int) -> None:
     change_setting(tx, actor, FEEDBACK_DUE_KEY, str(days), default=str(feedback_due_days(tx)))
 
 
-def _new_reference(tx: Session, rng: random.Random | None = None) -> str:
+def new_reference(tx: Session, rng: random.Random | None = None) -> str:
+    """A referral reference ("V-7KQ2MX") no referral of this practice has."""
     while True:
         pick = rng.choice if rng is not None else secrets.choice
         raw = "".join(pick(REFERENCE_ALPHABET) for _ in range(6))
@@ -272,7 +273,7 @@ def create_referral(
     first_contact, contact_preference = _contact(first_contact, contact_preference)
     recipient = recipient_of(tx, offering_id) if offering_id is not None else ad_hoc_recipient_text(ad_hoc)  # type: ignore[arg-type]
     row = Referral(
-        reference=_new_reference(tx, rng),
+        reference=new_reference(tx, rng),
         client_id=client_id,
         conversation_id=conversation_id,
         offering_id=offering_id,

@@ -106,7 +106,7 @@ def reply_form(content: HandoverContent, styles: Styles, frame_width: float, tas
     """The form's heading, the line saying where it goes, and the form itself (one table)."""
     label_width = 38 * mm
     field_width = frame_width - label_width - 12
-    line = 6.2 * mm
+    line = 5.2 * mm
     client = _("{name}, born {date}").format(
         name=content.client.name, date=format_short_date(content.client.birth_date)
     )
@@ -116,7 +116,8 @@ def reply_form(content: HandoverContent, styles: Styles, frame_width: float, tas
         FormField(BIRTH_DATE, 0, 0, value=content.client.birth_date.isoformat(), hidden=True),
     ]
     reference = [_p(f"{content.reference} · {client}", styles.cell), *hidden]
-    box = 4 * mm
+    box = 3.6 * mm
+    reason_width = field_width - 2 * (box + 3) - 26 * mm - 37 * mm - 4
     answer = Table(
         [
             [
@@ -124,35 +125,41 @@ def reply_form(content: HandoverContent, styles: Styles, frame_width: float, tas
                 _p(_("accepted"), styles.cell),
                 FormField(DECLINED, box, box, kind="checkbox", tooltip=_("declined")),
                 _p(_("declined, because:"), styles.cell),
-            ],
-            [
-                "",
-                "",
-                "",
-                FormField(DECLINED_REASON, field_width - 2 * box - 32 * mm - 12, line, tooltip=_("declined, because:")),
+                FormField(DECLINED_REASON, reason_width, line, tooltip=_("declined, because:")),
             ],
         ],
-        colWidths=[box + 4, 32 * mm, box + 4, None],
+        colWidths=[box + 3, 26 * mm, box + 3, 37 * mm, None],
         hAlign="LEFT",
     )
-    answer.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
-        )
+    tight = TableStyle(
+        [
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]
     )
+    answer.setStyle(tight)
+    # The day of the first contact and the day of the answer on one line.
+    days = Table(
+        [
+            [
+                FormField(FIRST_CONTACT_ON, 36 * mm, line, tooltip=_("First contact on")),
+                _p(_("Date"), styles.cell_label),
+                FormField(DATE, 36 * mm, line, tooltip=_("Date")),
+            ]
+        ],
+        colWidths=[36 * mm + 10 * mm, 14 * mm, None],
+        hAlign="LEFT",
+    )
+    days.setStyle(tight)
     rows = [
         (_("Reference"), reference),
         (_("Referral"), answer),
-        (_("First contact on"), FormField(FIRST_CONTACT_ON, 40 * mm, line, tooltip=_("First contact on"))),
-        (_("Feedback"), FormField(FEEDBACK, field_width, 4 * line, tooltip=_("Feedback"), multiline=True)),
+        (_("First contact on"), days),
+        (_("Feedback"), FormField(FEEDBACK, field_width, 2.6 * line, tooltip=_("Feedback"), multiline=True)),
         (_("Name and function"), FormField(NAME_FUNCTION, field_width, line, tooltip=_("Name and function"))),
-        (_("Date"), FormField(DATE, 40 * mm, line, tooltip=_("Date"))),
     ]
     table = Table(
         [[_p(label, styles.cell_label), value] for label, value in rows],
@@ -166,8 +173,8 @@ def reply_form(content: HandoverContent, styles: Styles, frame_width: float, tas
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
             ]
         )
     )

@@ -204,11 +204,25 @@ def problems_of(resource: Mapping[str, Any]) -> tuple[str, ...]:
         lines = []
         for item in error.errors(include_url=False, include_input=False):
             path = location(item.get("loc", ()))
-            lines.append(f"{kind}.{path}: {item.get('msg', '')}" if path else f"{kind}: {item.get('msg', '')}")
+            what = _what(str(item.get("type", "")))
+            lines.append(f"{kind}.{path}: {what}" if path else f"{kind}: {what}")
         return tuple(dict.fromkeys(lines))
     except (TypeError, ValueError) as error:  # a root validator of fhir.resources
         return (f"{kind}: {type(error).__name__}",)
     return ()
+
+
+def _what(kind: str) -> str:
+    """What is wrong with a field, in words (pydantic's own messages are English only)."""
+    if kind.endswith("missing"):
+        return _("is required but missing")
+    if kind == "extra_forbidden":
+        return _("is no field of this resource")
+    if kind.endswith("_type") or kind in ("json_invalid", "model_type", "dict_type", "list_type"):
+        return _("has the wrong kind of value")
+    if kind.endswith("too_long") or kind.endswith("too_short"):
+        return _("has the wrong length")
+    return _("has a value that is not allowed")
 
 
 def validate(resource: Mapping[str, Any]) -> None:

@@ -516,6 +516,13 @@ class ClientPage(QWidget):
         self.erase_button.setToolTip(_("Erase the client and everything recorded about them, for good"))
         self.erase_button.clicked.connect(self.erase)
         self.erase_button.setVisible(allows(actor, Permission.ERASE_CLIENTS))
+        self.record_button = QPushButton(_("Export the record as &a file…"))
+        self.record_button.setAutoDefault(False)
+        self.record_button.setToolTip(
+            _("Everything recorded about the client as one FHIR file: for the client's right of access, or a move")
+        )
+        self.record_button.clicked.connect(self.export_record)
+        self.record_button.setVisible(allows(actor, Permission.VIEW_CONVERSATIONS))
         self.new_conversation_button.setVisible(allows(actor, Permission.HOLD_CONVERSATIONS))
         self.edit_button.setVisible(allows(actor, Permission.EDIT_CLIENTS))
         # Roles that may not read conversations see who the client is and the referrals' status.
@@ -573,6 +580,7 @@ class ClientPage(QWidget):
         header_buttons.setSpacing(8)
         header_buttons.addWidget(self.new_conversation_button)
         header_buttons.addWidget(self.edit_button)
+        header_buttons.addWidget(self.record_button)
         header_buttons.addWidget(self.erase_button)
         header = QHBoxLayout()
         header.addLayout(header_text, 1)
@@ -658,6 +666,7 @@ class ClientPage(QWidget):
             self.back_button,
             self.new_conversation_button,
             self.edit_button,
+            self.record_button,
             self.erase_button,
             self.conversations_table,
             *self._conversation_action_buttons,
@@ -840,6 +849,14 @@ class ClientPage(QWidget):
         self.refresh()
         self.client_changed.emit(dialog.saved_client.id)
         self.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def export_record(self) -> None:
+        """The client's whole record to a FHIR file (logged)."""
+        from broadtalk.ui.record_files import export_record_to_file
+
+        if self._history is not None:
+            client = self._history.client
+            export_record_to_file(self, self._db, self._actor, client.id, client.client_number)
 
     def erase(self) -> None:
         """Erase the shown client for good, after a plain confirmation."""

@@ -305,6 +305,9 @@ class MainWindow(QMainWindow):
             Permission.MANAGE_REFERRALS: self._action(
                 practice_menu, _("&Import a recipient's answer…"), self.open_feedback_import
             ),
+            Permission.HOLD_CONVERSATIONS: self._action(
+                practice_menu, _("Import a &client's record…"), self.import_record
+            ),
         }
         practice_menu.addSeparator()
         self.backup_action = self._action(practice_menu, _("&Back up now…"), self.back_up)
@@ -721,6 +724,16 @@ class MainWindow(QMainWindow):
             self.show_client(chosen[0])
         elif recorded and self.pages.currentWidget() is self.today_page:
             self.today_page.refresh()
+
+    def import_record(self) -> None:
+        """A client's record from another practice (or a round trip) as a new client, then shown."""
+        from broadtalk.ui.record_files import import_record_from_file
+
+        client_id = import_record_from_file(self, self._db, self.actor)
+        if client_id is not None:
+            self.model.refresh()
+            self._update_status()
+            self.show_client(client_id)
 
     def open_monitor(self) -> None:
         from broadtalk.ui.monitor_window import MonitorWindow  # loaded when first needed

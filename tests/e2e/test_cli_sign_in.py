@@ -29,7 +29,7 @@ from broadtalk.permissions import MATRIX, Permission
 from broadtalk.practitioners import Role, get_actor, list_practitioners
 from broadtalk.referrals import list_referrals
 from broadtalk.store.database import Database
-from broadtalk.store.tables import Conversation
+from broadtalk.store.tables import Conversation, Referral
 from tests.e2e.signing_in import demo_practice, signed_in
 
 #: Raw 256-bit keys (SQLCipher's ``x'...'`` form) given as the passphrase: the file is encrypted
@@ -161,6 +161,7 @@ class Practice:
                 ).first()
             self.referral = self._consented_referral(db, nurse)
             self.answer = self._answer(db, nurse, folder / "answer.json")
+            self.record = self._record(db, folder / "record.json")
             self.withdrawn = self._withdrawn_referral(db, nurse)
         finally:
             db.close()
@@ -203,6 +204,20 @@ class Practice:
             path.write_text(json.dumps(task), encoding="utf-8")
             return path
         raise AssertionError("the demo has no referral waiting for feedback with valid consent")
+
+    @staticmethod
+    def _record(db: Database, path: Path) -> Path:
+        """A client's record from this practice, with another client number: it imports as a new client."""
+        from broadtalk.interop.record import load_client_file
+        from broadtalk.interop.record_fhir import record_bundle
+
+        with db.transaction() as tx:
+            client_id = next(iter(sorted(r.client_id for r in tx.exec(select_rows(Referral)).all())))
+            bundle = record_bundle(load_client_file(tx, client_id))
+        patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+        patient["identifier"][0]["value"] = "MOV-001"
+        path.write_text(json.dumps(bundle), encoding="utf-8")
+        return path
 
     def _withdrawn_referral(self, db: Database, nurse) -> int:
         """A referral whose consent was withdrawn (the demo's, else one withdrawn here)."""
@@ -274,6 +289,14 @@ COMMANDS: dict[str, tuple[frozenset[Permission], list[str]]] = {
     "audit": (frozenset({Permission.VIEW_AUDIT}), ["audit", "--json"]),
     "audit --check": (frozenset({Permission.VIEW_AUDIT}), ["audit", "--check"]),
     "record erase": (frozenset({Permission.ERASE_CLIENTS}), ["record", "erase", "{client}", "--yes"]),
+    "record export": (
+        frozenset({Permission.VIEW_CONVERSATIONS}),
+        ["record", "export", "{client}", "--out", "{out}.json"],
+    ),
+    "record import": (
+        frozenset({Permission.EDIT_CLIENTS, Permission.HOLD_CONVERSATIONS, Permission.MANAGE_REFERRALS}),
+        ["record", "import", "{record}"],
+    ),
     "retention": (frozenset({Permission.REVIEW_RETENTION}), ["retention", "--json"]),
     "retention --set": (
         frozenset({Permission.MANAGE_SETTINGS, Permission.REVIEW_RETENTION}),
@@ -296,6 +319,7 @@ def _argv(template: Practice, name: str, db: Path, out: Path, server: str = "") 
         "withdrawn": str(template.withdrawn),
         "model": str(template.model),
         "answer": str(template.answer),
+        "record": str(template.record),
         "conversation": str(template.conversation),
     }
     return ["--db", str(db), *(arg.format(**values) for arg in args)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 from sqlmodel import select
@@ -146,3 +147,48 @@ def test_the_recipients_task_comes_back_and_is_recorded_once(practice, tmp_path,
     assert code == 1 and printed == "" and len(err.strip().splitlines()) == 1  # a replay: refused
     code, printed, err = run([*args, "referrals", "feedback", "import", str(tmp_path / "none.json")], capsys)
     assert code == 1 and len(err.strip().splitlines()) == 1
+
+
+def test_a_record_exported_then_imported_as_a_moved_client_holds_the_same(practice, tmp_path, capsys):  # noqa: F811
+    from broadtalk.store.tables import Client
+
+    with practice["db"].transaction() as tx:
+        client_id = tx.exec(select(Client.id)).first()
+    first, again = tmp_path / "record.json", tmp_path / "again.json"
+    args = ["--db", practice["path"]]
+    code, _printed, err = run([*args, "record", "export", str(client_id), "--out", str(first)], capsys)
+    assert code == 0, err
+    bundle = json.loads(first.read_text(encoding="utf-8"))
+    fhir.validate(bundle)
+    code, _printed, err = run([*args, "record", "import", str(first)], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1  # the same client number is here already
+    # As another practice's client (another number), it is imported whole.
+    patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    patient["identifier"][0]["value"] = bundle["identifier"]["value"] = "MOV-002"
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps(bundle), encoding="utf-8")
+    code, printed, err = run([*args, "record", "import", str(moved)], capsys)
+    assert code == 0, err
+    assert "MOV-002" in printed
+    with practice["db"].transaction() as tx:
+        new_id = tx.exec(select(Client.id).where(Client.client_number == "MOV-002")).one()
+    code, _printed, err = run([*args, "record", "export", str(new_id), "--out", str(again)], capsys)
+    assert code == 0, err
+
+    # The same, but the ids and the referrals' references (taken here: they got new ones).
+    def texts(data: dict) -> list[str]:
+        return sorted(s for s in fhir_texts(data) if not s.startswith("urn:uuid:") and not re.fullmatch(r"V-\w{6}", s))
+
+    assert texts(json.loads(again.read_text(encoding="utf-8"))) == texts(bundle)
+    code, _printed, err = run([*args, "record", "import", str(tmp_path / "none.json")], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1
+
+
+def fhir_texts(resource: object) -> list[str]:
+    if isinstance(resource, str):
+        return [resource]
+    if isinstance(resource, dict):
+        return [t for key, value in resource.items() if key != "id" for t in fhir_texts(value)]
+    if isinstance(resource, list):
+        return [t for value in resource for t in fhir_texts(value)]
+    return []

@@ -155,6 +155,7 @@ def test_the_practice_menu_offers_only_what_the_role_allows(qtbot, db, nurse):
         "M&onitor…",
         "Overdrachtsdocumenten &exporteren…",
         "Antwoord van een ontvanger &inlezen…",
+        "Dossier van een &cliënt inlezen…",
     }
     # The nurse who set up the practice also runs it (the first account).
     main = MainWindow(db, nurse)

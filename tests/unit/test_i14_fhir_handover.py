@@ -200,7 +200,7 @@ def test_control_characters_are_dropped_and_empty_text_left_out():
 def test_an_invalid_resource_is_refused_naming_the_resource_and_the_field():
     with pytest.raises(fhir.FhirInvalid) as refused:
         fhir.validate({"resourceType": "Task", "intent": "order"})
-    assert refused.value.problems == ("Task.status: Value for the field 'status' is required.",)
+    assert refused.value.problems == (f"Task.status: {i18n._('is required but missing')}",)
     with pytest.raises(fhir.FhirInvalid) as refused:
         fhir.validate({"resourceType": "Task", "status": "requested", "intent": "order", "bogus": 1, "for": "x"})
     assert {p.split(":")[0] for p in refused.value.problems} == {"Task.bogus", "Task.for"}, refused.value.problems
