@@ -223,6 +223,20 @@ def record_conversation(
     return conversation_id
 
 
+def domain_entry(assessment: conv.AssessmentView) -> DomainEntry:
+    """A domain's assessment as recorded (a copy of a conversation, or a record imported)."""
+    return DomainEntry(
+        assessment.domain_id,
+        assessment.score,
+        assessment.notes,
+        assessment.own_words,
+        assessment.important,
+        assessment.priority_rank,
+        assessment.client_score,
+        assessment.client_wants_to_talk,
+    )
+
+
 def _action_values(action: ActionEntry, started: datetime) -> dict[str, Any]:
     what, who = conv.action_fields(action.what, action.who)
     conv.check_due_date(started, action.due_date)
@@ -252,19 +266,7 @@ def copy_conversation(tx: Session, actor: Actor, conversation_id: int, *, now: d
         model_version=summary.model_version,
         started_at=summary.started_at,
         answers=dict(snapshot.answers),
-        domains=[
-            DomainEntry(
-                a.domain_id,
-                a.score,
-                a.notes,
-                a.own_words,
-                a.important,
-                a.priority_rank,
-                a.client_score,
-                a.client_wants_to_talk,
-            )
-            for a in snapshot.assessments.values()
-        ],
+        domains=[domain_entry(a) for a in snapshot.assessments.values()],
         what_matters_most=snapshot.what_matters_most,
         follow_up_date=snapshot.follow_up_date,
         goals=goals,

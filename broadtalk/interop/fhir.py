@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from broadtalk.errors import InputError
@@ -131,18 +132,22 @@ def profiled(resource: dict[str, Any], profile: str) -> dict[str, Any]:
 def language_code(name: str) -> str | None:
     """The BCP-47 code of a language typed by name in Dutch or English ("Arabisch", "turkish"),
     or None when it is not a language Babel knows by that name."""
+    from broadtalk.text import fold
+
+    return _language_codes().get(fold(" ".join(name.split())))
+
+
+@lru_cache(maxsize=1)
+def _language_codes() -> dict[str, str]:
+    """Every language's name (Dutch, then English), folded, to its code: read once per process."""
     from babel import Locale
 
     from broadtalk.text import fold
 
-    wanted = fold(" ".join(name.split()))
-    if not wanted:
-        return None
-    for locale in ("nl", "en"):
-        for code, label in Locale.parse(locale).languages.items():
-            if fold(label) == wanted and "_" not in code:
-                return code
-    return None
+    codes: dict[str, str] = {}
+    for locale in ("en", "nl"):  # Dutch last: a Dutch name wins where the two languages differ
+        codes.update({fold(label): code for code, label in Locale.parse(locale).languages.items() if "_" not in code})
+    return codes
 
 
 def language() -> str:

@@ -424,8 +424,8 @@ def _store_conversation(
     from broadtalk.conversation_records import (
         ActionEntry,
         ConversationContent,
-        DomainEntry,
         GoalEntry,
+        domain_entry,
         record_conversation,
     )
 
@@ -445,19 +445,7 @@ def _store_conversation(
         model_version=file.model_version,
         started_at=file.started_at,
         answers=dict(file.answers),
-        domains=[
-            DomainEntry(
-                a.domain_id,
-                a.score,
-                a.notes,
-                a.own_words,
-                a.important,
-                a.priority_rank,
-                a.client_score,
-                a.client_wants_to_talk,
-            )
-            for a in file.assessments
-        ],
+        domains=[domain_entry(a) for a in file.assessments],
         what_matters_most=file.what_matters_most,
         follow_up_date=file.follow_up_date,
         goals=goals,

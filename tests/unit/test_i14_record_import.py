@@ -313,3 +313,23 @@ def test_every_kind_of_answer_moves_unchanged(answers, score, done, draft, every
     fhir.validate(bundle)
     moved = imported(there, importer, bundle)
     assert exported(there, moved) == bundle
+
+
+def test_a_file_that_is_no_record_file_is_refused_by_name(tmp_path: Path):
+    from broadtalk.interop.record import read_record_file
+
+    with pytest.raises(InputError, match="does not exist"):
+        read_record_file(tmp_path / "nothing.json")
+    with pytest.raises(InputError, match="not an ordinary file"):
+        read_record_file(tmp_path)
+    with pytest.raises(InputError, match="not an ordinary file"):
+        read_record_file(Path("/dev/zero"))
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024 + 1)
+    with pytest.raises(InputError, match="too large"):
+        read_record_file(huge)
+    plain = tmp_path / "plain.json"
+    plain.write_text("Dit is geen dossier.", encoding="utf-8")
+    with pytest.raises(InputError, match="no valid JSON"):
+        read_record_file(plain)
